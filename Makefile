@@ -1,0 +1,46 @@
+# The two commands of the README: `make run` and `make test`.
+# Both create .venv from the pinned locks; a second run reuses it unless a lock changed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test lint messages makemessages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.lock
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	touch $@ $(VENV)/.run-installed
+
+messages:
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=$(VENV) --ignore=var -v 0
+
+## run: set up and serve the portal on http://$(HOST) (SQLite in var/, tasks in-process)
+run: export DEBUG ?= 1
+run: $(VENV)/.run-installed messages
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST)
+
+## test: set up and run the whole test suite (DATABASE_URL and REQUIRE_SERVICES are honoured)
+test: $(VENV)/.dev-installed messages
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var
+
+## makemessages: refresh locale/vi after changing user-facing strings, then translate them
+makemessages:
+	DEBUG=1 $(BIN)/python manage.py makemessages -l vi --no-obsolete --add-location file \
+		--ignore=$(VENV) --ignore=var --ignore=static --ignore=tests

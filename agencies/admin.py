@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agency, Duty, DutyAssignment, LegalBasis, Membership, Plan, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["agency"]
+
+
+class AgencyMembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    verbose_name_plural = _("members")
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_superuser"]
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (_("Portal"), {"fields": ("position", "email_notifications")}),
+    )
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["code", "short_name", "kind", "parent", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name", "short_name", "search_text"]
+    inlines = [AgencyMembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code names the agency's permission groups and appears in imports: it is stable.
+        return ["code"] if obj else []
+
+
+class LegalBasisInline(admin.TabularInline):
+    model = LegalBasis
+    extra = 0
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["number", "issued_on", "issuer"]
+    inlines = [LegalBasisInline]
+
+
+class DutyAssignmentInline(admin.TabularInline):
+    model = DutyAssignment
+    extra = 0
+    autocomplete_fields = ["agency"]
+
+
+@admin.register(Duty)
+class DutyAdmin(admin.ModelAdmin):
+    list_display = ["ref", "heading", "recurrence"]
+    list_filter = ["plan", "recurrence"]
+    search_fields = ["ref", "text", "heading"]
+    ordering = ["plan", "position"]
+    inlines = [DutyAssignmentInline]
+    filter_horizontal = ["coordinating_agencies"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "agency", "role"]
+    list_filter = ["role", "agency"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "agency__code"]
+    autocomplete_fields = ["user", "agency"]

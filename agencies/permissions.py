@@ -1,0 +1,168 @@
+"""Every permission question of the portal is answered here.
+
+A membership (user, agency, role) puts the user in the group "<CODE>:<role>". Each group holds
+django-guardian object permissions on Agency rows, in the direct foreign-key table
+`AgencyGroupObjectPermission`:
+
+- staff and managers act on their own agency only;
+- a reviewer (a member of Sở Ngoại vụ) reviews every agency's submissions;
+- provincial leadership reads every agency's accepted records.
+
+So "the agencies this user may do X for" is one query (`agencies_for`), and the groups and
+their permissions are derived data, rebuilt by `sync_role_permissions` from ROLE_ACTIONS.
+Views never look at roles: they ask this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from .models import Agency, AgencyGroupObjectPermission, Membership, User
+
+
+class Action(StrEnum):
+    VIEW = "view_records"  # every record of the agency, drafts included
+    LOG = "log_activity"  # create and edit the agency's activities
+    SUBMIT = "submit_records"  # send the agency's records to the focal point
+    REVIEW = "review_records"  # accept or return what the agency submitted
+    OVERSEE = "oversee_records"  # read the agency's accepted records
+
+
+Role = Membership.Role
+
+# What each role may do on its own agency, and on every agency of the province.
+ROLE_ACTIONS: dict[str, tuple[tuple[Action, ...], tuple[Action, ...]]] = {
+    Role.STAFF: ((Action.VIEW, Action.LOG), ()),
+    Role.MANAGER: ((Action.VIEW, Action.LOG, Action.SUBMIT), ()),
+    Role.REVIEWER: ((Action.VIEW, Action.LOG), (Action.REVIEW,)),
+    Role.LEADER: ((), (Action.OVERSEE,)),
+}
+
+GROUP_SEPARATOR = ":"
+
+
+def role_group_name(agency_code: str, role: str) -> str:
+    return f"{agency_code}{GROUP_SEPARATOR}{role}"
+
+
+def _is_role_group(name: str) -> bool:
+    code, sep, role = name.rpartition(GROUP_SEPARATOR)
+    return bool(sep and code) and role in ROLE_ACTIONS
+
+
+def agencies_for(user: User | AnonymousUser, action: Action) -> QuerySet[Agency]:
+    """The agencies on which `user` may perform `action` (superusers: all of them)."""
+    if not user.is_authenticated or not user.is_active:
+        return Agency.objects.none()
+    return get_objects_for_user(user, f"agencies.{action}", klass=Agency, accept_global_perms=False)
+
+
+def can(user: User | AnonymousUser, action: Action, agency: Agency) -> bool:
+    return agencies_for(user, action).filter(pk=agency.pk).exists()
+
+
+def can_see_members(user: User | AnonymousUser, agency: Agency) -> bool:
+    """Members of an agency are shown to those who may read its records in any way."""
+    return any(can(user, action, agency) for action in (Action.VIEW, Action.REVIEW))
+
+
+def get_agency_for(user: User | AnonymousUser, code: str, action: Action) -> Agency:
+    """Fetch and authorize in one call: 404 when the agency is unknown or not permitted."""
+    try:
+        return agencies_for(user, action).get(code=code)
+    except Agency.DoesNotExist:
+        raise Http404 from None
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """What the navigation bar offers a user."""
+
+    memberships: list[Membership]
+    can_log: bool
+    can_review: bool
+    can_oversee: bool
+    can_admin: bool
+
+
+def navigation_for(user: User) -> Navigation:
+    """One query: the user's memberships, read through ROLE_ACTIONS."""
+    memberships = list(user.memberships.select_related("agency").order_by("agency__name"))
+    actions: set[Action] = set()
+    for membership in memberships:
+        own, province_wide = ROLE_ACTIONS[membership.role]
+        actions.update(own, province_wide)
+    everything = user.is_superuser
+    return Navigation(
+        memberships=memberships,
+        can_log=everything or Action.LOG in actions,
+        can_review=everything or Action.REVIEW in actions,
+        can_oversee=everything or Action.OVERSEE in actions,
+        can_admin=user.is_staff,
+    )
+
+
+@transaction.atomic
+def sync_role_permissions() -> None:
+    """Create the role groups of every agency and give them exactly their permissions.
+
+    Idempotent; runs after each `migrate` and whenever an agency is added or changed.
+    """
+    agencies = list(Agency.objects.all())
+    perms = {
+        p.codename: p
+        for p in Permission.objects.filter(
+            content_type__app_label="agencies", codename__in=[a.value for a in Action]
+        )
+    }
+    groups = {g.name: g for g in Group.objects.all()}
+    wanted: set[tuple[int, int, int]] = set()
+    for agency in agencies:
+        for role, (own, province_wide) in ROLE_ACTIONS.items():
+            if not Membership.role_fits(role, agency):
+                continue
+            name = role_group_name(agency.code, role)
+            if name not in groups:
+                groups[name] = Group.objects.create(name=name)
+            group = groups[name]
+            wanted.update((group.pk, perms[a].pk, agency.pk) for a in own)
+            wanted.update(
+                (group.pk, perms[a].pk, other.pk) for other in agencies for a in province_wide
+            )
+    role_group_ids = [g.pk for name, g in groups.items() if _is_role_group(name)]
+    existing = AgencyGroupObjectPermission.objects.filter(group_id__in=role_group_ids)
+    have = set(existing.values_list("group_id", "permission_id", "content_object_id"))
+    surplus = have - wanted
+    if surplus:
+        for group_id, permission_id, agency_id in surplus:
+            existing.filter(
+                group_id=group_id, permission_id=permission_id, content_object_id=agency_id
+            ).delete()
+    AgencyGroupObjectPermission.objects.bulk_create(
+        [
+            AgencyGroupObjectPermission(group_id=g, permission_id=p, content_object_id=a)
+            for g, p, a in sorted(wanted - have)
+        ]
+    )
+
+
+def sync_user_groups(user: User) -> None:
+    """Put the user in exactly the role groups of their memberships; other groups stay."""
+    wanted = {
+        role_group_name(code, role)
+        for code, role in user.memberships.values_list("agency__code", "role")
+    }
+    current = {g.name: g for g in user.groups.all()}
+    stale = [g for name, g in current.items() if _is_role_group(name) and name not in wanted]
+    if stale:
+        user.groups.remove(*stale)
+    missing = wanted - current.keys()
+    if missing:
+        user.groups.add(*Group.objects.filter(name__in=missing))

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "agencies"
+
+urlpatterns = [
+    path("agencies/", views.agency_list, name="list"),
+    path("agencies/<str:code>/", views.agency_detail, name="detail"),
+    path("plan/", views.plan_detail, name="plan"),
+    path("duties/<str:ref>/", views.duty_detail, name="duty"),
+]

@@ -1,0 +1,116 @@
+"""The fixed cast of the tests, and the rules for tests that need real services.
+
+Tests marked `postgres` or `redis` are skipped when the service is not there, except under
+REQUIRE_SERVICES=1 (CI), where a missing service fails them instead.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from agencies.models import Agency, User
+from agencies.services import create_account
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_sessionstart(session) -> None:
+    if REQUIRE_SERVICES and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise pytest.UsageError("REQUIRE_SERVICES=1 needs DATABASE_URL to point at PostgreSQL.")
+
+
+def _missing_service(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1: a needed service must not be skipped)")
+    pytest.skip(reason)
+
+
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(autouse=True)
+def _services(request) -> None:
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing_service("needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if request.node.get_closest_marker("redis"):
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url(), socket_connect_timeout=2).ping()
+        except redis.exceptions.RedisError as exc:
+            _missing_service(f"needs Redis at {redis_url()}: {exc}")
+
+
+def make_user(username: str, agency: str | None, role: str | None, **kwargs) -> User:
+    return create_account(
+        actor=None,
+        username=username,
+        agency_code=agency,
+        role=role,
+        password="Pw-for-tests-1",
+        **kwargs,
+    ).user
+
+
+@pytest.fixture
+def staff(db) -> User:
+    """Staff member of a department (Sở Lao động - Thương binh và Xã hội)."""
+    return make_user("staff", "SLDTBXH", "staff", full_name="Nguyễn Thị Lan")
+
+
+@pytest.fixture
+def manager(db) -> User:
+    """Manager of a district People's Committee (TP Vũng Tàu)."""
+    return make_user("manager", "VUNGTAU", "manager", full_name="Trần Văn Minh")
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    """Reviewer of Sở Ngoại vụ, the focal point."""
+    return make_user("reviewer", "SNGV", "reviewer", full_name="Lê Hoàng Nam")
+
+
+@pytest.fixture
+def leader(db) -> User:
+    """Provincial leadership (UBND tỉnh): read-only everywhere."""
+    return make_user("leader", "UBNDTINH", "leader", full_name="Phạm Quốc Hùng")
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """A signed-in account that belongs to no agency."""
+    return User.objects.create_user("outsider", password="Pw-for-tests-1")
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return make_user("quantri", None, None, superuser=True)
+
+
+@pytest.fixture
+def cast(staff, manager, reviewer, leader, outsider, admin_user) -> dict[str, User]:
+    return {
+        "staff": staff,
+        "manager": manager,
+        "reviewer": reviewer,
+        "leader": leader,
+        "outsider": outsider,
+        "admin": admin_user,
+    }
+
+
+@pytest.fixture
+def agency():
+    def get(code: str) -> Agency:
+        return Agency.objects.get(code=code)
+
+    return get
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese(settings) -> None:
+    settings.LANGUAGE_CODE = "vi"
