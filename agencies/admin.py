@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, Duty, DutyAssignment, LegalBasis, Membership, Plan, User
+from .models import ActivityKind, Agency, Duty, DutyAssignment, LegalBasis, Membership, Plan, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -59,8 +60,32 @@ class DutyAssignmentInline(admin.TabularInline):
     autocomplete_fields = ["agency"]
 
 
+class DutyAdminForm(forms.ModelForm):
+    activity_kinds = forms.TypedMultipleChoiceField(
+        label=_("activity kinds"),
+        choices=ActivityKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The kinds of activity that count towards this duty."),
+    )
+
+    class Meta:
+        model = Duty
+        fields = [
+            "plan",
+            "ref",
+            "heading",
+            "text",
+            "recurrence",
+            "activity_kinds",
+            "position",
+            "coordinating_agencies",
+        ]
+
+
 @admin.register(Duty)
 class DutyAdmin(admin.ModelAdmin):
+    form = DutyAdminForm
     list_display = ["ref", "heading", "recurrence"]
     list_filter = ["plan", "recurrence"]
     search_fields = ["ref", "text", "heading"]

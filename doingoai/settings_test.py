@@ -12,7 +12,7 @@ os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="doingoai-test-"))
 
 from doingoai.settings import *  # noqa: F403
-from doingoai.settings import STORAGES
+from doingoai.settings import STATIC_ROOT, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -20,3 +20,6 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# WhiteNoise looks for the collected files at start-up; tests serve from the finders.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
