@@ -147,7 +147,7 @@ FORMAT_MODULE_PATH = ["doingoai.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STORAGES = {
     # Uploaded files and generated reports are private: never served from a public URL,
     # only through views that check permissions.

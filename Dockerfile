@@ -1,0 +1,23 @@
+# The production image of the portal: web (gunicorn), worker and beat all run it.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/data
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext libpango-1.0-0 libpangoft2-1.0-0 \
+       fonts-liberation2 \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY requirements.lock .
+RUN pip install --no-cache-dir -r requirements.lock
+
+COPY . .
+RUN DEBUG=1 python manage.py compilemessages --ignore=.venv -v 0 \
+    && SECRET_KEY=collectstatic-only DEBUG=0 VAR_DIR=/app/var \
+       python manage.py collectstatic --noinput -v 0 \
+    && useradd --system --home /app portal && mkdir -p /data && chown portal /data
+
+ENV STATIC_ROOT=/app/var/staticfiles
+USER portal
+EXPOSE 8000
+CMD ["gunicorn", "doingoai.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
