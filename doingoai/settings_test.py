@@ -23,3 +23,10 @@ STORAGES = {
 
 # WhiteNoise looks for the collected files at start-up; tests serve from the finders.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# Tasks run in-process unless a test starts a real worker (tests/test_celery.py); the cache
+# is per process so that no test sees another run's entries.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+CELERY_RESULT_BACKEND = "cache+memory://"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

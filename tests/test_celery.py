@@ -13,7 +13,7 @@ from tests.conftest import redis_url
 
 
 def test_tasks_run_in_process_without_a_broker():
-    # The zero-setup run has no broker: tasks run eagerly, so reports still build.
+    # The suite, like the zero-setup run (see test_settings), runs tasks in-process.
     assert settings.CELERY_TASK_ALWAYS_EAGER is True
     assert app.conf.task_always_eager is True
     assert ping.delay().get(timeout=5) == "pong"
