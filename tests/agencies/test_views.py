@@ -92,6 +92,12 @@ def test_login_then_logout(client, staff):
     assert client.get(reverse("home")).status_code == 302
 
 
+def test_vietnamese_even_for_an_english_browser(client, staff):
+    client.force_login(staff)
+    response = client.get(reverse("agencies:list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Danh bạ cơ quan, đơn vị" in response.content.decode()
+
+
 def test_language_switch_offers_english(client, staff):
     client.force_login(staff)
     assert "Danh bạ cơ quan, đơn vị" in client.get(reverse("agencies:list")).content.decode()

@@ -35,4 +35,5 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "vi-VN"}
+    # An English browser, as on many office PCs: the portal must still answer in Vietnamese.
+    return {**browser_context_args, "locale": "en-US"}
