@@ -33,7 +33,8 @@ class PortalUserAdmin(UserAdmin):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "short_name", "kind", "parent", "is_active"]
+    list_display = ["code", "short_name", "kind", "position", "parent", "is_active"]
+    list_editable = ["position"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name", "short_name", "search_text"]
     inlines = [AgencyMembershipInline]

@@ -14,7 +14,7 @@ from doingoai.text import fold
 
 
 class User(AbstractUser):
-    position = models.CharField(_("position"), max_length=150, blank=True)
+    position = models.CharField(_("job title"), max_length=150, blank=True)
     email_notifications = models.BooleanField(
         _("e-mail notifications"),
         default=True,
@@ -61,7 +61,7 @@ class AgencyQuerySet(models.QuerySet["Agency"]):
             *(models.When(kind=kind, then=i) for i, kind in enumerate(Agency.Kind.values)),
             default=len(Agency.Kind.values),
         )
-        return self.alias(kind_rank=rank).order_by("kind_rank", "name")
+        return self.alias(kind_rank=rank).order_by("kind_rank", "position", "name")
 
 
 class Agency(models.Model):
@@ -98,6 +98,11 @@ class Agency(models.Model):
         related_name="children",
     )
     is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(
+        _("order"),
+        default=100,
+        help_text=_("Order within its kind in lists, as in the province's official lists."),
+    )
     search_text = models.TextField(editable=False, default="")
 
     objects = AgencyQuerySet.as_manager()
@@ -105,7 +110,7 @@ class Agency(models.Model):
     class Meta:
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
-        ordering = ["name"]
+        ordering = ["position", "name"]
         permissions = [
             ("view_records", "Can view all records of the agency"),
             ("log_activity", "Can log activities for the agency"),
@@ -150,7 +155,7 @@ class LegalBasis(models.Model):
     issued_on = models.DateField(_("issued on"))
     issuer = models.CharField(_("issuer"), max_length=255)
     title = models.TextField(_("title"))
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("legal basis")
@@ -194,7 +199,7 @@ class Duty(models.Model):
         blank=True,
         help_text=_("The kinds of activity that count towards this duty."),
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
     agencies = models.ManyToManyField(
         Agency,
         verbose_name=_("assigned agencies"),

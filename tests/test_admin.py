@@ -55,6 +55,7 @@ def test_admin_adds_an_agency_and_its_role_groups_follow(client, admin_user):
             "short_name": "Sở VHTTDL",
             "kind": "department",
             "is_active": "on",
+            "position": "30",
             "memberships-TOTAL_FORMS": "0",
             "memberships-INITIAL_FORMS": "0",
         },

@@ -18,10 +18,11 @@ def load_plan(apps, schema_editor):
     DutyAssignment = apps.get_model("agencies", "DutyAssignment")
 
     agencies = {}
-    for code, kind, name, short_name in AGENCIES:
+    for position, (code, kind, name, short_name) in enumerate(AGENCIES, 1):
         agencies[code], _ = Agency.objects.update_or_create(
             code=code,
             defaults={
+                "position": position,
                 "kind": kind,
                 "name": name,
                 "short_name": short_name,
