@@ -156,6 +156,22 @@ def test_directory_lists_the_focal_point_before_the_districts(client, staff):
     client.force_login(staff)
     codes = [a.code for a in client.get(reverse("agencies:list")).context["agencies"]]
     assert codes.index("SNGV") < codes.index("LHHN") < codes.index("SYT") < codes.index("BARIA")
+    districts = [
+        code
+        for code in codes
+        if code
+        in {"VUNGTAU", "BARIA", "PHUMY", "LONGDIEN", "DATDO", "XUYENMOC", "CHAUDUC", "CONDAO"}
+    ]
+    assert districts == [
+        "VUNGTAU",
+        "BARIA",
+        "PHUMY",
+        "LONGDIEN",
+        "DATDO",
+        "XUYENMOC",
+        "CHAUDUC",
+        "CONDAO",
+    ]
 
 
 def test_agency_page_lists_its_duties_with_roles(client, staff):
