@@ -82,10 +82,10 @@ def duty_detail(request: HttpRequest, ref: str) -> HttpResponse:
             Prefetch(
                 "assignments",
                 queryset=DutyAssignment.objects.select_related("agency").order_by(
-                    "role", "agency__name"
+                    "role", "agency__position", "agency__name"
                 ),
             ),
-            Prefetch("coordinating_agencies", queryset=Agency.objects.order_by("name")),
+            Prefetch("coordinating_agencies", queryset=Agency.objects.all()),
         ),
         ref=ref,
         plan=Plan.objects.values("pk")[:1],

@@ -18,6 +18,7 @@ ADMIN_PAGES = [
     reverse("admin:agencies_membership_changelist"),
     reverse("admin:agencies_user_changelist"),
     reverse("admin:agencies_user_add"),
+    reverse("admin:axes_accessattempt_changelist"),
 ]
 
 

@@ -234,3 +234,19 @@ def test_duty_and_agency_pages_query_counts_do_not_grow(client, staff, django_as
         client.get(duty_url)
     with django_assert_num_queries(8):
         client.get(agency_url)
+
+
+def test_repeated_wrong_passwords_lock_the_account_with_a_vietnamese_page(client, staff):
+    for _attempt in range(5):
+        client.post(reverse("login"), {"username": "staff", "password": "sai"})
+    response = client.post(reverse("login"), {"username": "staff", "password": "Pw-for-tests-1"})
+    assert response.status_code == 429
+    assert "Đăng nhập sai quá nhiều lần" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_colleague_on_the_same_computer_is_not_locked_out(client, staff, manager):
+    for _attempt in range(5):
+        client.post(reverse("login"), {"username": "staff", "password": "sai"})
+    response = client.post(reverse("login"), {"username": "manager", "password": "Pw-for-tests-1"})
+    assert response.status_code == 302
