@@ -16,6 +16,9 @@ from agencies.services import create_account
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
+# The province's eight district-level People's Committees of 2019, in the official order.
+DISTRICTS = ["VUNGTAU", "BARIA", "PHUMY", "LONGDIEN", "DATDO", "XUYENMOC", "CHAUDUC", "CONDAO"]
+
 
 def pytest_sessionstart(session) -> None:
     if REQUIRE_SERVICES and not os.environ.get("DATABASE_URL", "").startswith("postgres"):

@@ -70,3 +70,32 @@ def test_a_malformed_boolean_is_refused(tmp_path):
     result = load_settings(tmp_path, DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_manage_py_in_a_developer_checkout_defaults_to_debug(tmp_path):
+    env = {"PATH": os.environ["PATH"], "VAR_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.DEBUG)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "True", result.stderr
+    # With a SECRET_KEY (production), manage.py keeps DEBUG off: seed_demo refuses there.
+    env["SECRET_KEY"] = "x" * 50
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "DEBUG" in result.stderr

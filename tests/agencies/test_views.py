@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import Agency, Duty, DutyAssignment
+from tests.conftest import DISTRICTS
 
 pytestmark = pytest.mark.django_db
 
@@ -156,22 +157,7 @@ def test_directory_lists_the_focal_point_before_the_districts(client, staff):
     client.force_login(staff)
     codes = [a.code for a in client.get(reverse("agencies:list")).context["agencies"]]
     assert codes.index("SNGV") < codes.index("LHHN") < codes.index("SYT") < codes.index("BARIA")
-    districts = [
-        code
-        for code in codes
-        if code
-        in {"VUNGTAU", "BARIA", "PHUMY", "LONGDIEN", "DATDO", "XUYENMOC", "CHAUDUC", "CONDAO"}
-    ]
-    assert districts == [
-        "VUNGTAU",
-        "BARIA",
-        "PHUMY",
-        "LONGDIEN",
-        "DATDO",
-        "XUYENMOC",
-        "CHAUDUC",
-        "CONDAO",
-    ]
+    assert [code for code in codes if code in DISTRICTS] == DISTRICTS
 
 
 def test_agency_page_lists_its_duties_with_roles(client, staff):
