@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "import_export",
+    "simple_history",
+    "django_filters",
+    "django_countries",
     "agencies",
     "activities",
     "reports",
@@ -87,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "doingoai.urls"
@@ -226,6 +230,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+
+# Attachments: what may be uploaded, checked by content (activities/files.py).
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -25,5 +25,6 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("agencies.urls")),
+    path("activities/", include("activities.urls")),
     path("admin/", admin.site.urls),
 ]

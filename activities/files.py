@@ -1,0 +1,80 @@
+"""Uploaded evidence: only PDF, DOCX, XLSX, JPEG and PNG, recognised by their content."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class FileKind:
+    label: str
+    content_type: str
+
+
+PDF = FileKind("PDF", "application/pdf")
+PNG = FileKind("PNG", "image/png")
+JPEG = FileKind("JPEG", "image/jpeg")
+DOCX = FileKind("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+XLSX = FileKind("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+# An Office Open XML file is a zip whose main part names what it is.
+_OOXML_PARTS = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX}
+
+
+def sniff(upload: UploadedFile) -> FileKind | None:
+    """The kind of file by its first bytes (and, for a zip, its parts); None if not allowed."""
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError):
+            return None
+        finally:
+            upload.seek(0)
+        if "[Content_Types].xml" in names:
+            for part, kind in _OOXML_PARTS.items():
+                if part in names:
+                    return kind
+    return None
+
+
+def validate_attachment(upload: UploadedFile) -> FileKind:
+    """Check an upload's size and content; raise a ValidationError in Vietnamese."""
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("“%(name)s” is %(size)s; files may be at most %(limit)s.")
+            % {
+                "name": upload.name,
+                "size": filesizeformat(upload.size),
+                "limit": filesizeformat(limit),
+            }
+        )
+    if upload.size == 0:
+        raise ValidationError(_("“%(name)s” is empty.") % {"name": upload.name})
+    kind = sniff(upload)
+    if kind is None:
+        raise ValidationError(
+            _(
+                "“%(name)s” is not a PDF, DOCX, XLSX, JPG or PNG file (checked by its content, "
+                "not its name)."
+            )
+            % {"name": upload.name}
+        )
+    return kind

@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries as country_list
+
+from agencies import permissions
+from agencies.models import ActivityKind, Agency, Duty, User
+from agencies.permissions import Action
+from doingoai.forms import style_fields
+
+from .models import CURRENCIES, Activity, Partner
+from .services import AID_FIELDS, ActivityData, NewPartner, duties_of, validate_activity
+
+DATE_FORMAT = "%d/%m/%Y"
+
+
+class DateInput(forms.DateInput):
+    def __init__(self, **kwargs) -> None:
+        attrs = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+        super().__init__(format=DATE_FORMAT, attrs=attrs, **kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def date_field(label: str, required: bool = True) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=DateInput(),
+        input_formats=[DATE_FORMAT, "%d-%m-%Y", "%Y-%m-%d"],
+        error_messages={"invalid": _("Enter a date as dd/mm/yyyy, e.g. 25/11/2019.")},
+    )
+
+
+class ActivityForm(forms.Form):
+    """Everything a user enters about an activity. The rules live in services.py."""
+
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.none())
+    kind = forms.ChoiceField(label=_("Kind of activity"), choices=ActivityKind.choices)
+    duty = forms.ModelChoiceField(
+        label=_("Duty of the plan"),
+        queryset=Duty.objects.none(),
+        required=False,
+        help_text=_("The duty of plan 164/KH-UBND this activity carries out, if any."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=500)
+    start_date = date_field(_("Start date"))
+    end_date = date_field(_("End date"))
+    place = forms.CharField(label=_("Place"), max_length=255, required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    outcome = forms.CharField(
+        label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    countries = forms.MultipleChoiceField(
+        label=_("Partner countries"),
+        choices=country_list,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Hold Ctrl to choose several."),
+    )
+    partners = forms.ModelMultipleChoiceField(
+        label=_("Partner organisations"),
+        queryset=Partner.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    new_partner_name = forms.CharField(label=_("New partner: name"), max_length=255, required=False)
+    new_partner_kind = forms.ChoiceField(
+        label=_("New partner: kind"),
+        choices=[("", "---------"), *Partner.Kind.choices],
+        required=False,
+    )
+    new_partner_country = forms.ChoiceField(
+        label=_("New partner: country"), choices=[("", "---------"), *country_list], required=False
+    )
+    co_organisers = forms.ModelMultipleChoiceField(
+        label=_("Co-organising agencies"),
+        queryset=Agency.objects.active(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    participants_vietnamese = forms.IntegerField(
+        label=_("Vietnamese participants"), min_value=0, required=False
+    )
+    participants_foreign = forms.IntegerField(
+        label=_("Foreign participants"), min_value=0, required=False
+    )
+
+    donor = forms.ModelChoiceField(label=_("Donor"), queryset=Partner.objects.all(), required=False)
+    donor_is_new_partner = forms.BooleanField(
+        label=_("The new partner above is the donor"), required=False
+    )
+    aid_type = forms.ChoiceField(
+        label=_("Aid type"), choices=[("", "---------"), *Activity.AidType.choices], required=False
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector"), choices=[("", "---------"), *Activity.Sector.choices], required=False
+    )
+    committed_amount = forms.DecimalField(
+        label=_("Committed amount"), max_digits=18, decimal_places=2, required=False, localize=True
+    )
+    disbursed_amount = forms.DecimalField(
+        label=_("Disbursed amount"), max_digits=18, decimal_places=2, required=False, localize=True
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"), choices=[("", "---------"), *CURRENCIES], required=False
+    )
+    committed_vnd = forms.DecimalField(
+        label=_("Committed amount in VND"),
+        max_digits=20,
+        decimal_places=0,
+        required=False,
+        localize=True,
+    )
+    approval_number = forms.CharField(
+        label=_("Approval decision number"), max_length=100, required=False
+    )
+    approval_date = date_field(_("Approval decision date"), required=False)
+
+    attachments = MultipleFileField(
+        label=_("Attach evidence"),
+        required=False,
+        help_text=_("PDF, DOCX, XLSX, JPG or PNG; at most 20 MB each."),
+    )
+
+    AID_FORM_FIELDS = (*AID_FIELDS, "donor_is_new_partner")
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["agency"].queryset = permissions.agencies_for(user, Action.LOG).order_by(
+            "position", "name"
+        )
+        agency = self.selected_agency()
+        if agency is not None:
+            self.fields["duty"].queryset = duties_of(agency).distinct().order_by("position")
+        # htmx: the duty list follows the agency, the kind-specific part follows the kind.
+        self.fields["agency"].widget.attrs.update(
+            {
+                "hx-get": reverse("activities:form-duties"),
+                "hx-target": "#duty-field",
+                "hx-include": "this",
+            }
+        )
+        self.fields["kind"].widget.attrs.update(
+            {
+                "hx-get": reverse("activities:form-kind-fields"),
+                "hx-target": "#kind-fields",
+                "hx-include": "this",
+            }
+        )
+        style_fields(self)
+
+    def selected_agency(self) -> Agency | None:
+        value = self.data.get("agency") if self.is_bound else self.initial.get("agency")
+        if isinstance(value, Agency):
+            return value
+        try:
+            return self.fields["agency"].queryset.get(pk=value) if value else None
+        except (Agency.DoesNotExist, ValueError, TypeError):
+            return None
+
+    @property
+    def is_aid(self) -> bool:
+        kind = self.data.get("kind") if self.is_bound else self.initial.get("kind")
+        return kind == ActivityKind.AID_MOBILISATION
+
+    def aid_fields(self):
+        return [self[name] for name in self.AID_FORM_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        new_name = cleaned.get("new_partner_name", "").strip()
+        if new_name and not cleaned.get("new_partner_kind"):
+            self.add_error("new_partner_kind", _("Choose the kind of the new partner."))
+        if cleaned.get("donor_is_new_partner") and not new_name:
+            self.add_error("new_partner_name", _("Enter the new partner who is the donor."))
+        if self.errors:
+            return cleaned
+        try:
+            validate_activity(self.to_data())
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        return cleaned
+
+    def to_data(self) -> ActivityData:
+        c = self.cleaned_data
+        new_partner = None
+        if c.get("new_partner_name", "").strip():
+            new_partner = NewPartner(
+                name=c["new_partner_name"],
+                kind=c["new_partner_kind"],
+                country=c.get("new_partner_country", ""),
+                is_donor=bool(c.get("donor_is_new_partner")),
+            )
+        return ActivityData(
+            agency=c["agency"],
+            kind=c["kind"],
+            title=c["title"].strip(),
+            start_date=c["start_date"],
+            end_date=c["end_date"],
+            duty=c.get("duty"),
+            place=c.get("place", ""),
+            description=c.get("description", ""),
+            outcome=c.get("outcome", ""),
+            countries=c.get("countries", []),
+            partners=list(c.get("partners", [])),
+            new_partner=new_partner,
+            co_organisers=list(c.get("co_organisers", [])),
+            participants_vietnamese=c.get("participants_vietnamese"),
+            participants_foreign=c.get("participants_foreign"),
+            aid={name: c.get(name) for name in AID_FIELDS},
+        )
+
+    @classmethod
+    def initial_from(cls, activity: Activity) -> dict:
+        initial = {
+            name: getattr(activity, name)
+            for name in (
+                "agency",
+                "kind",
+                "duty",
+                "title",
+                "start_date",
+                "end_date",
+                "place",
+                "description",
+                "outcome",
+                "participants_vietnamese",
+                "participants_foreign",
+                *AID_FIELDS,
+            )
+        }
+        initial["countries"] = [c.country.code for c in activity.countries.all()]
+        initial["partners"] = list(activity.partners.all())
+        initial["co_organisers"] = list(activity.co_organisers.all())
+        return initial
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": _("Give the reason, so that the agency knows what to fix.")},
+    )
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -1,0 +1,319 @@
+"""What the agencies did: activities, their partners, countries and evidence."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from agencies import permissions
+from agencies.models import ActivityKind, Agency, Duty, User
+from agencies.permissions import Action
+from doingoai.text import fold
+
+# ISO 4217 codes the province meets in aid decisions; VND first.
+CURRENCIES = [
+    ("VND", "VND"),
+    ("USD", "USD"),
+    ("EUR", "EUR"),
+    ("JPY", "JPY"),
+    ("KRW", "KRW"),
+    ("AUD", "AUD"),
+    ("GBP", "GBP"),
+    ("CHF", "CHF"),
+    ("CAD", "CAD"),
+    ("SGD", "SGD"),
+    ("CNY", "CNY"),
+    ("THB", "THB"),
+    ("NZD", "NZD"),
+    ("SEK", "SEK"),
+    ("NOK", "NOK"),
+    ("DKK", "DKK"),
+    ("TWD", "TWD"),
+]
+
+
+class Partner(models.Model):
+    """A foreign partner organisation, reused across activities."""
+
+    class Kind(models.TextChoices):
+        FOREIGN_NGO = "ngo", _("Foreign NGO")
+        CONSULATE = "consulate", _("Consulate")
+        EMBASSY = "embassy", _("Embassy")
+        FRIENDSHIP_ASSOCIATION = "friendship", _("Friendship association")
+        FOREIGN_LOCALITY = "locality", _("Foreign locality")
+        INTERNATIONAL_ORGANISATION = "international", _("International organisation")
+        FDI_ENTERPRISE = "fdi", _("FDI enterprise")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    country = CountryField(_("country"), blank=True)
+    search_text = models.TextField(editable=False, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "country"], name="unique_partner_per_country")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country.name})" if self.country else self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = fold(self.name)
+        super().save(*args, **kwargs)
+
+
+class ActivityQuerySet(models.QuerySet["Activity"]):
+    def visible_to(self, user: User) -> ActivityQuerySet:
+        """What `user` may read: their agencies' activities and those they co-organise;
+        for reviewers everything submitted or accepted; for leadership what is accepted."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        own = permissions.agencies_for(user, Action.VIEW).values("pk")
+        reviewed = permissions.agencies_for(user, Action.REVIEW).values("pk")
+        overseen = permissions.agencies_for(user, Action.OVERSEE).values("pk")
+        co_organised = Activity.co_organisers.through.objects.filter(agency_id__in=own).values(
+            "activity_id"
+        )
+        S = Activity.Status
+        return self.filter(
+            Q(agency_id__in=own)
+            | Q(pk__in=co_organised)
+            | Q(agency_id__in=reviewed, status__in=[S.SUBMITTED, S.ACCEPTED])
+            | Q(agency_id__in=overseen, status=S.ACCEPTED)
+        )
+
+    def editable_by(self, user: User) -> ActivityQuerySet:
+        """Drafts and returned activities of the agencies `user` may log for."""
+        logged = permissions.agencies_for(user, Action.LOG).values("pk")
+        return self.filter(agency_id__in=logged, status__in=Activity.EDITABLE_STATUSES)
+
+    def reviewable_by(self, user: User) -> ActivityQuerySet:
+        reviewed = permissions.agencies_for(user, Action.REVIEW).values("pk")
+        return self.filter(agency_id__in=reviewed)
+
+    def of_agencies(self, user: User) -> ActivityQuerySet:
+        """Activities of the agencies the user belongs to (drafts included)."""
+        return self.filter(agency_id__in=permissions.agencies_for(user, Action.VIEW).values("pk"))
+
+    def search(self, query: str) -> ActivityQuerySet:
+        found = self
+        for term in fold(query).split():
+            found = found.filter(search_text__contains=term)
+        return found
+
+
+class Activity(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned")
+
+    class AidType(models.TextChoices):
+        PROGRAMME = "programme", _("Programme or project")
+        NON_PROJECT = "non_project", _("Non-project aid")
+        EMERGENCY = "emergency", _("Emergency relief")
+
+    class Sector(models.TextChoices):
+        SOCIAL_PROTECTION = "social", _("Social protection")
+        EDUCATION = "education", _("Education")
+        HEALTH = "health", _("Health")
+        ENVIRONMENT = "environment", _("Environment")
+        OTHER = "other", _("Other")
+
+    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="activities"
+    )
+    duty = models.ForeignKey(
+        Duty,
+        verbose_name=_("duty of the plan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
+    title = models.CharField(_("title"), max_length=500)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    place = models.CharField(_("place"), max_length=255, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    partners = models.ManyToManyField(
+        Partner, verbose_name=_("partner organisations"), blank=True, related_name="activities"
+    )
+    co_organisers = models.ManyToManyField(
+        Agency,
+        verbose_name=_("co-organising agencies"),
+        blank=True,
+        related_name="co_organised_activities",
+    )
+    participants_vietnamese = models.PositiveIntegerField(
+        _("Vietnamese participants"), null=True, blank=True
+    )
+    participants_foreign = models.PositiveIntegerField(
+        _("foreign participants"), null=True, blank=True
+    )
+
+    # Foreign-NGO aid (Decree 313/2025/ND-CP); only for aid mobilisation.
+    donor = models.ForeignKey(
+        Partner,
+        verbose_name=_("donor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="donations",
+    )
+    aid_type = models.CharField(_("aid type"), max_length=20, choices=AidType.choices, blank=True)
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices, blank=True)
+    committed_amount = models.DecimalField(
+        _("committed amount"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    disbursed_amount = models.DecimalField(
+        _("disbursed amount"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, blank=True)
+    committed_vnd = models.DecimalField(
+        _("committed amount in VND"),
+        max_digits=20,
+        decimal_places=0,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    approval_number = models.CharField(_("approval decision number"), max_length=100, blank=True)
+    approval_date = models.DateField(_("approval decision date"), null=True, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    return_reason = models.TextField(_("reason for return"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    search_text = models.TextField(editable=False, default="")
+
+    history = HistoricalRecords(
+        m2m_fields=[partners, co_organisers],
+        excluded_fields=["search_text", "updated_at", "version"],
+    )
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-start_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="activity_ends_after_start"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agency", "status", "-start_date"]),
+            models.Index(fields=["status", "submitted_at"]),
+            models.Index(fields=["-start_date", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+    @property
+    def is_aid(self) -> bool:
+        return self.kind == ActivityKind.AID_MOBILISATION
+
+    def refresh_search_text(self, partner_names: list[str] | None = None) -> None:
+        if partner_names is None:
+            partner_names = [p.name for p in self.partners.all()] if self.pk else []
+        self.search_text = fold(
+            " ".join([self.title, self.place, self.description, *partner_names])
+        )
+
+
+class ActivityCountry(models.Model):
+    """A partner country of an activity: a table of its own, so reports count by country."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="countries")
+    country = CountryField(_("country"))
+
+    class Meta:
+        verbose_name = _("partner country")
+        verbose_name_plural = _("partner countries")
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "country"], name="unique_activity_country")
+        ]
+        indexes = [models.Index(fields=["country", "activity"])]
+
+    def __str__(self) -> str:
+        return str(self.country.name)
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # A random name: the original name is kept in the row, never used on disk.
+    return f"attachments/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("activity")
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:attachment", args=[self.activity_id, self.pk])

@@ -1,0 +1,449 @@
+"""Actions on activities. Views, imports, commands and tests all go through these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies import permissions
+from agencies.models import ActivityKind, Agency, Duty, User
+from agencies.permissions import Action
+
+from .files import validate_attachment
+from .models import Activity, ActivityCountry, Attachment, Partner
+
+AID_FIELDS = (
+    "donor",
+    "aid_type",
+    "sector",
+    "committed_amount",
+    "disbursed_amount",
+    "currency",
+    "committed_vnd",
+    "approval_number",
+    "approval_date",
+)
+
+
+class ActivityError(Exception):
+    """An action on an activity that cannot be carried out; the message is for the user."""
+
+
+class ActivityConflict(ActivityError):
+    """Someone else changed the activity since the user loaded it."""
+
+
+@dataclass(frozen=True)
+class NewPartner:
+    """A partner organisation typed in with the activity, created if it does not exist."""
+
+    name: str
+    kind: str
+    country: str = ""
+    is_donor: bool = False
+
+
+@dataclass
+class ActivityData:
+    """Everything a user enters about an activity, as a form or an imported row gives it."""
+
+    agency: Agency
+    kind: str
+    title: str
+    start_date: date
+    end_date: date
+    duty: Duty | None = None
+    place: str = ""
+    description: str = ""
+    outcome: str = ""
+    countries: Sequence[str] = ()
+    partners: Sequence[Partner] = ()
+    new_partner: NewPartner | None = None
+    co_organisers: Sequence[Agency] = ()
+    participants_vietnamese: int | None = None
+    participants_foreign: int | None = None
+    aid: dict[str, Any] = field(default_factory=dict)
+
+
+def duties_of(agency: Agency):
+    """The duties an agency carries out: assigned to it, or naming it to coordinate."""
+    return Duty.objects.filter(Q(assignments__agency=agency) | Q(coordinating_agencies=agency))
+
+
+def validate_activity(data: ActivityData, *, duty_ids: set[int] | None = None) -> None:
+    """Check the rules that span fields; raise a ValidationError keyed by field.
+
+    `duty_ids` lets a bulk import pass the agency's duties once instead of a query per row.
+    """
+    errors: dict[str, str] = {}
+    if data.end_date < data.start_date:
+        errors["end_date"] = _("The end date must not be before the start date.")
+    if data.duty is not None:
+        allowed = (
+            duty_ids
+            if duty_ids is not None
+            else set(duties_of(data.agency).values_list("pk", flat=True))
+        )
+        if data.duty.pk not in allowed:
+            errors["duty"] = _("This duty is not assigned to %(agency)s.") % {"agency": data.agency}
+    if data.kind not in ActivityKind.values:
+        errors["kind"] = _("Unknown kind of activity.")
+    if data.kind == ActivityKind.AID_MOBILISATION:
+        aid = data.aid
+        amounts = [aid.get("committed_amount"), aid.get("disbursed_amount")]
+        for name, value in zip(("committed_amount", "disbursed_amount"), amounts, strict=True):
+            if value is not None and value < 0:
+                errors[name] = _("An amount cannot be negative.")
+        currency = aid.get("currency") or ""
+        if any(a is not None for a in amounts) and not currency:
+            errors["currency"] = _("Give the currency of the amounts.")
+        if currency and currency not in dict(Activity._meta.get_field("currency").choices):
+            errors["currency"] = _("Unknown currency “%(currency)s”.") % {"currency": currency}
+        vnd = aid.get("committed_vnd")
+        if vnd is not None and vnd < 0:
+            errors["committed_vnd"] = _("An amount cannot be negative.")
+        if (
+            aid.get("committed_amount") is not None
+            and currency
+            and currency != "VND"
+            and vnd is None
+        ):
+            errors["committed_vnd"] = _("Give the VND equivalent of the committed amount.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _require(actor: User, action: Action, agency: Agency, message: str) -> None:
+    if not permissions.can(actor, action, agency):
+        raise ActivityError(message)
+
+
+def _add_new_partner(data: ActivityData) -> None:
+    if data.new_partner is None:
+        return
+    new = data.new_partner
+    partner = get_or_create_partner(name=new.name, kind=new.kind, country=new.country)
+    data.partners = [*data.partners, partner]
+    if new.is_donor:
+        data.aid = {**data.aid, "donor": partner}
+    data.new_partner = None
+
+
+def _apply(activity: Activity, data: ActivityData) -> None:
+    for name in (
+        "agency",
+        "kind",
+        "title",
+        "start_date",
+        "end_date",
+        "duty",
+        "place",
+        "description",
+        "outcome",
+        "participants_vietnamese",
+        "participants_foreign",
+    ):
+        setattr(activity, name, getattr(data, name))
+    is_aid = data.kind == ActivityKind.AID_MOBILISATION
+    for name in AID_FIELDS:
+        default = (
+            None
+            if name
+            in {"donor", "committed_amount", "disbursed_amount", "committed_vnd", "approval_date"}
+            else ""
+        )
+        setattr(activity, name, data.aid.get(name, default) if is_aid else default)
+    if is_aid and activity.currency == "VND" and activity.committed_amount is not None:
+        activity.committed_vnd = activity.committed_amount.quantize(Decimal(1))
+    activity.refresh_search_text([p.name for p in data.partners])
+
+
+def _save_relations(activity: Activity, data: ActivityData) -> None:
+    activity.partners.set(data.partners)
+    activity.co_organisers.set([a for a in data.co_organisers if a.pk != activity.agency_id])
+    wanted = set(data.countries)
+    activity.countries.exclude(country__in=wanted).delete()
+    have = set(activity.countries.values_list("country", flat=True))
+    ActivityCountry.objects.bulk_create(
+        [ActivityCountry(activity=activity, country=c) for c in sorted(wanted - have)]
+    )
+
+
+@transaction.atomic
+def create_activity(
+    *, actor: User, data: ActivityData, attachments: Iterable[UploadedFile] = ()
+) -> Activity:
+    """Record a new draft activity for an agency the actor may log for."""
+    _require(
+        actor,
+        Action.LOG,
+        data.agency,
+        _("You may not log activities for %(agency)s.") % {"agency": data.agency},
+    )
+    validate_activity(data)
+    _add_new_partner(data)
+    activity = Activity(created_by=actor)
+    _apply(activity, data)
+    activity._history_user = actor
+    activity._change_reason = _("Created")
+    activity.save()
+    _save_relations(activity, data)
+    for upload in attachments:
+        add_attachment(actor=actor, activity=activity, upload=upload)
+    return activity
+
+
+def _locked(activity: Activity, version: int) -> Activity:
+    """Lock the row and make sure nobody changed it since the user loaded `version`."""
+    locked = Activity.objects.select_for_update().get(pk=activity.pk)
+    if locked.version != version:
+        raise ActivityConflict(
+            _(
+                "Someone else changed this activity in the meantime (now: %(status)s). "
+                "Reload the page to see the current version; nothing was saved."
+            )
+            % {"status": locked.get_status_display()}
+        )
+    return locked
+
+
+@transaction.atomic
+def update_activity(
+    *,
+    actor: User,
+    activity: Activity,
+    version: int,
+    data: ActivityData,
+    attachments: Iterable[UploadedFile] = (),
+) -> Activity:
+    """Change a draft or returned activity."""
+    locked = _locked(activity, version)
+    _require(
+        actor,
+        Action.LOG,
+        locked.agency,
+        _("You may not edit activities of %(agency)s.") % {"agency": locked.agency},
+    )
+    if not locked.is_editable:
+        raise ActivityError(_("Only a draft or a returned activity can be changed."))
+    _require(
+        actor,
+        Action.LOG,
+        data.agency,
+        _("You may not log activities for %(agency)s.") % {"agency": data.agency},
+    )
+    validate_activity(data)
+    _add_new_partner(data)
+    _apply(locked, data)
+    locked.version += 1
+    locked._history_user = actor
+    locked._change_reason = _("Edited")
+    locked.save()
+    _save_relations(locked, data)
+    for upload in attachments:
+        add_attachment(actor=actor, activity=locked, upload=upload)
+    return locked
+
+
+def _transition(
+    *,
+    actor: User,
+    activity: Activity,
+    version: int,
+    action: Action,
+    allowed_from: Sequence[str],
+    to: str,
+    reason: str,
+    denied: str,
+    wrong_state: str,
+) -> Activity:
+    locked = _locked(activity, version)
+    _require(actor, action, locked.agency, denied)
+    if locked.status not in allowed_from:
+        raise ActivityError(wrong_state)
+    now = timezone.now()
+    locked.status = to
+    locked.version += 1
+    if to == Activity.Status.SUBMITTED:
+        locked.submitted_at = now
+    else:
+        locked.reviewed_at, locked.reviewed_by = now, actor
+    if to == Activity.Status.RETURNED:
+        locked.return_reason = reason
+    elif to == Activity.Status.ACCEPTED:
+        locked.return_reason = ""
+    locked._history_user = actor
+    locked._change_reason = reason or Activity.Status(to).label
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def submit_activity(*, actor: User, activity: Activity, version: int) -> Activity:
+    """Send a draft or returned activity to Sở Ngoại vụ for review."""
+    return _transition(
+        actor=actor,
+        activity=activity,
+        version=version,
+        action=Action.LOG,
+        allowed_from=Activity.EDITABLE_STATUSES,
+        to=Activity.Status.SUBMITTED,
+        reason="",
+        denied=_("You may not submit activities of this agency."),
+        wrong_state=_("Only a draft or a returned activity can be submitted."),
+    )
+
+
+@transaction.atomic
+def accept_activity(*, actor: User, activity: Activity, version: int) -> Activity:
+    """Accept a submitted activity; it is locked from then on."""
+    return _transition(
+        actor=actor,
+        activity=activity,
+        version=version,
+        action=Action.REVIEW,
+        allowed_from=[Activity.Status.SUBMITTED],
+        to=Activity.Status.ACCEPTED,
+        reason="",
+        denied=_("You may not review activities of this agency."),
+        wrong_state=_("Only a submitted activity can be accepted."),
+    )
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ActivityError(_("Give the reason, so that the agency knows what to fix."))
+    return reason
+
+
+@transaction.atomic
+def return_activity(*, actor: User, activity: Activity, version: int, reason: str) -> Activity:
+    """Send a submitted activity back to its agency with the reason."""
+    return _transition(
+        actor=actor,
+        activity=activity,
+        version=version,
+        action=Action.REVIEW,
+        allowed_from=[Activity.Status.SUBMITTED],
+        to=Activity.Status.RETURNED,
+        reason=_reason(reason),
+        denied=_("You may not review activities of this agency."),
+        wrong_state=_("Only a submitted activity can be returned."),
+    )
+
+
+@transaction.atomic
+def reopen_activity(*, actor: User, activity: Activity, version: int, reason: str) -> Activity:
+    """Unlock an accepted activity so that its agency can correct it."""
+    return _transition(
+        actor=actor,
+        activity=activity,
+        version=version,
+        action=Action.REVIEW,
+        allowed_from=[Activity.Status.ACCEPTED],
+        to=Activity.Status.RETURNED,
+        reason=_reason(reason),
+        denied=_("Only a reviewer of Sở Ngoại vụ can reopen an accepted activity."),
+        wrong_state=_("Only an accepted activity can be reopened."),
+    )
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    done: list[Activity]
+    skipped: list[tuple[int, str]]  # (activity id, why)
+
+
+def review_many(
+    *, actor: User, versions: dict[int, int], accept: bool, reason: str = ""
+) -> BulkResult:
+    """Accept or return several activities; each is its own transaction, so one that someone
+    else handled meanwhile is skipped with the reason and the others go through."""
+    if not accept:
+        reason = _reason(reason)
+    done, skipped = [], []
+    candidates = Activity.objects.reviewable_by(actor).in_bulk(list(versions))
+    for pk, version in versions.items():
+        activity = candidates.get(pk)
+        if activity is None:
+            skipped.append((pk, _("not found")))
+            continue
+        try:
+            if accept:
+                done.append(accept_activity(actor=actor, activity=activity, version=version))
+            else:
+                done.append(
+                    return_activity(actor=actor, activity=activity, version=version, reason=reason)
+                )
+        except ActivityError as exc:
+            skipped.append((pk, str(exc)))
+    return BulkResult(done=done, skipped=skipped)
+
+
+@transaction.atomic
+def add_attachment(*, actor: User, activity: Activity, upload: UploadedFile) -> Attachment:
+    """Keep a file as evidence of an editable activity, after checking what it really is."""
+    _require(
+        actor,
+        Action.LOG,
+        activity.agency,
+        _("You may not add files to activities of %(agency)s.") % {"agency": activity.agency},
+    )
+    if not activity.is_editable:
+        raise ActivityError(_("Files can be added only while the activity is a draft or returned."))
+    try:
+        kind = validate_attachment(upload)
+    except ValidationError as exc:
+        raise ActivityError(" ".join(exc.messages)) from None
+    attachment = Attachment(
+        activity=activity,
+        original_name=upload.name[-255:],
+        content_type=kind.content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    # Should the transaction roll back, the stored file has no row: unreachable, never served.
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def delete_attachment(*, actor: User, attachment: Attachment) -> None:
+    activity = attachment.activity
+    _require(
+        actor,
+        Action.LOG,
+        activity.agency,
+        _("You may not remove files of activities of %(agency)s.") % {"agency": activity.agency},
+    )
+    if not activity.is_editable:
+        raise ActivityError(
+            _("Files can be removed only while the activity is a draft or returned.")
+        )
+    storage, name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+def get_or_create_partner(*, name: str, kind: str, country: str = "") -> Partner:
+    name = " ".join(name.split())
+    if not name:
+        raise ActivityError(_("The partner needs a name."))
+    if kind not in Partner.Kind.values:
+        raise ActivityError(_("Unknown kind of partner."))
+    partner, _created = Partner.objects.get_or_create(
+        name=name, country=country, defaults={"kind": kind}
+    )
+    return partner

@@ -1,0 +1,337 @@
+"""Pages of activities: lists, the form, the review queue, files, export and import."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from agencies import permissions
+from agencies.models import Agency, User
+from agencies.permissions import Action
+
+from . import services
+from .filters import ActivityFilter
+from .forms import ActivityForm, ReasonForm, VersionForm
+from .models import Activity, ActivityCountry, Attachment
+
+PAGE_SIZE = 25
+
+
+def get_activity_for(user: User, pk: int) -> Activity:
+    """Fetch an activity the user may read, or 404: existence does not leak."""
+    return get_object_or_404(
+        Activity.objects.visible_to(user).select_related("agency", "duty", "donor"), pk=pk
+    )
+
+
+def _listed(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
+    return queryset.select_related("agency", "duty").prefetch_related(
+        Prefetch("countries", queryset=ActivityCountry.objects.order_by("country"))
+    )
+
+
+def _list_page(request: HttpRequest, queryset: QuerySet[Activity], title: str, mine: bool):
+    filterset = ActivityFilter(request.GET, queryset=queryset)
+    activities = filterset.qs
+    if activities.query.order_by:
+        activities = activities.order_by(*activities.query.order_by, "-pk")
+    page = Paginator(_listed(activities), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "activities/activity_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "title": title,
+            "mine": mine,
+            "query": query.urlencode(),
+            "can_log": permissions.agencies_for(request.user, Action.LOG).exists(),
+        },
+    )
+
+
+@login_required
+def activity_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(
+        request, Activity.objects.visible_to(request.user), _("All activities I may see"), False
+    )
+
+
+@login_required
+def my_activities(request: HttpRequest) -> HttpResponse:
+    return _list_page(
+        request, Activity.objects.of_agencies(request.user), _("Activities of my agencies"), True
+    )
+
+
+@login_required
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_activity_for(request.user, pk)
+    user = request.user
+    history = activity.history.select_related("history_user").order_by(
+        "-history_date", "-history_id"
+    )
+    return render(
+        request,
+        "activities/activity_detail.html",
+        {
+            "activity": activity,
+            "countries": activity.countries.order_by("country"),
+            "partners": activity.partners.all(),
+            "co_organisers": activity.co_organisers.all(),
+            "attachments": activity.attachments.all(),
+            "changes": _changes(history),
+            "can_edit": activity.is_editable and permissions.can(user, Action.LOG, activity.agency),
+            "can_review": permissions.can(user, Action.REVIEW, activity.agency),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+def _changes(history) -> list[dict]:
+    """Each history record with the fields it changed, newest first."""
+    records = list(history)
+    rows = []
+    for newer, older in zip(records, [*records[1:], None], strict=True):
+        changed = []
+        if older is not None:
+            delta = newer.diff_against(older, foreign_keys_are_objs=False)
+            for change in delta.changes:
+                field = Activity._meta.get_field(change.field)
+                changed.append(str(field.verbose_name))
+        rows.append({"record": newer, "changed": changed})
+    return rows
+
+
+@login_required
+def activity_create(request: HttpRequest) -> HttpResponse:
+    agencies = list(permissions.agencies_for(request.user, Action.LOG)[:2])
+    if not agencies:
+        raise Http404
+    initial = {"agency": agencies[0]} if len(agencies) == 1 else {}
+    form = ActivityForm(
+        request.POST or None, request.FILES or None, user=request.user, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = services.create_activity(
+                actor=request.user,
+                data=form.to_data(),
+                attachments=form.cleaned_data["attachments"],
+            )
+        except services.ActivityError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The activity was saved as a draft."))
+            return redirect(activity)
+    return render(request, "activities/activity_form.html", {"form": form, "activity": None})
+
+
+@login_required
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_object_or_404(
+        Activity.objects.editable_by(request.user).select_related("agency"), pk=pk
+    )
+    form = ActivityForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial=ActivityForm.initial_from(activity),
+    )
+    version = VersionForm(request.POST or None, initial={"version": activity.version})
+    if request.method == "POST" and form.is_valid() and version.is_valid():
+        try:
+            services.update_activity(
+                actor=request.user,
+                activity=activity,
+                version=version.cleaned_data["version"],
+                data=form.to_data(),
+                attachments=form.cleaned_data["attachments"],
+            )
+        except services.ActivityError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect(activity)
+    return render(
+        request,
+        "activities/activity_form.html",
+        {"form": form, "activity": activity, "version_form": version},
+    )
+
+
+def _act(request: HttpRequest, pk: int, action, success: str, needs_reason: bool = False):
+    activity = get_activity_for(request.user, pk)
+    version = VersionForm(request.POST)
+    reason = ReasonForm(request.POST) if needs_reason else None
+    if not version.is_valid():
+        messages.error(request, _("The form was incomplete; nothing was changed."))
+    elif reason is not None and not reason.is_valid():
+        messages.error(request, " ".join(reason.errors["reason"]))
+    else:
+        extra = {"reason": reason.cleaned_data["reason"]} if reason is not None else {}
+        try:
+            action(
+                actor=request.user,
+                activity=activity,
+                version=version.cleaned_data["version"],
+                **extra,
+            )
+        except services.ActivityError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, success)
+    return redirect(activity)
+
+
+@login_required
+@require_POST
+def activity_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request, pk, services.submit_activity, _("The activity was submitted to Sở Ngoại vụ.")
+    )
+
+
+@login_required
+@require_POST
+def activity_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, services.accept_activity, _("The activity was accepted."))
+
+
+@login_required
+@require_POST
+def activity_return(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        services.return_activity,
+        _("The activity was returned to its agency."),
+        needs_reason=True,
+    )
+
+
+@login_required
+@require_POST
+def activity_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        services.reopen_activity,
+        _("The activity was reopened for its agency to correct."),
+        needs_reason=True,
+    )
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    reviewable = Activity.objects.reviewable_by(request.user)
+    if not permissions.agencies_for(request.user, Action.REVIEW).exists():
+        raise Http404
+    if request.method == "POST":
+        return _review_bulk(request)
+    submitted = reviewable.filter(status=Activity.Status.SUBMITTED)
+    page = Paginator(_listed(submitted.order_by("submitted_at", "pk")), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    per_agency = (
+        Agency.objects.filter(activities__in=submitted)
+        .annotate(waiting=Count("activities"))
+        .order_by("-waiting", "name")
+    )
+    return render(
+        request,
+        "activities/review_queue.html",
+        {"page": page, "per_agency": per_agency, "reason_form": ReasonForm()},
+    )
+
+
+def _review_bulk(request: HttpRequest) -> HttpResponse:
+    versions = {}
+    for value in request.POST.getlist("selected"):
+        pk, _sep, version = value.partition(":")
+        if pk.isdigit() and version.isdigit():
+            versions[int(pk)] = int(version)
+    if not versions:
+        messages.error(request, _("Tick at least one activity."))
+        return redirect("activities:review")
+    accept = request.POST.get("decision") == "accept"
+    try:
+        result = services.review_many(
+            actor=request.user,
+            versions=versions,
+            accept=accept,
+            reason=request.POST.get("reason", ""),
+        )
+    except services.ActivityError as exc:
+        messages.error(request, str(exc))
+        return redirect("activities:review")
+    if result.done:
+        messages.success(
+            request,
+            (_("%(count)d activities accepted.") if accept else _("%(count)d activities returned."))
+            % {"count": len(result.done)},
+        )
+    for pk, why in result.skipped:
+        messages.warning(
+            request, _("Activity #%(pk)d was skipped: %(why)s") % {"pk": pk, "why": why}
+        )
+    return redirect("activities:review")
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    activity = get_activity_for(request.user, pk)
+    attachment = get_object_or_404(Attachment, activity=activity, pk=file_pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def attachment_delete(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    activity = get_object_or_404(Activity.objects.editable_by(request.user), pk=pk)
+    attachment = get_object_or_404(Attachment, activity=activity, pk=file_pk)
+    if request.method == "POST":
+        try:
+            services.delete_attachment(actor=request.user, attachment=attachment)
+        except services.ActivityError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The file was removed."))
+        return redirect(activity)
+    return render(
+        request,
+        "activities/attachment_confirm_delete.html",
+        {"activity": activity, "attachment": attachment},
+    )
+
+
+@login_required
+@require_GET
+def form_kind_fields(request: HttpRequest) -> HttpResponse:
+    """The part of the form that depends on the kind (htmx swaps it in)."""
+    form = ActivityForm(initial={"kind": request.GET.get("kind", "")}, user=request.user)
+    return render(request, "activities/_kind_fields.html", {"form": form})
+
+
+@login_required
+@require_GET
+def form_duty_options(request: HttpRequest) -> HttpResponse:
+    """The duties of the chosen agency (htmx swaps them into the duty select)."""
+    form = ActivityForm(initial={"agency": request.GET.get("agency")}, user=request.user)
+    return render(request, "activities/_duty_options.html", {"field": form["duty"]})
