@@ -21,7 +21,7 @@ def data(agency: str = "SLDTBXH", **overrides) -> ActivityData:
     values = dict(
         agency=Agency.objects.get(code=agency),
         kind="inbound",
-        title="Đón đoàn công tác Nhật Bản",
+        title="Đoàn công tác Nhật Bản",
         start_date=date(2020, 3, 2),
         end_date=date(2020, 3, 3),
         place="Vũng Tàu",
