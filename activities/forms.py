@@ -9,7 +9,7 @@ from django_countries import countries as country_list
 from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
-from doingoai.forms import style_fields
+from doingoai.forms import AmountField, style_fields
 
 from .models import CURRENCIES, Activity, Partner
 from .services import AID_FIELDS, ActivityData, NewPartner, duties_of, validate_activity
@@ -111,21 +111,20 @@ class ActivityForm(forms.Form):
     sector = forms.ChoiceField(
         label=_("Sector"), choices=[("", "---------"), *Activity.Sector.choices], required=False
     )
-    committed_amount = forms.DecimalField(
-        label=_("Committed amount"), max_digits=18, decimal_places=2, required=False, localize=True
+    committed_amount = AmountField(
+        label=_("Committed amount"), max_digits=18, decimal_places=2, required=False
     )
-    disbursed_amount = forms.DecimalField(
-        label=_("Disbursed amount"), max_digits=18, decimal_places=2, required=False, localize=True
+    disbursed_amount = AmountField(
+        label=_("Disbursed amount"), max_digits=18, decimal_places=2, required=False
     )
     currency = forms.ChoiceField(
         label=_("Currency"), choices=[("", "---------"), *CURRENCIES], required=False
     )
-    committed_vnd = forms.DecimalField(
+    committed_vnd = AmountField(
         label=_("Committed amount in VND"),
         max_digits=20,
         decimal_places=0,
         required=False,
-        localize=True,
     )
     approval_number = forms.CharField(
         label=_("Approval decision number"), max_length=100, required=False

@@ -103,7 +103,8 @@ def _changes(history) -> list[dict]:
     for newer, older in zip(records, [*records[1:], None], strict=True):
         changed = []
         if older is not None:
-            delta = newer.diff_against(older, foreign_keys_are_objs=False)
+            # Many-to-many changes would cost a query per record; the fields suffice here.
+            delta = newer.diff_against(older, excluded_fields=["partners", "co_organisers"])
             for change in delta.changes:
                 field = Activity._meta.get_field(change.field)
                 changed.append(str(field.verbose_name))

@@ -20,6 +20,14 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 DISTRICTS = ["VUNGTAU", "BARIA", "PHUMY", "LONGDIEN", "DATDO", "XUYENMOC", "CHAUDUC", "CONDAO"]
 
 
+# For a transactional test that needs PostgreSQL: decided at collection, because a
+# transactional test skipped from a fixture still flushes the database behind it.
+POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+postgres_only = pytest.mark.skipif(
+    not POSTGRES and not REQUIRE_SERVICES, reason="needs PostgreSQL: set DATABASE_URL=postgres://…"
+)
+
+
 def pytest_sessionstart(session) -> None:
     if REQUIRE_SERVICES and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise pytest.UsageError("REQUIRE_SERVICES=1 needs DATABASE_URL to point at PostgreSQL.")

@@ -15,6 +15,7 @@ from activities.models import Activity, Partner
 from activities.services import ActivityConflict, ActivityError, NewPartner
 from agencies.models import Agency, Duty
 from tests.activities.conftest import data, make_activity
+from tests.conftest import postgres_only
 
 pytestmark = pytest.mark.django_db
 
@@ -200,6 +201,7 @@ def test_a_stale_version_is_refused_never_silently_overwritten(staff, reviewer):
 
 
 @pytest.mark.postgres
+@postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_reviewers_at_once_one_wins_the_other_is_told(staff, reviewer):
     from tests.conftest import make_user

@@ -1,0 +1,363 @@
+"""Activity pages: who gets in and who gets a 404, forms, review, files and query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from activities.models import Activity, Attachment
+from agencies.models import Agency, Duty
+from tests.activities.conftest import PDF_BYTES, make_activity, pdf
+
+pytestmark = pytest.mark.django_db
+
+
+def detail_urls(activity: Activity) -> list[str]:
+    urls = [activity.get_absolute_url()]
+    urls += [a.get_absolute_url() for a in activity.attachments.all()]
+    return urls
+
+
+@pytest.fixture
+def activities(staff, reviewer):
+    """One activity of SLDTBXH in each state, each with a file."""
+    made = {}
+    for status in ("draft", "submitted", "accepted", "returned"):
+        activity = make_activity(staff, status="draft", title=f"Hoạt động {status}")
+        from activities import services
+
+        services.add_attachment(actor=staff, activity=activity, upload=pdf())
+        if status != "draft":
+            activity = make_status(activity, status, staff, reviewer)
+        made[status] = activity
+    return made
+
+
+def make_status(activity, status, staff, reviewer):
+    from activities import services
+
+    activity = services.submit_activity(actor=staff, activity=activity, version=activity.version)
+    if status == "accepted":
+        activity = services.accept_activity(
+            actor=reviewer, activity=activity, version=activity.version
+        )
+    if status == "returned":
+        activity = services.return_activity(
+            actor=reviewer, activity=activity, version=activity.version, reason="Thiếu"
+        )
+    return activity
+
+
+# (role, status) -> may read the activity, its files and its history
+READ = {
+    "staff": {"draft", "submitted", "accepted", "returned"},
+    "manager": set(),  # another agency (VUNGTAU)
+    "reviewer": {"submitted", "accepted"},
+    "leader": {"accepted"},
+    "outsider": set(),
+    "admin": {"draft", "submitted", "accepted", "returned"},
+}
+
+
+@pytest.mark.parametrize("role", list(READ))
+@pytest.mark.parametrize("status", ["draft", "submitted", "accepted", "returned"])
+def test_activity_page_and_files_are_404_for_those_who_may_not_read(
+    client, cast, activities, role, status
+):
+    client.force_login(cast[role])
+    expected = 200 if status in READ[role] else 404
+    for url in detail_urls(activities[status]):
+        assert client.get(url).status_code == expected, url
+
+
+def test_anonymous_users_are_sent_to_login(client, activities):
+    for url in [
+        *detail_urls(activities["draft"]),
+        reverse("activities:list"),
+        reverse("activities:mine"),
+        reverse("activities:create"),
+        reverse("activities:review"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("staff", 200), ("manager", 200), ("reviewer", 200), ("leader", 404), ("outsider", 404)],
+)
+def test_only_those_who_log_for_an_agency_get_the_new_activity_form(client, cast, role, expected):
+    client.force_login(cast[role])
+    assert client.get(reverse("activities:create")).status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("reviewer", 200),
+        ("admin", 200),
+        ("staff", 404),
+        ("manager", 404),
+        ("leader", 404),
+        ("outsider", 404),
+    ],
+)
+def test_review_queue_is_for_reviewers_only(client, cast, role, expected):
+    client.force_login(cast[role])
+    assert client.get(reverse("activities:review")).status_code == expected
+
+
+def form_data(**overrides) -> dict:
+    values = {
+        "agency": Agency.objects.get(code="SLDTBXH").pk,
+        "kind": "aid",
+        "title": "Vận động tài trợ xe lăn",
+        "start_date": "02/03/2020",
+        "end_date": "03/03/2020",
+        "place": "Bà Rịa",
+        "countries": ["KR"],
+        "new_partner_name": "Korea Disability Foundation",
+        "new_partner_kind": "ngo",
+        "new_partner_country": "KR",
+        "donor_is_new_partner": "on",
+        "aid_type": "non_project",
+        "sector": "social",
+        "committed_amount": "25.000,50",
+        "currency": "USD",
+        "committed_vnd": "600.000.000",
+        "duty": Duty.objects.get(ref="III.3.1").pk,
+    }
+    values.update(overrides)
+    return values
+
+
+def test_staff_creates_an_aid_activity_with_an_attachment(client, staff):
+    client.force_login(staff)
+    response = client.post(
+        reverse("activities:create"), {**form_data(), "attachments": [pdf("quyet-dinh.pdf")]}
+    )
+    activity = Activity.objects.get()
+    assert response.status_code == 302 and response.url == activity.get_absolute_url()
+    assert activity.committed_amount == 25000.5 and activity.committed_vnd == 600000000
+    assert activity.donor.name == "Korea Disability Foundation"
+    attachment = Attachment.objects.get()
+    assert attachment.original_name == "quyet-dinh.pdf"
+    assert "quyet-dinh" not in attachment.file.name  # stored under a random name
+    download = client.get(attachment.get_absolute_url())
+    assert b"".join(download.streaming_content) == PDF_BYTES
+    assert "attachment" in download["Content-Disposition"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"end_date": "01/03/2020"}, "Ngày kết thúc không được trước ngày bắt đầu."),
+        ({"start_date": "2020/03/02"}, "Nhập ngày theo dạng ngày/tháng/năm"),
+        ({"committed_amount": "-5"}, "Số tiền không được âm."),
+        ({"currency": "XYZ"}, "Hãy chọn một lựa chọn hợp lệ"),
+        ({"duty": "PLACEHOLDER"}, "Hãy chọn một lựa chọn hợp lệ"),
+        ({"agency": "PLACEHOLDER_AGENCY"}, "Hãy chọn một lựa chọn hợp lệ"),
+    ],
+)
+def test_bad_input_shows_a_vietnamese_error_and_saves_nothing(client, staff, overrides, message):
+    if overrides.get("duty") == "PLACEHOLDER":
+        overrides["duty"] = Duty.objects.get(ref="III.4.2").pk  # a duty of SGDDT
+    if overrides.get("agency") == "PLACEHOLDER_AGENCY":
+        overrides["agency"] = Agency.objects.get(code="SYT").pk  # not the user's agency
+    client.force_login(staff)
+    response = client.post(reverse("activities:create"), form_data(**overrides))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert "dữ liệu chưa được lưu" in html
+    assert not Activity.objects.exists()
+    assert 'value="Vận động tài trợ xe lăn"' in html  # what the user typed is kept
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (pdf("virus.pdf", b"MZ\x90\x00" + b"\x00" * 100), "không phải là tệp PDF"),
+        (pdf("bao-cao.pdf", b"%PDF-" + b"0" * (30 * 1024 * 1024)), "mỗi tệp tối đa 20"),
+        (pdf("rong.pdf", b""), None),
+    ],
+)
+def test_disguised_or_oversize_files_are_refused(client, staff, upload, message):
+    client.force_login(staff)
+    response = client.post(reverse("activities:create"), {**form_data(), "attachments": [upload]})
+    assert response.status_code == 200
+    if message:
+        assert message in response.content.decode()
+    assert not Activity.objects.exists()
+    assert not Attachment.objects.exists()
+
+
+def test_kind_fields_part_shows_aid_fields_only_for_aid(client, staff):
+    client.force_login(staff)
+    url = reverse("activities:form-kind-fields")
+    assert "Nhà tài trợ" in client.get(url, {"kind": "aid"}).content.decode()
+    assert "Nhà tài trợ" not in client.get(url, {"kind": "meeting"}).content.decode()
+
+
+def test_duty_options_follow_the_agency(client, staff):
+    client.force_login(staff)
+    html = client.get(
+        reverse("activities:form-duties"), {"agency": Agency.objects.get(code="SLDTBXH").pk}
+    ).content.decode()
+    assert "III.3.1" in html and "III.4.1" not in html
+    html = client.get(
+        reverse("activities:form-duties"), {"agency": Agency.objects.get(code="SYT").pk}
+    ).content.decode()
+    assert "III.5.1" not in html  # not the user's agency: no duties offered
+
+
+def test_editing_is_for_drafts_and_returned_of_ones_own_agency(client, cast, activities):
+    for status, expected in [
+        ("draft", 200),
+        ("returned", 200),
+        ("submitted", 404),
+        ("accepted", 404),
+    ]:
+        client.force_login(cast["staff"])
+        url = reverse("activities:edit", args=[activities[status].pk])
+        assert client.get(url).status_code == expected, status
+    for role in ("manager", "reviewer", "leader", "outsider"):
+        client.force_login(cast[role])
+        assert (
+            client.get(reverse("activities:edit", args=[activities["draft"].pk])).status_code == 404
+        )
+
+
+def test_edit_with_a_stale_version_tells_the_user(client, staff, activities):
+    activity = activities["draft"]
+    client.force_login(staff)
+    response = client.post(
+        reverse("activities:edit", args=[activity.pk]),
+        {**form_data(kind="meeting"), "version": activity.version - 1 or 99},
+    )
+    assert "vừa được người khác thay đổi" in response.content.decode()
+    activity.refresh_from_db()
+    assert activity.title == "Hoạt động draft"
+
+
+def test_reviewer_returns_with_reason_and_staff_sees_it(client, staff, reviewer, activities):
+    activity = activities["submitted"]
+    client.force_login(reviewer)
+    url = reverse("activities:return", args=[activity.pk])
+    response = client.post(url, {"version": activity.version, "reason": ""}, follow=True)
+    assert "Hãy nêu lý do" in response.content.decode()
+    client.post(url, {"version": activity.version, "reason": "Bổ sung danh sách đoàn"})
+    client.force_login(staff)
+    html = client.get(activity.get_absolute_url()).content.decode()
+    assert "Bổ sung danh sách đoàn" in html
+    assert "Bị trả lại" in html
+
+
+def test_staff_cannot_accept_by_forging_a_post(client, staff, activities):
+    activity = activities["submitted"]
+    client.force_login(staff)
+    response = client.post(
+        reverse("activities:accept", args=[activity.pk]), {"version": activity.version}, follow=True
+    )
+    assert "không được thẩm định" in response.content.decode()
+    activity.refresh_from_db()
+    assert activity.status == "submitted"
+
+
+def test_bulk_review_from_the_queue(client, staff, reviewer):
+    a = make_activity(staff, status="submitted", title="A")
+    b = make_activity(staff, status="submitted", title="B")
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("activities:review"),
+        {
+            "selected": [f"{a.pk}:{a.version}", f"{b.pk}:{b.version}"],
+            "decision": "return",
+            "reason": "",
+        },
+        follow=True,
+    )
+    assert "Hãy nêu lý do" in response.content.decode()
+    assert Activity.objects.filter(status="submitted").count() == 2
+    response = client.post(
+        reverse("activities:review"),
+        {"selected": [f"{a.pk}:{a.version}", f"{b.pk}:{b.version}"], "decision": "accept"},
+        follow=True,
+    )
+    assert "Đã tiếp nhận 2 hoạt động." in response.content.decode()
+    assert Activity.objects.filter(status="accepted").count() == 2
+
+
+def test_history_shows_who_did_what(client, staff, reviewer, activities):
+    client.force_login(staff)
+    html = client.get(activities["returned"].get_absolute_url()).content.decode()
+    assert "Tạo mới" in html and "Đã gửi" in html and "Thiếu" in html
+    assert "Lê Hoàng Nam" in html  # the reviewer who returned it
+
+
+def test_removing_a_file_asks_first(client, staff, activities):
+    activity = activities["draft"]
+    attachment = activity.attachments.get()
+    client.force_login(staff)
+    url = reverse("activities:attachment-delete", args=[activity.pk, attachment.pk])
+    assert "Không thể hoàn tác" in client.get(url).content.decode()
+    assert Attachment.objects.filter(pk=attachment.pk).exists()
+    client.post(url)
+    assert not Attachment.objects.filter(pk=attachment.pk).exists()
+
+
+def bulk(staff, count: int) -> None:
+    for i in range(count):
+        make_activity(staff, title=f"Hoạt động {i}", countries=["JP", "KR"])
+
+
+@pytest.mark.parametrize("url_name", ["activities:list", "activities:mine"])
+def test_list_query_count_does_not_grow_with_rows(
+    client, staff, url_name, django_assert_num_queries
+):
+    bulk(staff, 3)
+    client.force_login(staff)
+    url = reverse(url_name)
+    client.get(url)
+    # session, user, count, can-log check, the navigation's memberships, the filter's agency
+    # and duty choices, the page of rows (agency and duty joined), their countries
+    with django_assert_num_queries(9):
+        client.get(url, {"q": "hoat dong"})
+    bulk(staff, 30)
+    with django_assert_num_queries(9):
+        response = client.get(url, {"q": "hoat dong"})
+    assert response.context["page"].paginator.count == 33
+    assert len(response.context["page"].object_list) == 25
+
+
+def test_detail_and_queue_query_counts_do_not_grow(
+    client, staff, reviewer, django_assert_num_queries
+):
+    activity = make_activity(staff, status="submitted", countries=["JP", "KR", "TH"])
+    bulk(staff, 5)
+    client.force_login(reviewer)
+    client.get(activity.get_absolute_url())
+    # session, user, activity, history with its users, can-review, the navigation's
+    # memberships, countries, partners, co-organisers, attachments
+    with django_assert_num_queries(10):
+        client.get(activity.get_absolute_url())
+    from activities import services
+
+    for _round in range(3):  # more history, more countries
+        activity = services.return_activity(
+            actor=reviewer, activity=activity, version=activity.version, reason="Bổ sung"
+        )
+        activity = services.submit_activity(
+            actor=staff, activity=activity, version=activity.version
+        )
+    activity.countries.create(country="US")
+    with django_assert_num_queries(10):
+        response = client.get(activity.get_absolute_url())
+    assert len(response.context["changes"]) == 8
+    # session, user, can-review check, per-agency counts, count, page rows, their countries,
+    # the navigation's memberships
+    with django_assert_num_queries(8):
+        client.get(reverse("activities:review"))
+    bulk(staff, 5)
+    with django_assert_num_queries(8):
+        client.get(reverse("activities:review"))
