@@ -19,18 +19,19 @@ $(VENV)/.dev-installed: requirements-dev.lock | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.lock
 	touch $@ $(VENV)/.run-installed
 
+# The compiled catalogue (django.mo) is committed, so running the portal needs no gettext.
 messages:
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=$(VENV) --ignore=var -v 0
 
 ## run: set up and serve the portal on http://$(HOST) (SQLite in var/, tasks in-process)
 run: export DEBUG ?= 1
-run: $(VENV)/.run-installed messages
+run: $(VENV)/.run-installed
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST)
 
 ## test: set up and run the whole test suite (DATABASE_URL and REQUIRE_SERVICES are honoured)
-test: $(VENV)/.dev-installed messages
+test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
@@ -40,7 +41,8 @@ lint: $(VENV)/.dev-installed
 clean:
 	rm -rf $(VENV) var
 
-## makemessages: refresh locale/vi after changing user-facing strings, then translate them
+## makemessages: refresh locale/vi after changing user-facing strings; translate them, then
+## `make messages` compiles them (commit both files)
 makemessages:
 	DEBUG=1 $(BIN)/python manage.py makemessages -l vi --no-obsolete --add-location file \
 		--ignore=$(VENV) --ignore=var --ignore=static --ignore=tests

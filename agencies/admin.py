@@ -25,9 +25,14 @@ class AgencyMembershipInline(admin.TabularInline):
 class PortalUserAdmin(UserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_superuser"]
+    # Rights come from memberships only (agencies/permissions.py): no group or permission
+    # ticked by hand, which a membership change would silently contradict.
     fieldsets = (
-        *UserAdmin.fieldsets,
-        (_("Portal"), {"fields": ("position", "email_notifications")}),
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "position")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Portal"), {"fields": ("email_notifications",)}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
 
 

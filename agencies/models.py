@@ -129,6 +129,27 @@ class Agency(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("agencies:detail", args=[self.code])
 
+    def clean(self) -> None:
+        if self.pk is None:
+            return
+        misfits = sorted(
+            {
+                str(Membership.Role(role).label)
+                for role in self.memberships.values_list("role", flat=True)
+                if not Membership.role_fits(role, self)
+            }
+        )
+        if misfits:
+            raise ValidationError(
+                {
+                    "kind": _(
+                        "The kind cannot change while members hold roles that need the "
+                        "current kind: %(roles)s."
+                    )
+                    % {"roles": ", ".join(misfits)}
+                }
+            )
+
 
 class Plan(models.Model):
     number = models.CharField(_("number"), max_length=50, unique=True)
@@ -226,7 +247,7 @@ class Duty(models.Model):
         return f"{self.ref} — {self.heading}"
 
     def get_absolute_url(self) -> str:
-        return reverse("agencies:duty", args=[self.ref])
+        return reverse("agencies:duty", args=[self.plan_id, self.ref])
 
     def clean(self) -> None:
         unknown = set(self.activity_kinds or []) - set(ActivityKind.values)

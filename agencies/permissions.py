@@ -61,7 +61,13 @@ def agencies_for(user: User | AnonymousUser, action: Action) -> QuerySet[Agency]
     """The agencies on which `user` may perform `action` (superusers: all of them)."""
     if not user.is_authenticated or not user.is_active:
         return Agency.objects.none()
-    return get_objects_for_user(user, f"agencies.{action}", klass=Agency, accept_global_perms=False)
+    agencies = get_objects_for_user(
+        user, f"agencies.{action}", klass=Agency, accept_global_perms=False
+    )
+    # Nobody logs or submits for an agency that no longer works; its records stay readable.
+    if action in (Action.LOG, Action.SUBMIT):
+        agencies = agencies.filter(is_active=True)
+    return agencies
 
 
 def can(user: User | AnonymousUser, action: Action, agency: Agency) -> bool:

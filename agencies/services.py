@@ -29,6 +29,7 @@ class AccountResult:
     password: str | None  # the password set by this call, if any
 
 
+@transaction.atomic
 def grant_membership(*, actor: User | None, user: User, agency: Agency, role: str) -> Membership:
     """Give `user` exactly `role` in `agency` (one role per agency); groups follow by signal."""
     if role not in Membership.Role.values:

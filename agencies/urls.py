@@ -8,5 +8,5 @@ urlpatterns = [
     path("agencies/", views.agency_list, name="list"),
     path("agencies/<str:code>/", views.agency_detail, name="detail"),
     path("plan/", views.plan_detail, name="plan"),
-    path("duties/<str:ref>/", views.duty_detail, name="duty"),
+    path("plan/<int:plan>/duties/<str:ref>/", views.duty_detail, name="duty"),
 ]

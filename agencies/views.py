@@ -76,7 +76,7 @@ def plan_detail(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def duty_detail(request: HttpRequest, ref: str) -> HttpResponse:
+def duty_detail(request: HttpRequest, plan: int, ref: str) -> HttpResponse:
     duty = get_object_or_404(
         Duty.objects.select_related("plan").prefetch_related(
             Prefetch(
@@ -88,6 +88,6 @@ def duty_detail(request: HttpRequest, ref: str) -> HttpResponse:
             Prefetch("coordinating_agencies", queryset=Agency.objects.all()),
         ),
         ref=ref,
-        plan=Plan.objects.values("pk")[:1],
+        plan_id=plan,
     )
     return render(request, "agencies/duty_detail.html", {"duty": duty})

@@ -112,3 +112,14 @@ def test_admin_gives_a_user_a_role_and_permissions_follow(client, admin_user, ou
     assert response.status_code == 302
     user = User.objects.get(pk=outsider.pk)
     assert list(user.groups.values_list("name", flat=True)) == ["SYT:manager"]
+
+
+def test_user_admin_offers_no_hand_ticked_groups_or_permissions(client, admin_user, outsider):
+    client.force_login(admin_user)
+    form = (
+        client.get(reverse("admin:agencies_user_change", args=[outsider.pk]))
+        .context["adminform"]
+        .form
+    )
+    assert "groups" not in form.fields
+    assert "user_permissions" not in form.fields

@@ -46,3 +46,14 @@ def test_catalogue_covers_every_string_in_the_code(tmp_path):
     fresh = polib.pofile(str(copy / "locale" / "vi" / "LC_MESSAGES" / "django.po"))
     missing = [e.msgid for e in fresh.untranslated_entries() + fresh.fuzzy_entries()]
     assert missing == [], "run `make makemessages` and translate these"
+
+
+def test_compiled_catalogue_matches_the_translations():
+    """django.mo is committed (running the portal needs no gettext): it must be current."""
+    po = polib.pofile(str(CATALOGUE))
+    mo = polib.mofile(str(CATALOGUE.with_suffix(".mo")))
+    compiled = {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in mo if e.msgid}
+    source = {
+        (e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in po if e.msgid and not e.obsolete
+    }
+    assert compiled == source, "run `make messages` and commit locale/vi/LC_MESSAGES/django.mo"

@@ -122,3 +122,16 @@ def test_seed_demo_creates_one_account_per_role_and_can_run_twice(settings, caps
     out = capsys.readouterr().out
     assert "thamdinh.sngv · SNGV · reviewer · DoiNgoai@2026" in out
     assert "(giữ nguyên)" in out
+
+
+def test_seed_demo_again_keeps_what_an_administrator_changed(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    user = User.objects.get(username="lanhdao.vungtau")
+    user.email = "minh@vungtau.gov.vn"
+    user.save()
+    user.memberships.update(role="staff")
+    call_command("seed_demo")
+    user.refresh_from_db()
+    assert user.email == "minh@vungtau.gov.vn"
+    assert list(user.memberships.values_list("role", flat=True)) == ["staff"]

@@ -139,3 +139,25 @@ def test_get_agency_for_answers_404_without_permission(staff):
         permissions.get_agency_for(staff, "SYT", Action.LOG)
     with pytest.raises(Http404):
         permissions.get_agency_for(staff, "NO-SUCH", Action.LOG)
+
+
+def test_an_inactive_agency_is_read_but_no_longer_logged_for(staff, agency):
+    sld = agency("SLDTBXH")
+    sld.is_active = False
+    sld.save()
+    assert codes(staff, Action.LOG) == set()
+    assert codes(staff, Action.VIEW) == {"SLDTBXH"}
+
+
+def test_an_agency_kind_that_no_longer_fits_its_members_roles_is_refused(reviewer, agency):
+    from django.core.exceptions import ValidationError
+
+    sngv = agency("SNGV")
+    sngv.kind = Agency.Kind.DEPARTMENT
+    with pytest.raises(ValidationError) as exc:
+        sngv.full_clean()
+    assert "Chuyên viên thẩm định" in exc.value.message_dict["kind"][0]
+    # Without such members the change is fine.
+    syt = agency("SYT")
+    syt.kind = Agency.Kind.OTHER
+    syt.full_clean()

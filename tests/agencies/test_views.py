@@ -10,14 +10,21 @@ from tests.conftest import DISTRICTS
 
 pytestmark = pytest.mark.django_db
 
+PLAN = 1  # the plan's row: the first the data migration creates
+
+
+def duty_url(ref: str) -> str:
+    return reverse("agencies:duty", args=[PLAN, ref])
+
+
 PAGES = [
     reverse("home"),
     reverse("agencies:list"),
     reverse("agencies:detail", args=["SNGV"]),
     reverse("agencies:detail", args=["VUNGTAU"]),
     reverse("agencies:plan"),
-    reverse("agencies:duty", args=["III.2.3"]),
-    reverse("agencies:duty", args=["IV.2.2"]),
+    duty_url("III.2.3"),
+    duty_url("IV.2.2"),
     reverse("password_change"),
 ]
 
@@ -40,8 +47,9 @@ def test_anonymous_users_are_sent_to_the_login_page(client, url):
     "url",
     [
         reverse("agencies:detail", args=["NOPE"]),
-        reverse("agencies:duty", args=["III.9.9"]),
-        reverse("agencies:duty", args=["<script>"]),
+        duty_url("III.9.9"),
+        duty_url("<script>"),
+        reverse("agencies:duty", args=[999, "III.2.3"]),
     ],
 )
 def test_unknown_agencies_and_duties_are_404(client, staff, url):
@@ -108,11 +116,26 @@ def test_language_switch_offers_english(client, staff):
     assert 'lang="en"' in html
 
 
-def test_navigation_fits_the_role(client, cast):
-    client.force_login(cast["staff"])
-    assert reverse("admin:index") not in client.get(reverse("home")).content.decode()
-    client.force_login(cast["admin"])
-    assert reverse("admin:index") in client.get(reverse("home")).content.decode()
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("staff", {"activities:mine", "activities:list"}),
+        ("manager", {"activities:mine", "activities:list"}),
+        ("reviewer", {"activities:mine", "activities:list", "activities:review"}),
+        ("leader", {"activities:list"}),
+        ("outsider", {"activities:list"}),
+        ("admin", {"activities:mine", "activities:list", "activities:review", "admin:index"}),
+    ],
+)
+def test_navigation_fits_the_role(client, cast, role, expected):
+    client.force_login(cast[role])
+    html = client.get(reverse("home")).content.decode()
+    offered = {
+        name
+        for name in ("activities:mine", "activities:list", "activities:review", "admin:index")
+        if f'href="{reverse(name)}"' in html
+    }
+    assert offered == expected
 
 
 def test_home_lists_the_users_agencies_and_roles(client, staff):
@@ -179,13 +202,21 @@ def test_duty_page_shows_the_verbatim_text_and_assignees(client, staff):
 
 
 def bulk_agencies(count: int) -> None:
-    """Add `count` agencies, each with a lead duty assignment and a member."""
-    duty = Duty.objects.get(ref="IV.1.1")
+    """Add `count` agencies, each assigned IV.1.1 (the measured duty) and III.3.2, each with
+    SLDTBXH (the measured agency) named to coordinate, and members for SLDTBXH."""
+    from tests.conftest import make_user
+
+    duty, other = Duty.objects.get(ref="IV.1.1"), Duty.objects.get(ref="III.3.2")
+    sld = Agency.objects.get(code="SLDTBXH")
     for i in range(count):
         new = Agency.objects.create(
             code=f"X{i}", name=f"Phòng thử {i}", short_name=f"P{i}", kind=Agency.Kind.OTHER
         )
         DutyAssignment.objects.create(duty=duty, agency=new, role="lead")
+        DutyAssignment.objects.create(duty=other, agency=new, role="support")
+        duty.coordinating_agencies.add(new)
+        other.coordinating_agencies.add(sld)
+        make_user(f"member{i}", "SLDTBXH", "staff")
 
 
 def test_directory_query_count_does_not_grow_with_agencies(
@@ -204,7 +235,7 @@ def test_directory_query_count_does_not_grow_with_agencies(
 
 def test_duty_and_agency_pages_query_counts_do_not_grow(client, staff, django_assert_num_queries):
     client.force_login(staff)
-    duty_url = reverse("agencies:duty", args=["IV.1.1"])
+    duty_url = Duty.objects.get(ref="IV.1.1").get_absolute_url()
     agency_url = reverse("agencies:detail", args=["SLDTBXH"])
     client.get(duty_url)
     # session, user, duty with plan, its assignments with agencies, coordinating agencies,

@@ -29,21 +29,22 @@ class Command(BaseCommand):
             )
         rows = []
         for username, agency, role, full_name in DEMO_ACCOUNTS:
+            # An existing account is left exactly as its user or an administrator made it.
             existed = User.objects.filter(username=username).exists()
-            try:
-                create_account(
-                    actor=None,
-                    username=username,
-                    agency_code=agency,
-                    role=role,
-                    # An existing account keeps whatever password its user chose.
-                    password=None if existed else DEMO_PASSWORD,
-                    email=f"{username}@example.invalid",
-                    full_name=full_name,
-                    superuser=agency is None,
-                )
-            except AccountError as exc:
-                raise CommandError(str(exc)) from exc
+            if not existed:
+                try:
+                    create_account(
+                        actor=None,
+                        username=username,
+                        agency_code=agency,
+                        role=role,
+                        password=DEMO_PASSWORD,
+                        email=f"{username}@example.invalid",
+                        full_name=full_name,
+                        superuser=agency is None,
+                    )
+                except AccountError as exc:
+                    raise CommandError(str(exc)) from exc
             password = _("(unchanged)") if existed else DEMO_PASSWORD
             rows.append((username, agency or "—", role or "superuser", password))
         self.stdout.write(_("Demo accounts (username · agency · role · password):"))
