@@ -265,3 +265,21 @@ class ReasonForm(forms.Form):
 
 class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Excel file (.xlsx) or CSV (UTF-8)"),
+        help_text=_("Fill in the template; at most 10 MB and 20.000 rows."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise ValidationError(_("The file is larger than 10 MB; split it."))
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise ValidationError(_("Only .xlsx and .csv files can be imported."))
+        return upload

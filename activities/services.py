@@ -139,7 +139,7 @@ def _add_new_partner(data: ActivityData) -> None:
     data.new_partner = None
 
 
-def _apply(activity: Activity, data: ActivityData) -> None:
+def apply_activity_data(activity: Activity, data: ActivityData) -> None:
     for name in (
         "agency",
         "kind",
@@ -193,7 +193,7 @@ def create_activity(
     validate_activity(data)
     _add_new_partner(data)
     activity = Activity(created_by=actor)
-    _apply(activity, data)
+    apply_activity_data(activity, data)
     activity._history_user = actor
     activity._change_reason = _("Created")
     activity.save()
@@ -244,7 +244,7 @@ def update_activity(
     )
     validate_activity(data)
     _add_new_partner(data)
-    _apply(locked, data)
+    apply_activity_data(locked, data)
     locked.version += 1
     locked._history_user = actor
     locked._change_reason = _("Edited")

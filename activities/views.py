@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,8 +21,10 @@ from agencies.models import Agency, User
 from agencies.permissions import Action
 
 from . import services
+from .exports import to_csv, to_xlsx
 from .filters import ActivityFilter
-from .forms import ActivityForm, ReasonForm, VersionForm
+from .forms import ActivityForm, ImportForm, ReasonForm, VersionForm
+from .imports import ImportFileError, check_sheet, import_sheet, template_workbook
 from .models import Activity, ActivityCountry, Attachment
 
 PAGE_SIZE = 25
@@ -336,3 +343,102 @@ def form_duty_options(request: HttpRequest) -> HttpResponse:
     """The duties of the chosen agency (htmx swaps them into the duty select)."""
     form = ActivityForm(initial={"agency": request.GET.get("agency")}, user=request.user)
     return render(request, "activities/_duty_options.html", {"field": form["duty"]})
+
+
+EXPORT_TYPES = {
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
+    "csv": ("text/csv; charset=utf-8", to_csv),
+}
+
+
+@login_required
+@require_GET
+def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The list as the user filtered it, only rows they may see."""
+    if fmt not in EXPORT_TYPES:
+        raise Http404
+    base = (
+        Activity.objects.of_agencies(request.user)
+        if request.GET.get("mine")
+        else Activity.objects.visible_to(request.user)
+    )
+    activities = ActivityFilter(request.GET, queryset=base).qs
+    content_type, render_file = EXPORT_TYPES[fmt]
+    response = HttpResponse(render_file(activities), content_type=content_type)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="hoat-dong-{stamp}.{fmt}"'
+    return response
+
+
+def _require_logging(user: User) -> None:
+    if not permissions.agencies_for(user, Action.LOG).exists():
+        raise Http404
+
+
+def _import_path(user: User, token: str) -> str:
+    return f"imports/{user.pk}/{token}"
+
+
+@login_required
+@require_GET
+def import_template(request: HttpRequest) -> HttpResponse:
+    _require_logging(request.user)
+    response = HttpResponse(template_workbook(), content_type=EXPORT_TYPES["xlsx"][0])
+    response["Content-Disposition"] = 'attachment; filename="mau-nhap-hoat-dong.xlsx"'
+    return response
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a sheet and see every row's result before anything is saved."""
+    _require_logging(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        try:
+            result = check_sheet(user=request.user, name=upload.name, content=content)
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            token = f"{uuid.uuid4().hex}.{upload.name.rsplit('.', 1)[-1].lower()}"
+            default_storage.save(_import_path(request.user, token), ContentFile(content))
+            return render(
+                request,
+                "activities/import_preview.html",
+                {
+                    "result": result,
+                    "token": token,
+                    "name": upload.name,
+                    "preview": result.rows[:50],
+                },
+            )
+    return render(request, "activities/import_upload.html", {"form": form})
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Save the previewed sheet: every row or none."""
+    _require_logging(request.user)
+    path = _import_path(request.user, token)
+    if not default_storage.exists(path):
+        raise Http404
+    with default_storage.open(path, "rb") as stored:
+        content = stored.read()
+    try:
+        result = import_sheet(user=request.user, name=token, content=content)
+    except ImportFileError as exc:
+        messages.error(request, str(exc))
+        return redirect("activities:import")
+    if not result.ok:
+        return render(
+            request,
+            "activities/import_preview.html",
+            {"result": result, "token": token, "name": token, "preview": []},
+        )
+    default_storage.delete(path)
+    messages.success(
+        request, _("%(count)d activities were imported as drafts.") % {"count": result.created}
+    )
+    return redirect("activities:mine")

@@ -1,0 +1,399 @@
+"""Import activities from an Excel (or CSV) sheet: read, check every row, then save all or
+nothing.
+
+The checks are the same rules as the form (services.validate_activity); lookups (agencies,
+duties, countries) are loaded once for the whole sheet, and the rows are written with one
+bulk insert and their history, so 10,000 rows import in seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_countries import countries
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from simple_history.utils import bulk_create_with_history
+
+from agencies import permissions
+from agencies.models import ActivityKind, Agency, Duty, User
+from agencies.permissions import Action
+from doingoai.forms import parse_amount
+from doingoai.text import fold
+
+from .models import CURRENCIES, Activity, ActivityCountry
+from .services import ActivityData, apply_activity_data, duties_of, validate_activity
+
+MAX_ROWS = 20_000
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a real sheet of MAX_ROWS rows is far below this
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: gettext_lazy
+    required: bool = False
+
+
+COLUMNS = [
+    Column("agency", gettext_lazy("Agency code"), required=True),
+    Column("kind", gettext_lazy("Kind of activity"), required=True),
+    Column("title", gettext_lazy("Title"), required=True),
+    Column("start_date", gettext_lazy("Start date"), required=True),
+    Column("end_date", gettext_lazy("End date"), required=True),
+    Column("place", gettext_lazy("Place")),
+    Column("description", gettext_lazy("Description")),
+    Column("outcome", gettext_lazy("Outcome")),
+    Column("duty", gettext_lazy("Duty of the plan")),
+    Column("countries", gettext_lazy("Partner countries")),
+    Column("participants_vietnamese", gettext_lazy("Vietnamese participants")),
+    Column("participants_foreign", gettext_lazy("Foreign participants")),
+    Column("currency", gettext_lazy("Currency")),
+    Column("committed_amount", gettext_lazy("Committed amount")),
+    Column("disbursed_amount", gettext_lazy("Disbursed amount")),
+    Column("committed_vnd", gettext_lazy("Committed amount in VND")),
+    Column("sector", gettext_lazy("Sector")),
+    Column("approval_number", gettext_lazy("Approval decision number")),
+]
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; the message is for the user."""
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    rows: list[ActivityData] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def template_workbook() -> bytes:
+    """An empty sheet with the columns, for users to fill in."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Activities")
+    sheet.append([str(c.header) + (" *" if c.required else "") for c in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.append(
+        [
+            "SLDTBXH",
+            str(ActivityKind.INBOUND_DELEGATION.label),
+            "Đón đoàn công tác tỉnh Chiba (Nhật Bản)",
+            "02/03/2020",
+            "03/03/2020",
+            "Vũng Tàu",
+            "",
+            "",
+            "III.3.2",
+            "JP",
+            5,
+            4,
+        ]
+    )
+    help_sheet = workbook.create_sheet(_("Guide"))
+    help_sheet.append([_("Kinds of activity")])
+    for _value, label in ActivityKind.choices:
+        help_sheet.append([str(label)])
+    help_sheet.append([])
+    help_sheet.append(
+        [
+            _(
+                "Dates are written dd/mm/yyyy. Countries: ISO codes (JP) or names "
+                "(Nhật Bản), separated by “;”. Amounts: 1.234.567,50."
+            )
+        ]
+    )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _read_rows(name: str, content: bytes) -> Iterator[list]:
+    if name.lower().endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                _(
+                    "The CSV file is not in UTF-8. Save it again choosing “CSV UTF-8”, or use "
+                    "the Excel template."
+                )
+            ) from None
+        yield from csv.reader(io.StringIO(text))
+        return
+    if not content.startswith(b"PK\x03\x04"):
+        raise ImportFileError(_("This is not an Excel (.xlsx) file. Use the template."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+            if "xl/workbook.xml" not in archive.namelist():
+                raise ImportFileError(_("This is not an Excel (.xlsx) file. Use the template."))
+    except zipfile.BadZipFile:
+        raise ImportFileError(_("This is not an Excel (.xlsx) file. Use the template.")) from None
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise ImportFileError(
+            _("The file unpacks to far more data than a sheet of activities; it was refused.")
+        )
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds on a damaged file
+        raise ImportFileError(_("The Excel file is damaged and cannot be read.")) from None
+    try:
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        workbook.close()
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+class _Lookups:
+    """Everything the rows refer to, loaded once per sheet."""
+
+    def __init__(self, user: User) -> None:
+        self.agencies = {a.code: a for a in permissions.agencies_for(user, Action.LOG)}
+        self.known_codes = set(Agency.objects.values_list("code", flat=True))
+        self.kinds = {}
+        for value, label in ActivityKind.choices:
+            self.kinds[fold(value)] = value
+            self.kinds[fold(str(label))] = value
+        self.duties = {
+            d.ref: d
+            for d in Duty.objects.filter(
+                plan=Duty.objects.order_by("-plan__issued_on").values("plan")[:1]
+            )
+        }
+        self.duty_ids: dict[int, set[int]] = {}
+        for agency in self.agencies.values():
+            self.duty_ids[agency.pk] = set(duties_of(agency).values_list("pk", flat=True))
+        self.countries = {}
+        for code, name in countries:
+            self.countries[code.lower()] = code
+            self.countries[fold(str(name))] = code
+        self.currencies = {code for code, _label in CURRENCIES}
+        self.sectors = {}
+        for value, label in Activity.Sector.choices:
+            self.sectors[fold(value)] = value
+            self.sectors[fold(str(label))] = value
+
+
+def _parse_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return datetime.strptime(_text(value), "%d/%m/%Y").date()
+
+
+def _parse_decimal(value) -> Decimal | None:
+    text = _text(value)
+    if not text:
+        return None
+    if isinstance(value, int | float | Decimal):
+        return Decimal(str(value))
+    return Decimal(parse_amount(text))
+
+
+def check_sheet(*, user: User, name: str, content: bytes) -> ImportResult:
+    """Read and check a sheet; nothing is written. Errors name the row and the column."""
+    result = ImportResult()
+    rows = _read_rows(name, content)
+    headers = [_text(h).rstrip(" *") for h in next(rows, [])]
+    by_header = {fold(str(c.header)): c for c in COLUMNS}
+    positions: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        column = by_header.get(fold(header))
+        if column is not None:
+            positions[column.key] = index
+    missing = [str(c.header) for c in COLUMNS if c.required and c.key not in positions]
+    if not headers or missing:
+        raise ImportFileError(
+            _("Columns missing from the first row: %(columns)s. Use the template.")
+            % {"columns": ", ".join(missing or [str(c.header) for c in COLUMNS if c.required])}
+        )
+    lookups = _Lookups(user)
+    existing = set(
+        Activity.objects.filter(agency__in=lookups.agencies.values()).values_list(
+            "agency_id", "title", "start_date"
+        )
+    )
+    seen: dict[tuple, int] = {}
+    headers_of = {c.key: str(c.header) for c in COLUMNS}
+    for number, raw in enumerate(rows, start=2):
+        if len(result.rows) + len(result.errors) > MAX_ROWS:
+            raise ImportFileError(
+                _("A sheet may hold at most %(count)s rows; split the file.")
+                % {"count": f"{MAX_ROWS:,}".replace(",", ".")}
+            )
+        values = {key: (raw[i] if i < len(raw) else None) for key, i in positions.items()}
+        if all(_text(v) == "" for v in values.values()):
+            continue
+        errors: list[RowError] = []
+
+        def fail(key: str, message: str, number=number, errors=errors) -> None:
+            errors.append(RowError(number, headers_of.get(key, ""), message))
+
+        agency = lookups.agencies.get(_text(values.get("agency")).upper())
+        if agency is None:
+            code = _text(values.get("agency"))
+            fail(
+                "agency",
+                _("Unknown agency code “%(code)s”.") % {"code": code}
+                if code.upper() not in lookups.known_codes
+                else _("You may not log activities for %(agency)s.") % {"agency": code},
+            )
+        kind = lookups.kinds.get(fold(_text(values.get("kind"))))
+        if kind is None:
+            fail(
+                "kind",
+                _("Unknown kind of activity “%(kind)s”.") % {"kind": _text(values.get("kind"))},
+            )
+        title = _text(values.get("title"))
+        if not title:
+            fail("title", _("The title is required."))
+        parsed_dates = {}
+        for key in ("start_date", "end_date"):
+            try:
+                parsed_dates[key] = _parse_date(values.get(key))
+            except ValueError:
+                fail(
+                    key,
+                    _("“%(value)s” is not a date written dd/mm/yyyy.")
+                    % {"value": _text(values.get(key))},
+                )
+        duty = None
+        ref = _text(values.get("duty"))
+        if ref:
+            duty = lookups.duties.get(ref)
+            if duty is None:
+                fail("duty", _("Unknown duty “%(ref)s”.") % {"ref": ref})
+        row_countries = []
+        for item in filter(None, (p.strip() for p in _text(values.get("countries")).split(";"))):
+            code = lookups.countries.get(item.lower()) or lookups.countries.get(fold(item))
+            if code is None:
+                fail("countries", _("Unknown country “%(country)s”.") % {"country": item})
+            else:
+                row_countries.append(code)
+        numbers = {}
+        for key in ("participants_vietnamese", "participants_foreign"):
+            text = _text(values.get(key))
+            if text:
+                if not text.isdigit():
+                    fail(key, _("“%(value)s” is not a whole number.") % {"value": text})
+                else:
+                    numbers[key] = int(text)
+        aid = {}
+        for key in ("committed_amount", "disbursed_amount", "committed_vnd"):
+            try:
+                aid[key] = _parse_decimal(values.get(key))
+            except InvalidOperation:
+                fail(key, _("“%(value)s” is not an amount.") % {"value": _text(values.get(key))})
+        currency = _text(values.get("currency")).upper()
+        if currency and currency not in lookups.currencies:
+            fail("currency", _("Unknown currency “%(currency)s”.") % {"currency": currency})
+        aid["currency"] = currency
+        sector_text = _text(values.get("sector"))
+        if sector_text:
+            aid["sector"] = lookups.sectors.get(fold(sector_text))
+            if aid["sector"] is None:
+                fail("sector", _("Unknown sector “%(sector)s”.") % {"sector": sector_text})
+        aid["approval_number"] = _text(values.get("approval_number"))
+
+        if not errors:
+            data = ActivityData(
+                agency=agency,
+                kind=kind,
+                title=title,
+                duty=duty,
+                start_date=parsed_dates["start_date"],
+                end_date=parsed_dates["end_date"],
+                place=_text(values.get("place")),
+                description=_text(values.get("description")),
+                outcome=_text(values.get("outcome")),
+                countries=row_countries,
+                aid=aid,
+                **numbers,
+            )
+            try:
+                validate_activity(data, duty_ids=lookups.duty_ids[agency.pk])
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    for message in messages:
+                        fail(key, message)
+            key = (agency.pk, title, data.start_date)
+            if key in seen:
+                fail(
+                    "title",
+                    _("The same activity (agency, title, start date) is already on row %(row)d.")
+                    % {"row": seen[key]},
+                )
+            elif key in existing:
+                fail("title", _("This activity (agency, title, start date) already exists."))
+            seen.setdefault(key, number)
+        if errors:
+            result.errors.extend(errors)
+        else:
+            result.rows.append(data)
+    if not result.rows and not result.errors:
+        raise ImportFileError(_("The sheet has no rows of activities."))
+    return result
+
+
+@transaction.atomic
+def import_sheet(*, user: User, name: str, content: bytes) -> ImportResult:
+    """Check the sheet again and, if every row is right, save all rows as drafts at once."""
+    result = check_sheet(user=user, name=name, content=content)
+    if not result.ok:
+        return result
+    activities = []
+    for data in result.rows:
+        activity = Activity(created_by=user)
+        apply_activity_data(activity, data)  # as one activity saved from the form
+
+        activities.append(activity)
+    created = bulk_create_with_history(
+        activities,
+        Activity,
+        batch_size=1000,
+        default_user=user,
+        default_change_reason=_("Imported"),
+    )
+    ActivityCountry.objects.bulk_create(
+        [
+            ActivityCountry(activity=a, country=c)
+            for a, data in zip(created, result.rows, strict=True)
+            for c in set(data.countries)
+        ],
+        batch_size=2000,
+    )
+    result.created = len(created)
+    return result
