@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint messages makemessages clean
+.PHONY: run test lint messages makemessages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,15 @@ clean:
 makemessages:
 	DEBUG=1 $(BIN)/python manage.py makemessages -l vi --no-obsolete --add-location file \
 		--ignore=$(VENV) --ignore=var --ignore=static --ignore=tests
+
+## bench: the benchmarks of the activities issue, on a throw-away PostgreSQL database
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/doingoai_bench
+BENCH_ENV = DATABASE_URL=$(BENCH_DB) DEBUG=0 SECRET_KEY=bench ALLOWED_HOSTS=localhost \
+	VAR_DIR=/tmp/doingoai-bench
+bench: $(VENV)/.dev-installed
+	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS doingoai_bench" \
+		-c "CREATE DATABASE doingoai_bench"
+	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v 0
+	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BENCH_ENV) $(BIN)/python manage.py benchmark_activities $(BENCH_ARGS)
+	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE doingoai_bench"

@@ -3,10 +3,9 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from agencies.models import ActivityKind, Agency, Duty
-from doingoai.forms import style_fields
+from doingoai.forms import FastSelect, country_choices, style_fields
 
 from .forms import DATE_FORMAT, DateInput
 from .models import Activity, ActivityCountry
@@ -43,7 +42,7 @@ class ActivityFilter(django_filters.FilterSet):
     )
     country = django_filters.ChoiceFilter(
         label=_("Partner country"),
-        choices=countries,
+        choices=country_choices,
         method="filter_country",
         empty_label=_("All countries"),
     )
@@ -75,6 +74,9 @@ class ActivityFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            if type(field.widget) is forms.Select:
+                field.widget = FastSelect(choices=field.widget.choices)
         style_fields(self.form)
 
     def filter_search(self, queryset, name, value):

@@ -4,12 +4,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries as country_list
 
 from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
-from doingoai.forms import AmountField, style_fields
+from doingoai.forms import (
+    AmountField,
+    FastSelect,
+    FastSelectMultiple,
+    country_choices,
+    style_fields,
+)
 
 from .models import CURRENCIES, Activity, Partner
 from .services import AID_FIELDS, ActivityData, NewPartner, duties_of, validate_activity
@@ -68,9 +73,9 @@ class ActivityForm(forms.Form):
     )
     countries = forms.MultipleChoiceField(
         label=_("Partner countries"),
-        choices=country_list,
+        choices=country_choices,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=FastSelectMultiple(attrs={"size": 6}),
         help_text=_("Hold Ctrl to choose several."),
     )
     partners = forms.ModelMultipleChoiceField(
@@ -86,7 +91,10 @@ class ActivityForm(forms.Form):
         required=False,
     )
     new_partner_country = forms.ChoiceField(
-        label=_("New partner: country"), choices=[("", "---------"), *country_list], required=False
+        label=_("New partner: country"),
+        choices=lambda: [("", "---------"), *country_choices()],
+        required=False,
+        widget=FastSelect,
     )
     co_organisers = forms.ModelMultipleChoiceField(
         label=_("Co-organising agencies"),

@@ -1,0 +1,228 @@
+"""Benchmarks of the activities issue, each printed as a ratio to a baseline of the same run.
+
+1. Import of N rows (preview + commit): our importer, django-import-export's default per-row
+   import of the same rows (dry run + real run), and a plain bulk_create of the same rows.
+2. The activity list with M activities in the database: server time of the page against a raw
+   SQL count of the same filter.
+
+Run it on a throw-away PostgreSQL database: `make bench` does.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import time
+
+import tablib
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+from openpyxl import Workbook
+
+from activities.filters import ActivityFilter
+from activities.imports import COLUMNS, check_sheet, import_sheet
+from activities.models import Activity
+from activities.resources import ActivityResource
+from agencies.models import Agency, User
+from agencies.services import create_account
+
+
+def sheet(n: int) -> bytes:
+    """N correct rows for SLDTBXH, as a user would fill in the template."""
+    workbook = Workbook(write_only=True)
+    rows = workbook.create_sheet()
+    rows.append([str(c.header) for c in COLUMNS])
+    for i in range(n):
+        values = {
+            "agency": "SLDTBXH",
+            "kind": "Đón đoàn nước ngoài vào",
+            "title": f"Đón đoàn công tác thử số {i}",
+            "start_date": f"{1 + i % 28:02d}/03/2020",
+            "end_date": f"{1 + i % 28:02d}/03/2020",
+            "place": "Vũng Tàu",
+            "duty": "III.3.2",
+            "countries": "JP; Hàn Quốc",
+        }
+        rows.append([values.get(c.key, "") for c in COLUMNS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+class Command(BaseCommand):
+    help = "Benchmark import and list pages; prints ratios (use a throw-away database)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--rows", type=int, default=10_000)
+        parser.add_argument("--list-activities", type=int, default=100_000)
+        parser.add_argument("--repeat", type=int, default=20)
+
+    def handle(self, *args, **options) -> None:
+        if "bench" not in str(settings.DATABASES["default"]["NAME"]):
+            raise CommandError("Run this on a database whose name contains 'bench'.")
+        self.stdout.write(f"database: {connection.vendor}")
+        self.bench_import(options["rows"])
+        self.bench_list(options["list_activities"], options["repeat"])
+
+    # 1. Import --------------------------------------------------------------------------
+    def bench_import(self, n: int) -> None:
+        user = (
+            User.objects.filter(username="bench.import").first()
+            or create_account(
+                actor=None,
+                username="bench.import",
+                agency_code="SLDTBXH",
+                role="staff",
+                password="DoiNgoai@2026",
+            ).user
+        )
+        content = sheet(n)
+        agency = Agency.objects.get(code="SLDTBXH")
+
+        def clear() -> None:
+            Activity.history.filter(agency=agency).delete()
+            Activity.objects.filter(agency=agency).delete()
+
+        clear()
+        started = time.perf_counter()
+        preview = check_sheet(user=user, name="bench.xlsx", content=content)
+        assert preview.ok, preview.errors[:3]
+        result = import_sheet(user=user, name="bench.xlsx", content=content)
+        ours = time.perf_counter() - started
+        assert result.created == n
+        data = preview.rows
+        clear()
+
+        started = time.perf_counter()
+        with transaction.atomic():
+            Activity.objects.bulk_create(
+                [
+                    Activity(
+                        agency=d.agency,
+                        kind=d.kind,
+                        title=d.title,
+                        start_date=d.start_date,
+                        end_date=d.end_date,
+                        place=d.place,
+                        duty=d.duty,
+                        created_by=user,
+                    )
+                    for d in data
+                ],
+                batch_size=1000,
+            )
+        plain = time.perf_counter() - started
+        clear()
+
+        dataset = tablib.Dataset(
+            headers=["agency", "kind", "title", "start_date", "end_date", "place"]
+        )
+        for d in data:
+            dataset.append(
+                [
+                    d.agency.code,
+                    d.kind,
+                    d.title,
+                    d.start_date.strftime("%d/%m/%Y"),
+                    d.end_date.strftime("%d/%m/%Y"),
+                    d.place,
+                ]
+            )
+        resource = ActivityResource()
+        started = time.perf_counter()
+        dry = resource.import_data(dataset, dry_run=True)
+        real = resource.import_data(dataset, dry_run=False, use_transactions=True)
+        default = time.perf_counter() - started
+        assert not dry.has_errors() and not real.has_errors()
+        clear()
+
+        self.stdout.write(f"\nImport of {n:,} rows (preview + commit)")
+        self.stdout.write(f"  ours                   {ours:8.2f} s  {n / ours:9,.0f} rows/s")
+        self.stdout.write(f"  import-export per-row  {default:8.2f} s  {n / default:9,.0f} rows/s")
+        self.stdout.write(f"  plain bulk_create      {plain:8.2f} s  {n / plain:9,.0f} rows/s")
+        self.stdout.write(
+            f"  ours vs import-export: {default / ours:.1f}x the throughput (goal >= 5x)"
+        )
+        self.stdout.write(f"  ours vs bulk_create:   {ours / plain:.1f}x the time (goal <= 2x)")
+
+    # 2. List ----------------------------------------------------------------------------
+    def bench_list(self, total: int, repeat: int) -> None:
+        have = Activity.objects.count()
+        if have < total:
+            call_command(
+                "generate_sample_data",
+                activities=total - have,
+                not_production=True,
+                stdout=io.StringIO(),
+            )
+        reviewer = (
+            User.objects.filter(username="bench.reviewer").first()
+            or create_account(
+                actor=None,
+                username="bench.reviewer",
+                agency_code="SNGV",
+                role="reviewer",
+                password="DoiNgoai@2026",
+            ).user
+        )
+        staff = User.objects.get(username="mau.vungtau")
+        client = Client(HTTP_HOST=(settings.ALLOWED_HOSTS or ["localhost"])[0])
+        self.stdout.write(
+            f"\nList page with {Activity.objects.count():,} activities "
+            f"(median of {repeat}, server time in-process)"
+        )
+        cases = [
+            ("reviewer, all I may see", reviewer, "activities:list", {}),
+            ("reviewer, search 'nhat ban'", reviewer, "activities:list", {"q": "nhat ban"}),
+            (
+                "reviewer, kind + country + year",
+                reviewer,
+                "activities:list",
+                {
+                    "kind": "inbound",
+                    "country": "JP",
+                    "date_from": "01/01/2022",
+                    "date_to": "31/12/2022",
+                },
+            ),
+            ("district staff, my agency", staff, "activities:mine", {}),
+        ]
+        for label, user, url_name, params in cases:
+            client.force_login(user)
+            url = reverse(url_name)
+            client.get(url, params, secure=True)
+            page_ms = self._median(
+                lambda url=url, params=params: client.get(url, params, secure=True), repeat
+            )
+            base = (
+                Activity.objects.of_agencies(user)
+                if url_name == "activities:mine"
+                else Activity.objects.visible_to(user)
+            )
+            qs = ActivityFilter(params, queryset=base).qs
+            sql, sql_params = qs.values("pk").query.sql_with_params()
+            count_sql = f"SELECT COUNT(*) FROM ({sql}) AS t"
+
+            def raw_count(count_sql=count_sql, sql_params=sql_params):
+                with connection.cursor() as cursor:
+                    cursor.execute(count_sql, sql_params)
+                    cursor.fetchone()
+
+            count_ms = self._median(raw_count, repeat)
+            self.stdout.write(
+                f"  {label:34s} page {page_ms:7.1f} ms · raw count "
+                f"{count_ms:6.1f} ms · ratio {page_ms / count_ms:5.1f}x"
+            )
+
+    @staticmethod
+    def _median(func, repeat: int) -> float:
+        times = []
+        for _i in range(repeat):
+            started = time.perf_counter()
+            func()
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times)

@@ -1,0 +1,223 @@
+"""Realistic Vietnamese sample data, fast enough for 100,000 activities (bulk inserts)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from activities.models import Activity, ActivityCountry, Partner
+from agencies.models import ActivityKind, Agency, DutyAssignment, User
+from agencies.services import create_account
+from doingoai.text import fold
+
+PARTNERS = [
+    ("Tổng Lãnh sự quán Nhật Bản tại TP. Hồ Chí Minh", "consulate", "JP"),
+    ("Tổng Lãnh sự quán Hàn Quốc tại TP. Hồ Chí Minh", "consulate", "KR"),
+    ("Tổng Lãnh sự quán Lào tại TP. Hồ Chí Minh", "consulate", "LA"),
+    ("Tổng Lãnh sự quán Campuchia tại TP. Hồ Chí Minh", "consulate", "KH"),
+    ("Tổng Lãnh sự quán Cuba tại TP. Hồ Chí Minh", "consulate", "CU"),
+    ("Tổng Lãnh sự quán Nga tại TP. Hồ Chí Minh", "consulate", "RU"),
+    ("Tổng Lãnh sự quán Thái Lan tại TP. Hồ Chí Minh", "consulate", "TH"),
+    ("Tổ chức Plan International", "ngo", "GB"),
+    ("Tổ chức Tầm nhìn Thế giới (World Vision)", "ngo", "US"),
+    ("Quỹ Nhi đồng Liên hợp quốc (UNICEF)", "international", "US"),
+    ("Tổ chức Hỗ trợ Người khuyết tật Hàn Quốc", "ngo", "KR"),
+    ("Hội Hữu nghị Nhật - Việt tỉnh Chiba", "friendship", "JP"),
+    ("Hội Hữu nghị Việt Nam - Cuba tỉnh", "friendship", "CU"),
+    ("Tỉnh Chiba", "locality", "JP"),
+    ("Tỉnh Gyeongsangbuk", "locality", "KR"),
+    ("Công ty TNHH Posco Việt Nam", "fdi", "KR"),
+    ("Công ty TNHH Hyosung Vina", "fdi", "KR"),
+    ("Tổ chức Đông Tây Hội ngộ (East Meets West)", "ngo", "US"),
+    ("Tổ chức Hỗ trợ Y tế Đức", "ngo", "DE"),
+    ("Đại sứ quán Úc tại Hà Nội", "embassy", "AU"),
+]
+
+TITLES = {
+    "inbound": ["Đón đoàn công tác {p}", "Tiếp đoàn đại biểu {p} thăm và làm việc"],
+    "outbound": [
+        "Đoàn công tác của tỉnh thăm và làm việc tại {c}",
+        "Đoàn giao lưu hữu nghị đi {c}",
+    ],
+    "event": ["Lễ kỷ niệm Quốc khánh {c}", "Chương trình giao lưu nhân kỷ niệm quan hệ với {c}"],
+    "new_year_visit": ["Chúc mừng năm mới {p}"],
+    "aid": ["Vận động viện trợ từ {p}", "Tiếp nhận dự án tài trợ của {p}"],
+    "training": [
+        "Tập huấn kỹ năng đối ngoại Nhân dân năm {y}",
+        "Bồi dưỡng kiến thức đối ngoại cho cán bộ cơ sở",
+    ],
+    "commendation": ["Khen thưởng tập thể, cá nhân có thành tích trong công tác đối ngoại năm {y}"],
+    "exchange": ["Giao lưu văn hóa học sinh với đoàn {c}", "Chương trình giao lưu thanh niên {c}"],
+    "promotion": ["Quảng bá hình ảnh Bà Rịa - Vũng Tàu tại {c}"],
+    "foreign_workers": ["Kiểm tra tình hình lao động nước ngoài tại doanh nghiệp {p}"],
+    "legal_comment": ["Góp ý dự thảo văn bản về công tác đối ngoại Nhân dân"],
+    "meeting": [
+        "Hội nghị tổng kết công tác đối ngoại Nhân dân năm {y}",
+        "Họp triển khai Kế hoạch 164/KH-UBND",
+    ],
+    "other": ["Hoạt động đối ngoại Nhân dân khác"],
+}
+PLACES = [
+    "TP Vũng Tàu",
+    "TP Bà Rịa",
+    "TX Phú Mỹ",
+    "Long Điền",
+    "Đất Đỏ",
+    "Xuyên Mộc",
+    "Châu Đức",
+    "Côn Đảo",
+    "TP. Hồ Chí Minh",
+]
+COUNTRY_NAMES = {
+    "JP": "Nhật Bản",
+    "KR": "Hàn Quốc",
+    "LA": "Lào",
+    "KH": "Campuchia",
+    "CU": "Cuba",
+    "RU": "Nga",
+    "TH": "Thái Lan",
+    "US": "Hoa Kỳ",
+    "GB": "Anh",
+    "DE": "Đức",
+    "AU": "Úc",
+}
+
+
+class Command(BaseCommand):
+    help = "Create sample agencies' staff, partners and N activities (development only)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--activities", type=int, default=1000)
+        parser.add_argument("--seed", type=int, default=164)
+        parser.add_argument("--batch", type=int, default=5000)
+        parser.add_argument(
+            "--not-production",
+            action="store_true",
+            help="confirm that this database is not a real one (needed when DEBUG is off)",
+        )
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG and not options["not_production"]:
+            raise CommandError(
+                "Sample data is for development only: set DEBUG=1, or pass --not-production "
+                "for a benchmark database."
+            )
+        rng = random.Random(options["seed"])
+        started = timezone.now()
+        staff = self._staff()
+        partners = self._partners()
+        duties = {}
+        for assignment in DutyAssignment.objects.filter(duty__ref__startswith="III."):
+            duties.setdefault(assignment.agency_id, []).append(assignment.duty_id)
+        agencies = list(Agency.objects.exclude(code="UBNDTINH"))
+        total = options["activities"]
+        made = 0
+        while made < total:
+            count = min(options["batch"], total - made)
+            self._batch(rng, count, agencies, staff, partners, duties)
+            made += count
+            self.stdout.write(f"{made}/{total}")
+        seconds = (timezone.now() - started).total_seconds()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{total} activities in {seconds:.1f} s ({total / max(seconds, 1e-9):,.0f}/s)"
+            )
+        )
+
+    def _staff(self) -> dict[int, User]:
+        staff = {}
+        for agency in Agency.objects.exclude(code="UBNDTINH"):
+            username = f"mau.{agency.code.lower()}"
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = create_account(
+                    actor=None,
+                    username=username,
+                    agency_code=agency.code,
+                    role="staff",
+                    password="DoiNgoai@2026",
+                ).user
+            staff[agency.pk] = user
+        return staff
+
+    def _partners(self) -> list[Partner]:
+        return [
+            Partner.objects.get_or_create(name=name, country=country, defaults={"kind": kind})[0]
+            for name, kind, country in PARTNERS
+        ]
+
+    @transaction.atomic
+    def _batch(self, rng, count, agencies, staff, partners, duties) -> None:
+        statuses = ["accepted"] * 7 + ["submitted"] * 2 + ["draft", "returned"]
+        kinds = ActivityKind.values
+        activities, countries, chosen = [], [], []
+        now = timezone.now()
+        for _i in range(count):
+            agency = rng.choice(agencies)
+            kind = rng.choice(kinds)
+            partner = rng.choice(partners)
+            country = partner.country.code
+            start = date(2019, 12, 15) + timedelta(days=rng.randrange(0, 7 * 365))
+            title = rng.choice(TITLES[kind]).format(
+                p=partner.name, c=COUNTRY_NAMES.get(country, country), y=start.year
+            )
+            status = rng.choice(statuses)
+            activity = Activity(
+                agency=agency,
+                duty_id=rng.choice(duties[agency.pk])
+                if agency.pk in duties and rng.random() < 0.7
+                else None,
+                kind=kind,
+                title=title,
+                start_date=start,
+                end_date=start + timedelta(days=rng.choice([0, 0, 1, 2, 4])),
+                place=rng.choice(PLACES),
+                description=f"{title}. Trao đổi về hợp tác giữa hai bên.",
+                outcome="Hai bên thống nhất tiếp tục tăng cường giao lưu, hợp tác.",
+                participants_vietnamese=rng.randrange(5, 200),
+                participants_foreign=rng.randrange(0, 40),
+                status=status,
+                created_by=staff[agency.pk],
+                submitted_at=now if status != "draft" else None,
+                reviewed_at=now if status in {"accepted", "returned"} else None,
+                return_reason="Đề nghị bổ sung biên bản làm việc." if status == "returned" else "",
+            )
+            if kind == ActivityKind.AID_MOBILISATION:
+                amount = Decimal(rng.randrange(5, 500) * 1000)
+                activity.donor = partner
+                activity.aid_type = rng.choice(Activity.AidType.values)
+                activity.sector = rng.choice(Activity.Sector.values)
+                activity.currency = "USD"
+                activity.committed_amount = amount
+                activity.disbursed_amount = amount * Decimal("0.6")
+                activity.committed_vnd = amount * 25000
+            activity.search_text = fold(
+                f"{title} {activity.place} {activity.description} {partner.name}"
+            )
+            activities.append(activity)
+            countries.append(country)
+            chosen.append(partner.pk)
+        created = Activity.objects.bulk_create(activities, batch_size=2000)
+        Activity.history.bulk_history_create(
+            created, batch_size=2000, default_change_reason="Dữ liệu mẫu"
+        )
+        ActivityCountry.objects.bulk_create(
+            [
+                ActivityCountry(activity=a, country=c)
+                for a, c in zip(created, countries, strict=True)
+            ],
+            batch_size=5000,
+        )
+        Activity.partners.through.objects.bulk_create(
+            [
+                Activity.partners.through(activity_id=a.pk, partner_id=p)
+                for a, p in zip(created, chosen, strict=True)
+            ],
+            batch_size=5000,
+        )
