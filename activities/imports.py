@@ -223,9 +223,19 @@ def _parse_decimal(value) -> Decimal | None:
     return Decimal(parse_amount(text))
 
 
-def check_sheet(*, user: User, name: str, content: bytes) -> ImportResult:
-    """Read and check a sheet; nothing is written. Errors name the row and the column."""
-    result = ImportResult()
+def _cell_text(value) -> str:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return _text(value)
+
+
+Rows = list[tuple[int, dict[str, str]]]
+
+
+def read_sheet(name: str, content: bytes) -> Rows:
+    """The sheet's filled rows as (row number, {column key: text}), dates as dd/mm/yyyy."""
     rows = _read_rows(name, content)
     headers = [_text(h).rstrip(" *") for h in next(rows, [])]
     by_header = {fold(str(c.header)): c for c in COLUMNS}
@@ -240,6 +250,30 @@ def check_sheet(*, user: User, name: str, content: bytes) -> ImportResult:
             _("Columns missing from the first row: %(columns)s. Use the template.")
             % {"columns": ", ".join(missing or [str(c.header) for c in COLUMNS if c.required])}
         )
+    read: Rows = []
+    for number, raw in enumerate(rows, start=2):
+        values = {key: _cell_text(raw[i] if i < len(raw) else None) for key, i in positions.items()}
+        if not any(values.values()):
+            continue
+        if len(read) >= MAX_ROWS:
+            raise ImportFileError(
+                _("A sheet may hold at most %(count)s rows; split the file.")
+                % {"count": f"{MAX_ROWS:,}".replace(",", ".")}
+            )
+        read.append((number, values))
+    if not read:
+        raise ImportFileError(_("The sheet has no rows of activities."))
+    return read
+
+
+def check_sheet(*, user: User, name: str, content: bytes) -> ImportResult:
+    """Read and check a sheet; nothing is written. Errors name the row and the column."""
+    return check_rows(user=user, rows=read_sheet(name, content))
+
+
+def check_rows(*, user: User, rows: Rows) -> ImportResult:
+    """Check rows read from a sheet against the same rules as the form; nothing is written."""
+    result = ImportResult()
     lookups = _Lookups(user)
     existing = set(
         Activity.objects.filter(agency__in=lookups.agencies.values()).values_list(
@@ -248,15 +282,7 @@ def check_sheet(*, user: User, name: str, content: bytes) -> ImportResult:
     )
     seen: dict[tuple, int] = {}
     headers_of = {c.key: str(c.header) for c in COLUMNS}
-    for number, raw in enumerate(rows, start=2):
-        if len(result.rows) + len(result.errors) > MAX_ROWS:
-            raise ImportFileError(
-                _("A sheet may hold at most %(count)s rows; split the file.")
-                % {"count": f"{MAX_ROWS:,}".replace(",", ".")}
-            )
-        values = {key: (raw[i] if i < len(raw) else None) for key, i in positions.items()}
-        if all(_text(v) == "" for v in values.values()):
-            continue
+    for number, values in rows:
         errors: list[RowError] = []
 
         def fail(key: str, message: str, number=number, errors=errors) -> None:
@@ -363,15 +389,18 @@ def check_sheet(*, user: User, name: str, content: bytes) -> ImportResult:
             result.errors.extend(errors)
         else:
             result.rows.append(data)
-    if not result.rows and not result.errors:
-        raise ImportFileError(_("The sheet has no rows of activities."))
     return result
 
 
-@transaction.atomic
 def import_sheet(*, user: User, name: str, content: bytes) -> ImportResult:
-    """Check the sheet again and, if every row is right, save all rows as drafts at once."""
-    result = check_sheet(user=user, name=name, content=content)
+    return import_rows(user=user, rows=read_sheet(name, content))
+
+
+@transaction.atomic
+def import_rows(*, user: User, rows: Rows) -> ImportResult:
+    """Check the rows again (the database may have changed since the preview) and, if every
+    row is right, save them all as drafts at once; otherwise save nothing."""
+    result = check_rows(user=user, rows=rows)
     if not result.ok:
         return result
     activities = []

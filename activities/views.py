@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.contrib import messages
@@ -24,7 +25,7 @@ from . import services
 from .exports import to_csv, to_xlsx
 from .filters import ActivityFilter
 from .forms import ActivityForm, ImportForm, ReasonForm, VersionForm
-from .imports import ImportFileError, check_sheet, import_sheet, template_workbook
+from .imports import ImportFileError, check_rows, import_rows, read_sheet, template_workbook
 from .models import Activity, ActivityCountry, Attachment
 
 PAGE_SIZE = 25
@@ -376,7 +377,9 @@ def _require_logging(user: User) -> None:
 
 
 def _import_path(user: User, token: str) -> str:
-    return f"imports/{user.pk}/{token}"
+    if not token.isalnum():
+        raise Http404
+    return f"imports/{user.pk}/{token}.json"
 
 
 @login_required
@@ -395,14 +398,18 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        content = upload.read()
         try:
-            result = check_sheet(user=request.user, name=upload.name, content=content)
+            rows = read_sheet(upload.name, upload.read())
         except ImportFileError as exc:
             form.add_error("file", str(exc))
         else:
-            token = f"{uuid.uuid4().hex}.{upload.name.rsplit('.', 1)[-1].lower()}"
-            default_storage.save(_import_path(request.user, token), ContentFile(content))
+            result = check_rows(user=request.user, rows=rows)
+            # The rows as read are kept (privately) for the confirmation: it checks them
+            # again against the database but does not read the workbook a second time.
+            token = uuid.uuid4().hex
+            default_storage.save(
+                _import_path(request.user, token), ContentFile(json.dumps(rows).encode())
+            )
             return render(
                 request,
                 "activities/import_preview.html",
@@ -425,12 +432,8 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if not default_storage.exists(path):
         raise Http404
     with default_storage.open(path, "rb") as stored:
-        content = stored.read()
-    try:
-        result = import_sheet(user=request.user, name=token, content=content)
-    except ImportFileError as exc:
-        messages.error(request, str(exc))
-        return redirect("activities:import")
+        rows = [(number, values) for number, values in json.loads(stored.read())]
+    result = import_rows(user=request.user, rows=rows)
     if not result.ok:
         return render(
             request,

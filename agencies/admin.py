@@ -93,8 +93,8 @@ class DutyAdminForm(forms.ModelForm):
 class DutyAdmin(admin.ModelAdmin):
     form = DutyAdminForm
     list_display = ["ref", "heading", "recurrence"]
-    list_filter = ["plan", "recurrence"]
     search_fields = ["ref", "text", "heading"]
+    list_filter = ["plan", "recurrence"]
     ordering = ["plan", "position"]
     inlines = [DutyAssignmentInline]
     filter_horizontal = ["coordinating_agencies"]
