@@ -83,32 +83,33 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
             return self.none()
         if user.is_superuser:
             return self
-        own = permissions.agencies_for(user, Action.VIEW).values("pk")
-        reviewed = permissions.agencies_for(user, Action.REVIEW).values("pk")
-        overseen = permissions.agencies_for(user, Action.OVERSEE).values("pk")
-        co_organised = Activity.co_organisers.through.objects.filter(agency_id__in=own).values(
-            "activity_id"
-        )
+        ids = permissions.agency_ids(user)
+        own, reviewed, overseen = ids[Action.VIEW], ids[Action.REVIEW], ids[Action.OVERSEE]
         S = Activity.Status
-        return self.filter(
-            Q(agency_id__in=own)
-            | Q(pk__in=co_organised)
-            | Q(agency_id__in=reviewed, status__in=[S.SUBMITTED, S.ACCEPTED])
-            | Q(agency_id__in=overseen, status=S.ACCEPTED)
-        )
+        visible = Q(agency_id__in=own) if own else Q(pk__in=[])
+        if own:
+            visible |= Q(
+                pk__in=Activity.co_organisers.through.objects.filter(agency_id__in=own).values(
+                    "activity_id"
+                )
+            )
+        if reviewed:
+            visible |= Q(agency_id__in=reviewed, status__in=[S.SUBMITTED, S.ACCEPTED])
+        if overseen:
+            visible |= Q(agency_id__in=overseen, status=S.ACCEPTED)
+        return self.filter(visible)
 
     def editable_by(self, user: User) -> ActivityQuerySet:
         """Drafts and returned activities of the agencies `user` may log for."""
-        logged = permissions.agencies_for(user, Action.LOG).values("pk")
+        logged = permissions.agency_ids(user)[Action.LOG]
         return self.filter(agency_id__in=logged, status__in=Activity.EDITABLE_STATUSES)
 
     def reviewable_by(self, user: User) -> ActivityQuerySet:
-        reviewed = permissions.agencies_for(user, Action.REVIEW).values("pk")
-        return self.filter(agency_id__in=reviewed)
+        return self.filter(agency_id__in=permissions.agency_ids(user)[Action.REVIEW])
 
     def of_agencies(self, user: User) -> ActivityQuerySet:
         """Activities of the agencies the user belongs to (drafts included)."""
-        return self.filter(agency_id__in=permissions.agencies_for(user, Action.VIEW).values("pk"))
+        return self.filter(agency_id__in=permissions.agency_ids(user)[Action.VIEW])
 
     def search(self, query: str) -> ActivityQuerySet:
         found = self

@@ -61,7 +61,7 @@ def _list_page(request: HttpRequest, queryset: QuerySet[Activity], title: str, m
             "title": title,
             "mine": mine,
             "query": query.urlencode(),
-            "can_log": permissions.agencies_for(request.user, Action.LOG).exists(),
+            "can_log": bool(permissions.agency_ids(request.user)[Action.LOG]),
         },
     )
 
@@ -97,8 +97,9 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "co_organisers": activity.co_organisers.all(),
             "attachments": activity.attachments.all(),
             "changes": _changes(history),
-            "can_edit": activity.is_editable and permissions.can(user, Action.LOG, activity.agency),
-            "can_review": permissions.can(user, Action.REVIEW, activity.agency),
+            "can_edit": activity.is_editable
+            and permissions.shows(user, Action.LOG, activity.agency_id),
+            "can_review": permissions.shows(user, Action.REVIEW, activity.agency_id),
             "reason_form": ReasonForm(),
         },
     )
@@ -198,6 +199,9 @@ def _act(request: HttpRequest, pk: int, action, success: str, needs_reason: bool
             messages.error(request, str(exc))
         else:
             messages.success(request, success)
+    # A reviewer who returned an activity no longer sees it: back to the queue then.
+    if not Activity.objects.visible_to(request.user).filter(pk=activity.pk).exists():
+        return redirect("activities:review")
     return redirect(activity)
 
 
@@ -242,7 +246,7 @@ def activity_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     reviewable = Activity.objects.reviewable_by(request.user)
-    if not permissions.agencies_for(request.user, Action.REVIEW).exists():
+    if not permissions.agency_ids(request.user)[Action.REVIEW]:
         raise Http404
     if request.method == "POST":
         return _review_bulk(request)
@@ -372,7 +376,7 @@ def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _require_logging(user: User) -> None:
-    if not permissions.agencies_for(user, Action.LOG).exists():
+    if not permissions.agency_ids(user)[Action.LOG]:
         raise Http404
 
 

@@ -70,6 +70,42 @@ def agencies_for(user: User | AnonymousUser, action: Action) -> QuerySet[Agency]
     return agencies
 
 
+def agency_ids(user: User | AnonymousUser) -> dict[Action, frozenset[int]]:
+    """For each action, the ids of the agencies `user` may perform it on, in one query.
+
+    Lists filter by these small literal sets rather than by sub-queries: on a table of
+    100,000 activities PostgreSQL then uses its indexes instead of testing every row against
+    three nested permission look-ups. Kept on the user object for the rest of the request.
+    """
+    cached = getattr(user, "_agency_ids", None)
+    if cached is not None:
+        return cached
+    ids: dict[Action, set[int]] = {action: set() for action in Action}
+    if user.is_authenticated and user.is_active:
+        if user.is_superuser:
+            everything = set(Agency.objects.values_list("pk", flat=True))
+            ids = {action: set(everything) for action in Action}
+        else:
+            rows = AgencyGroupObjectPermission.objects.filter(
+                group__user=user,
+                permission__content_type__app_label="agencies",
+                permission__codename__in=[a.value for a in Action],
+            ).values_list("permission__codename", "content_object_id", "content_object__is_active")
+            for codename, agency_id, active in rows:
+                if active or codename not in (Action.LOG, Action.SUBMIT):
+                    ids[Action(codename)].add(agency_id)
+    result = {action: frozenset(values) for action, values in ids.items()}
+    if user.is_authenticated:
+        user._agency_ids = result
+    return result
+
+
+def shows(user: User | AnonymousUser, action: Action, agency_id: int) -> bool:
+    """Whether a page should offer `action` on an agency (from agency_ids, no query).
+    The service that performs the action asks `can` again, fresh from the database."""
+    return agency_id in agency_ids(user)[action]
+
+
 def can(user: User | AnonymousUser, action: Action, agency: Agency) -> bool:
     return agencies_for(user, action).filter(pk=agency.pk).exists()
 
@@ -161,6 +197,7 @@ def sync_role_permissions() -> None:
 
 def sync_user_groups(user: User) -> None:
     """Put the user in exactly the role groups of their memberships; other groups stay."""
+    user.__dict__.pop("_agency_ids", None)
     wanted = {
         role_group_name(code, role)
         for code, role in user.memberships.values_list("agency__code", "role")

@@ -40,6 +40,12 @@ def parse_amount(value: str) -> str:
 
 
 class AmountField(forms.DecimalField):
+    # A text box: a number box refuses the "1.234.567" people type.
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def widget_attrs(self, widget):
+        return {}
+
     def to_python(self, value):
         if isinstance(value, str):
             value = parse_amount(value)

@@ -319,8 +319,8 @@ def test_list_query_count_does_not_grow_with_rows(
     client.force_login(staff)
     url = reverse(url_name)
     client.get(url)
-    # session, user, count, can-log check, the navigation's memberships, the filter's agency
-    # and duty choices, the page of rows (agency and duty joined), their countries
+    # session, user, the user's agency rights, count, the navigation's memberships, the
+    # filter's agency and duty choices, the page of rows (agency and duty joined), countries
     with django_assert_num_queries(9):
         client.get(url, {"q": "hoat dong"})
     bulk(staff, 30)
@@ -337,8 +337,8 @@ def test_detail_and_queue_query_counts_do_not_grow(
     bulk(staff, 5)
     client.force_login(reviewer)
     client.get(activity.get_absolute_url())
-    # session, user, activity, history with its users, can-review, the navigation's
-    # memberships, countries, partners, co-organisers, attachments
+    # session, user, the user's agency rights, activity, history with its users, the
+    # navigation's memberships, countries, partners, co-organisers, attachments
     with django_assert_num_queries(10):
         client.get(activity.get_absolute_url())
     from activities import services
@@ -354,8 +354,8 @@ def test_detail_and_queue_query_counts_do_not_grow(
     with django_assert_num_queries(10):
         response = client.get(activity.get_absolute_url())
     assert len(response.context["changes"]) == 8
-    # session, user, can-review check, per-agency counts, count, page rows, their countries,
-    # the navigation's memberships
+    # session, user, the user's agency rights, per-agency counts, count, page rows, their
+    # countries, the navigation's memberships
     with django_assert_num_queries(8):
         client.get(reverse("activities:review"))
     bulk(staff, 5)

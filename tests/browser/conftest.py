@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 
@@ -37,3 +38,19 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_context_args(browser_context_args):
     # An English browser, as on many office PCs: the portal must still answer in Vietnamese.
     return {**browser_context_args, "locale": "en-US"}
+
+
+@pytest.fixture(autouse=True)
+def _plan_data(transactional_db) -> None:
+    """The plan's data, as the data migration loads it. A transactional test empties the
+    database when it ends; serialized_rollback should bring the data back, but after a mix
+    of other tests it was seen not to (SQLite in memory, shared with the live server)."""
+    from django.apps import apps
+
+    from agencies.models import Agency
+    from agencies.permissions import sync_role_permissions
+
+    if not Agency.objects.exists():
+        migration = importlib.import_module("agencies.migrations.0002_plan_164_data")
+        migration.load_plan(apps, None)
+        sync_role_permissions()
