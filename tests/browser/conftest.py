@@ -42,15 +42,19 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture(autouse=True)
 def _plan_data(transactional_db) -> None:
-    """The plan's data, as the data migration loads it. A transactional test empties the
-    database when it ends; serialized_rollback should bring the data back, but after a mix
-    of other tests it was seen not to (SQLite in memory, shared with the live server)."""
+    """Reload what the migrations loaded if a previous transactional test flushed it.
+
+    serialized_rollback should do this, but Playwright's sync API runs the test in a
+    greenlet whose context-local database connection does not carry the serialized data, so
+    the second browser test of a run started with an empty database.
+    """
     from django.apps import apps
+    from django.core.management.sql import emit_post_migrate_signal
 
     from agencies.models import Agency
     from agencies.permissions import sync_role_permissions
 
     if not Agency.objects.exists():
-        migration = importlib.import_module("agencies.migrations.0002_plan_164_data")
-        migration.load_plan(apps, None)
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+        importlib.import_module("agencies.migrations.0002_plan_164_data").load_plan(apps, None)
         sync_role_permissions()
