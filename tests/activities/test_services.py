@@ -302,3 +302,14 @@ def test_search_ignores_accents_and_case(staff, query):
     make_activity(staff)
     make_activity(staff, title="Hội nghị tổng kết", place="Bà Rịa", description="")
     assert [a.title for a in Activity.objects.search(query)] == ["Đoàn công tác Nhật Bản"]
+
+
+@pytest.mark.postgres
+def test_postgresql_has_a_trigram_index_for_the_search():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = "
+            "'activities_activity_search_trgm'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "gin_trgm_ops" in definition

@@ -192,6 +192,9 @@ class Command(BaseCommand):
                 not_production=True,
                 stdout=io.StringIO(),
             )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")  # as autovacuum would after a bulk load
         reviewer = (
             User.objects.filter(username="bench.reviewer").first()
             or create_account(
