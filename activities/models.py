@@ -248,6 +248,7 @@ class Activity(models.Model):
             models.Index(fields=["agency", "status", "-start_date"]),
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["-start_date", "-id"]),
+            models.Index(fields=["kind", "start_date"]),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from agencies import permissions
 from agencies.models import Agency, User
 from agencies.permissions import Action
+from doingoai.pagination import CappedPaginator
 
 from . import services
 from .exports import to_csv, to_xlsx
@@ -49,7 +50,7 @@ def _list_page(request: HttpRequest, queryset: QuerySet[Activity], title: str, m
     activities = filterset.qs
     if activities.query.order_by:
         activities = activities.order_by(*activities.query.order_by, "-pk")
-    page = Paginator(_listed(activities), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(_listed(activities), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

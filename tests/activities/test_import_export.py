@@ -216,3 +216,9 @@ def test_export_follows_the_filters(client, staff):
     assert [r[3] for r in rows[1:]] == ["Hội nghị"]
     rows = exported_rows(client, "csv", q="don doan", mine="1")
     assert [r[3] for r in rows[1:]] == ["Đón đoàn"]
+
+
+def test_openpyxl_reads_xml_through_defusedxml():
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML is True

@@ -308,8 +308,7 @@ def test_search_ignores_accents_and_case(staff, query):
 def test_postgresql_has_a_trigram_index_for_the_search():
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = "
-            "'activities_activity_search_trgm'"
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'activities_activity_search_trgm'"
         )
         (definition,) = cursor.fetchone()
     assert "gin_trgm_ops" in definition

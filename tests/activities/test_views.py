@@ -361,3 +361,15 @@ def test_detail_and_queue_query_counts_do_not_grow(
     bulk(staff, 5)
     with django_assert_num_queries(8):
         client.get(reverse("activities:review"))
+
+
+def test_a_very_long_list_is_counted_only_up_to_the_cap(client, staff, monkeypatch):
+    from doingoai.pagination import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 5)
+    bulk(staff, 7)
+    client.force_login(staff)
+    response = client.get(reverse("activities:mine"))
+    assert "Hơn 5 hoạt động: hãy lọc để thu hẹp danh sách." in response.content.decode()
+    bulk_response = client.get(reverse("activities:mine"), {"q": "hoat dong 1"})
+    assert "1 hoạt động" in bulk_response.content.decode()

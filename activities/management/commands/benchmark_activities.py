@@ -240,7 +240,7 @@ class Command(BaseCommand):
                 else Activity.objects.visible_to(user)
             )
             qs = ActivityFilter(params, queryset=base).qs
-            sql, sql_params = qs.values("pk").query.sql_with_params()
+            sql, sql_params = qs.order_by().values("pk").query.sql_with_params()
             count_sql = f"SELECT COUNT(*) FROM ({sql}) AS t"
 
             def raw_count(count_sql=count_sql, sql_params=sql_params):
