@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Activity, Attachment, Partner
-from .resources import ActivityResource
 
 
 @admin.register(Partner)
@@ -24,11 +22,11 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ExportMixin, SimpleHistoryAdmin):
-    """Read-mostly: the workflow (submit, review) happens in the portal's pages, through the
-    services, so that every change is checked and recorded the same way."""
+class ActivityAdmin(SimpleHistoryAdmin):
+    """Read-only: the workflow (submit, review), the export (with formula escaping) and the
+    import happen in the portal's pages, through the services, so that every change is
+    checked and recorded the same way."""
 
-    resource_classes = [ActivityResource]
     list_display = ["title", "agency", "kind", "start_date", "status"]
     list_filter = ["status", "kind", "agency"]
     search_fields = ["title", "search_text"]

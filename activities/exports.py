@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .imports import COLUMNS
 from .models import Activity, ActivityCountry
@@ -18,14 +19,18 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def escape(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        # Control characters are not allowed in a workbook; a pasted one must not break
+        # everyone's export.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     return value
 
 
 def _rows(activities: QuerySet[Activity]) -> Iterator[list]:
     yield [_("No."), *(str(c.header) for c in COLUMNS), _("Status")]
-    queryset = activities.select_related("agency", "duty").prefetch_related(
+    queryset = activities.select_related("agency", "duty", "donor").prefetch_related(
         Prefetch("countries", queryset=ActivityCountry.objects.order_by("country"))
     )
     for activity in queryset.iterator(chunk_size=2000):
@@ -47,7 +52,12 @@ def _rows(activities: QuerySet[Activity]) -> Iterator[list]:
             "disbursed_amount": activity.disbursed_amount,
             "committed_vnd": activity.committed_vnd,
             "sector": activity.get_sector_display() if activity.sector else "",
+            "donor": activity.donor.name if activity.donor else "",
+            "aid_type": activity.get_aid_type_display() if activity.aid_type else "",
             "approval_number": activity.approval_number,
+            "approval_date": activity.approval_date.strftime("%d/%m/%Y")
+            if activity.approval_date
+            else "",
         }
         yield [
             activity.pk,

@@ -31,11 +31,16 @@ from agencies.permissions import Action
 from doingoai.forms import parse_amount
 from doingoai.text import fold
 
-from .models import CURRENCIES, Activity, ActivityCountry
+from .models import CURRENCIES, Activity, ActivityCountry, Partner
 from .services import ActivityData, apply_activity_data, duties_of, validate_activity
 
 MAX_ROWS = 20_000
+MAX_RAW_ROWS = MAX_ROWS + 1_000  # empty rows count too
+MAX_COLUMNS = 64
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a real sheet of MAX_ROWS rows is far below this
+MAX_INTEGER = 2_147_483_647
+MAX_AMOUNT = Decimal("9999999999999999")  # 16 digits before the decimal mark
+TEXT_LIMITS = {"title": 500, "place": 255, "approval_number": 100}
 
 
 @dataclass(frozen=True)
@@ -63,8 +68,22 @@ COLUMNS = [
     Column("disbursed_amount", gettext_lazy("Disbursed amount")),
     Column("committed_vnd", gettext_lazy("Committed amount in VND")),
     Column("sector", gettext_lazy("Sector")),
+    Column("donor", gettext_lazy("Donor")),
+    Column("aid_type", gettext_lazy("Aid type")),
     Column("approval_number", gettext_lazy("Approval decision number")),
+    Column("approval_date", gettext_lazy("Approval decision date")),
 ]
+AID_COLUMNS = (
+    "currency",
+    "committed_amount",
+    "disbursed_amount",
+    "committed_vnd",
+    "sector",
+    "donor",
+    "aid_type",
+    "approval_number",
+    "approval_date",
+)
 
 
 class ImportFileError(Exception):
@@ -162,8 +181,22 @@ def _read_rows(name: str, content: bytes) -> Iterator[list]:
     except Exception:  # openpyxl raises many kinds on a damaged file
         raise ImportFileError(_("The Excel file is damaged and cannot be read.")) from None
     try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
+        sheet = workbook.worksheets[0]
+        # The sheet's own claim of its size is not trusted: a 2 KB file may declare a million
+        # rows of 16,384 columns. Read the rows that exist, at most MAX_COLUMNS wide, and stop
+        # after MAX_RAW_ROWS rows, empty ones included.
+        sheet.reset_dimensions()
+        for count, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)):
+            if count > MAX_RAW_ROWS:
+                raise ImportFileError(
+                    _("A sheet may hold at most %(count)s rows; split the file.")
+                    % {"count": f"{MAX_ROWS:,}".replace(",", ".")}
+                )
             yield list(row)
+    except ImportFileError:
+        raise
+    except Exception:  # read-only mode parses lazily: a damaged sheet fails here
+        raise ImportFileError(_("The Excel file is damaged and cannot be read.")) from None
     finally:
         workbook.close()
 
@@ -200,6 +233,11 @@ class _Lookups:
             self.countries[code.lower()] = code
             self.countries[fold(str(name))] = code
         self.currencies = {code for code, _label in CURRENCIES}
+        self.aid_types = {}
+        for value, label in Activity.AidType.choices:
+            self.aid_types[fold(value)] = value
+            self.aid_types[fold(str(label))] = value
+        self.partners = {p.search_text: p for p in Partner.objects.all()}
         self.sectors = {}
         for value, label in Activity.Sector.choices:
             self.sectors[fold(value)] = value
@@ -218,9 +256,10 @@ def _parse_decimal(value) -> Decimal | None:
     text = _text(value)
     if not text:
         return None
-    if isinstance(value, int | float | Decimal):
-        return Decimal(str(value))
-    return Decimal(parse_amount(text))
+    amount = Decimal(parse_amount(text))
+    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+        raise InvalidOperation
+    return amount.quantize(Decimal("0.01"))
 
 
 def _cell_text(value) -> str:
@@ -306,6 +345,9 @@ def check_rows(*, user: User, rows: Rows) -> ImportResult:
         title = _text(values.get("title"))
         if not title:
             fail("title", _("The title is required."))
+        for key, limit in TEXT_LIMITS.items():
+            if len(_text(values.get(key))) > limit:
+                fail(key, _("At most %(limit)d characters.") % {"limit": limit})
         parsed_dates = {}
         for key in ("start_date", "end_date"):
             try:
@@ -333,7 +375,7 @@ def check_rows(*, user: User, rows: Rows) -> ImportResult:
         for key in ("participants_vietnamese", "participants_foreign"):
             text = _text(values.get(key))
             if text:
-                if not text.isdigit():
+                if not text.isdecimal() or not text.isascii() or int(text) > MAX_INTEGER:
                     fail(key, _("“%(value)s” is not a whole number.") % {"value": text})
                 else:
                     numbers[key] = int(text)
@@ -353,6 +395,32 @@ def check_rows(*, user: User, rows: Rows) -> ImportResult:
             if aid["sector"] is None:
                 fail("sector", _("Unknown sector “%(sector)s”.") % {"sector": sector_text})
         aid["approval_number"] = _text(values.get("approval_number"))
+        aid_type = _text(values.get("aid_type"))
+        if aid_type:
+            aid["aid_type"] = lookups.aid_types.get(fold(aid_type))
+            if aid["aid_type"] is None:
+                fail("aid_type", _("Unknown aid type “%(value)s”.") % {"value": aid_type})
+        if _text(values.get("approval_date")):
+            try:
+                aid["approval_date"] = _parse_date(values.get("approval_date"))
+            except ValueError:
+                fail(
+                    "approval_date",
+                    _("“%(value)s” is not a date written dd/mm/yyyy.")
+                    % {"value": _text(values.get("approval_date"))},
+                )
+        donor = _text(values.get("donor"))
+        if donor:
+            aid["donor"] = lookups.partners.get(fold(donor))
+            if aid["donor"] is None:
+                fail(
+                    "donor",
+                    _("Unknown partner “%(name)s”: add it to an activity first.") % {"name": donor},
+                )
+        if kind and kind != ActivityKind.AID_MOBILISATION:
+            for key in AID_COLUMNS:
+                if _text(values.get(key)):
+                    fail(key, _("Aid details are kept only for aid mobilisation activities."))
 
         if not errors:
             data = ActivityData(

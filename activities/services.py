@@ -168,6 +168,22 @@ def apply_activity_data(activity: Activity, data: ActivityData) -> None:
     activity.refresh_search_text([p.name for p in data.partners])
 
 
+def _changed_relations(activity: Activity, data: ActivityData) -> list[str]:
+    """The names of the lists (partners, co-organisers, countries) an edit changes: the
+    history's field diff sees only the activity's own columns."""
+    changed = []
+    if {p.pk for p in activity.partners.all()} != {p.pk for p in data.partners} or (
+        data.new_partner is not None
+    ):
+        changed.append(str(Activity._meta.get_field("partners").verbose_name))
+    wanted = {a.pk for a in data.co_organisers if a.pk != data.agency.pk}
+    if set(activity.co_organisers.values_list("pk", flat=True)) != wanted:
+        changed.append(str(Activity._meta.get_field("co_organisers").verbose_name))
+    if set(activity.countries.values_list("country", flat=True)) != set(data.countries):
+        changed.append(str(ActivityCountry._meta.verbose_name_plural))
+    return changed
+
+
 def _save_relations(activity: Activity, data: ActivityData) -> None:
     activity.partners.set(data.partners)
     activity.co_organisers.set([a for a in data.co_organisers if a.pk != activity.agency_id])
@@ -244,10 +260,11 @@ def update_activity(
     )
     validate_activity(data)
     _add_new_partner(data)
+    relations = _changed_relations(locked, data)
     apply_activity_data(locked, data)
     locked.version += 1
     locked._history_user = actor
-    locked._change_reason = _("Edited")
+    locked._change_reason = _("Edited") + (": " + ", ".join(relations) if relations else "")
     locked.save()
     _save_relations(locked, data)
     for upload in attachments:
@@ -394,20 +411,21 @@ def review_many(
 @transaction.atomic
 def add_attachment(*, actor: User, activity: Activity, upload: UploadedFile) -> Attachment:
     """Keep a file as evidence of an editable activity, after checking what it really is."""
+    locked = Activity.objects.select_for_update().get(pk=activity.pk)
     _require(
         actor,
         Action.LOG,
-        activity.agency,
-        _("You may not add files to activities of %(agency)s.") % {"agency": activity.agency},
+        locked.agency,
+        _("You may not add files to activities of %(agency)s.") % {"agency": locked.agency},
     )
-    if not activity.is_editable:
+    if not locked.is_editable:
         raise ActivityError(_("Files can be added only while the activity is a draft or returned."))
     try:
         kind = validate_attachment(upload)
     except ValidationError as exc:
         raise ActivityError(" ".join(exc.messages)) from None
     attachment = Attachment(
-        activity=activity,
+        activity=locked,
         original_name=upload.name[-255:],
         content_type=kind.content_type,
         size=upload.size,
@@ -416,25 +434,35 @@ def add_attachment(*, actor: User, activity: Activity, upload: UploadedFile) -> 
     # Should the transaction roll back, the stored file has no row: unreachable, never served.
     attachment.file.save(upload.name, upload, save=False)
     attachment.save()
+    _record(locked, actor, _("File added: %(name)s") % {"name": attachment.original_name})
     return attachment
 
 
 @transaction.atomic
 def delete_attachment(*, actor: User, attachment: Attachment) -> None:
-    activity = attachment.activity
+    """Remove a file from an editable activity (the row is locked: not while it is reviewed)."""
+    locked = Activity.objects.select_for_update().get(pk=attachment.activity_id)
     _require(
         actor,
         Action.LOG,
-        activity.agency,
-        _("You may not remove files of activities of %(agency)s.") % {"agency": activity.agency},
+        locked.agency,
+        _("You may not remove files of activities of %(agency)s.") % {"agency": locked.agency},
     )
-    if not activity.is_editable:
+    if not locked.is_editable:
         raise ActivityError(
             _("Files can be removed only while the activity is a draft or returned.")
         )
     storage, name = attachment.file.storage, attachment.file.name
     attachment.delete()
+    _record(locked, actor, _("File removed: %(name)s") % {"name": attachment.original_name})
     transaction.on_commit(lambda: storage.delete(name))
+
+
+def _record(activity: Activity, actor: User, reason: str) -> None:
+    """A history entry for a change that is not in the activity's own columns."""
+    activity._history_user = actor
+    activity._change_reason = reason
+    activity.save(update_fields=["updated_at"])
 
 
 def get_or_create_partner(*, name: str, kind: str, country: str = "") -> Partner:
@@ -447,3 +475,16 @@ def get_or_create_partner(*, name: str, kind: str, country: str = "") -> Partner
         name=name, country=country, defaults={"kind": kind}
     )
     return partner
+
+
+def refresh_partner_search(partner: Partner) -> int:
+    """Re-fold the search text of the activities that name `partner` (after a rename)."""
+    activities = list(
+        Activity.objects.filter(Q(partners=partner) | Q(donor=partner))
+        .distinct()
+        .prefetch_related("partners")
+    )
+    for activity in activities:
+        activity.refresh_search_text([p.name for p in activity.partners.all()])
+    Activity.objects.bulk_update(activities, ["search_text"], batch_size=1000)
+    return len(activities)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 
 from django.contrib import messages
@@ -422,10 +423,27 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                     "result": result,
                     "token": token,
                     "name": upload.name,
-                    "preview": result.rows[:50],
+                    "checked": _rows_with_results(rows, result),
                 },
             )
     return render(request, "activities/import_upload.html", {"form": form})
+
+
+def _rows_with_results(rows, result) -> list[dict]:
+    """Every row of the sheet with its problems (none means it will be saved)."""
+    problems: dict[int, list] = {}
+    for error in result.errors:
+        problems.setdefault(error.row, []).append(error)
+    return [
+        {
+            "number": number,
+            "title": values.get("title", ""),
+            "agency": values.get("agency", ""),
+            "dates": f"{values.get('start_date', '')} - {values.get('end_date', '')}",
+            "errors": problems.get(number, []),
+        }
+        for number, values in rows
+    ]
 
 
 @login_required
@@ -434,18 +452,30 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Save the previewed sheet: every row or none."""
     _require_logging(request.user)
     path = _import_path(request.user, token)
-    if not default_storage.exists(path):
-        raise Http404
-    with default_storage.open(path, "rb") as stored:
-        rows = [(number, values) for number, values in json.loads(stored.read())]
+    # Claim the rows by renaming their file: of two confirmations at once (a double click),
+    # only one finds it, so the sheet is never imported twice.
+    claimed = f"{path}.{uuid.uuid4().hex}.claimed"
+    try:
+        os.rename(default_storage.path(path), default_storage.path(claimed))
+    except FileNotFoundError:
+        raise Http404 from None
+    try:
+        with default_storage.open(claimed, "rb") as stored:
+            rows = [(number, values) for number, values in json.loads(stored.read())]
+    finally:
+        default_storage.delete(claimed)
     result = import_rows(user=request.user, rows=rows)
     if not result.ok:
         return render(
             request,
             "activities/import_preview.html",
-            {"result": result, "token": token, "name": token, "preview": []},
+            {
+                "result": result,
+                "token": token,
+                "name": "",
+                "checked": _rows_with_results(rows, result),
+            },
         )
-    default_storage.delete(path)
     messages.success(
         request, _("%(count)d activities were imported as drafts.") % {"count": result.created}
     )
