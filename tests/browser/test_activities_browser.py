@@ -84,6 +84,7 @@ def test_aid_activity_goes_round_the_review_loop(live_server, page: Page, tmp_pa
     page.get_by_role("button", name="Lưu nháp").click()
     expect(page.get_by_text("Đã lưu thay đổi.")).to_be_visible()
     page.get_by_role("button", name="Gửi Sở Ngoại vụ").click()
+    expect(page.get_by_text("Đã gửi hoạt động đến Sở Ngoại vụ.")).to_be_visible()
     log_out(page)
 
     log_in(page, base, "thamdinh")
