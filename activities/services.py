@@ -20,7 +20,7 @@ from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
 
 from .files import validate_attachment
-from .models import Activity, ActivityCountry, Attachment, Partner
+from .models import CURRENCIES, Activity, ActivityCountry, Attachment, Partner
 
 AID_FIELDS = (
     "donor",
@@ -33,6 +33,10 @@ AID_FIELDS = (
     "approval_number",
     "approval_date",
 )
+
+
+KINDS = frozenset(ActivityKind.values)
+CURRENCY_CODES = frozenset(code for code, _label in CURRENCIES)
 
 
 class ActivityError(Exception):
@@ -96,7 +100,7 @@ def validate_activity(data: ActivityData, *, duty_ids: set[int] | None = None) -
         )
         if data.duty.pk not in allowed:
             errors["duty"] = _("This duty is not assigned to %(agency)s.") % {"agency": data.agency}
-    if data.kind not in ActivityKind.values:
+    if data.kind not in KINDS:
         errors["kind"] = _("Unknown kind of activity.")
     if data.kind == ActivityKind.AID_MOBILISATION:
         aid = data.aid
@@ -107,7 +111,7 @@ def validate_activity(data: ActivityData, *, duty_ids: set[int] | None = None) -
         currency = aid.get("currency") or ""
         if any(a is not None for a in amounts) and not currency:
             errors["currency"] = _("Give the currency of the amounts.")
-        if currency and currency not in dict(Activity._meta.get_field("currency").choices):
+        if currency and currency not in CURRENCY_CODES:
             errors["currency"] = _("Unknown currency “%(currency)s”.") % {"currency": currency}
         vnd = aid.get("committed_vnd")
         if vnd is not None and vnd < 0:
