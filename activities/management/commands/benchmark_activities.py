@@ -184,6 +184,8 @@ class Command(BaseCommand):
 
     # 2. List ----------------------------------------------------------------------------
     def bench_list(self, total: int, repeat: int) -> None:
+        if total <= 0:
+            return
         have = Activity.objects.count()
         if have < total:
             call_command(
