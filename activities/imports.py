@@ -161,7 +161,10 @@ def _read_rows(name: str, content: bytes) -> Iterator[list]:
                     "the Excel template."
                 )
             ) from None
-        yield from csv.reader(io.StringIO(text))
+        try:
+            yield from csv.reader(io.StringIO(text))
+        except csv.Error:
+            raise ImportFileError(_("The CSV file is damaged and cannot be read.")) from None
         return
     if not content.startswith(b"PK\x03\x04"):
         raise ImportFileError(_("This is not an Excel (.xlsx) file. Use the template."))
@@ -206,7 +209,8 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    # A NUL byte cannot be stored in PostgreSQL text, and has no meaning in a sheet.
+    return str(value).replace("\x00", "").strip()
 
 
 class _Lookups:

@@ -394,7 +394,11 @@ def review_many(
     if not accept:
         reason = _reason(reason)
     done, skipped = [], []
-    candidates = Activity.objects.reviewable_by(actor).in_bulk(list(versions))
+    candidates = (
+        Activity.objects.reviewable_by(actor)
+        .filter(status=Activity.Status.SUBMITTED)
+        .in_bulk(list(versions))
+    )
     for pk, version in versions.items():
         activity = candidates.get(pk)
         if activity is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -340,6 +342,7 @@ def attachment_delete(request: HttpRequest, pk: int, file_pk: int) -> HttpRespon
 @require_GET
 def form_kind_fields(request: HttpRequest) -> HttpResponse:
     """The part of the form that depends on the kind (htmx swaps it in)."""
+    _require_logging(request.user)
     form = ActivityForm(initial={"kind": request.GET.get("kind", "")}, user=request.user)
     return render(request, "activities/_kind_fields.html", {"form": form})
 
@@ -348,10 +351,12 @@ def form_kind_fields(request: HttpRequest) -> HttpResponse:
 @require_GET
 def form_duty_options(request: HttpRequest) -> HttpResponse:
     """The duties of the chosen agency (htmx swaps them into the duty select)."""
+    _require_logging(request.user)
     form = ActivityForm(initial={"agency": request.GET.get("agency")}, user=request.user)
     return render(request, "activities/_duty_options.html", {"field": form["duty"]})
 
 
+EXPORT_MAX_ROWS = 20_000  # built in the request: larger lists are filtered first
 EXPORT_TYPES = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
     "csv": ("text/csv; charset=utf-8", to_csv),
@@ -370,6 +375,15 @@ def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
         else Activity.objects.visible_to(request.user)
     )
     activities = ActivityFilter(request.GET, queryset=base).qs
+    if activities.order_by()[: EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _("The list has more than %(count)s rows; filter it before downloading.")
+            % {"count": f"{EXPORT_MAX_ROWS:,}".replace(",", ".")},
+        )
+        query = request.GET.copy()
+        target = reverse("activities:mine" if query.pop("mine", None) else "activities:list")
+        return redirect(f"{target}?{query.urlencode()}")
     content_type, render_file = EXPORT_TYPES[fmt]
     response = HttpResponse(render_file(activities), content_type=content_type)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -412,6 +426,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             result = check_rows(user=request.user, rows=rows)
             # The rows as read are kept (privately) for the confirmation: it checks them
             # again against the database but does not read the workbook a second time.
+            _forget_old_previews(request.user)
             token = uuid.uuid4().hex
             default_storage.save(
                 _import_path(request.user, token), ContentFile(json.dumps(rows).encode())
@@ -427,6 +442,17 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 },
             )
     return render(request, "activities/import_upload.html", {"form": form})
+
+
+def _forget_old_previews(user: User) -> None:
+    """Previews never confirmed are kept a day, then removed at the user's next upload."""
+    folder = f"imports/{user.pk}"
+    if not default_storage.exists(folder):
+        return
+    cutoff = timezone.now() - timedelta(days=1)
+    for name in default_storage.listdir(folder)[1]:
+        if default_storage.get_modified_time(f"{folder}/{name}") < cutoff:
+            default_storage.delete(f"{folder}/{name}")
 
 
 def _rows_with_results(rows, result) -> list[dict]:

@@ -6,11 +6,11 @@ directly, and the derived rows must follow whatever path the change took.
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
 from . import permissions
-from .models import Agency, Membership
+from .models import Agency, Membership, User
 
 
 @receiver(post_migrate)
@@ -25,8 +25,22 @@ def sync_after_agency_change(sender, instance: Agency, raw: bool = False, **kwar
         permissions.sync_role_permissions()
 
 
+@receiver(pre_save, sender=Membership)
+def remember_previous_member(sender, instance: Membership, raw: bool = False, **kwargs) -> None:
+    instance._previous_user_id = (
+        Membership.objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
+        if instance.pk and not raw
+        else None
+    )
+
+
 @receiver(post_save, sender=Membership)
 @receiver(post_delete, sender=Membership)
 def sync_after_membership_change(sender, instance: Membership, **kwargs) -> None:
-    if not kwargs.get("raw"):
-        permissions.sync_user_groups(instance.user)
+    if kwargs.get("raw"):
+        return
+    permissions.sync_user_groups(instance.user)
+    # A membership moved to another user takes its rights away from the previous one.
+    previous = getattr(instance, "_previous_user_id", None)
+    if previous and previous != instance.user_id:
+        permissions.sync_user_groups(User.objects.get(pk=previous))

@@ -233,6 +233,11 @@ if env_bool("TRUST_PROXY_HEADERS", False):
 # How many proxies stand before the app, so that django-axes locks the client's address,
 # not the proxy's.
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+# At most this many files in one request (Django's default is 100).
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)

@@ -181,3 +181,45 @@ def test_a_sheet_that_claims_a_million_rows_is_read_as_it_is(staff):
     # Read as the sheet claims, the million empty rows would pass the row limit and fail.
     result = check_sheet(user=staff, name="x.xlsx", content=rewrite_sheet(xlsx([row()]), swell))
     assert result.ok and len(result.rows) == 1
+
+
+@pytest.mark.parametrize("name", ["activities:form-kind-fields", "activities:form-duties"])
+def test_form_parts_are_only_for_those_who_log(client, cast, name):
+    client.force_login(cast["outsider"])
+    assert client.get(reverse(name), {"kind": "aid", "agency": 1}).status_code == 404
+    client.force_login(cast["leader"])
+    assert client.get(reverse(name), {"kind": "aid", "agency": 1}).status_code == 404
+
+
+def test_csv_nul_bytes_are_dropped_and_huge_fields_refused(staff):
+    import csv as csv_module
+
+    from tests.activities.test_import_export import HEADERS
+
+    text = io.StringIO()
+    writer = csv_module.writer(text)
+    writer.writerow(HEADERS)
+    writer.writerow(row(place="Vũng\x00 Tàu"))
+    result = check_sheet(user=staff, name="x.csv", content=text.getvalue().encode())
+    assert result.ok and result.rows[0].place == "Vũng Tàu"
+    huge = ",".join(HEADERS) + '\n"' + "x" * 200_000 + '"\n'
+    with pytest.raises(ImportFileError, match="CSV bị hỏng"):
+        check_sheet(user=staff, name="x.csv", content=huge.encode())
+
+
+def test_a_too_long_export_asks_to_filter(client, staff, monkeypatch):
+    from activities import views
+
+    monkeypatch.setattr(views, "EXPORT_MAX_ROWS", 1)
+    make_activity(staff, title="Một")
+    make_activity(staff, title="Hai")
+    client.force_login(staff)
+    response = client.get(reverse("activities:export", args=["xlsx"]), {"mine": "1"}, follow=True)
+    assert "hãy lọc bớt trước khi tải về" in response.content.decode()
+    assert response.redirect_chain[-1][0].startswith(reverse("activities:mine"))
+
+
+def test_bulk_review_does_not_tell_what_a_draft_is(staff, reviewer):
+    draft = make_activity(staff)
+    result = services.review_many(actor=reviewer, versions={draft.pk: draft.version}, accept=True)
+    assert result.skipped == [(draft.pk, "không tìm thấy")]

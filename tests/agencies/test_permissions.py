@@ -161,3 +161,12 @@ def test_an_agency_kind_that_no_longer_fits_its_members_roles_is_refused(reviewe
     syt = agency("SYT")
     syt.kind = Agency.Kind.OTHER
     syt.full_clean()
+
+
+def test_a_membership_moved_to_another_user_takes_the_rights_from_the_first(staff, outsider):
+    membership = staff.memberships.get()
+    membership.user = outsider
+    membership.save()
+    assert codes(staff, Action.LOG) == set()
+    assert staff.groups.count() == 0
+    assert codes(outsider, Action.LOG) == {"SLDTBXH"}
