@@ -319,3 +319,141 @@ class Attachment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("activities:attachment", args=[self.activity_id, self.pk])
+
+
+class MessageQuerySet(models.QuerySet["Message"]):
+    def visible_to(self, user: User) -> MessageQuerySet:
+        """Messages whose sender or a recipient is an agency the user belongs to; nobody
+        else's, not even a reviewer's, unless Sở Ngoại vụ is a party."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        mine = permissions.member_agency_ids(user)
+        addressed = MessageRecipient.objects.filter(agency_id__in=mine).values("message_id")
+        return self.filter(Q(sender_agency_id__in=mine) | Q(pk__in=addressed))
+
+
+class Message(models.Model):
+    """Information exchanged between agencies: one sender agency, one or more recipients."""
+
+    class Kind(models.TextChoices):
+        INFORMATION = "information", _("Information")
+        REQUEST = "request", _("Request for information")
+        DIFFICULTY = "difficulty", _("Report of a difficulty to Sở Ngoại vụ")
+        GUIDANCE = "guidance", _("Guidance")
+        REPLY = "reply", _("Reply")
+
+    class DifficultyStatus(models.TextChoices):
+        OPEN = "open", _("Not handled yet")
+        HANDLING = "handling", _("Being handled")
+        RESOLVED = "resolved", _("Resolved")
+
+    BODY_MAX_CHARS = 20_000
+
+    sender_agency = models.ForeignKey(
+        Agency, verbose_name=_("from"), on_delete=models.PROTECT, related_name="sent_messages"
+    )
+    sent_by = models.ForeignKey(
+        User, verbose_name=_("sent by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("content"))
+    due_date = models.DateField(_("answer by"), null=True, blank=True)
+    activity = models.ForeignKey(
+        Activity,
+        verbose_name=_("activity"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    duty = models.ForeignKey(
+        Duty,
+        verbose_name=_("duty of the plan"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    thread = models.ForeignKey(
+        "self",
+        verbose_name=_("thread"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="thread_messages",
+    )
+    in_reply_to = models.ForeignKey(
+        "self",
+        verbose_name=_("in reply to"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
+    )
+    difficulty_status = models.CharField(
+        _("handling"), max_length=20, choices=DifficultyStatus.choices, blank=True
+    )
+    difficulty_response = models.TextField(_("response of Sở Ngoại vụ"), blank=True)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    search_text = models.TextField(editable=False, default="")
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["sender_agency", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class MessageRecipient(models.Model):
+    """One recipient agency of a message, with its own read and answered state."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="recipients")
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="received"
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    read_by = models.ForeignKey(
+        User,
+        verbose_name=_("read by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answer = models.ForeignKey(
+        Message,
+        verbose_name=_("answer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="answers_for",
+    )
+    reminded_at = models.DateTimeField(_("last reminded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "agency"], name="one_row_per_recipient")
+        ]
+        indexes = [models.Index(fields=["agency", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.message} → {self.agency}"
+
+    def is_overdue(self, today) -> bool:
+        message = self.message
+        return (
+            message.kind == Message.Kind.REQUEST
+            and message.due_date is not None
+            and message.due_date < today
+            and self.answer_id is None
+        )

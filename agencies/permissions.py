@@ -100,6 +100,14 @@ def agency_ids(user: User | AnonymousUser) -> dict[Action, frozenset[int]]:
     return result
 
 
+def member_agency_ids(user: User | AnonymousUser) -> frozenset[int]:
+    """The agencies the user belongs to, in any role: they read and write the agency's
+    information exchange (messages are between agencies, not a reviewing matter)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return frozenset(user.memberships.values_list("agency_id", flat=True))
+
+
 def shows(user: User | AnonymousUser, action: Action, agency_id: int) -> bool:
     """Whether a page should offer `action` on an agency (from agency_ids, no query).
     The service that performs the action asks `can` again, fresh from the database."""
