@@ -17,6 +17,7 @@ from agencies.permissions import Action
 from doingoai.text import fold
 
 from .models import Activity, Message, MessageRecipient
+from .tasks import send_message_emails
 
 
 class MessageError(Exception):
@@ -99,6 +100,7 @@ def send_message(
     MessageRecipient.objects.bulk_create(
         [MessageRecipient(message=message, agency=agency) for agency in addressed.values()]
     )
+    _notify(message)
     return message
 
 
@@ -125,12 +127,32 @@ def reply_to_message(*, actor: User, message: Message, agency: Agency, body: str
         search_text=fold(f"{thread.subject} {body}"),
     )
     MessageRecipient.objects.create(message=reply, agency=message.sender_agency)
+    _notify(reply)
     if recipient.answer_id is None:
         recipient.answer = reply
     if recipient.read_at is None:
         recipient.read_at, recipient.read_by = timezone.now(), actor
     recipient.save(update_fields=["answer", "read_at", "read_by"])
     return reply
+
+
+def _notify(message: Message, *, reminder: bool = False) -> None:
+    # After the commit: an e-mail must never announce a message that was rolled back.
+    transaction.on_commit(lambda: send_message_emails.delay(message.pk, reminder=reminder))
+
+
+@transaction.atomic
+def remind_missing(*, actor: User, message: Message) -> list[MessageRecipient]:
+    """Remind the recipients of a request that have not answered (one e-mail task)."""
+    _check_sender(actor, message.sender_agency)
+    missing = missing_answers(message)
+    if not missing:
+        raise MessageError(_("Every recipient has answered; nobody to remind."))
+    MessageRecipient.objects.filter(pk__in=[r.pk for r in missing]).update(
+        reminded_at=timezone.now()
+    )
+    _notify(message, reminder=True)
+    return missing
 
 
 def mark_read(*, actor: User, message: Message) -> int:

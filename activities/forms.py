@@ -16,7 +16,7 @@ from doingoai.forms import (
     style_fields,
 )
 
-from .models import CURRENCIES, Activity, Partner
+from .models import CURRENCIES, Activity, Message, Partner
 from .services import AID_FIELDS, ActivityData, NewPartner, duties_of, validate_activity
 
 DATE_FORMAT = "%d/%m/%Y"
@@ -291,3 +291,59 @@ class ImportForm(forms.Form):
         if not upload.name.lower().endswith((".xlsx", ".csv")):
             raise ValidationError(_("Only .xlsx and .csv files can be imported."))
         return upload
+
+
+class MessageForm(forms.Form):
+    sender_agency = forms.ModelChoiceField(label=_("From"), queryset=Agency.objects.none())
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[(v, label) for v, label in Message.Kind.choices if v != Message.Kind.REPLY],
+    )
+    recipients = forms.ModelMultipleChoiceField(
+        label=_("To"),
+        queryset=Agency.objects.active(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Hold Ctrl to choose several, or tick a group below."),
+    )
+    groups = forms.MultipleChoiceField(
+        label=_("Or a whole group"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            ("district", _("All districts")),
+            ("department", _("All departments")),
+            ("mass_org", _("All mass organisations")),
+            ("all", _("Every agency of the plan")),
+        ],
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=255)
+    body = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 8}))
+    due_date = date_field(_("Answer by"), required=False)
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sender_agency"].queryset = permissions.agencies_for(user, Action.LOG).order_by(
+            "position", "name"
+        )
+        style_fields(self)
+
+    def recipient_agencies(self) -> list[Agency]:
+        chosen = {a.pk: a for a in self.cleaned_data.get("recipients", [])}
+        groups = set(self.cleaned_data.get("groups", []))
+        if groups:
+            extra = Agency.objects.active().exclude(kind=Agency.Kind.PROVINCE)
+            if "all" not in groups:
+                extra = extra.filter(kind__in=groups)
+            chosen.update({a.pk: a for a in extra})
+        return list(chosen.values())
+
+
+class ReplyForm(forms.Form):
+    agency = forms.ModelChoiceField(label=_("Answer as"), queryset=Agency.objects.none())
+    body = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, agencies, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+        style_fields(self)

@@ -1,0 +1,68 @@
+"""E-mails of the information exchange, sent by the worker after the transaction commits."""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from agencies.models import User
+
+from .models import Message
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+    acks_late=True,
+)
+def send_message_emails(self, message_id: int, reminder: bool = False) -> int:
+    """E-mail the members of the recipient agencies (those who want e-mail). A reminder goes
+    only to the agencies that have not answered. An SMTP server that is down delays the
+    e-mail (retries with backoff); the message is in the inbox regardless."""
+    message = Message.objects.select_related("sender_agency").filter(pk=message_id).first()
+    if message is None:
+        return 0
+    recipients = message.recipients.all()
+    if reminder:
+        recipients = recipients.filter(answer__isnull=True)
+    addresses = sorted(
+        set(
+            User.objects.filter(
+                memberships__agency__in=recipients.values("agency"),
+                is_active=True,
+                email_notifications=True,
+            )
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+    if not addresses:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = (_("Reminder: %(subject)s") if reminder else "%(subject)s") % {
+            "subject": message.subject
+        }
+        link = settings.SITE_URL.rstrip("/") + reverse("activities:message", args=[message.pk])
+        body = _(
+            "%(agency)s sent your agency: %(kind)s.\n\n%(subject)s\n\nRead it and answer in "
+            "the portal: %(link)s\n"
+        ) % {
+            "agency": message.sender_agency.name,
+            "kind": message.get_kind_display(),
+            "subject": message.subject,
+            "link": link,
+        }
+    send_mass_mail(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
+    )
+    return len(addresses)

@@ -1,0 +1,208 @@
+"""Pages and e-mails of the information exchange."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from activities.models import Message
+from agencies.models import Agency
+from tests.activities.test_exchange import request_to_districts
+from tests.conftest import DISTRICTS, make_user, postgres_only
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("reviewer", 200),
+        ("manager", 200),
+        ("staff", 404),
+        ("leader", 404),
+        ("outsider", 404),
+        ("admin", 200),
+    ],
+)
+def test_a_message_is_404_for_everyone_but_its_parties(client, cast, reviewer, role, expected):
+    message = request_to_districts(reviewer)
+    client.force_login(cast[role])
+    assert client.get(reverse("activities:message", args=[message.pk])).status_code == expected
+
+
+def test_anonymous_users_are_sent_to_login(client, reviewer):
+    message = request_to_districts(reviewer)
+    for url in [
+        reverse("activities:inbox"),
+        reverse("activities:outbox"),
+        reverse("activities:message-new"),
+        reverse("activities:message", args=[message.pk]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_sngv_sends_to_all_districts_a_district_answers_sngv_reminds_the_rest(
+    client, reviewer, manager
+):
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("activities:message-new"),
+        {
+            "sender_agency": Agency.objects.get(code="SNGV").pk,
+            "kind": "request",
+            "groups": ["district"],
+            "subject": "Số liệu đón đoàn",
+            "body": "Đề nghị báo cáo.",
+            "due_date": (timezone.localdate() + timedelta(days=5)).strftime("%d/%m/%Y"),
+        },
+    )
+    message = Message.objects.get()
+    assert response.status_code == 302
+    assert set(message.recipients.values_list("agency__code", flat=True)) == set(DISTRICTS)
+
+    client.force_login(manager)
+    inbox = client.get(reverse("activities:inbox")).content.decode()
+    assert "Số liệu đón đoàn" in inbox and "mới" in inbox
+    client.get(reverse("activities:message", args=[message.pk]))  # reading marks it read
+    client.post(
+        reverse("activities:message-reply", args=[message.pk]),
+        {"agency": Agency.objects.get(code="VUNGTAU").pk, "body": "Đã đón 3 đoàn."},
+    )
+    assert message.recipients.get(agency__code="VUNGTAU").answer is not None
+
+    client.force_login(reviewer)
+    outbox = client.get(reverse("activities:outbox")).content.decode()
+    assert "1/8" in outbox
+    response = client.post(reverse("activities:message-remind", args=[message.pk]), follow=True)
+    assert "Đã gửi nhắc nhở đến 7 đơn vị." in response.content.decode()
+
+
+def test_a_forged_reply_from_a_non_recipient_is_refused(client, reviewer, staff):
+    message = request_to_districts(reviewer)
+    client.force_login(staff)
+    response = client.post(
+        reverse("activities:message-reply", args=[message.pk]),
+        {"agency": Agency.objects.get(code="SLDTBXH").pk, "body": "x"},
+    )
+    assert response.status_code == 404
+    assert Message.objects.count() == 1
+
+
+def test_bad_input_on_the_form_keeps_what_was_typed(client, reviewer):
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("activities:message-new"),
+        {
+            "sender_agency": Agency.objects.get(code="SNGV").pk,
+            "kind": "request",
+            "subject": "Đề nghị",
+            "body": "Nội dung cần giữ lại",
+            "due_date": (timezone.localdate() - timedelta(days=1)).strftime("%d/%m/%Y"),
+            "recipients": [Agency.objects.get(code="BARIA").pk],
+        },
+    )
+    html = response.content.decode()
+    assert "Hạn trả lời đã qua." in html and "Nội dung cần giữ lại" in html
+    assert not Message.objects.exists()
+
+
+def test_inbox_and_outbox_query_counts_do_not_grow(
+    client, reviewer, manager, django_assert_num_queries
+):
+    for _i in range(3):
+        request_to_districts(reviewer)
+    client.force_login(manager)
+    client.get(reverse("activities:inbox"))
+    # session, user, member agencies, count, page, the navigation's memberships
+    with django_assert_num_queries(6):
+        client.get(reverse("activities:inbox"))
+    client.force_login(reviewer)
+    with django_assert_num_queries(6):
+        client.get(reverse("activities:outbox"))
+    for _i in range(30):
+        request_to_districts(reviewer)
+    with django_assert_num_queries(6):
+        client.get(reverse("activities:outbox"))
+    client.force_login(manager)
+    with django_assert_num_queries(6):
+        client.get(reverse("activities:inbox"))
+
+
+def test_emails_go_after_commit_to_members_who_want_them(
+    reviewer, manager, django_capture_on_commit_callbacks
+):
+    quiet = make_user("khongnhanmail", "BARIA", "staff", email="quiet@example.vn")
+    quiet.email_notifications = False
+    quiet.save()
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        request_to_districts(reviewer)
+    assert [m.to for m in mail.outbox] == [["minh@vungtau.gov.vn"]]
+    assert "Báo cáo hoạt động đón đoàn" in mail.outbox[0].body
+    assert "/activities/messages/" in mail.outbox[0].body
+
+
+def test_no_email_for_a_message_that_was_rolled_back(
+    reviewer, manager, django_capture_on_commit_callbacks
+):
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                request_to_districts(reviewer)
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert callbacks == [] and mail.outbox == []
+    assert not Message.objects.exists()
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_sends_the_email_after_commit_and_never_after_rollback(reviewer, manager):
+    from celery import Celery
+    from celery.contrib.testing.worker import start_worker
+
+    from tests.conftest import redis_url
+
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    worker_app = Celery("doingoai")
+    worker_app.config_from_object("django.conf:settings", namespace="CELERY")
+    worker_app.conf.update(
+        broker_url=redis_url(), result_backend=redis_url(), task_always_eager=False
+    )
+    worker_app.autodiscover_tasks(["activities"], force=True)
+    worker_app.set_current()
+    worker_app.set_default()
+    try:
+        with start_worker(worker_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+            try:
+                with transaction.atomic():
+                    request_to_districts(reviewer)
+                    raise RuntimeError("rolled back")
+            except RuntimeError:
+                pass
+            request_to_districts(reviewer)  # committed: its e-mail is queued after commit
+            deadline = time.monotonic() + 30
+            while not mail.outbox and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(1)  # a second e-mail (the rolled-back one) would have arrived by now
+    finally:
+        from doingoai.celery import app
+
+        app.set_current()
+        app.set_default()
+    assert [m.to for m in mail.outbox] == [["minh@vungtau.gov.vn"]]
+    assert Message.objects.count() == 1
