@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import smtplib
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import User
 
-from .models import Message
+from .models import Message, MessageRecipient
 
 
 @shared_task(
@@ -66,3 +67,27 @@ def send_message_emails(self, message_id: int, reminder: bool = False) -> int:
         [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
     )
     return len(addresses)
+
+
+@shared_task
+def remind_due_requests() -> int:
+    """Daily: remind the agencies whose requested answer is due tomorrow or overdue."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    due = (
+        Message.objects.filter(
+            kind=Message.Kind.REQUEST,
+            due_date__lte=tomorrow,
+            recipients__answer__isnull=True,
+        )
+        .exclude(recipients__reminded_at__date=timezone.localdate())
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for message_id in due:
+        MessageRecipient.objects.filter(message_id=message_id, answer__isnull=True).update(
+            reminded_at=timezone.now()
+        )
+        send_message_emails.delay(message_id, reminder=True)
+        count += 1
+    return count

@@ -6,18 +6,32 @@ who belongs to an agency is shown only to those who may read that agency's recor
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from . import permissions
+from .forms import ProfileForm
 from .models import Agency, Duty, DutyAssignment, Plan
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "agencies/home.html", {"plan": Plan.objects.first()})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """A user's own name, e-mail and whether they want e-mail notifications."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your details were saved."))
+        return redirect("profile")
+    return render(request, "agencies/profile.html", {"form": form})
 
 
 @login_required

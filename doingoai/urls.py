@@ -17,6 +17,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", agency_views.profile, name="profile"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "accounts/password/done/",

@@ -206,3 +206,22 @@ def test_a_real_worker_sends_the_email_after_commit_and_never_after_rollback(rev
         app.set_default()
     assert [m.to for m in mail.outbox] == [["minh@vungtau.gov.vn"]]
     assert Message.objects.count() == 1
+
+
+def test_the_daily_job_reminds_requests_due_tomorrow_and_overdue(reviewer, manager):
+    from activities.tasks import remind_due_requests
+
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    due_soon = request_to_districts(reviewer)
+    Message.objects.filter(pk=due_soon.pk).update(due_date=timezone.localdate())
+    later = request_to_districts(reviewer)
+    Message.objects.filter(pk=later.pk).update(due_date=timezone.localdate() + timedelta(days=9))
+    assert remind_due_requests() == 1
+    assert [m.subject for m in mail.outbox] == ["Nhắc việc: Báo cáo hoạt động đón đoàn 6 tháng"]
+    assert remind_due_requests() == 0  # once a day
+
+
+def test_the_beat_schedule_runs_the_daily_reminders(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["remind-due-requests"]
+    assert entry["task"] == "activities.tasks.remind_due_requests"

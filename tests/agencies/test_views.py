@@ -267,3 +267,24 @@ def test_a_colleague_on_the_same_computer_is_not_locked_out(client, staff, manag
         client.post(reverse("login"), {"username": "staff", "password": "sai"})
     response = client.post(reverse("login"), {"username": "manager", "password": "Pw-for-tests-1"})
     assert response.status_code == 302
+
+
+def test_users_turn_email_off_for_themselves_and_only_themselves(client, staff, manager):
+    client.force_login(staff)
+    response = client.post(
+        reverse("profile"),
+        {"first_name": "Thị Lan", "last_name": "Nguyễn", "email": "lan@sld.gov.vn", "position": ""},
+    )
+    assert response.status_code == 302
+    staff.refresh_from_db()
+    assert staff.email_notifications is False and staff.email == "lan@sld.gov.vn"
+    manager.refresh_from_db()
+    assert manager.email_notifications is True
+    response = client.post(reverse("profile"), {"email": "khong-phai-email"})
+    assert (
+        "Nhập một địa chỉ email hợp lệ" in response.content.decode() or response.status_code == 200
+    )
+
+
+def test_profile_needs_a_login(client):
+    assert client.get(reverse("profile")).status_code == 302
