@@ -294,7 +294,7 @@ class ImportForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    sender_agency = forms.ModelChoiceField(label=_("From"), queryset=Agency.objects.none())
+    sender_agency = forms.ModelChoiceField(label=_("Sender agency"), queryset=Agency.objects.none())
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=[(v, label) for v, label in Message.Kind.choices if v != Message.Kind.REPLY],
@@ -323,9 +323,10 @@ class MessageForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sender_agency"].queryset = permissions.agencies_for(user, Action.LOG).order_by(
-            "position", "name"
-        )
+        senders = permissions.agencies_for(user, Action.LOG).order_by("position", "name")
+        self.fields["sender_agency"].queryset = senders
+        if len(senders[:2]) == 1:
+            self.fields["sender_agency"].initial = senders[0]
         style_fields(self)
 
     def recipient_agencies(self) -> list[Agency]:
@@ -346,4 +347,6 @@ class ReplyForm(forms.Form):
     def __init__(self, *args, agencies, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
+        if len(agencies[:2]) == 1:
+            self.fields["agency"].initial = agencies[0]
         style_fields(self)

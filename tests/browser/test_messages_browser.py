@@ -1,0 +1,59 @@
+"""SNGV asks all districts for information; one answers; SNGV reminds the other seven."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from activities.models import Message
+from tests.browser.test_activities_browser import log_in, log_out
+from tests.conftest import make_user
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_request_to_all_districts_answered_by_one_then_reminded(live_server, page: Page):
+    make_user("thamdinh", "SNGV", "reviewer", full_name="Lê Hoàng Nam")
+    make_user("vungtau", "VUNGTAU", "manager", full_name="Trần Văn Minh")
+    base = live_server.url
+    due = (timezone.localdate() + timedelta(days=7)).strftime("%d/%m/%Y")
+
+    log_in(page, base, "thamdinh")
+    page.get_by_role("link", name="Trao đổi thông tin").click()
+    page.get_by_role("link", name="Soạn văn bản").click()
+    page.locator("#id_kind").select_option("request")
+    page.get_by_label("Tất cả UBND cấp huyện").check()
+    page.get_by_label("Tiêu đề").fill("Báo cáo số đoàn nước ngoài 6 tháng")
+    page.get_by_label("Nội dung").fill("Đề nghị UBND các huyện, thị xã, thành phố báo cáo.")
+    page.get_by_label("Hạn trả lời").fill(due)
+    page.get_by_role("button", name="Gửi", exact=True).click()
+    expect(page.get_by_text("Đã gửi văn bản.")).to_be_visible()
+    expect(page.get_by_test_id("recipients").locator("tbody tr")).to_have_count(8)
+    log_out(page)
+
+    log_in(page, base, "vungtau")
+    page.get_by_role("link", name="Trao đổi thông tin").click()
+    page.get_by_role("link", name="Báo cáo số đoàn nước ngoài 6 tháng").click()
+    page.locator("textarea[name=body]").fill("TP Vũng Tàu đã đón 3 đoàn.")
+    page.get_by_role("button", name="Gửi trả lời").click()
+    expect(page.get_by_text("Đã gửi văn bản trả lời.")).to_be_visible()
+    log_out(page)
+
+    log_in(page, base, "thamdinh")
+    page.get_by_role("link", name="Trao đổi thông tin").click()
+    page.get_by_role("link", name="Văn bản đi").click()
+    expect(page.get_by_role("row", name="Báo cáo số đoàn nước ngoài 6 tháng")).to_contain_text(
+        "1/8"
+    )
+    page.get_by_role("link", name="Báo cáo số đoàn nước ngoài 6 tháng").click()
+    page.get_by_role("button", name="Nhắc các đơn vị chưa trả lời").click()
+    expect(page.get_by_text("Đã gửi nhắc nhở đến 7 đơn vị.")).to_be_visible()
+
+    request = Message.objects.get(kind="request")
+    assert request.recipients.filter(answer__isnull=True, reminded_at__isnull=False).count() == 7
