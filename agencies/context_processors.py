@@ -7,8 +7,24 @@ from . import permissions
 
 
 def navigation(request: HttpRequest) -> dict:
-    """The navigation bar's choices, computed only when a template asks for them."""
+    """The navigation bar's choices and the unread count, computed only when a template asks
+    for them (one query each)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav": SimpleLazyObject(lambda: permissions.navigation_for(user))}
+    nav = SimpleLazyObject(lambda: permissions.navigation_for(user))
+
+    def unread() -> int:
+        from activities.models import MessageRecipient
+
+        agency_ids = [m.agency_id for m in nav.memberships]
+        if not agency_ids:
+            return 0
+        return (
+            MessageRecipient.objects.filter(agency_id__in=agency_ids, read_at__isnull=True)
+            .values("message_id")
+            .distinct()
+            .count()
+        )
+
+    return {"nav": nav, "unread_messages": SimpleLazyObject(unread)}

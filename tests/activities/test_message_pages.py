@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from activities import exchange
 from activities.models import Message
 from agencies.models import Agency
 from tests.activities.test_exchange import request_to_districts
@@ -120,18 +121,19 @@ def test_inbox_and_outbox_query_counts_do_not_grow(
         request_to_districts(reviewer)
     client.force_login(manager)
     client.get(reverse("activities:inbox"))
-    # session, user, member agencies, count, page, the navigation's memberships
-    with django_assert_num_queries(6):
+    # session, user, member agencies, count, page, the navigation's memberships and the
+    # unread count
+    with django_assert_num_queries(7):
         client.get(reverse("activities:inbox"))
     client.force_login(reviewer)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(reverse("activities:outbox"))
     for _i in range(30):
         request_to_districts(reviewer)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(reverse("activities:outbox"))
     client.force_login(manager)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(reverse("activities:inbox"))
 
 
@@ -225,3 +227,27 @@ def test_the_daily_job_reminds_requests_due_tomorrow_and_overdue(reviewer, manag
 def test_the_beat_schedule_runs_the_daily_reminders(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["remind-due-requests"]
     assert entry["task"] == "activities.tasks.remind_due_requests"
+
+
+def test_the_unread_count_shows_in_the_navigation_until_read(client, reviewer, manager):
+    message = request_to_districts(reviewer)
+    client.force_login(manager)
+    assert 'data-testid="unread-count"' in client.get(reverse("home")).content.decode()
+    client.get(reverse("activities:message", args=[message.pk]))
+    assert 'data-testid="unread-count"' not in client.get(reverse("home")).content.decode()
+
+
+def test_leaders_read_only_what_is_addressed_to_them(reviewer, leader):
+    request_to_districts(reviewer)
+    assert not Message.objects.visible_to(leader).exists()
+    exchange.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=list(Agency.objects.filter(code="UBNDTINH")),
+        kind="information",
+        subject="Báo cáo nhanh",
+        body="Kính gửi lãnh đạo.",
+    )
+    assert list(Message.objects.visible_to(leader).values_list("subject", flat=True)) == [
+        "Báo cáo nhanh"
+    ]

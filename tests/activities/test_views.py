@@ -319,12 +319,13 @@ def test_list_query_count_does_not_grow_with_rows(
     client.force_login(staff)
     url = reverse(url_name)
     client.get(url)
-    # session, user, the user's agency rights, count, the navigation's memberships, the
-    # filter's agency and duty choices, the page of rows (agency and duty joined), countries
-    with django_assert_num_queries(9):
+    # session, user, the user's agency rights, count, the navigation's memberships, the unread
+    # count, the filter's agency and duty choices, the page of rows (agency and duty joined),
+    # their countries
+    with django_assert_num_queries(10):
         client.get(url, {"q": "hoat dong"})
     bulk(staff, 30)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(url, {"q": "hoat dong"})
     assert response.context["page"].paginator.count == 33
     assert len(response.context["page"].object_list) == 25
@@ -339,7 +340,7 @@ def test_detail_and_queue_query_counts_do_not_grow(
     client.get(activity.get_absolute_url())
     # session, user, the user's agency rights, activity, history with its users, the
     # navigation's memberships, countries, partners, co-organisers, attachments
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(activity.get_absolute_url())
     from activities import services
 
@@ -351,15 +352,15 @@ def test_detail_and_queue_query_counts_do_not_grow(
             actor=staff, activity=activity, version=activity.version
         )
     activity.countries.create(country="US")
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(activity.get_absolute_url())
     assert len(response.context["changes"]) == 8
     # session, user, the user's agency rights, per-agency counts, count, page rows, their
-    # countries, the navigation's memberships
-    with django_assert_num_queries(8):
+    # countries, the navigation's memberships, the unread count
+    with django_assert_num_queries(9):
         client.get(reverse("activities:review"))
     bulk(staff, 5)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(reverse("activities:review"))
 
 

@@ -224,11 +224,12 @@ def test_directory_query_count_does_not_grow_with_agencies(
 ):
     client.force_login(staff)
     client.get(reverse("agencies:list"))  # warm up the session
-    # session, user, agencies with their duty counts, memberships for the navigation
-    with django_assert_num_queries(4):
+    # session, user, agencies with their duty counts, memberships for the navigation, the
+    # unread count
+    with django_assert_num_queries(5):
         client.get(reverse("agencies:list"))
     bulk_agencies(30)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get(reverse("agencies:list"))
     assert len(response.context["agencies"]) == Agency.objects.count()
 
@@ -239,17 +240,17 @@ def test_duty_and_agency_pages_query_counts_do_not_grow(client, staff, django_as
     agency_url = reverse("agencies:detail", args=["SLDTBXH"])
     client.get(duty_url)
     # session, user, duty with plan, its assignments with agencies, coordinating agencies,
-    # memberships for the navigation
-    with django_assert_num_queries(6):
+    # memberships for the navigation, the unread count
+    with django_assert_num_queries(7):
         client.get(duty_url)
     # session, user, agency, its assignments with duties, coordinated duties, may-see-members
-    # (VIEW: 1), members, memberships for the navigation
-    with django_assert_num_queries(8):
+    # (VIEW: 1), members, memberships for the navigation, the unread count
+    with django_assert_num_queries(9):
         client.get(agency_url)
     bulk_agencies(30)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(duty_url)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(agency_url)
 
 
