@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +18,8 @@ from agencies.models import Agency, Duty, User
 from agencies.permissions import Action
 from doingoai.text import fold
 
-from .models import Activity, Message, MessageRecipient
+from .files import validate_attachment
+from .models import Activity, Message, MessageAttachment, MessageRecipient
 from .tasks import send_message_emails
 
 
@@ -56,6 +59,7 @@ def send_message(
     due_date: date | None = None,
     activity: Activity | None = None,
     duty: Duty | None = None,
+    attachments: Sequence[UploadedFile] = (),
 ) -> Message:
     """Send a message from one of the actor's agencies to one or more agencies.
 
@@ -100,12 +104,20 @@ def send_message(
     MessageRecipient.objects.bulk_create(
         [MessageRecipient(message=message, agency=agency) for agency in addressed.values()]
     )
+    _attach(actor, message, attachments)
     _notify(message)
     return message
 
 
 @transaction.atomic
-def reply_to_message(*, actor: User, message: Message, agency: Agency, body: str) -> Message:
+def reply_to_message(
+    *,
+    actor: User,
+    message: Message,
+    agency: Agency,
+    body: str,
+    attachments: Sequence[UploadedFile] = (),
+) -> Message:
     """Answer a message as one of its recipient agencies; the answer goes to the sender and
     marks this agency's request as answered."""
     _check_sender(actor, agency)
@@ -127,6 +139,7 @@ def reply_to_message(*, actor: User, message: Message, agency: Agency, body: str
         search_text=fold(f"{thread.subject} {body}"),
     )
     MessageRecipient.objects.create(message=reply, agency=message.sender_agency)
+    _attach(actor, reply, attachments)
     _notify(reply)
     if recipient.answer_id is None:
         recipient.answer = reply
@@ -134,6 +147,25 @@ def reply_to_message(*, actor: User, message: Message, agency: Agency, body: str
         recipient.read_at, recipient.read_by = timezone.now(), actor
     recipient.save(update_fields=["answer", "read_at", "read_by"])
     return reply
+
+
+def _attach(actor: User, message: Message, uploads: Sequence[UploadedFile]) -> None:
+    """The same rules as activity evidence: allowed types by content, size cap, random
+    names in private storage."""
+    for upload in uploads:
+        try:
+            kind = validate_attachment(upload)
+        except ValidationError as exc:
+            raise MessageError(" ".join(exc.messages)) from None
+        attachment = MessageAttachment(
+            message=message,
+            original_name=upload.name[-255:],
+            content_type=kind.content_type,
+            size=upload.size,
+            uploaded_by=actor,
+        )
+        attachment.file.save(upload.name, upload, save=False)
+        attachment.save()
 
 
 def _notify(message: Message, *, reminder: bool = False) -> None:

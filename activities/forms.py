@@ -320,6 +320,11 @@ class MessageForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=255)
     body = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 8}))
     due_date = date_field(_("Answer by"), required=False)
+    attachments = MultipleFileField(
+        label=_("Attach files"),
+        required=False,
+        help_text=_("PDF, DOCX, XLSX, JPG or PNG; at most 20 MB each."),
+    )
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -343,6 +348,11 @@ class MessageForm(forms.Form):
 class ReplyForm(forms.Form):
     agency = forms.ModelChoiceField(label=_("Answer as"), queryset=Agency.objects.none())
     body = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 5}))
+    attachments = MultipleFileField(
+        label=_("Attach files"),
+        required=False,
+        help_text=_("PDF, DOCX, XLSX, JPG or PNG; at most 20 MB each."),
+    )
 
     def __init__(self, *args, agencies, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from doingoai.text import fold
 
 from . import exchange
 from .forms import MessageForm, ReplyForm
-from .models import Message, MessageRecipient
+from .models import Message, MessageAttachment, MessageRecipient
 
 PAGE_SIZE = 25
 
@@ -90,7 +90,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 def message_new(request: HttpRequest) -> HttpResponse:
     if not permissions.agency_ids(request.user)[permissions.Action.LOG]:
         raise Http404
-    form = MessageForm(request.POST or None, user=request.user)
+    form = MessageForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
         try:
@@ -102,6 +102,7 @@ def message_new(request: HttpRequest) -> HttpResponse:
                 subject=c["subject"],
                 body=c["body"],
                 due_date=c.get("due_date"),
+                attachments=c["attachments"],
             )
         except exchange.MessageError as exc:
             form.add_error(None, str(exc))
@@ -126,6 +127,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Message.objects.visible_to(request.user)
         .filter(Q(pk=root.pk) | Q(thread=root))
         .select_related("sender_agency", "sent_by")
+        .prefetch_related("attachments")
         .order_by("created_at", "pk")
     )
     recipients = message.recipients.select_related("agency", "read_by", "answer").order_by(
@@ -154,7 +156,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def message_reply(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_message_for(request.user, pk)
-    form = ReplyForm(request.POST, agencies=_reply_agencies(request.user, message))
+    form = ReplyForm(request.POST, request.FILES, agencies=_reply_agencies(request.user, message))
     if not form.is_valid():
         flash.error(request, _("Choose your agency and write the answer; nothing was sent."))
         return redirect("activities:message", message.pk)
@@ -164,6 +166,7 @@ def message_reply(request: HttpRequest, pk: int) -> HttpResponse:
             message=message,
             agency=form.cleaned_data["agency"],
             body=form.cleaned_data["body"],
+            attachments=form.cleaned_data["attachments"],
         )
     except exchange.MessageError as exc:
         flash.error(request, str(exc))
@@ -203,3 +206,19 @@ def message_handle(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         flash.success(request, _("The handling was recorded."))
     return redirect("activities:message", message.pk)
+
+
+@login_required
+def message_attachment(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    """A file of a message, for the message's parties only (404 otherwise)."""
+    message = get_message_for(request.user, pk)
+    attachment = get_object_or_404(MessageAttachment, message=message, pk=file_pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

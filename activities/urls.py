@@ -22,6 +22,11 @@ urlpatterns = [
     path("messages/<int:pk>/reply/", message_views.message_reply, name="message-reply"),
     path("messages/<int:pk>/remind/", message_views.message_remind, name="message-remind"),
     path("messages/<int:pk>/handle/", message_views.message_handle, name="message-handle"),
+    path(
+        "messages/<int:pk>/files/<int:file_pk>/",
+        message_views.message_attachment,
+        name="message-attachment",
+    ),
     path("<int:pk>/", views.activity_detail, name="detail"),
     path("<int:pk>/edit/", views.activity_edit, name="edit"),
     path("<int:pk>/submit/", views.activity_submit, name="submit"),

@@ -251,3 +251,36 @@ def test_leaders_read_only_what_is_addressed_to_them(reviewer, leader):
     assert list(Message.objects.visible_to(leader).values_list("subject", flat=True)) == [
         "Báo cáo nhanh"
     ]
+
+
+def test_message_files_follow_the_attachment_rules_and_the_message_permission(
+    client, reviewer, manager, staff
+):
+    from tests.activities.conftest import PDF_BYTES, pdf
+
+    with pytest.raises(exchange.MessageError, match="không phải là tệp PDF"):
+        exchange.send_message(
+            actor=reviewer,
+            sender_agency=Agency.objects.get(code="SNGV"),
+            recipients=list(Agency.objects.filter(code="VUNGTAU")),
+            kind="information",
+            subject="Tài liệu",
+            body="Gửi kèm",
+            attachments=[pdf("x.pdf", b"MZ\x90\x00")],
+        )
+    assert not Message.objects.exists()
+    message = exchange.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=list(Agency.objects.filter(code="VUNGTAU")),
+        kind="information",
+        subject="Tài liệu",
+        body="Gửi kèm",
+        attachments=[pdf("huong-dan.pdf")],
+    )
+    url = message.attachments.get().get_absolute_url()
+    client.force_login(manager)
+    response = client.get(url)
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    client.force_login(staff)
+    assert client.get(url).status_code == 404
