@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import statistics
 import time
 
@@ -22,11 +23,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from activities.filters import ActivityFilter
 from activities.imports import COLUMNS, check_rows, import_rows, read_sheet
-from activities.models import Activity, ActivityCountry
+from activities.models import Activity, ActivityCountry, Message, MessageRecipient
 from activities.resources import ActivityResource
 from agencies.models import Agency, User
 from agencies.services import create_account
@@ -61,6 +63,7 @@ class Command(BaseCommand):
         parser.add_argument("--rows", type=int, default=10_000)
         parser.add_argument("--list-activities", type=int, default=100_000)
         parser.add_argument("--repeat", type=int, default=20)
+        parser.add_argument("--messages", type=int, default=50_000)
 
     def handle(self, *args, **options) -> None:
         if "bench" not in str(settings.DATABASES["default"]["NAME"]):
@@ -68,9 +71,12 @@ class Command(BaseCommand):
         self.stdout.write(f"database: {connection.vendor}")
         self.bench_import(options["rows"])
         self.bench_list(options["list_activities"], options["repeat"])
+        self.bench_inbox(options["messages"], options["repeat"])
 
     # 1. Import --------------------------------------------------------------------------
     def bench_import(self, n: int) -> None:
+        if n <= 0:
+            return
         user = (
             User.objects.filter(username="bench.import").first()
             or create_account(
@@ -248,6 +254,92 @@ class Command(BaseCommand):
             def raw_count(count_sql=count_sql, sql_params=sql_params):
                 with connection.cursor() as cursor:
                     cursor.execute(count_sql, sql_params)
+                    cursor.fetchone()
+
+            count_ms = self._median(raw_count, repeat)
+            self.stdout.write(
+                f"  {label:34s} page {page_ms:7.1f} ms · raw count "
+                f"{count_ms:6.1f} ms · ratio {page_ms / count_ms:5.1f}x"
+            )
+
+    # 3. Inbox ---------------------------------------------------------------------------
+    def bench_inbox(self, total: int, repeat: int) -> None:
+        if total <= 0:
+            return
+        rng = random.Random(164)
+        agencies = list(Agency.objects.exclude(code="UBNDTINH")[:20])
+        sender = (
+            User.objects.filter(username="bench.reviewer").first()
+            or create_account(
+                actor=None,
+                username="bench.reviewer",
+                agency_code="SNGV",
+                role="reviewer",
+                password="DoiNgoai@2026",
+            ).user
+        )
+        district = (
+            User.objects.filter(username="bench.district").first()
+            or create_account(
+                actor=None,
+                username="bench.district",
+                agency_code="VUNGTAU",
+                role="manager",
+                password="DoiNgoai@2026",
+            ).user
+        )
+        kinds = [Message.Kind.INFORMATION, Message.Kind.REQUEST, Message.Kind.GUIDANCE]
+        for start in range(0, total, 5000):
+            batch = [
+                Message(
+                    sender_agency=rng.choice(agencies),
+                    sent_by=sender,
+                    kind=rng.choice(kinds),
+                    subject=f"Văn bản thử {start + i}",
+                    body="Nội dung trao đổi.",
+                    search_text=f"van ban thu {start + i}",
+                )
+                for i in range(min(5000, total - start))
+            ]
+            created = Message.objects.bulk_create(batch)
+            MessageRecipient.objects.bulk_create(
+                [
+                    MessageRecipient(
+                        message=m, agency=a, read_at=None if rng.random() < 0.2 else timezone.now()
+                    )
+                    for m in created
+                    for a in rng.sample(agencies, 3)
+                    if a != m.sender_agency
+                ]
+            )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+        client = Client(HTTP_HOST=(settings.ALLOWED_HOSTS or ["localhost"])[0])
+        self.stdout.write(
+            f"\nInbox with {Message.objects.count():,} messages, "
+            f"{MessageRecipient.objects.count():,} recipient rows, "
+            f"{len(agencies)} agencies (median of {repeat})"
+        )
+        for label, user, url_name in [
+            ("district inbox", district, "activities:inbox"),
+            ("SNGV sent", sender, "activities:outbox"),
+        ]:
+            client.force_login(user)
+            url = reverse(url_name)
+            client.get(url, secure=True)
+            page_ms = self._median(lambda url=url: client.get(url, secure=True), repeat)
+            mine = list(user.memberships.values_list("agency_id", flat=True))
+            base = (
+                Message.objects.filter(recipients__agency_id__in=mine).distinct()
+                if url_name == "activities:inbox"
+                else Message.objects.filter(sender_agency_id__in=mine)
+            )
+            sql, sql_params = base.order_by().values("pk").query.sql_with_params()
+
+            def raw_count(sql=sql, sql_params=sql_params):
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS t", sql_params)
                     cursor.fetchone()
 
             count_ms = self._median(raw_count, repeat)
