@@ -170,7 +170,11 @@ def _attach(actor: User, message: Message, uploads: Sequence[UploadedFile]) -> N
 
 def _notify(message: Message, *, reminder: bool = False) -> None:
     # After the commit: an e-mail must never announce a message that was rolled back.
-    transaction.on_commit(lambda: send_message_emails.delay(message.pk, reminder=reminder))
+    # robust: in the zero-setup run tasks execute in-process, and a mail server that is down
+    # must not turn a message that was saved into an error page (a worker retries instead).
+    transaction.on_commit(
+        lambda: send_message_emails.delay(message.pk, reminder=reminder), robust=True
+    )
 
 
 @transaction.atomic

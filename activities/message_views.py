@@ -51,8 +51,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in Message.Kind.values:
         received = received.filter(kind=kind)
-    if request.GET.get("state") == "unread":
+    state = request.GET.get("state", "")
+    if state == "unread":
         received = received.filter(unread=True)
+    elif state == "overdue":
+        received = received.filter(
+            kind=Message.Kind.REQUEST,
+            due_date__lt=timezone.localdate(),
+            recipients__agency_id__in=mine,
+            recipients__answer__isnull=True,
+        )
+    agency = request.GET.get("agency", "")
+    if agency.isdigit() and int(agency) in mine:
+        received = received.filter(recipients__agency_id=int(agency))
     page = CappedPaginator(received.order_by("-unread", "-created_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -64,7 +75,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "query": query,
             "kind": kind,
             "kinds": Message.Kind.choices,
-            "state": request.GET.get("state", ""),
+            "state": state,
+            "agency": agency,
+            "agencies": Agency.objects.filter(pk__in=mine).order_by("position", "name"),
         },
     )
 

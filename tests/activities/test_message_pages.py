@@ -121,9 +121,9 @@ def test_inbox_and_outbox_query_counts_do_not_grow(
         request_to_districts(reviewer)
     client.force_login(manager)
     client.get(reverse("activities:inbox"))
-    # session, user, member agencies, count, page, the navigation's memberships and the
-    # unread count
-    with django_assert_num_queries(7):
+    # session, user, member agencies, count, page, the agencies of the filter, the
+    # navigation's memberships and the unread count (the sent page has no agency filter)
+    with django_assert_num_queries(8):
         client.get(reverse("activities:inbox"))
     client.force_login(reviewer)
     with django_assert_num_queries(7):
@@ -133,7 +133,7 @@ def test_inbox_and_outbox_query_counts_do_not_grow(
     with django_assert_num_queries(7):
         client.get(reverse("activities:outbox"))
     client.force_login(manager)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(reverse("activities:inbox"))
 
 
@@ -284,3 +284,45 @@ def test_message_files_follow_the_attachment_rules_and_the_message_permission(
     assert b"".join(response.streaming_content) == PDF_BYTES
     client.force_login(staff)
     assert client.get(url).status_code == 404
+
+
+def test_a_mail_server_that_is_down_loses_nothing(
+    settings, reviewer, manager, django_capture_on_commit_callbacks
+):
+    from tests.activities.failing_mail import FlakyBackend
+
+    settings.EMAIL_BACKEND = "tests.activities.failing_mail.FlakyBackend"
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    FlakyBackend.failures_left = 100  # down for good: the request still succeeds
+    with django_capture_on_commit_callbacks(execute=True):
+        message = request_to_districts(reviewer)
+    assert Message.objects.filter(pk=message.pk).exists() and mail.outbox == []
+    # A worker retries the e-mail with backoff; once the server is back it is delivered.
+    import smtplib
+
+    from activities.tasks import send_message_emails
+
+    assert smtplib.SMTPException in send_message_emails.autoretry_for
+    assert send_message_emails.retry_backoff and send_message_emails.max_retries == 8
+    FlakyBackend.failures_left = 0
+    result = send_message_emails.apply(args=[message.pk])
+    assert result.successful() and [m.to for m in mail.outbox] == [["minh@vungtau.gov.vn"]]
+
+
+def test_inbox_filters_overdue_requests_and_searches_without_accents(client, reviewer, manager):
+    overdue = request_to_districts(reviewer)
+    Message.objects.filter(pk=overdue.pk).update(due_date=timezone.localdate() - timedelta(1))
+    exchange.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=list(Agency.objects.filter(code="VUNGTAU")),
+        kind="guidance",
+        subject="Hướng dẫn đón đoàn",
+        body="Chi tiết.",
+    )
+    client.force_login(manager)
+    response = client.get(reverse("activities:inbox"), {"state": "overdue"})
+    assert [m.pk for m in response.context["page"].object_list] == [overdue.pk]
+    response = client.get(reverse("activities:inbox"), {"q": "huong dan"})
+    assert [m.subject for m in response.context["page"].object_list] == ["Hướng dẫn đón đoàn"]
