@@ -320,6 +320,17 @@ class MessageForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=255)
     body = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 8}))
     due_date = date_field(_("Answer by"), required=False)
+    activity = forms.IntegerField(
+        label=_("Related activity (number)"),
+        required=False,
+        min_value=1,
+        help_text=_("The number shown on the activity's page, e.g. 125."),
+    )
+    duty = forms.ModelChoiceField(
+        label=_("Related duty of the plan"),
+        queryset=Duty.objects.order_by("position"),
+        required=False,
+    )
     attachments = MultipleFileField(
         label=_("Attach files"),
         required=False,

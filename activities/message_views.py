@@ -18,7 +18,7 @@ from doingoai.text import fold
 
 from . import exchange
 from .forms import MessageForm, ReplyForm
-from .models import Message, MessageAttachment, MessageRecipient
+from .models import Activity, Message, MessageAttachment, MessageRecipient
 
 PAGE_SIZE = 25
 
@@ -26,7 +26,9 @@ PAGE_SIZE = 25
 def get_message_for(user: User, pk: int) -> Message:
     """Fetch a message the user may read, or 404: existence does not leak."""
     return get_object_or_404(
-        Message.objects.visible_to(user).select_related("sender_agency", "sent_by", "thread"),
+        Message.objects.visible_to(user).select_related(
+            "sender_agency", "sent_by", "thread", "duty"
+        ),
         pk=pk,
     )
 
@@ -106,7 +108,15 @@ def message_new(request: HttpRequest) -> HttpResponse:
     form = MessageForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
+        activity = None
+        if c.get("activity"):
+            activity = Activity.objects.visible_to(request.user).filter(pk=c["activity"]).first()
         try:
+            if c.get("activity") and activity is None:
+                raise exchange.MessageError(
+                    _("There is no activity number %(number)s that you may see.")
+                    % {"number": c["activity"]}
+                )
             message = exchange.send_message(
                 actor=request.user,
                 sender_agency=c["sender_agency"],
@@ -115,6 +125,8 @@ def message_new(request: HttpRequest) -> HttpResponse:
                 subject=c["subject"],
                 body=c["body"],
                 due_date=c.get("due_date"),
+                activity=activity,
+                duty=c.get("duty"),
                 attachments=c["attachments"],
             )
         except exchange.MessageError as exc:

@@ -326,3 +326,28 @@ def test_inbox_filters_overdue_requests_and_searches_without_accents(client, rev
     assert [m.pk for m in response.context["page"].object_list] == [overdue.pk]
     response = client.get(reverse("activities:inbox"), {"q": "huong dan"})
     assert [m.subject for m in response.context["page"].object_list] == ["Hướng dẫn đón đoàn"]
+
+
+def test_a_message_links_an_activity_only_if_the_sender_may_see_it(client, staff, syt_staff):
+    from tests.activities.conftest import make_activity
+
+    own = make_activity(staff)
+    other = make_activity(syt_staff, agency="SYT")
+    client.force_login(staff)
+    data = {
+        "sender_agency": Agency.objects.get(code="SLDTBXH").pk,
+        "kind": "information",
+        "recipients": [Agency.objects.get(code="SNGV").pk],
+        "subject": "Kèm hoạt động",
+        "body": "Xem hoạt động.",
+    }
+    response = client.post(reverse("activities:message-new"), {**data, "activity": other.pk})
+    assert "Không có hoạt động số" in response.content.decode()
+    assert not Message.objects.exists()
+    client.post(reverse("activities:message-new"), {**data, "activity": own.pk})
+    message = Message.objects.get()
+    assert message.activity == own
+    assert (
+        reverse("activities:detail", args=[own.pk])
+        in client.get(reverse("activities:message", args=[message.pk])).content.decode()
+    )
