@@ -46,14 +46,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         .annotate(unread=Exists(unread))
         .select_related("sender_agency")
     )
-    query = request.GET.get("q", "").strip()
-    if query:
-        for term in query.split():
-            received = received.filter(search_text__contains=fold(term))
-    kind = request.GET.get("kind", "")
-    if kind in Message.Kind.values:
-        received = received.filter(kind=kind)
-    state = request.GET.get("state", "")
+    received, filters = _searched(request, received)
+    state = filters["state"]
     if state == "unread":
         received = received.filter(unread=True)
     elif state == "overdue":
@@ -63,7 +57,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             recipients__agency_id__in=mine,
             recipients__answer__isnull=True,
         )
-    agency = request.GET.get("agency", "")
+    agency = filters["agency"]
     if agency.isdigit() and int(agency) in mine:
         received = received.filter(recipients__agency_id=int(agency))
     page = CappedPaginator(received.order_by("-unread", "-created_at", "-pk"), PAGE_SIZE).get_page(
@@ -74,31 +68,50 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "activities/inbox.html",
         {
             "page": page,
-            "query": query,
-            "kind": kind,
-            "kinds": Message.Kind.choices,
-            "state": state,
-            "agency": agency,
+            **filters,
             "agencies": Agency.objects.filter(pk__in=mine).order_by("position", "name"),
         },
     )
+
+
+def _searched(request: HttpRequest, messages):
+    """The accent-insensitive search and the kind filter that both lists share."""
+    query = request.GET.get("q", "").strip()
+    for term in query.split():
+        messages = messages.filter(search_text__contains=fold(term))
+    kind = request.GET.get("kind", "")
+    if kind in Message.Kind.values:
+        messages = messages.filter(kind=kind)
+    filters = {
+        "query": query,
+        "kind": kind,
+        "kinds": Message.Kind.choices,
+        "state": request.GET.get("state", ""),
+        "agency": request.GET.get("agency", ""),
+    }
+    return messages, filters
 
 
 @login_required
 def outbox(request: HttpRequest) -> HttpResponse:
     """Messages the user's agencies sent, with how many recipients answered."""
     mine = permissions.member_agency_ids(request.user)
-    sent = (
-        Message.objects.filter(sender_agency_id__in=mine)
-        .select_related("sender_agency")
-        .annotate(
-            recipient_count=Count("recipients"),
-            answered_count=Count("recipients", filter=Q(recipients__answer__isnull=False)),
-        )
-        .order_by("-created_at", "-pk")
+    sent, filters = _searched(
+        request, Message.objects.filter(sender_agency_id__in=mine).select_related("sender_agency")
     )
+    if filters["state"] == "waiting":
+        sent = sent.filter(
+            kind=Message.Kind.REQUEST,
+            pk__in=MessageRecipient.objects.filter(answer__isnull=True).values("message_id"),
+        )
+    if filters["agency"].isdigit() and int(filters["agency"]) in mine:
+        sent = sent.filter(sender_agency_id=int(filters["agency"]))
+    sent = sent.annotate(
+        recipient_count=Count("recipients"),
+        answered_count=Count("recipients", filter=Q(recipients__answer__isnull=False)),
+    ).order_by("-created_at", "-pk")
     page = CappedPaginator(sent, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "activities/outbox.html", {"page": page})
+    return render(request, "activities/outbox.html", {"page": page, **filters})
 
 
 @login_required

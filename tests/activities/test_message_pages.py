@@ -351,3 +351,20 @@ def test_a_message_links_an_activity_only_if_the_sender_may_see_it(client, staff
         reverse("activities:detail", args=[own.pk])
         in client.get(reverse("activities:message", args=[message.pk])).content.decode()
     )
+
+
+def test_sent_list_searches_and_shows_requests_waiting_for_answers(client, reviewer):
+    waiting = request_to_districts(reviewer)
+    exchange.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=list(Agency.objects.filter(code="VUNGTAU")),
+        kind="guidance",
+        subject="Hướng dẫn đón đoàn",
+        body="Chi tiết.",
+    )
+    client.force_login(reviewer)
+    response = client.get(reverse("activities:outbox"), {"state": "waiting"})
+    assert [m.pk for m in response.context["page"].object_list] == [waiting.pk]
+    response = client.get(reverse("activities:outbox"), {"q": "HUONG DAN"})
+    assert [m.subject for m in response.context["page"].object_list] == ["Hướng dẫn đón đoàn"]

@@ -267,7 +267,7 @@ class Command(BaseCommand):
         if total <= 0:
             return
         rng = random.Random(164)
-        agencies = list(Agency.objects.exclude(code="UBNDTINH")[:20])
+        agencies = list(Agency.objects.all()[:20])
         sender = (
             User.objects.filter(username="bench.reviewer").first()
             or create_account(
