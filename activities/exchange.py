@@ -75,7 +75,9 @@ def send_message(
     body = _check_body(body)
     addressed = {a.pk: a for a in recipients if a.pk != sender_agency.pk}
     if kind == Message.Kind.DIFFICULTY:
-        for focal in Agency.objects.filter(kind=Agency.Kind.FOCAL_POINT):
+        for focal in Agency.objects.filter(kind=Agency.Kind.FOCAL_POINT).exclude(
+            pk=sender_agency.pk
+        ):
             addressed.setdefault(focal.pk, focal)
     if not addressed:
         raise MessageError(_("Choose at least one recipient agency."))
@@ -84,6 +86,7 @@ def send_message(
             raise MessageError(_("A request for information needs the date to answer by."))
         if due_date < timezone.localdate():
             raise MessageError(_("The date to answer by has already passed."))
+    _check_files(attachments)
     if (
         activity is not None
         and not Activity.objects.visible_to(actor).filter(pk=activity.pk).exists()
@@ -127,6 +130,7 @@ def reply_to_message(
     if recipient is None:
         raise MessageError(_("%(agency)s did not receive this message.") % {"agency": agency})
     body = _check_body(body)
+    _check_files(attachments)
     thread = message.thread or message
     reply = Message.objects.create(
         sender_agency=agency,
@@ -147,6 +151,15 @@ def reply_to_message(
         recipient.read_at, recipient.read_by = timezone.now(), actor
     recipient.save(update_fields=["answer", "read_at", "read_by"])
     return reply
+
+
+def _check_files(uploads: Sequence[UploadedFile]) -> None:
+    """Check every file before anything is written, so a refused one stores nothing."""
+    for upload in uploads:
+        try:
+            validate_attachment(upload)
+        except ValidationError as exc:
+            raise MessageError(" ".join(exc.messages)) from None
 
 
 def _attach(actor: User, message: Message, uploads: Sequence[UploadedFile]) -> None:
@@ -181,6 +194,8 @@ def _notify(message: Message, *, reminder: bool = False) -> None:
 def remind_missing(*, actor: User, message: Message) -> list[MessageRecipient]:
     """Remind the recipients of a request that have not answered (one e-mail task)."""
     _check_sender(actor, message.sender_agency)
+    if message.kind != Message.Kind.REQUEST:
+        raise MessageError(_("Only a request for information can be reminded."))
     missing = missing_answers(message)
     if not missing:
         raise MessageError(_("Every recipient has answered; nobody to remind."))
@@ -191,12 +206,13 @@ def remind_missing(*, actor: User, message: Message) -> list[MessageRecipient]:
     return missing
 
 
-def mark_read(*, actor: User, message: Message) -> int:
-    """Record that the actor's agencies among the recipients have read the message (once,
-    per agency: who and when)."""
+def mark_read(*, actor: User, message: Message, thread: Sequence[Message] = ()) -> int:
+    """Record that the actor's agencies among the recipients have read the message and the
+    thread shown with it (once per agency: who and when)."""
     mine = permissions.member_agency_ids(actor)
+    ids = {message.pk, *(m.pk for m in thread)}
     return MessageRecipient.objects.filter(
-        message=message, agency_id__in=mine, read_at__isnull=True
+        message_id__in=ids, agency_id__in=mine, read_at__isnull=True
     ).update(read_at=timezone.now(), read_by=actor)
 
 

@@ -57,9 +57,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             recipients__agency_id__in=mine,
             recipients__answer__isnull=True,
         )
-    agency = filters["agency"]
-    if agency.isdigit() and int(agency) in mine:
-        received = received.filter(recipients__agency_id=int(agency))
+    if filters["agency"].isdigit():  # from this agency
+        received = received.filter(sender_agency_id=int(filters["agency"]))
     page = CappedPaginator(received.order_by("-unread", "-created_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -69,9 +68,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             **filters,
-            "agencies": Agency.objects.filter(pk__in=mine).order_by("position", "name"),
+            "agencies": _agencies(),
         },
     )
+
+
+def _agencies():
+    return Agency.objects.active().order_by("position", "name")
 
 
 def _searched(request: HttpRequest, messages):
@@ -104,14 +107,20 @@ def outbox(request: HttpRequest) -> HttpResponse:
             kind=Message.Kind.REQUEST,
             pk__in=MessageRecipient.objects.filter(answer__isnull=True).values("message_id"),
         )
-    if filters["agency"].isdigit() and int(filters["agency"]) in mine:
-        sent = sent.filter(sender_agency_id=int(filters["agency"]))
+    if filters["agency"].isdigit():  # to this agency
+        sent = sent.filter(
+            pk__in=MessageRecipient.objects.filter(agency_id=int(filters["agency"])).values(
+                "message_id"
+            )
+        )
     sent = sent.annotate(
         recipient_count=Count("recipients"),
         answered_count=Count("recipients", filter=Q(recipients__answer__isnull=False)),
     ).order_by("-created_at", "-pk")
     page = CappedPaginator(sent, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "activities/outbox.html", {"page": page, **filters})
+    return render(
+        request, "activities/outbox.html", {"page": page, **filters, "agencies": _agencies()}
+    )
 
 
 @login_required
@@ -159,19 +168,22 @@ def _reply_agencies(user: User, message: Message):
 @login_required
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_message_for(request.user, pk)
-    exchange.mark_read(actor=request.user, message=message)
     root = message.thread or message
-    thread = (
+    thread = list(
         Message.objects.visible_to(request.user)
         .filter(Q(pk=root.pk) | Q(thread=root))
         .select_related("sender_agency", "sent_by")
         .prefetch_related("attachments")
         .order_by("created_at", "pk")
     )
+    exchange.mark_read(actor=request.user, message=message, thread=thread)
+    mine = permissions.member_agency_ids(request.user)
+    sender_side = message.sender_agency_id in mine
     recipients = message.recipients.select_related("agency", "read_by", "answer").order_by(
         "agency__position", "agency__name"
     )
-    sender_side = message.sender_agency_id in permissions.member_agency_ids(request.user)
+    if not sender_side:  # each recipient sees its own state; the sender sees everyone's
+        recipients = recipients.filter(agency_id__in=mine)
     reply_agencies = _reply_agencies(request.user, message)
     return render(
         request,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from datetime import timedelta
 
@@ -15,6 +16,8 @@ from django.utils.translation import gettext as _
 from agencies.models import User
 
 from .models import Message, MessageRecipient
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -32,6 +35,7 @@ def send_message_emails(self, message_id: int, reminder: bool = False) -> int:
     e-mail (retries with backoff); the message is in the inbox regardless."""
     message = Message.objects.select_related("sender_agency").filter(pk=message_id).first()
     if message is None:
+        logger.warning("message %s not found: nothing to e-mail", message_id)
         return 0
     recipients = message.recipients.all()
     if reminder:
