@@ -86,7 +86,7 @@ def send_message(
             raise MessageError(_("A request for information needs the date to answer by."))
         if due_date < timezone.localdate():
             raise MessageError(_("The date to answer by has already passed."))
-    _check_files(attachments)
+    files = _check_files(attachments)
     if (
         activity is not None
         and not Activity.objects.visible_to(actor).filter(pk=activity.pk).exists()
@@ -107,7 +107,7 @@ def send_message(
     MessageRecipient.objects.bulk_create(
         [MessageRecipient(message=message, agency=agency) for agency in addressed.values()]
     )
-    _attach(actor, message, attachments)
+    _attach(actor, message, files)
     _notify(message)
     return message
 
@@ -130,7 +130,7 @@ def reply_to_message(
     if recipient is None:
         raise MessageError(_("%(agency)s did not receive this message.") % {"agency": agency})
     body = _check_body(body)
-    _check_files(attachments)
+    files = _check_files(attachments)
     thread = message.thread or message
     reply = Message.objects.create(
         sender_agency=agency,
@@ -143,7 +143,7 @@ def reply_to_message(
         search_text=fold(f"{thread.subject} {body}"),
     )
     MessageRecipient.objects.create(message=reply, agency=message.sender_agency)
-    _attach(actor, reply, attachments)
+    _attach(actor, reply, files)
     _notify(reply)
     if recipient.answer_id is None:
         recipient.answer = reply
@@ -153,32 +153,23 @@ def reply_to_message(
     return reply
 
 
-def _check_files(uploads: Sequence[UploadedFile]) -> None:
-    """Check every file before anything is written, so a refused one stores nothing."""
+def _check_files(uploads: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    """Check every file (the rules of activity evidence) before anything is written, so a
+    refused one stores nothing; each upload with the content type found in it."""
+    checked = []
     for upload in uploads:
         try:
-            validate_attachment(upload)
+            checked.append((upload, validate_attachment(upload).content_type))
         except ValidationError as exc:
             raise MessageError(" ".join(exc.messages)) from None
+    return checked
 
 
-def _attach(actor: User, message: Message, uploads: Sequence[UploadedFile]) -> None:
-    """The same rules as activity evidence: allowed types by content, size cap, random
-    names in private storage."""
-    for upload in uploads:
-        try:
-            kind = validate_attachment(upload)
-        except ValidationError as exc:
-            raise MessageError(" ".join(exc.messages)) from None
-        attachment = MessageAttachment(
-            message=message,
-            original_name=upload.name[-255:],
-            content_type=kind.content_type,
-            size=upload.size,
-            uploaded_by=actor,
+def _attach(actor: User, message: Message, files: list[tuple[UploadedFile, str]]) -> None:
+    for upload, content_type in files:
+        MessageAttachment.store(
+            upload=upload, content_type=content_type, actor=actor, message=message
         )
-        attachment.file.save(upload.name, upload, save=False)
-        attachment.save()
 
 
 def _notify(message: Message, *, reminder: bool = False) -> None:

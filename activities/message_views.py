@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from doingoai.pagination import CappedPaginator
 from doingoai.text import fold
 
 from . import exchange
+from .files import private_file_response
 from .forms import MessageForm, ReplyForm
 from .models import Activity, Message, MessageAttachment, MessageRecipient
 
@@ -262,13 +263,4 @@ def message_handle(request: HttpRequest, pk: int) -> HttpResponse:
 def message_attachment(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
     """A file of a message, for the message's parties only (404 otherwise)."""
     message = get_message_for(request.user, pk)
-    attachment = get_object_or_404(MessageAttachment, message=message, pk=file_pk)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return private_file_response(get_object_or_404(MessageAttachment, message=message, pk=file_pk))

@@ -432,16 +432,9 @@ def add_attachment(*, actor: User, activity: Activity, upload: UploadedFile) -> 
         kind = validate_attachment(upload)
     except ValidationError as exc:
         raise ActivityError(" ".join(exc.messages)) from None
-    attachment = Attachment(
-        activity=locked,
-        original_name=upload.name[-255:],
-        content_type=kind.content_type,
-        size=upload.size,
-        uploaded_by=actor,
+    attachment = Attachment.store(
+        upload=upload, content_type=kind.content_type, actor=actor, activity=locked
     )
-    # Should the transaction roll back, the stored file has no row: unreachable, never served.
-    attachment.file.save(upload.name, upload, save=False)
-    attachment.save()
     _record(locked, actor, _("File added: %(name)s") % {"name": attachment.original_name})
     return attachment
 

@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from doingoai.pagination import CappedPaginator
 
 from . import services
 from .exports import to_csv, to_xlsx
+from .files import private_file_response
 from .filters import ActivityFilter
 from .forms import ActivityForm, ImportForm, ReasonForm, VersionForm
 from .imports import ImportFileError, check_rows, import_rows, read_sheet, template_workbook
@@ -307,16 +308,7 @@ def _review_bulk(request: HttpRequest) -> HttpResponse:
 @require_GET
 def attachment_download(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
     activity = get_activity_for(request.user, pk)
-    attachment = get_object_or_404(Attachment, activity=activity, pk=file_pk)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return private_file_response(get_object_or_404(Attachment, activity=activity, pk=file_pk))
 
 
 @login_required
