@@ -34,6 +34,13 @@ from agencies.models import Agency, User
 from agencies.services import create_account
 
 
+def _account(username: str, agency: str, role: str) -> User:
+    """A benchmark account (create_account is idempotent)."""
+    return create_account(
+        actor=None, username=username, agency_code=agency, role=role, password="DoiNgoai@2026"
+    ).user
+
+
 def sheet(n: int) -> bytes:
     """N correct rows for SLDTBXH, as a user would fill in the template."""
     workbook = Workbook(write_only=True)
@@ -77,16 +84,7 @@ class Command(BaseCommand):
     def bench_import(self, n: int) -> None:
         if n <= 0:
             return
-        user = (
-            User.objects.filter(username="bench.import").first()
-            or create_account(
-                actor=None,
-                username="bench.import",
-                agency_code="SLDTBXH",
-                role="staff",
-                password="DoiNgoai@2026",
-            ).user
-        )
+        user = _account("bench.import", "SLDTBXH", "staff")
         content = sheet(n)
         agency = Agency.objects.get(code="SLDTBXH")
 
@@ -203,16 +201,7 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")  # as autovacuum would after a bulk load
-        reviewer = (
-            User.objects.filter(username="bench.reviewer").first()
-            or create_account(
-                actor=None,
-                username="bench.reviewer",
-                agency_code="SNGV",
-                role="reviewer",
-                password="DoiNgoai@2026",
-            ).user
-        )
+        reviewer = _account("bench.reviewer", "SNGV", "reviewer")
         staff = User.objects.get(username="mau.vungtau")
         client = Client(HTTP_HOST=(settings.ALLOWED_HOSTS or ["localhost"])[0])
         self.stdout.write(
@@ -236,30 +225,19 @@ class Command(BaseCommand):
             ("district staff, my agency", staff, "activities:mine", {}),
         ]
         for label, user, url_name, params in cases:
-            client.force_login(user)
-            url = reverse(url_name)
-            client.get(url, params, secure=True)
-            page_ms = self._median(
-                lambda url=url, params=params: client.get(url, params, secure=True), repeat
-            )
             base = (
                 Activity.objects.of_agencies(user)
                 if url_name == "activities:mine"
                 else Activity.objects.visible_to(user)
             )
-            qs = ActivityFilter(params, queryset=base).qs
-            sql, sql_params = qs.order_by().values("pk").query.sql_with_params()
-            count_sql = f"SELECT COUNT(*) FROM ({sql}) AS t"
-
-            def raw_count(count_sql=count_sql, sql_params=sql_params):
-                with connection.cursor() as cursor:
-                    cursor.execute(count_sql, sql_params)
-                    cursor.fetchone()
-
-            count_ms = self._median(raw_count, repeat)
-            self.stdout.write(
-                f"  {label:34s} page {page_ms:7.1f} ms · raw count "
-                f"{count_ms:6.1f} ms · ratio {page_ms / count_ms:5.1f}x"
+            self._page_vs_count(
+                client,
+                label,
+                user,
+                reverse(url_name),
+                params,
+                ActivityFilter(params, queryset=base).qs,
+                repeat,
             )
 
     # 3. Inbox ---------------------------------------------------------------------------
@@ -268,26 +246,8 @@ class Command(BaseCommand):
             return
         rng = random.Random(164)
         agencies = list(Agency.objects.all()[:20])
-        sender = (
-            User.objects.filter(username="bench.reviewer").first()
-            or create_account(
-                actor=None,
-                username="bench.reviewer",
-                agency_code="SNGV",
-                role="reviewer",
-                password="DoiNgoai@2026",
-            ).user
-        )
-        district = (
-            User.objects.filter(username="bench.district").first()
-            or create_account(
-                actor=None,
-                username="bench.district",
-                agency_code="VUNGTAU",
-                role="manager",
-                password="DoiNgoai@2026",
-            ).user
-        )
+        sender = _account("bench.reviewer", "SNGV", "reviewer")
+        district = _account("bench.district", "VUNGTAU", "manager")
         kinds = [Message.Kind.INFORMATION, Message.Kind.REQUEST, Message.Kind.GUIDANCE]
         for start in range(0, total, 5000):
             batch = [
@@ -325,28 +285,31 @@ class Command(BaseCommand):
             ("district inbox", district, "activities:inbox"),
             ("SNGV sent", sender, "activities:outbox"),
         ]:
-            client.force_login(user)
-            url = reverse(url_name)
-            client.get(url, secure=True)
-            page_ms = self._median(lambda url=url: client.get(url, secure=True), repeat)
             mine = list(user.memberships.values_list("agency_id", flat=True))
             base = (
                 Message.objects.filter(recipients__agency_id__in=mine).distinct()
                 if url_name == "activities:inbox"
                 else Message.objects.filter(sender_agency_id__in=mine)
             )
-            sql, sql_params = base.order_by().values("pk").query.sql_with_params()
+            self._page_vs_count(client, label, user, reverse(url_name), {}, base, repeat)
 
-            def raw_count(sql=sql, sql_params=sql_params):
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS t", sql_params)
-                    cursor.fetchone()
+    def _page_vs_count(self, client, label, user, url, params, queryset, repeat) -> None:
+        """Print a page's median server time against a raw SQL count of the same rows."""
+        client.force_login(user)
+        client.get(url, params, secure=True)
+        page_ms = self._median(lambda: client.get(url, params, secure=True), repeat)
+        sql, sql_params = queryset.order_by().values("pk").query.sql_with_params()
 
-            count_ms = self._median(raw_count, repeat)
-            self.stdout.write(
-                f"  {label:34s} page {page_ms:7.1f} ms · raw count "
-                f"{count_ms:6.1f} ms · ratio {page_ms / count_ms:5.1f}x"
-            )
+        def raw_count() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS t", sql_params)
+                cursor.fetchone()
+
+        count_ms = self._median(raw_count, repeat)
+        self.stdout.write(
+            f"  {label:34s} page {page_ms:7.1f} ms · raw count "
+            f"{count_ms:6.1f} ms · ratio {page_ms / count_ms:5.1f}x"
+        )
 
     @staticmethod
     def _median(func, repeat: int) -> float:
