@@ -83,11 +83,12 @@ def validate_attachment(upload: UploadedFile) -> FileKind:
 
 def private_file_response(stored) -> FileResponse:
     """Serve a stored file as a download that no browser will render or sniff."""
+    return private_download(stored.file, stored.original_name, stored.content_type)
+
+
+def private_download(file, filename: str, content_type: str) -> FileResponse:
     response = FileResponse(
-        stored.file.open("rb"),
-        as_attachment=True,
-        filename=stored.original_name,
-        content_type=stored.content_type,
+        file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -44,8 +44,9 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from exc
 
 
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+def env_list(name: str, default: str = "", separator: str = ",") -> list[str]:
+    value = os.environ.get(name, default)
+    return [item.strip() for item in value.split(separator) if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -203,6 +204,22 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "activities.tasks.remind_due_requests",
         "schedule": crontab(hour=7, minute=0),
     },
+    "ensure-reporting-periods": {
+        "task": "reports.tasks.ensure_reporting_periods",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    "remind-agency-reports": {
+        "task": "reports.tasks.remind_agency_reports",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "draft-consolidated-reports": {
+        "task": "reports.tasks.draft_consolidated_reports",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "fail-stale-report-builds": {
+        "task": "reports.tasks.fail_stale_builds",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
@@ -257,6 +274,38 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 
 # Attachments: what may be uploaded, checked by content (activities/files.py).
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+
+# Periodic reports (reports/). Periods: "decree09" (15/12–14/6 and 15/12–14/12, Decree
+# 09/2019/ND-CP) or "calendar" (1/1–30/6 and 1/1–31/12); agencies report within
+# REPORT_DEADLINE_DAYS after the period ends and are reminded REPORT_REMIND_DAYS_BEFORE days
+# before the deadline and on the day after it.
+REPORT_PERIOD_SCHEME = env_str("REPORT_PERIOD_SCHEME", "decree09")
+REPORT_FIRST_YEAR = env_int("REPORT_FIRST_YEAR", 2020)
+REPORT_DEADLINE_DAYS = env_int("REPORT_DEADLINE_DAYS", 5)
+REPORT_REMIND_DAYS_BEFORE = env_int("REPORT_REMIND_DAYS_BEFORE", 3)
+# A build that has not finished after this long is failed (the worker died or hung).
+REPORT_BUILD_SOFT_TIME_LIMIT = env_int("REPORT_BUILD_SOFT_TIME_LIMIT", 240)
+REPORT_BUILD_TIME_LIMIT = REPORT_BUILD_SOFT_TIME_LIMIT + 30
+REPORT_BUILD_STALE_SECONDS = env_int("REPORT_BUILD_STALE_SECONDS", REPORT_BUILD_TIME_LIMIT + 300)
+REPORT_NOTABLE_LIMIT = 12
+REPORT_COUNTRY_LIMIT = 10
+REPORT_AGENCY_LIST_LIMIT = 500
+# The administrative frame of the consolidated report (Decree 30/2020/ND-CP, Appendix I).
+REPORT_ISSUER_PARENT = env_str("REPORT_ISSUER_PARENT", "UBND TỈNH BÀ RỊA - VŨNG TÀU")
+REPORT_ISSUER = env_str("REPORT_ISSUER", "SỞ NGOẠI VỤ")
+REPORT_NUMBER_SUFFIX = env_str("REPORT_NUMBER_SUFFIX", "BC-SNgV")
+REPORT_PLACE = env_str("REPORT_PLACE", "Bà Rịa - Vũng Tàu")
+REPORT_RECIPIENTS = env_list(
+    "REPORT_RECIPIENTS",
+    "- Bộ Ngoại giao (Cục Ngoại vụ);|- Thường trực Tỉnh ủy;|- Thường trực HĐND tỉnh;"
+    "|- UBND tỉnh;|- Ủy ban MTTQ Việt Nam tỉnh;|- Liên hiệp các tổ chức hữu nghị tỉnh;"
+    "|- Các sở, ban, ngành; UBND các huyện, thị xã, thành phố;",
+    separator="|",
+)
+REPORT_ARCHIVE = env_str("REPORT_ARCHIVE", "- Lưu: VT, P.HTQT.")
+REPORT_SIGNER_AUTHORITY = env_str("REPORT_SIGNER_AUTHORITY", "KT. GIÁM ĐỐC")
+REPORT_SIGNER_TITLE = env_str("REPORT_SIGNER_TITLE", "PHÓ GIÁM ĐỐC")
+REPORT_SIGNER_NAME = env_str("REPORT_SIGNER_NAME", "")
 
 LOGGING = {
     "version": 1,

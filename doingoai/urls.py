@@ -27,5 +27,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("agencies.urls")),
     path("activities/", include("activities.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from doingoai.forms import style_fields
+
+from .models import AgencyReport, ConsolidatedReport
+
+TEXT_MAX = AgencyReport.TEXT_MAX_CHARS
+
+
+def _text(label, help_text="", rows=6) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class AgencyReportForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    results = _text(
+        _("Results"), _("What the agency did in the period, beyond the figures listed above.")
+    )
+    difficulties = _text(_("Difficulties and obstacles"), rows=4)
+    proposals = _text(_("Proposals"), _("What the agency asks of the province."), rows=4)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+
+class NarrativeForm(forms.Form):
+    situation = _text(_("I. General situation"), rows=5)
+    results = _text(_("II. Results"), rows=8)
+    shortcomings = _text(_("III. Shortcomings and limitations"), rows=5)
+    directions = _text(_("IV. Directions and tasks for the next period"), rows=5)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+        for name in ConsolidatedReport.SECTIONS:
+            self.fields[name].help_text = _("Leave empty to draft it again from the data.")

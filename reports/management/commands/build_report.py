@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from reports import services
+from reports.periods import PeriodError, get_period
+
+
+class Command(BaseCommand):
+    help = _(
+        "Build a new draft version of a period's consolidated report in the foreground and "
+        "print the paths of its PDF and XLSX. --period 2020-H1 (six months) or 2020 (year)."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--period", required=True)
+
+    def handle(self, *args, period: str, **options) -> None:
+        try:
+            period_obj = get_period(period)
+            report = services.start_build(actor=None, period=period_obj, enqueue=False)
+        except (PeriodError, services.ReportError) as exc:
+            raise CommandError(str(exc)) from exc
+        report = services.build(report.pk, report.task_id)
+        if report.status != report.Status.READY:
+            raise CommandError(report.error or _("The build did not finish."))
+        self.stdout.write(
+            _("Version %(version)s of %(period)s is ready.")
+            % {"version": report.version, "period": period_obj.code}
+        )
+        self.stdout.write(report.pdf.path)
+        self.stdout.write(report.xlsx.path)

@@ -1,0 +1,249 @@
+"""What the focal point sends upwards: reporting periods, each agency's periodic submission,
+and the consolidated report of the province, kept as numbered versions."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from agencies.models import Agency, User
+
+
+class ReportingPeriod(models.Model):
+    """Six months or a year. The dates are set when the period is created (Decree 09/2019 by
+    default, see periods.py) and may be corrected in the admin; the code never guesses them."""
+
+    class Kind(models.TextChoices):
+        HALF_YEAR = "half", _("Six months")
+        YEAR = "year", _("Year")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    deadline = models.DateField(
+        _("submission deadline"), help_text=_("Agencies send their report by this day.")
+    )
+
+    class Meta:
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        ordering = ["-year", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="one_period_per_kind_and_year"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="period_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def code(self) -> str:
+        """'2020-H1' for the first six months, '2020' for the year (as build_report takes it)."""
+        return f"{self.year}-H1" if self.kind == self.Kind.HALF_YEAR else str(self.year)
+
+    @property
+    def label(self) -> str:
+        if self.kind == self.Kind.HALF_YEAR:
+            return _("first six months of %(year)s") % {"year": self.year}
+        return _("year %(year)s") % {"year": self.year}
+
+    @property
+    def label_vi(self) -> str:
+        """The period as the Vietnamese document names it, whatever the interface language."""
+        if self.kind == self.Kind.HALF_YEAR:
+            return f"6 tháng đầu năm {self.year}"
+        return f"năm {self.year}"
+
+    def is_over(self, today=None) -> bool:
+        return (today or timezone.localdate()) > self.end_date
+
+
+class AgencyReport(models.Model):
+    """One agency's submission for one period: figures pre-filled from its activities, and
+    what the agency writes itself."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned")
+
+    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+    TEXT_MAX_CHARS = 20_000
+
+    period = models.ForeignKey(
+        ReportingPeriod,
+        verbose_name=_("reporting period"),
+        on_delete=models.PROTECT,
+        related_name="agency_reports",
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="reports"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    results = models.TextField(_("results"), blank=True)
+    difficulties = models.TextField(_("difficulties and obstacles"), blank=True)
+    proposals = models.TextField(_("proposals"), blank=True)
+    figures = models.JSONField(_("figures at submission"), default=dict, blank=True, editable=False)
+    return_reason = models.TextField(_("reason for return"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "version", "reminded_at"])
+
+    class Meta:
+        verbose_name = _("agency report")
+        verbose_name_plural = _("agency reports")
+        ordering = ["period", "agency__position", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "agency"], name="one_report_per_agency")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency.short_name} - {self.period}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:agency-report", args=[self.period.code, self.agency.code])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+    @property
+    def was_sent(self) -> bool:
+        return self.status in (self.Status.SUBMITTED, self.Status.ACCEPTED)
+
+
+def report_file_path(instance: ConsolidatedReport, filename: str) -> str:
+    # A random name: the file is reachable only through a view that checks permissions.
+    return f"reports/{instance.period.year}/{uuid.uuid4().hex}-{filename}"
+
+
+class ConsolidatedReport(models.Model):
+    """One version of the province's report for a period. Built by a Celery task; issued
+    versions carry a number and never change again."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be built")
+        BUILDING = "building", _("Being built")
+        READY = "ready", _("Draft ready")
+        FAILED = "failed", _("Build failed")
+        ISSUED = "issued", _("Issued")
+
+    IN_PROGRESS = (Status.QUEUED, Status.BUILDING)
+    # The narrative sections the reviewer edits, in the order of the document.
+    SECTIONS = ("situation", "results", "shortcomings", "directions")
+
+    period = models.ForeignKey(
+        ReportingPeriod,
+        verbose_name=_("reporting period"),
+        on_delete=models.PROTECT,
+        related_name="consolidated_reports",
+    )
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    task_id = models.CharField(max_length=50, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    figures = models.JSONField(_("figures"), default=dict, blank=True, editable=False)
+
+    situation = models.TextField(_("general situation"), blank=True)
+    results = models.TextField(_("results"), blank=True)
+    shortcomings = models.TextField(_("shortcomings and limitations"), blank=True)
+    directions = models.TextField(_("directions and tasks for the next period"), blank=True)
+    edited_sections = models.JSONField(default=list, blank=True, editable=False)
+
+    pdf = models.FileField(upload_to=report_file_path, max_length=255, blank=True)
+    xlsx = models.FileField(upload_to=report_file_path, max_length=255, blank=True)
+
+    number = models.PositiveIntegerField(_("number"), null=True, blank=True)
+    number_year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    issued_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consolidated report")
+        verbose_name_plural = _("consolidated reports")
+        ordering = ["period", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "version"], name="one_version_number"),
+            models.UniqueConstraint(
+                fields=["number_year", "number"],
+                condition=Q(number__isnull=False),
+                name="one_issuing_number_per_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="issued", number__isnull=False, issued_on__isnull=False)
+                | ~Q(status="issued"),
+                name="issued_report_has_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(period)s, version %(version)s") % {
+            "period": self.period,
+            "version": self.version,
+        }
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:consolidated", args=[self.pk])
+
+    @property
+    def number_display(self) -> str:
+        """'05/BC-SNgV': zero-padded below 10, as the register writes it."""
+        if self.number is None:
+            return ""
+        from django.conf import settings
+
+        return f"{self.number:02d}/{settings.REPORT_NUMBER_SUFFIX}"
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == self.Status.ISSUED
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in self.IN_PROGRESS
+
+
+class IssueCounter(models.Model):
+    """The last number given to a report in a year; its row is locked while a number is
+    taken, so two reviewers issuing at once never get the same number."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"

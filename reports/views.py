@@ -1,0 +1,434 @@
+"""Pages of periodic reports: agencies' submissions, completeness, the consolidated report
+and the leaders' list of issued reports. Files are served only through these views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from activities.files import private_download
+from activities.forms import ReasonForm
+from agencies import permissions
+from agencies.models import User
+from agencies.permissions import Action
+from doingoai.pagination import CappedPaginator
+
+from . import completeness, services
+from .figures import agency_figures
+from .forms import AgencyReportForm, NarrativeForm
+from .models import AgencyReport, ConsolidatedReport, ReportingPeriod
+from .periods import PeriodError, parse_code
+
+PAGE_SIZE = 10
+Built = ConsolidatedReport.Status
+
+
+def _period(code: str) -> ReportingPeriod:
+    try:
+        kind, year = parse_code(code)
+    except PeriodError:
+        raise Http404 from None
+    return get_object_or_404(ReportingPeriod, kind=kind, year=year)
+
+
+def _require_reviewer(user: User) -> None:
+    if not services.is_focal_reviewer(user):
+        raise Http404
+
+
+def _started_periods():
+    return ReportingPeriod.objects.filter(start_date__lte=timezone.localdate())
+
+
+# --- the periods and the agency's own reports -------------------------------------------
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    own = permissions.agency_ids(user)[Action.VIEW]
+    reviewer = services.is_focal_reviewer(user)
+    page = CappedPaginator(_started_periods(), PAGE_SIZE).get_page(request.GET.get("page"))
+    periods = list(page.object_list)
+    mine = (
+        AgencyReport.objects.filter(period__in=periods, agency_id__in=own)
+        .select_related("agency")
+        .order_by("agency__name")
+    )
+    by_period: dict[int, list[AgencyReport]] = {}
+    for report in mine:
+        by_period.setdefault(report.period_id, []).append(report)
+    latest: dict[int, ConsolidatedReport] = {}
+    if reviewer or services.may_read_issued(user):
+        versions = ConsolidatedReport.objects.filter(period__in=periods).order_by(
+            "period", "version"
+        )
+        if not reviewer:
+            versions = versions.filter(status=Built.ISSUED)
+        for version in versions.only("pk", "period_id", "version", "status", "number"):
+            latest[version.period_id] = version
+    rows = [
+        {"period": p, "reports": by_period.get(p.pk, []), "latest": latest.get(p.pk)}
+        for p in periods
+    ]
+    return render(
+        request,
+        "reports/index.html",
+        {
+            "page": page,
+            "rows": rows,
+            "reviewer": reviewer,
+            "reads_issued": services.may_read_issued(user),
+        },
+    )
+
+
+def _visible_report(user: User, period: ReportingPeriod, code: str) -> AgencyReport:
+    """The agency's own members see every state; reviewers what was sent or returned;
+    leadership what was accepted. Anyone else: 404, whether the report exists or not."""
+    report = get_object_or_404(
+        AgencyReport.objects.select_related("agency", "submitted_by", "reviewed_by"),
+        period=period,
+        agency__code=code,
+    )
+    report.period = period
+    agency_id = report.agency_id
+    if permissions.shows(user, Action.VIEW, agency_id):
+        return report
+    if permissions.shows(user, Action.REVIEW, agency_id) and report.status != report.Status.DRAFT:
+        return report
+    if (
+        permissions.shows(user, Action.OVERSEE, agency_id)
+        and report.status == report.Status.ACCEPTED
+    ):
+        return report
+    raise Http404
+
+
+@login_required
+def agency_report(request: HttpRequest, period: str, code: str) -> HttpResponse:
+    period_obj = _period(period)
+    report = _visible_report(request.user, period_obj, code)
+    user = request.user
+    can_edit = report.is_editable and permissions.shows(user, Action.LOG, report.agency_id)
+    form = None
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        form = AgencyReportForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Please correct the errors below; nothing was saved."))
+        else:
+            done = _agency_report_action(request, report, action, form.cleaned_data)
+            if done:
+                return redirect(report)
+    elif can_edit:
+        form = AgencyReportForm(
+            initial={
+                "version": report.version,
+                "results": report.results,
+                "difficulties": report.difficulties,
+                "proposals": report.proposals,
+            }
+        )
+    figures = report.figures if report.was_sent else agency_figures(period_obj, report.agency)
+    history = report.history.select_related("history_user").order_by("-history_date")[:50]
+    return render(
+        request,
+        "reports/agency_report.html",
+        {
+            "report": report,
+            "period": period_obj,
+            "figures": figures,
+            "form": form if can_edit else None,
+            "can_submit": can_edit and permissions.shows(user, Action.SUBMIT, report.agency_id),
+            "can_review": permissions.shows(user, Action.REVIEW, report.agency_id),
+            "reason_form": ReasonForm(),
+            "history": history,
+        },
+    )
+
+
+def _agency_report_action(request, report: AgencyReport, action: str, data: dict) -> bool:
+    user, version = request.user, data["version"]
+    try:
+        if action in ("save", "submit"):
+            report = services.save_agency_report(
+                actor=user,
+                report=report,
+                version=version,
+                results=data["results"],
+                difficulties=data["difficulties"],
+                proposals=data["proposals"],
+            )
+            if action == "submit":
+                services.submit_agency_report(actor=user, report=report, version=report.version)
+                messages.success(request, _("The report was sent to Sở Ngoại vụ."))
+            else:
+                messages.success(request, _("The report was saved as a draft."))
+        else:
+            raise Http404
+    except services.ReportError as exc:
+        messages.error(request, str(exc))
+        return False
+    return True
+
+
+@login_required
+@require_POST
+def agency_report_review(request: HttpRequest, period: str, code: str) -> HttpResponse:
+    report = _visible_report(request.user, _period(period), code)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        messages.error(request, _("The form was incomplete; nothing was changed."))
+        return redirect(report)
+    try:
+        if request.POST.get("action") == "accept":
+            services.accept_agency_report(actor=request.user, report=report, version=version)
+            messages.success(request, _("The report was accepted."))
+        else:
+            services.return_agency_report(
+                actor=request.user,
+                report=report,
+                version=version,
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, _("The report was returned to its agency."))
+    except services.ReportError as exc:
+        messages.error(request, str(exc))
+    return redirect(report)
+
+
+# --- completeness ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def completeness_page(request: HttpRequest) -> HttpResponse:
+    _require_reviewer(request.user)
+    years = sorted(set(_started_periods().values_list("year", flat=True)), reverse=True)
+    try:
+        year = int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+    except ValueError:
+        year = years[0] if years else timezone.localdate().year
+    periods = list(
+        ReportingPeriod.objects.filter(year__in=[year - 1, year]).order_by("year", "kind")
+    )
+    table = completeness.matrix(periods)
+    return render(
+        request,
+        "reports/completeness.html",
+        {
+            "table": table,
+            "columns": table.period_rates(),
+            "years": years,
+            "year": year,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def remind(request: HttpRequest, period: str) -> HttpResponse:
+    _require_reviewer(request.user)
+    period_obj = _period(period)
+    agency = request.POST.get("agency")
+    try:
+        count = services.remind_agencies(
+            actor=request.user,
+            period=period_obj,
+            agency_ids=[int(agency)] if agency and agency.isdigit() else None,
+        )
+    except services.ReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        if count:
+            messages.success(
+                request,
+                _("A reminder was sent to %(count)s agencies.") % {"count": count},
+            )
+        else:
+            messages.info(request, _("Every agency has sent its report: nobody to remind."))
+    return redirect(f"{_completeness_url()}?year={period_obj.year}")
+
+
+def _completeness_url() -> str:
+    from django.urls import reverse
+
+    return reverse("reports:completeness")
+
+
+# --- the consolidated report -------------------------------------------------------------
+
+
+@login_required
+def consolidated_period(request: HttpRequest, period: str) -> HttpResponse:
+    """The versions of a period's report, and the button that builds a new one."""
+    _require_reviewer(request.user)
+    period_obj = _period(period)
+    services.mark_stale(period_obj.consolidated_reports.all())
+    if request.method == "POST":
+        try:
+            report = services.start_build(actor=request.user, period=period_obj)
+        except services.ReportError as exc:
+            messages.error(request, str(exc))
+            return redirect("reports:consolidated-period", period_obj.code)
+        messages.success(request, _("The report is being built; this page follows its progress."))
+        return redirect(report)
+    versions = period_obj.consolidated_reports.select_related("created_by", "issued_by")
+    return render(
+        request,
+        "reports/consolidated_period.html",
+        {"period": period_obj, "versions": versions},
+    )
+
+
+def _version_for(user: User, pk: int) -> ConsolidatedReport:
+    """Reviewers see every version; leadership only issued ones; anyone else nothing."""
+    report = get_object_or_404(ConsolidatedReport.objects.select_related("period"), pk=pk)
+    if services.is_focal_reviewer(user):
+        return report
+    if report.is_issued and services.may_read_issued(user):
+        return report
+    raise Http404
+
+
+@login_required
+def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reviewer(request.user)
+    report = _version_for(request.user, pk)
+    if services.mark_stale(ConsolidatedReport.objects.filter(pk=pk)):
+        report.refresh_from_db()
+    form = NarrativeForm(initial={s: getattr(report, s) for s in report.SECTIONS})
+    if request.method == "POST":
+        form = NarrativeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.save_narrative(
+                    actor=request.user, report=report, sections=form.cleaned_data
+                )
+            except services.ReportError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("The text was saved; the PDF is being rendered again."))
+                return redirect(report)
+        else:
+            messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return render(
+        request,
+        "reports/consolidated.html",
+        {"report": report, "form": form, "f": report.figures},
+    )
+
+
+@login_required
+@require_GET
+def consolidated_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress panel, polled by htmx while the version is being built."""
+    _require_reviewer(request.user)
+    report = _version_for(request.user, pk)
+    if services.mark_stale(ConsolidatedReport.objects.filter(pk=pk)):
+        report.refresh_from_db()
+    response = render(request, "reports/_build_status.html", {"report": report})
+    if not report.in_progress and request.GET.get("was") in ConsolidatedReport.IN_PROGRESS:
+        # Done: reload the whole page so the downloads and the text appear.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def consolidated_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reviewer(request.user)
+    report = _version_for(request.user, pk)
+    try:
+        services.retry_build(actor=request.user, report=report)
+    except services.ReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The report is being built again."))
+    return redirect(report)
+
+
+@login_required
+@require_POST
+def consolidated_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reviewer(request.user)
+    report = _version_for(request.user, pk)
+    try:
+        report = services.issue(actor=request.user, report=report)
+    except services.ReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("The report was issued as number %(number)s; the leaders were notified.")
+            % {"number": report.number_display},
+        )
+    return redirect(report)
+
+
+@login_required
+@require_GET
+def consolidated_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    report = _version_for(request.user, pk)
+    stored = {"pdf": report.pdf, "xlsx": report.xlsx}.get(fmt)
+    if not stored:
+        raise Http404
+    name = f"bao-cao-{report.period.code}"
+    name += f"-so-{report.number:02d}" if report.number else f"-du-thao-v{report.version}"
+    content_type = {
+        "pdf": "application/pdf",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }[fmt]
+
+    filename = f"{name}{'' if fmt == 'pdf' else '-phu-luc'}.{fmt}"
+    return private_download(stored, filename, content_type)
+
+
+@login_required
+@require_GET
+def consolidated_json(request: HttpRequest, pk: int) -> HttpResponse:
+    """The figures of an issued report, machine-readable, for the Ministry."""
+    report = _version_for(request.user, pk)
+    if not report.is_issued:
+        raise Http404
+    data = {
+        "issuer": _issuer(),
+        "number": report.number_display,
+        "issued_on": report.issued_on.isoformat(),
+        "period": report.figures["period"],
+        "version": report.version,
+        "figures": {k: v for k, v in report.figures.items() if k != "period"},
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    filename = f"bao-cao-{report.period.code}-so-{report.number:02d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _issuer() -> dict:
+    from django.conf import settings
+
+    return {"parent": settings.REPORT_ISSUER_PARENT, "name": settings.REPORT_ISSUER}
+
+
+@login_required
+@require_GET
+def issued(request: HttpRequest) -> HttpResponse:
+    """Leadership's page: every issued report, newest period first."""
+    if not services.may_read_issued(request.user):
+        raise Http404
+    reports = (
+        ConsolidatedReport.objects.filter(status=Built.ISSUED)
+        .select_related("period")
+        .order_by("-period__year", "-period__kind", "-issued_at")
+    )
+    page = CappedPaginator(reports, 20).get_page(request.GET.get("page"))
+    return render(request, "reports/issued.html", {"page": page})
