@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint messages makemessages bench clean
+.PHONY: run test lint messages makemessages bench bench-reports clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,7 @@ messages:
 run: export DEBUG ?= 1
 run: $(VENV)/.run-installed
 	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py create_periods
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST)
 
@@ -57,4 +58,12 @@ bench: $(VENV)/.dev-installed
 	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v 0
 	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BENCH_ENV) $(BIN)/python manage.py benchmark_activities $(BENCH_ARGS)
+	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE doingoai_bench"
+
+## bench-reports: the consolidated report of a year of 5,000 activities against a full-table PDF
+bench-reports: $(VENV)/.dev-installed
+	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS doingoai_bench" \
+		-c "CREATE DATABASE doingoai_bench"
+	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v 0
+	$(BENCH_ENV) $(BIN)/python manage.py benchmark_reports $(BENCH_ARGS)
 	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE doingoai_bench"

@@ -275,8 +275,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 # Attachments: what may be uploaded, checked by content (activities/files.py).
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 
-# Periodic reports (reports/). Periods: "decree09" (15/12–14/6 and 15/12–14/12, Decree
-# 09/2019/ND-CP) or "calendar" (1/1–30/6 and 1/1–31/12); agencies report within
+# Periodic reports (reports/). Periods: "decree09" (15/12 to 14/6 and 15/12 to 14/12, Decree
+# 09/2019/ND-CP) or "calendar" (1/1 to 30/6 and 1/1 to 31/12); agencies report within
 # REPORT_DEADLINE_DAYS after the period ends and are reminded REPORT_REMIND_DAYS_BEFORE days
 # before the deadline and on the day after it.
 REPORT_PERIOD_SCHEME = env_str("REPORT_PERIOD_SCHEME", "decree09")

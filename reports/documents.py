@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 
 from activities.exports import escape
 from activities.models import ActivityCountry, Partner
+from agencies.models import ActivityKind
 
 from . import pdf
 from .figures import activities_between
@@ -186,20 +187,20 @@ def _activities_sheet(workbook: Workbook, report: ConsolidatedReport) -> None:
         )
         .order_by("start_date", "pk")
     )
+    kinds = {kind: str(label) for kind, label in ActivityKind.choices}
+    names = {code: str(name) for code, name in countries}
     for index, activity in enumerate(activities.iterator(chunk_size=1000), start=1):
         sheet.append(
             _clean(
                 [
                     index,
                     activity.agency.short_name,
-                    activity.get_kind_display(),
+                    kinds.get(activity.kind, activity.kind),
                     activity.title,
                     activity.start_date.strftime("%d/%m/%Y"),
                     activity.end_date.strftime("%d/%m/%Y"),
                     activity.place,
-                    "; ".join(
-                        str(countries.name(c.country.code)) for c in activity.countries.all()
-                    ),
+                    "; ".join(names.get(c.country.code, "") for c in activity.countries.all()),
                     "; ".join(p.name for p in activity.partners.all()),
                     activity.duty.ref if activity.duty else "",
                     activity.participants_vietnamese,
