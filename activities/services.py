@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
+from doingoai.text import change_reason
 
 from .files import validate_attachment
 from .models import CURRENCIES, Activity, ActivityCountry, Attachment, Partner
@@ -268,7 +269,9 @@ def update_activity(
     apply_activity_data(locked, data)
     locked.version += 1
     locked._history_user = actor
-    locked._change_reason = _("Edited") + (": " + ", ".join(relations) if relations else "")
+    locked._change_reason = change_reason(
+        _("Edited") + (": " + ", ".join(relations) if relations else "")
+    )
     locked.save()
     _save_relations(locked, data)
     for upload in attachments:
@@ -304,7 +307,7 @@ def _transition(
     elif to == Activity.Status.ACCEPTED:
         locked.return_reason = ""
     locked._history_user = actor
-    locked._change_reason = reason or Activity.Status(to).label
+    locked._change_reason = change_reason(reason or Activity.Status(to).label)
     locked.save()
     return locked
 
@@ -462,7 +465,7 @@ def delete_attachment(*, actor: User, attachment: Attachment) -> None:
 def _record(activity: Activity, actor: User, reason: str) -> None:
     """A history entry for a change that is not in the activity's own columns."""
     activity._history_user = actor
-    activity._change_reason = reason
+    activity._change_reason = change_reason(reason)
     activity.save(update_fields=["updated_at"])
 
 

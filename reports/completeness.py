@@ -31,6 +31,7 @@ class Cell:
     report_id: int | None = None
     state: str = ""
     accepted: bool = False
+    due: bool = False  # the period's deadline has passed
 
     @property
     def label(self):
@@ -60,7 +61,9 @@ class Row:
 
 
 def _rate(cells: Sequence[Cell]) -> int | None:
-    due = [c for c in cells if c.expected and c.state != "pending"]
+    # Only periods whose deadline has passed: before it, an early report would make 100%
+    # and a returned one 0%, while the drafts still have time.
+    due = [c for c in cells if c.expected and c.due]
     return round(100 * sum(c.sent for c in due) / len(due)) if due else None
 
 
@@ -118,6 +121,7 @@ def matrix(periods: Sequence[ReportingPeriod], today: date | None = None) -> Mat
                     report_id=pk,
                     state=state_of(status, submitted_at, period, today),
                     accepted=status == Status.ACCEPTED,
+                    due=today > period.deadline,
                 )
             )
         rows.append(row)

@@ -25,7 +25,8 @@ from .models import AgencyReport, ReportingPeriod
 
 Kind = ReportingPeriod.Kind
 SCHEMES = ("decree09", "calendar")
-CODE_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<half>H1))?$", re.IGNORECASE)
+# ASCII: \d alone also takes other scripts' digits (fullwidth 2020 would name 2020 too).
+CODE_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<half>H1))?$", re.IGNORECASE | re.ASCII)
 
 
 class PeriodError(ValueError):
@@ -99,7 +100,10 @@ def ensure_periods(years: Iterable[int]) -> list[ReportingPeriod]:
             )
             if was_created:
                 created.append(period)
-            ensure_agency_reports(period)
+            # An agency that joins later reports from the periods still open, not for the
+            # past ones it could not have reported on.
+            if was_created or period.deadline >= timezone.localdate():
+                ensure_agency_reports(period)
     return created
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from agencies import permissions
 from agencies.models import Agency, User
 from agencies.permissions import Action
+from doingoai.text import change_reason
 
 from .models import AgencyReport, ConsolidatedReport, IssueCounter, ReportingPeriod
 
@@ -118,7 +119,7 @@ def save_agency_report(
 def _save(report: AgencyReport, actor: User, reason: str) -> AgencyReport:
     report.version += 1
     report._history_user = actor
-    report._change_reason = reason
+    report._change_reason = change_reason(reason)
     report.save()
     return report
 
@@ -165,11 +166,12 @@ def return_agency_report(
     _require(actor, Action.REVIEW, locked.agency, _("You may not review this report."))
     if locked.status not in (Status.SUBMITTED, Status.ACCEPTED):
         raise ReportError(_("Only a submitted or accepted report can be returned."))
-    reason = (reason or "").strip()
+    # Cleaned (NUL bytes) before the emptiness check: "\x00" alone is no reason.
+    reason = _text(reason, _("Reason for return"))
     if not reason:
         raise ReportError(_("Say why the report is returned: the agency needs to know."))
     locked.status = Status.RETURNED
-    locked.return_reason = _text(reason, _("Reason for return"))
+    locked.return_reason = reason
     locked.reviewed_at, locked.reviewed_by = timezone.now(), actor
     return _save(locked, actor, reason)
 
@@ -181,7 +183,9 @@ def remind_agencies(
     Returns how many agencies are reminded."""
     if actor is not None:
         _require_reviewer(actor)
-    pending = period.agency_reports.filter(status__in=AgencyReport.EDITABLE_STATUSES)
+    pending = period.agency_reports.filter(
+        status__in=AgencyReport.EDITABLE_STATUSES, agency__is_active=True
+    )
     if agency_ids is not None:
         pending = pending.filter(agency_id__in=list(agency_ids))
     ids = list(pending.values_list("pk", flat=True))

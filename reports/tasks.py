@@ -45,7 +45,9 @@ def build_consolidated_report(self, report_id: int) -> str | None:
         services.mark_failed(report_id, _message(_("The build took too long and was stopped.")))
         return None
     except TRANSIENT as exc:
-        if self.request.retries < self.max_retries:
+        # Run in-process (no broker), a retry would only raise out of the caller's commit
+        # and leave the version 'building': fail it at once, the reviewer builds it again.
+        if self.request.retries < self.max_retries and not self.request.is_eager:
             logger.warning("report %s: transient error, retrying: %s", report_id, exc)
             raise self.retry(exc=exc, countdown=10 * 2**self.request.retries) from exc
         services.mark_failed(report_id, _message(_("The database or the disk did not answer.")))

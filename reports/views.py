@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -57,7 +58,7 @@ def index(request: HttpRequest) -> HttpResponse:
     periods = list(page.object_list)
     mine = (
         AgencyReport.objects.filter(period__in=periods, agency_id__in=own)
-        .select_related("agency")
+        .select_related("agency", "period")
         .order_by("agency__name")
     )
     by_period: dict[int, list[AgencyReport]] = {}
@@ -155,8 +156,12 @@ def agency_report(request: HttpRequest, period: str, code: str) -> HttpResponse:
 
 def _agency_report_action(request, report: AgencyReport, action: str, data: dict) -> bool:
     user, version = request.user, data["version"]
+    if action not in ("save", "submit"):
+        raise Http404
     try:
-        if action in ("save", "submit"):
+        # Saving and sending together: if sending is refused, the text is not saved either,
+        # so the form shown again still carries a version that works.
+        with transaction.atomic():
             report = services.save_agency_report(
                 actor=user,
                 report=report,
@@ -167,11 +172,10 @@ def _agency_report_action(request, report: AgencyReport, action: str, data: dict
             )
             if action == "submit":
                 services.submit_agency_report(actor=user, report=report, version=report.version)
-                messages.success(request, _("The report was sent to Sở Ngoại vụ."))
-            else:
-                messages.success(request, _("The report was saved as a draft."))
+        if action == "submit":
+            messages.success(request, _("The report was sent to Sở Ngoại vụ."))
         else:
-            raise Http404
+            messages.success(request, _("The report was saved as a draft."))
     except services.ReportError as exc:
         messages.error(request, str(exc))
         return False
@@ -212,10 +216,13 @@ def agency_report_review(request: HttpRequest, period: str, code: str) -> HttpRe
 def completeness_page(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request.user)
     years = sorted(set(_started_periods().values_list("year", flat=True)), reverse=True)
+    latest = years[0] if years else timezone.localdate().year
     try:
-        year = int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+        year = int(request.GET.get("year") or latest)
     except ValueError:
-        year = years[0] if years else timezone.localdate().year
+        year = latest
+    if not 1 <= year <= 9999:  # a huge number overflows SQLite's integers
+        year = latest
     periods = list(
         ReportingPeriod.objects.filter(year__in=[year - 1, year]).order_by("year", "kind")
     )
@@ -251,7 +258,8 @@ def remind(request: HttpRequest, period: str) -> HttpResponse:
         if count:
             messages.success(
                 request,
-                _("A reminder was sent to %(count)s agencies.") % {"count": count},
+                # The message pages' string, already translated.
+                _("A reminder was sent to %(count)d agencies.") % {"count": count},
             )
         else:
             messages.info(request, _("Every agency has sent its report: nobody to remind."))

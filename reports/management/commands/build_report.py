@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from reports import services
+from reports import services, tasks
 from reports.periods import PeriodError, get_period
 
 
@@ -22,7 +22,14 @@ class Command(BaseCommand):
             report = services.start_build(actor=None, period=period_obj, enqueue=False)
         except (PeriodError, services.ReportError) as exc:
             raise CommandError(str(exc)) from exc
-        report = services.build(report.pk, report.task_id)
+        try:
+            report = services.build(report.pk, report.task_id)
+        except Exception as exc:
+            # Never leave the version 'building' (until it goes stale): fail it as the worker
+            # would, and show the operator what went wrong.
+            message = tasks._message(_("An unexpected error stopped the build."))
+            services.mark_failed(report.pk, message)
+            raise CommandError(f"{message} ({exc!r})") from exc
         if report.status != report.Status.READY:
             raise CommandError(report.error or _("The build did not finish."))
         self.stdout.write(
