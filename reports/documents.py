@@ -10,14 +10,13 @@ from __future__ import annotations
 import io
 
 from django.conf import settings
-from django.db.models import Prefetch
 from django.utils import translation
 from django_countries import countries
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from activities.exports import escape
-from activities.models import ActivityCountry, Partner
+from activities.models import Activity, ActivityCountry
 from agencies.models import ActivityKind
 
 from . import pdf
@@ -178,35 +177,62 @@ def _activities_sheet(workbook: Workbook, report: ConsolidatedReport) -> None:
         "Viện trợ cam kết (VND)",
         "Kết quả",
     )
-    activities = (
-        activities_between(period.start_date, period.end_date)
-        .select_related("agency", "duty")
-        .prefetch_related(
-            Prefetch("countries", queryset=ActivityCountry.objects.order_by("country")),
-            Prefetch("partners", queryset=Partner.objects.only("name").order_by("name")),
-        )
-        .order_by("start_date", "pk")
+    activities = activities_between(period.start_date, period.end_date)
+    ids = activities.values("pk")
+    # Plain rows, not model instances: three queries and no per-row objects for 5,000 rows.
+    country_names = {code: str(name) for code, name in countries}
+    countries_of = _grouped(
+        ActivityCountry.objects.filter(activity__in=ids)
+        .order_by("country")
+        .values_list("activity_id", "country"),
+        lambda code: country_names.get(code, code),
+    )
+    partners_of = _grouped(
+        Activity.partners.through.objects.filter(activity__in=ids)
+        .order_by("partner__name")
+        .values_list("activity_id", "partner__name"),
     )
     kinds = {kind: str(label) for kind, label in ActivityKind.choices}
-    names = {code: str(name) for code, name in countries}
-    for index, activity in enumerate(activities.iterator(chunk_size=1000), start=1):
+    rows = activities.order_by("start_date", "pk").values_list(
+        "pk",
+        "agency__short_name",
+        "kind",
+        "title",
+        "start_date",
+        "end_date",
+        "place",
+        "duty__ref",
+        "participants_vietnamese",
+        "participants_foreign",
+        "committed_vnd",
+        "outcome",
+    )
+    for index, row in enumerate(rows.iterator(chunk_size=2000), start=1):
+        pk, agency, kind, title, start, end, place, duty, vn, foreign, vnd, outcome = row
         sheet.append(
             _clean(
                 [
                     index,
-                    activity.agency.short_name,
-                    kinds.get(activity.kind, activity.kind),
-                    activity.title,
-                    activity.start_date.strftime("%d/%m/%Y"),
-                    activity.end_date.strftime("%d/%m/%Y"),
-                    activity.place,
-                    "; ".join(names.get(c.country.code, "") for c in activity.countries.all()),
-                    "; ".join(p.name for p in activity.partners.all()),
-                    activity.duty.ref if activity.duty else "",
-                    activity.participants_vietnamese,
-                    activity.participants_foreign,
-                    int(activity.committed_vnd) if activity.committed_vnd else None,
-                    activity.outcome,
+                    agency,
+                    kinds.get(kind, kind),
+                    title,
+                    start.strftime("%d/%m/%Y"),
+                    end.strftime("%d/%m/%Y"),
+                    place,
+                    "; ".join(countries_of.get(pk, ())),
+                    "; ".join(partners_of.get(pk, ())),
+                    duty or "",
+                    vn,
+                    foreign,
+                    int(vnd) if vnd else None,
+                    outcome,
                 ]
             )
         )
+
+
+def _grouped(pairs, label=str) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = {}
+    for key, value in pairs:
+        grouped.setdefault(key, []).append(label(value))
+    return grouped

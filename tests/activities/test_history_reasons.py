@@ -9,9 +9,7 @@ from doingoai.text import CHANGE_REASON_MAX, change_reason
 from .conftest import make_activity, pdf
 
 
-def test_a_long_return_reason_is_kept_whole_on_the_activity_and_cut_in_the_history(
-    staff, reviewer
-):
+def test_a_long_return_reason_is_kept_whole_on_the_activity_and_cut_in_the_history(staff, reviewer):
     activity = make_activity(staff, status="submitted")
     reason = "Đề nghị bổ sung biên bản làm việc và danh sách thành viên đoàn. " * 10
     activity = services.return_activity(
