@@ -270,7 +270,9 @@ def build(report_id: int, task_id: str | None) -> ConsolidatedReport | None:
             logger.info("report %s belongs to task %s, not %s", report_id, report.task_id, task_id)
             return report
         report.status = Built.BUILDING
-        report.started_at = timezone.now()
+        # A re-delivery keeps the first start: a build that keeps getting its worker killed
+        # (hard time limit) then goes stale, instead of coming back 'building' for ever.
+        report.started_at = report.started_at or timezone.now()
         report.attempts += 1
         report.error = ""
         report.save(update_fields=["status", "started_at", "attempts", "error"])

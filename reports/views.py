@@ -287,7 +287,13 @@ def consolidated_period(request: HttpRequest, period: str) -> HttpResponse:
         except services.ReportError as exc:
             messages.error(request, str(exc))
             return redirect("reports:consolidated-period", period_obj.code)
-        messages.success(request, _("The report is being built; this page follows its progress."))
+        report.refresh_from_db()  # without a broker it was built in this request already
+        if report.status == Built.READY:
+            messages.success(request, _("The draft is ready."))
+        else:
+            messages.success(
+                request, _("The report is being built; this page follows its progress.")
+            )
         return redirect(report)
     versions = period_obj.consolidated_reports.select_related("created_by", "issued_by")
     return render(

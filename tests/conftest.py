@@ -33,6 +33,20 @@ def pytest_sessionstart(session) -> None:
         raise pytest.UsageError("REQUIRE_SERVICES=1 needs DATABASE_URL to point at PostgreSQL.")
 
 
+def pytest_collection_modifyitems(items) -> None:
+    # pytest-playwright's `page` fixture turns a test into a browser test, which pytest then
+    # reorders among the transactional ones: a test parameter named `page` did this once.
+    strays = [
+        item.nodeid
+        for item in items
+        if "page" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("browser")
+    ]
+    if strays:
+        raise pytest.UsageError(
+            "uses pytest-playwright's `page` without the `browser` marker: " + ", ".join(strays)
+        )
+
+
 def _missing_service(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (REQUIRE_SERVICES=1: a needed service must not be skipped)")

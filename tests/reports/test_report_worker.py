@@ -1,0 +1,295 @@
+"""The consolidated report built by real Celery workers through Redis, on PostgreSQL.
+
+A worker started in this process (celery.contrib.testing) builds what a committed transaction
+queued, and a task delivered twice builds once. A worker process killed in the middle of a
+build loses nothing: the unacknowledged task goes back to the queue and the next worker
+builds the same version again.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+
+from reports import services, tasks
+from reports.models import ConsolidatedReport, ReportingPeriod
+from reports.periods import ensure_periods
+from tests.conftest import postgres_only, redis_url
+from tests.reports import test_consolidated as shared
+from tests.reports.test_consolidated import accepted, stored
+
+private_files = shared.private_files  # each test's files in its own folder
+
+Built = ConsolidatedReport.Status
+ROOT = Path(__file__).resolve().parents[2]
+TASK = "reports.tasks.build_consolidated_report"
+
+needs_services = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    postgres_only,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def apply_marks(test):
+    for mark in reversed(needs_services):
+        test = mark(test)
+    return test
+
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def status_of(report: ConsolidatedReport) -> str:
+    return ConsolidatedReport.objects.values_list("status", flat=True).get(pk=report.pk)
+
+
+@pytest.fixture
+def queue() -> str:
+    """A queue of this test's own: another run on the same Redis never takes its tasks."""
+    name = f"reports-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    import redis
+
+    redis.Redis.from_url(redis_url()).delete(name)
+
+
+@pytest.fixture
+def worker_app(queue):
+    """A Celery app configured as doingoai/celery.py does, but pointed at Redis (the suite's
+    own app runs tasks eagerly), and made current so that the services send through it."""
+    from doingoai.celery import app as portal_app
+
+    app = Celery("doingoai")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(
+        broker_url=redis_url(),
+        result_backend=redis_url(),
+        task_always_eager=False,
+        task_default_queue=queue,
+    )
+    app.autodiscover_tasks(["reports", "activities"], force=True)
+    app.set_current()
+    app.set_default()
+    try:
+        yield app
+    finally:
+        portal_app.set_current()
+        portal_app.set_default()
+
+
+def queued_messages(queue: str) -> int:
+    import redis
+
+    return redis.Redis.from_url(redis_url()).llen(queue)
+
+
+@pytest.fixture
+def period(db) -> ReportingPeriod:
+    ensure_periods([2020])
+    return ReportingPeriod.objects.get(kind="half", year=2020)
+
+
+@apply_marks
+def test_a_real_worker_builds_what_a_committed_transaction_queued(
+    worker_app, queue, period, staff, reviewer, private_files
+):
+    accepted(staff, reviewer, "SLDTBXH")
+    # Rolled back: nothing is queued, no version exists.
+    try:
+        with transaction.atomic():
+            services.start_build(actor=reviewer, period=period)
+            raise RuntimeError("rolled back")
+    except RuntimeError:
+        pass
+    assert not ConsolidatedReport.objects.exists()
+    assert queued_messages(queue) == 0
+
+    with start_worker(worker_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+        report = services.start_build(actor=reviewer, period=period)  # queued after commit
+        result = worker_app.AsyncResult(report.task_id)
+        assert result.get(timeout=60) == "ready"
+
+    report.refresh_from_db()
+    assert (report.version, report.status, report.attempts) == (1, Built.READY, 1)
+    assert report.figures["total"] == 1
+    assert Path(report.pdf.path).read_bytes().startswith(b"%PDF-")
+    assert Path(report.xlsx.path).is_file()
+    assert ConsolidatedReport.objects.count() == 1
+
+
+@apply_marks
+def test_the_same_task_sent_twice_to_a_real_worker_builds_one_version(
+    worker_app, period, staff, reviewer, private_files
+):
+    accepted(staff, reviewer, "SLDTBXH")
+    report = services.start_build(actor=reviewer, period=period, enqueue=False)
+    finished: list[tuple[str, object]] = []
+
+    def record(sender=None, task_id=None, retval=None, **kwargs):
+        if sender is not None and sender.name == TASK:
+            finished.append((task_id, retval))
+
+    task_postrun.connect(record, weak=False)
+    try:
+        with start_worker(worker_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+            for _ in range(2):
+                tasks.build_consolidated_report.apply_async(
+                    args=[report.pk], task_id=report.task_id
+                )
+            wait_for(lambda: len(finished) == 2, 60, "both deliveries to run")
+    finally:
+        task_postrun.disconnect(record)
+
+    assert finished == [(report.task_id, "ready"), (report.task_id, "ready")]
+    report.refresh_from_db()
+    assert report.status == Built.READY and report.attempts == 1
+    assert ConsolidatedReport.objects.count() == 1
+    assert len(stored(private_files, "pdf")) == 1
+
+
+# ---------------------------------------------------------------------------- kill -9
+
+# A worker process as `celery -A doingoai worker --pool=solo` starts it, with a short
+# visibility timeout so that an unacknowledged task comes back within seconds. With HANG set,
+# the PDF rendering (a collaborator, not the code under test) stops to wait for the kill.
+WORKER = textwrap.dedent(
+    """
+    import os, sys, time
+
+    import django
+
+    django.setup()
+    from doingoai.celery import app
+
+    app.conf.task_default_queue = os.environ["TEST_QUEUE"]
+    app.conf.broker_transport_options = {
+        "visibility_timeout": 2,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
+    if os.environ.get("HANG"):
+        from reports import documents
+
+        def hang(report):
+            open(os.environ["HANG"], "w").close()
+            time.sleep(120)
+
+        documents.render_pdf = hang
+    app.worker_main(
+        ["worker", "--pool=solo", "--loglevel=WARNING", "--without-heartbeat",
+         "--without-gossip", "--without-mingle", "-n", os.environ["WORKER_NAME"]]
+    )
+    """
+)
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _start_worker_process(tmp_path: Path, queue: str, name: str, hang: Path | None):
+    var = tmp_path  # its files land in tmp_path/private, where this test's storage is
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "doingoai.settings",
+        "DATABASE_URL": _database_url(),  # the test database, not the real one
+        "CONN_MAX_AGE": "0",
+        "CELERY_BROKER_URL": redis_url(),
+        "CELERY_RESULT_BACKEND": redis_url(),
+        "SECRET_KEY": "test-only-secret-key-for-the-worker-process-0123456789",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "VAR_DIR": str(var),
+        "STATIC_ROOT": str(tmp_path / "staticfiles"),
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "TEST_QUEUE": queue,
+        "WORKER_NAME": f"{name}@%h",
+        "REPORT_BUILD_STALE_SECONDS": str(django_settings.REPORT_BUILD_STALE_SECONDS),
+    }
+    if hang is not None:
+        env["HANG"] = str(hang)
+    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(
+        [sys.executable, "-c", WORKER],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    process.log = log
+    return process
+
+
+def _stop(process, sig=signal.SIGTERM) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+    process.log.close()
+
+
+@apply_marks
+def test_a_worker_killed_mid_build_loses_nothing_the_next_one_builds_the_version(
+    worker_app, queue, period, staff, reviewer, private_files, tmp_path
+):
+    accepted(staff, reviewer, "SLDTBXH")
+    marker = tmp_path / "rendering"
+    first = _start_worker_process(tmp_path, queue, "doomed", hang=marker)
+    second = None
+    try:
+        report = services.start_build(actor=reviewer, period=period)  # sent to Redis
+        wait_for(
+            lambda: marker.exists() or first.poll() is not None, 25, "the worker to start building"
+        )
+        assert first.poll() is None, (tmp_path / "doomed.log").read_text()
+        assert status_of(report) == Built.BUILDING
+
+        os.killpg(first.pid, signal.SIGKILL)  # the worker dies mid-build, task unacknowledged
+        first.wait(10)
+        time.sleep(2.5)  # past the visibility timeout
+        assert status_of(report) == Built.BUILDING  # nothing failed it: it is just stuck
+
+        second = _start_worker_process(tmp_path, queue, "rescuer", hang=None)
+        wait_for(
+            lambda: status_of(report) != Built.BUILDING or second.poll() is not None,
+            25,
+            "the task to come back and be built",
+        )
+    finally:
+        _stop(first, signal.SIGKILL)
+        if second is not None:
+            _stop(second)
+    log = (tmp_path / "rescuer.log").read_text(errors="replace")
+    report.refresh_from_db()
+    assert report.status == Built.READY, log
+    assert report.attempts == 2  # the dead worker's attempt, then the redelivery
+    assert ConsolidatedReport.objects.count() == 1
+    assert Path(report.pdf.path).read_bytes().startswith(b"%PDF-")
+    assert len(stored(private_files, "pdf")) == 1
