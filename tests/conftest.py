@@ -6,6 +6,7 @@ REQUIRE_SERVICES=1 (CI), where a missing service fails them instead.
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
@@ -68,6 +69,37 @@ def _services(request) -> None:
             redis.Redis.from_url(redis_url(), socket_connect_timeout=2).ping()
         except redis.exceptions.RedisError as exc:
             _missing_service(f"needs Redis at {redis_url()}: {exc}")
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & fixtures
+    )
+
+
+@pytest.fixture(autouse=True)
+def _plan_data(request) -> None:
+    """Reload what the migrations loaded when a previous transactional test flushed it.
+
+    A transactional test empties the database when it ends. serialized_rollback restores it,
+    but only for tests that ask for it, and not at all for Playwright's tests: their sync API
+    runs the test in a greenlet whose database connection does not carry the serialized data.
+    So every transactional test starts from the plan's data, whatever ran before it.
+    """
+    if not _is_transactional(request.node):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+    from django.core.management.sql import emit_post_migrate_signal
+
+    from agencies.permissions import sync_role_permissions
+
+    if not Agency.objects.exists():
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+        importlib.import_module("agencies.migrations.0002_plan_164_data").load_plan(apps, None)
+        sync_role_permissions()
 
 
 def make_user(username: str, agency: str | None, role: str | None, **kwargs) -> User:
