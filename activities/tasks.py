@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import timedelta
 
 from celery import shared_task
@@ -14,21 +13,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import User
+from doingoai.celery import EMAIL_TASK_OPTIONS
 
 from .models import Message, MessageRecipient
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=8,
-    acks_late=True,
-)
+@shared_task(bind=True, **EMAIL_TASK_OPTIONS)
 def send_message_emails(self, message_id: int, reminder: bool = False) -> int:
     """E-mail the members of the recipient agencies (those who want e-mail). A reminder goes
     only to the agencies that have not answered. An SMTP server that is down delays the

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from doingoai.admin import ReadOnlyAdminMixin
+
 from .models import AgencyReport, ConsolidatedReport, ReportingPeriod
 
 
@@ -23,35 +25,17 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgencyReport)
-class AgencyReportAdmin(SimpleHistoryAdmin):
+class AgencyReportAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Read-only: agencies write, send and review reports in the portal's pages."""
 
     list_display = ["agency", "period", "status", "submitted_at"]
     list_filter = ["status", "period"]
     search_fields = ["agency__name", "agency__code"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(ConsolidatedReport)
-class ConsolidatedReportAdmin(admin.ModelAdmin):
+class ConsolidatedReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: versions are built, edited and issued in the portal's pages."""
 
     list_display = ["period", "version", "status", "number", "issued_on"]
     list_filter = ["status"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -4,7 +4,6 @@ the daily jobs of the beat schedule."""
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import date, timedelta
 
 from celery import shared_task
@@ -17,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Membership, User
+from doingoai.celery import EMAIL_TASK_OPTIONS
 
 from . import services
 from .models import AgencyReport, ConsolidatedReport, ReportingPeriod
@@ -84,14 +84,7 @@ def _link(name: str, *args) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
 
 
-@shared_task(
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=8,
-    acks_late=True,
-)
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_agency_report_reminders(report_ids: list[int]) -> int:
     """E-mail the members of each agency whose periodic report is still to be sent."""
     sent = 0
@@ -121,14 +114,7 @@ def send_agency_report_reminders(report_ids: list[int]) -> int:
     return sent
 
 
-@shared_task(
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=8,
-    acks_late=True,
-)
+@shared_task(**EMAIL_TASK_OPTIONS)
 def notify_leaders(report_id: int) -> int:
     """Tell provincial leadership that a report was issued."""
     report = ConsolidatedReport.objects.select_related("period").filter(pk=report_id).first()
