@@ -17,6 +17,9 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
     list_filter = ["kind", "year"]
     fields = ["kind", "year", "start_date", "end_date", "deadline"]
 
+    def has_add_permission(self, request) -> bool:
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         return ["kind", "year"] if obj else []
 

@@ -106,8 +106,6 @@ def render_xlsx(report: ConsolidatedReport) -> bytes:
         summary.append(
             _clean([f"Từ ngày {figures['period']['start']} đến ngày {figures['period']['end']}"])
         )
-        if report.number:
-            summary.append(_clean([f"Kèm theo Báo cáo số {report.number_display}"]))
         summary.append([])
         _header(summary, "Chỉ tiêu", "Số lượng")
         summary.append(["Tổng số hoạt động", figures["total"]])

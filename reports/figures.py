@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import translation
+from django.utils.text import Truncator
 from django_countries import countries
 
 from activities.models import Activity, ActivityCountry, Message
@@ -181,12 +182,12 @@ def _from_agencies(period: ReportingPeriod, start: date, end: date) -> tuple[lis
         .order_by("agency__position", "agency__name")
     )
     difficulties = [
-        {"agency": r.agency.short_name, "text": r.difficulties.strip()}
+        {"agency": r.agency.short_name, "text": _short(r.difficulties)}
         for r in reports
         if r.difficulties.strip()
     ]
     proposals = [
-        {"agency": r.agency.short_name, "text": r.proposals.strip()}
+        {"agency": r.agency.short_name, "text": _short(r.proposals)}
         for r in reports
         if r.proposals.strip()
     ]
@@ -201,10 +202,16 @@ def _from_agencies(period: ReportingPeriod, start: date, end: date) -> tuple[lis
         difficulties.append(
             {
                 "agency": message.sender_agency.short_name,
-                "text": f"{message.subject}: {message.body.strip()[:1000]}",
+                "text": _short(f"{message.subject}: {message.body}"),
             }
         )
     return difficulties, proposals
+
+
+def _short(text: str) -> str:
+    """What an agency wrote, as the province's report quotes it: at most a long paragraph
+    (the whole text stays in the agency's report)."""
+    return Truncator(" ".join(text.split())).chars(settings.REPORT_QUOTE_MAX_CHARS)
 
 
 def _submissions(period: ReportingPeriod) -> dict:

@@ -177,6 +177,11 @@ class ConsolidatedReport(models.Model):
     shortcomings = models.TextField(_("shortcomings and limitations"), blank=True)
     directions = models.TextField(_("directions and tasks for the next period"), blank=True)
     edited_sections = models.JSONField(default=list, blank=True, editable=False)
+    # Set when only the text changed: the next render reuses the figures and the annex.
+    keep_figures = models.BooleanField(default=False, editable=False)
+    # Goes up with every change of text or files; a page's form carries the revision it
+    # showed, so nobody saves over, or issues, what they have not seen.
+    revision = models.PositiveIntegerField(default=1, editable=False)
 
     pdf = models.FileField(upload_to=report_file_path, max_length=255, blank=True)
     xlsx = models.FileField(upload_to=report_file_path, max_length=255, blank=True)

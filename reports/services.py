@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -140,6 +141,11 @@ def submit_agency_report(*, actor: User, report: AgencyReport, version: int) -> 
         raise ReportError(_("This report has already been sent."))
     if not locked.results.strip():
         raise ReportError(_("Write the results of the period before sending the report."))
+    if timezone.localdate() <= locked.period.end_date:
+        raise ReportError(
+            _("The period ends on %(date)s: send the report after that day, with its figures.")
+            % {"date": locked.period.end_date.strftime("%d/%m/%Y")}
+        )
     locked.figures = agency_figures(locked.period, locked.agency)
     locked.status = Status.SUBMITTED
     locked.submitted_at, locked.submitted_by = timezone.now(), actor
@@ -194,7 +200,11 @@ def remind_agencies(
     AgencyReport.objects.filter(pk__in=ids).update(reminded_at=timezone.now())
     from .tasks import send_agency_report_reminders
 
-    transaction.on_commit(lambda: send_agency_report_reminders.delay(ids))
+    # One task per agency: an SMTP failure retries that agency's e-mail, not everyone's.
+    for report_id in ids:
+        transaction.on_commit(
+            lambda report_id=report_id: send_agency_report_reminders.delay([report_id])
+        )
     return len(ids)
 
 
@@ -277,14 +287,20 @@ def build(report_id: int, task_id: str | None) -> ConsolidatedReport | None:
         report.error = ""
         report.save(update_fields=["status", "started_at", "attempts", "error"])
 
-    figures = period_figures(report.period)
+    xlsx = None
+    if report.keep_figures and report.figures:
+        figures = report.figures  # only the text changed: same figures, same annex
+    else:
+        with _snapshot():
+            figures = period_figures(report.period)
+            report.figures = figures
+            xlsx = documents.render_xlsx(report)
     drafted = draft(figures)
     for section in ConsolidatedReport.SECTIONS:
         if section not in report.edited_sections:
             setattr(report, section, drafted[section])
     report.figures = figures
     pdf = documents.render_pdf(report)
-    xlsx = documents.render_xlsx(report)
 
     with transaction.atomic():
         current = ConsolidatedReport.objects.select_for_update().get(pk=report_id)
@@ -294,11 +310,26 @@ def build(report_id: int, task_id: str | None) -> ConsolidatedReport | None:
         for section in ConsolidatedReport.SECTIONS:
             setattr(current, section, getattr(report, section))
         _replace(current, "pdf", pdf, f"bao-cao-{current.period.code}-v{current.version}.pdf")
-        _replace(current, "xlsx", xlsx, f"phu-luc-{current.period.code}-v{current.version}.xlsx")
+        if xlsx is not None:
+            name = f"phu-luc-{current.period.code}-v{current.version}.xlsx"
+            _replace(current, "xlsx", xlsx, name)
+        current.keep_figures = False
+        current.revision += 1
         current.status = Built.READY
         current.finished_at = timezone.now()
         current.save()
         return current
+
+
+@contextmanager
+def _snapshot():
+    """One consistent view of the database for the figures and the annex: an activity
+    accepted in the middle of a build is in both or in neither."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
 
 
 def _replace(report: ConsolidatedReport, field: str, content: bytes, name: str) -> None:
@@ -344,11 +375,35 @@ def mark_stale(reports=None, now=None) -> int:
 def retry_build(*, actor: User, report: ConsolidatedReport) -> ConsolidatedReport:
     """Build a failed version again, under a new task id."""
     _require_reviewer(actor)
+    _lock_period(report)
     locked = ConsolidatedReport.objects.select_for_update().get(pk=report.pk)
     if locked.status != Built.FAILED:
         raise ReportError(_("Only a version whose build failed can be built again."))
     _requeue(locked)
     return locked
+
+
+def _lock_period(report: ConsolidatedReport) -> None:
+    """Builds, text changes and issuing of a period's versions happen one at a time."""
+    ReportingPeriod.objects.select_for_update().get(pk=report.period_id)
+
+
+def _check_latest(report: ConsolidatedReport, message: str) -> None:
+    newer = report.period.consolidated_reports.filter(version__gt=report.version)
+    latest = newer.aggregate(v=Max("version"))["v"]
+    if latest is not None:
+        raise ReportError(message % {"version": latest})
+
+
+def _check_revision(report: ConsolidatedReport, revision: int | None) -> None:
+    if revision is not None and revision != report.revision:
+        raise ReportConflict(
+            _(
+                "This version changed since you opened the page (now: %(status)s). Reload "
+                "the page and check it again; nothing was done."
+            )
+            % {"status": report.get_status_display()}
+        )
 
 
 def _requeue(report: ConsolidatedReport) -> None:
@@ -363,16 +418,24 @@ def _requeue(report: ConsolidatedReport) -> None:
 
 @transaction.atomic
 def save_narrative(
-    *, actor: User, report: ConsolidatedReport, sections: dict[str, str]
+    *,
+    actor: User,
+    report: ConsolidatedReport,
+    sections: dict[str, str],
+    revision: int | None = None,
 ) -> ConsolidatedReport:
-    """The reviewer's text of the narrative sections. A section left empty is drafted again
-    from the data. The version is rendered again with the new text."""
+    """The reviewer's text of the narrative sections of the latest version. A section left
+    empty is drafted again from the data. The PDF is rendered again with the same figures."""
     _require_reviewer(actor)
-    locked = ConsolidatedReport.objects.select_for_update().get(pk=report.pk)
+    _lock_period(report)
+    locked = ConsolidatedReport.objects.select_for_update().select_related("period")
+    locked = locked.get(pk=report.pk)
     if locked.status == Built.ISSUED:
         raise ReportError(_("An issued report cannot be changed: build a new version."))
     if locked.in_progress:
         raise ReportError(_("The report is being built; change it once it is ready."))
+    _check_revision(locked, revision)
+    _check_latest(locked, _("Only the latest version can be changed: version %(version)s."))
     edited = set(locked.edited_sections)
     for section in ConsolidatedReport.SECTIONS:
         text = _text(sections.get(section, ""), section)
@@ -382,18 +445,23 @@ def save_narrative(
             edited.add(section)
         setattr(locked, section, text)
     locked.edited_sections = [s for s in ConsolidatedReport.SECTIONS if s in edited]
+    locked.keep_figures = bool(locked.figures)
+    locked.revision += 1
     _requeue(locked)
     return locked
 
 
 @transaction.atomic
-def issue(*, actor: User, report: ConsolidatedReport) -> ConsolidatedReport:
-    """Give a ready version the next number of the year and today's date, render its final
-    PDF, freeze it and tell the leaders. Two reviewers issuing at once: the second waits for
-    the first and is told the number it got."""
+def issue(
+    *, actor: User, report: ConsolidatedReport, revision: int | None = None
+) -> ConsolidatedReport:
+    """Give the latest ready version of a period the next number of the year and today's
+    date, render its final PDF, freeze it and tell the leaders. Two reviewers issuing at once:
+    the second waits for the first and is told the number it got."""
     from . import documents
 
     _require_reviewer(actor)
+    _lock_period(report)
     locked = ConsolidatedReport.objects.select_for_update().select_related("period")
     locked = locked.get(pk=report.pk)
     if locked.status == Built.ISSUED:
@@ -403,6 +471,8 @@ def issue(*, actor: User, report: ConsolidatedReport) -> ConsolidatedReport:
         )
     if locked.status != Built.READY:
         raise ReportError(_("Only a ready draft can be issued."))
+    _check_revision(locked, revision)
+    _check_latest(locked, _("A newer version (%(version)s) exists: issue that one."))
     today = timezone.localdate()
     IssueCounter.objects.bulk_create([IssueCounter(year=today.year)], ignore_conflicts=True)
     counter = IssueCounter.objects.select_for_update().get(year=today.year)
@@ -410,9 +480,16 @@ def issue(*, actor: User, report: ConsolidatedReport) -> ConsolidatedReport:
     counter.save(update_fields=["last_number"])
     locked.number, locked.number_year = counter.last_number, today.year
     locked.issued_on, locked.issued_at, locked.issued_by = today, timezone.now(), actor
-    pdf = documents.render_pdf(locked)
+    try:
+        pdf = documents.render_pdf(locked)
+    except Exception as exc:
+        logger.exception("report %s: the final PDF could not be rendered", locked.pk)
+        raise ReportError(
+            _("The final PDF could not be rendered, so nothing was issued. Try again.")
+        ) from exc
     _replace(locked, "pdf", pdf, f"bao-cao-{locked.period.code}-so-{locked.number:02d}.pdf")
     locked.status = Built.ISSUED
+    locked.revision += 1
     locked.save()
     from .tasks import notify_leaders
 

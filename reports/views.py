@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -137,6 +138,15 @@ def agency_report(request: HttpRequest, period: str, code: str) -> HttpResponse:
             }
         )
     figures = report.figures if report.was_sent else agency_figures(period_obj, report.agency)
+    if not (
+        permissions.shows(user, Action.VIEW, report.agency_id)
+        or permissions.shows(user, Action.REVIEW, report.agency_id)
+    ):
+        # Leadership reads accepted records only, here too.
+        figures = {
+            **figures,
+            "activities": [a for a in figures.get("activities", []) if a["status"] == "accepted"],
+        }
     history = report.history.select_related("history_user").order_by("-history_date")[:50]
     return render(
         request,
@@ -245,12 +255,11 @@ def completeness_page(request: HttpRequest) -> HttpResponse:
 def remind(request: HttpRequest, period: str) -> HttpResponse:
     _require_reviewer(request.user)
     period_obj = _period(period)
-    agency = request.POST.get("agency")
     try:
         count = services.remind_agencies(
             actor=request.user,
             period=period_obj,
-            agency_ids=[int(agency)] if agency and agency.isdigit() else None,
+            agency_ids=_agency_ids(request.POST.get("agency")),
         )
     except services.ReportError as exc:
         messages.error(request, str(exc))
@@ -264,6 +273,15 @@ def remind(request: HttpRequest, period: str) -> HttpResponse:
         else:
             messages.info(request, _("Every agency has sent its report: nobody to remind."))
     return redirect(f"{_completeness_url()}?year={period_obj.year}")
+
+
+def _agency_ids(value: str | None) -> list[int] | None:
+    """One agency to remind, or all of them; anything else is not a form of ours."""
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise Http404
+    return [int(value)]
 
 
 def _completeness_url() -> str:
@@ -325,7 +343,10 @@ def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.save_narrative(
-                    actor=request.user, report=report, sections=form.cleaned_data
+                    actor=request.user,
+                    report=report,
+                    sections=form.cleaned_data,
+                    revision=_revision(request),
                 )
             except services.ReportError as exc:
                 messages.error(request, str(exc))
@@ -334,10 +355,17 @@ def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(report)
         else:
             messages.error(request, _("Please correct the errors below; nothing was saved."))
+    latest = report.period.consolidated_reports.aggregate(v=Max("version"))["v"]
     return render(
         request,
         "reports/consolidated.html",
-        {"report": report, "form": form, "f": report.figures},
+        {
+            "report": report,
+            "form": form,
+            "f": report.figures,
+            "latest": latest,
+            "is_latest": latest == report.version,
+        },
     )
 
 
@@ -370,13 +398,21 @@ def consolidated_retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(report)
 
 
+def _revision(request: HttpRequest) -> int:
+    """The revision the page showed; a form without one matches nothing (nothing is done)."""
+    try:
+        return int(request.POST.get("revision", ""))
+    except ValueError:
+        return -1
+
+
 @login_required
 @require_POST
 def consolidated_issue(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request.user)
     report = _version_for(request.user, pk)
     try:
-        report = services.issue(actor=request.user, report=report)
+        report = services.issue(actor=request.user, report=report, revision=_revision(request))
     except services.ReportError as exc:
         messages.error(request, str(exc))
     else:

@@ -1132,9 +1132,12 @@ def test_an_issue_that_fails_to_render_takes_no_number(
     monkeypatch.setattr(documents, "render_pdf", broken)
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
-        pytest.raises(RuntimeError),
+        pytest.raises(services.ReportError) as refused,
     ):
         services.issue(actor=reviewer, report=report)
+    assert str(refused.value) == vi(
+        "The final PDF could not be rendered, so nothing was issued. Try again."
+    )
     assert callbacks == []  # nobody is told
     report.refresh_from_db()
     assert (report.status, report.number, report.issued_on) == (Built.READY, None, None)

@@ -70,7 +70,12 @@ def snapshot() -> list[tuple]:
 
 
 def narrative(report: ConsolidatedReport, **changes) -> dict[str, str]:
-    return {**{s: getattr(report, s) for s in report.SECTIONS}, **changes}
+    """The text form as the page shows it, with the revision it was shown at."""
+    return {
+        **{s: getattr(report, s) for s in report.SECTIONS},
+        "revision": report.revision,
+        **changes,
+    }
 
 
 # ---------------------------------------------------------------------------- permissions
@@ -380,8 +385,9 @@ def test_issuing_from_the_page_numbers_freezes_and_notifies(
     leader.save()
     client.force_login(reviewer)
 
+    shown = ready.revision
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(urls(ready)["issue"], follow=True)
+        response = client.post(urls(ready)["issue"], {"revision": shown}, follow=True)
 
     ready.refresh_from_db()
     assert (ready.status, ready.number_display) == (Built.ISSUED, "01/BC-SNgV")
@@ -398,7 +404,7 @@ def test_issuing_from_the_page_numbers_freezes_and_notifies(
     assert [m.to for m in mail.outbox] == [["hung@ubnd.gov.vn"]]
 
     # Issuing again, or editing the text, changes nothing.
-    again = client.post(urls(ready)["issue"], follow=True)
+    again = client.post(urls(ready)["issue"], {"revision": shown}, follow=True)
     assert (
         escape(
             vi("This version was already issued as number %(number)s.") % {"number": "01/BC-SNgV"}

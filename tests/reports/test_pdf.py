@@ -455,3 +455,18 @@ def test_bar_chart_shortens_long_labels() -> None:
     label = re.search(r'text-anchor="end">([^<]*)<', chart)[1]
     assert label.endswith("…")
     assert len(label) <= 32
+
+
+@pytest.mark.parametrize(
+    ("day", "line"),
+    [
+        (datetime.date(2021, 1, 5), "ngày 05 tháng 01 năm 2021"),
+        (datetime.date(2021, 2, 28), "ngày 28 tháng 02 năm 2021"),
+        (datetime.date(2021, 3, 9), "ngày 09 tháng 3 năm 2021"),
+        (datetime.date(2020, 12, 15), "ngày 15 tháng 12 năm 2020"),
+    ],
+)
+def test_the_date_line_pads_days_below_10_and_months_1_and_2_only(render, day, line) -> None:
+    # Decree 30/2020, Appendix I: a zero before days under 10 and before months 1 and 2.
+    text = words(poppler("pdftotext", "-layout", render(doc=make_doc(date=day)), "-"))
+    assert f"Bà Rịa - Vũng Tàu, {line}" in text
