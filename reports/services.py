@@ -325,8 +325,9 @@ def build(report_id: int, task_id: str | None) -> ConsolidatedReport | None:
 def _snapshot():
     """One consistent view of the database for the figures and the annex: an activity
     accepted in the middle of a build is in both or in neither."""
+    outermost = not connection.in_atomic_block  # else the isolation is already decided
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         yield
