@@ -290,11 +290,12 @@ def period_figures(period: ReportingPeriod) -> dict:
         }
 
 
-def agency_figures(period: ReportingPeriod, agency: Agency) -> dict:
+def agency_figures(period: ReportingPeriod, agency: Agency, statuses=SENT) -> dict:
     """What an agency's own report is pre-filled with: its submitted and accepted activities
-    of the period, its funding mobilised, and which of its duties it touched."""
+    of the period (or only those of `statuses`), its funding mobilised, and which of its
+    duties it touched."""
     with translation.override("vi"):
-        activities = activities_between(period.start_date, period.end_date, SENT).filter(
+        activities = activities_between(period.start_date, period.end_date, statuses).filter(
             agency=agency
         )
         total = activities.aggregate(

@@ -288,7 +288,7 @@ def build(report_id: int, task_id: str | None) -> ConsolidatedReport | None:
         report.save(update_fields=["status", "started_at", "attempts", "error"])
 
     xlsx = None
-    if report.keep_figures and report.figures:
+    if report.keep_figures and report.figures and report.xlsx:
         figures = report.figures  # only the text changed: same figures, same annex
     else:
         with _snapshot():
@@ -377,9 +377,11 @@ def retry_build(*, actor: User, report: ConsolidatedReport) -> ConsolidatedRepor
     """Build a failed version again, under a new task id."""
     _require_reviewer(actor)
     _lock_period(report)
-    locked = ConsolidatedReport.objects.select_for_update().get(pk=report.pk)
+    locked = ConsolidatedReport.objects.select_for_update().select_related("period")
+    locked = locked.get(pk=report.pk)
     if locked.status != Built.FAILED:
         raise ReportError(_("Only a version whose build failed can be built again."))
+    _check_latest(locked, _("A newer version (%(version)s) exists: build that one again."))
     _requeue(locked)
     return locked
 

@@ -21,7 +21,7 @@ from agencies.permissions import Action
 from doingoai.pagination import CappedPaginator
 
 from . import completeness, services
-from .figures import agency_figures
+from .figures import COUNTED, agency_figures
 from .forms import AgencyReportForm, NarrativeForm
 from .models import AgencyReport, ConsolidatedReport, ReportingPeriod
 from .periods import PeriodError, parse_code
@@ -137,16 +137,13 @@ def agency_report(request: HttpRequest, period: str, code: str) -> HttpResponse:
                 "proposals": report.proposals,
             }
         )
-    figures = report.figures if report.was_sent else agency_figures(period_obj, report.agency)
-    if not (
-        permissions.shows(user, Action.VIEW, report.agency_id)
-        or permissions.shows(user, Action.REVIEW, report.agency_id)
+    if permissions.shows(user, Action.VIEW, report.agency_id) or permissions.shows(
+        user, Action.REVIEW, report.agency_id
     ):
-        # Leadership reads accepted records only, here too.
-        figures = {
-            **figures,
-            "activities": [a for a in figures.get("activities", []) if a["status"] == "accepted"],
-        }
+        figures = report.figures if report.was_sent else agency_figures(period_obj, report.agency)
+    else:
+        # Leadership reads accepted records only: the figures too, not just the list.
+        figures = agency_figures(period_obj, report.agency, statuses=COUNTED)
     history = report.history.select_related("history_user").order_by("-history_date")[:50]
     return render(
         request,
@@ -156,10 +153,13 @@ def agency_report(request: HttpRequest, period: str, code: str) -> HttpResponse:
             "period": period_obj,
             "figures": figures,
             "form": form if can_edit else None,
-            "can_submit": can_edit and permissions.shows(user, Action.SUBMIT, report.agency_id),
+            "can_submit": can_edit
+            and permissions.shows(user, Action.SUBMIT, report.agency_id)
+            and timezone.localdate() > period_obj.end_date,
             "can_review": permissions.shows(user, Action.REVIEW, report.agency_id),
             "reason_form": ReasonForm(),
             "history": history,
+            "today": timezone.localdate(),
         },
     )
 
@@ -338,6 +338,7 @@ def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
     if services.mark_stale(ConsolidatedReport.objects.filter(pk=pk)):
         report.refresh_from_db()
     form = NarrativeForm(initial={s: getattr(report, s) for s in report.SECTIONS})
+    shown = report.revision
     if request.method == "POST":
         form = NarrativeForm(request.POST)
         if form.is_valid():
@@ -348,6 +349,10 @@ def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
                     sections=form.cleaned_data,
                     revision=_revision(request),
                 )
+            except services.ReportConflict as exc:
+                # Show what is there now; the user's text would overwrite it on a second click.
+                messages.error(request, str(exc))
+                return redirect(report)
             except services.ReportError as exc:
                 messages.error(request, str(exc))
             else:
@@ -355,18 +360,18 @@ def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(report)
         else:
             messages.error(request, _("Please correct the errors below; nothing was saved."))
-    latest = report.period.consolidated_reports.aggregate(v=Max("version"))["v"]
+        # The form shown again stays at the revision its text was written against.
+        shown = _revision(request)
     return render(
         request,
         "reports/consolidated.html",
-        {
-            "report": report,
-            "form": form,
-            "f": report.figures,
-            "latest": latest,
-            "is_latest": latest == report.version,
-        },
+        {"report": report, "form": form, "f": report.figures, "revision": shown, **_latest(report)},
     )
+
+
+def _latest(report: ConsolidatedReport) -> dict:
+    latest = report.period.consolidated_reports.aggregate(v=Max("version"))["v"]
+    return {"latest": latest, "is_latest": latest == report.version}
 
 
 @login_required
@@ -377,7 +382,7 @@ def consolidated_status(request: HttpRequest, pk: int) -> HttpResponse:
     report = _version_for(request.user, pk)
     if services.mark_stale(ConsolidatedReport.objects.filter(pk=pk)):
         report.refresh_from_db()
-    response = render(request, "reports/_build_status.html", {"report": report})
+    response = render(request, "reports/_build_status.html", {"report": report, **_latest(report)})
     if not report.in_progress and request.GET.get("was") in ConsolidatedReport.IN_PROGRESS:
         # Done: reload the whole page so the downloads and the text appear.
         response["HX-Refresh"] = "true"

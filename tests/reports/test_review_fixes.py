@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports import services
-from reports.figures import period_figures
+from reports.figures import agency_figures, period_figures
 from reports.models import AgencyReport, ConsolidatedReport
 from reports.periods import ensure_periods
 from tests.reports import test_consolidated as shared
@@ -230,3 +230,83 @@ def test_a_stuck_build_blocks_nothing_for_long(h1, reviewer):
     assert services.start_build(actor=reviewer, period=h1, enqueue=False).version == 2
     stuck.refresh_from_db()
     assert stuck.status == Built.FAILED
+
+
+def test_a_refused_save_shows_the_current_text_so_a_second_click_cannot_overwrite_it(
+    client, h1, staff, reviewer, django_capture_on_commit_callbacks
+):
+    accepted(staff, reviewer, "SLDTBXH")
+    ready = build_now(django_capture_on_commit_callbacks, h1, reviewer)
+    seen = ready.revision
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_narrative(
+            actor=reviewer, report=ready, sections={"situation": "Người khác sửa."}, revision=seen
+        )
+    client.force_login(reviewer)
+    data = {s: "Bản cũ." for s in ready.SECTIONS} | {"revision": seen}
+    response = client.post(ready.get_absolute_url(), data)
+    assert response.status_code == 302  # back to the page as it is now
+    ready.refresh_from_db()
+    assert ready.situation == "Người khác sửa."
+    page = client.get(ready.get_absolute_url()).content.decode()
+    assert f'name="revision" value="{ready.revision}"' in page
+
+    # A form shown again for its errors keeps the revision its text was written against.
+    too_long = data | {"results": "x" * 20_001}
+    again = client.post(ready.get_absolute_url(), too_long).content.decode()
+    assert f'name="revision" value="{seen}"' in again
+
+
+def test_an_older_failed_version_is_not_built_again_next_to_a_newer_one(
+    h1, staff, reviewer, django_capture_on_commit_callbacks
+):
+    accepted(staff, reviewer, "SLDTBXH")
+    old = services.start_build(actor=reviewer, period=h1, enqueue=False)
+    services.mark_failed(old.pk, "Lỗi thử nghiệm.")
+    newer = services.start_build(actor=reviewer, period=h1, enqueue=False)
+    with pytest.raises(services.ReportError):
+        services.retry_build(actor=reviewer, report=old)
+    old.refresh_from_db()
+    newer.refresh_from_db()
+    assert (old.status, newer.status) == (Built.FAILED, Built.QUEUED)
+
+
+def test_leaders_figures_count_accepted_activities_only(client, manager, reviewer, leader, periods):
+    from tests.activities.conftest import make_activity
+
+    h1 = periods["2020-H1"]
+    make_activity(manager, agency="VUNGTAU", status="accepted", reviewer=reviewer)
+    make_activity(manager, agency="VUNGTAU", status="submitted")
+    AgencyReport.objects.filter(period=h1, agency__code="VUNGTAU").update(
+        status="accepted", submitted_at=timezone.now()
+    )
+    report = AgencyReport.objects.get(period=h1, agency__code="VUNGTAU")
+    client.force_login(leader)
+    assert client.get(report.get_absolute_url()).context["figures"]["total"] == 1
+    assert agency_figures(h1, report.agency)["total"] == 2  # what the agency itself sees
+
+
+def test_a_text_only_render_without_an_annex_builds_the_annex_again(
+    h1, staff, reviewer, django_capture_on_commit_callbacks
+):
+    accepted(staff, reviewer, "SLDTBXH")
+    ready = build_now(django_capture_on_commit_callbacks, h1, reviewer)
+    ConsolidatedReport.objects.filter(pk=ready.pk).update(xlsx="")
+    ready.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_narrative(
+            actor=reviewer, report=ready, sections={"situation": "Sửa."}, revision=ready.revision
+        )
+    ready.refresh_from_db()
+    assert ready.status == Built.READY and ready.xlsx
+
+
+def test_the_send_button_waits_for_the_end_of_the_period(client, manager):
+    year = timezone.localdate().year + 1
+    ensure_periods([year])
+    client.force_login(manager)
+    page = client.get(reverse("reports:agency-report", args=[f"{year}-H1", "VUNGTAU"]))
+    body = page.content.decode()
+    assert page.context["can_submit"] is False
+    assert 'value="submit"' not in body
+    assert "Có thể gửi báo cáo sau khi kỳ báo cáo kết thúc" in body
