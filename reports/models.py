@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -44,6 +45,16 @@ class ReportingPeriod(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def clean(self) -> None:
+        # Agencies send once the period has ended: a deadline on or before its last day
+        # would make every report late.
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The last day comes before the first.")})
+        if self.end_date and self.deadline and self.deadline <= self.end_date:
+            raise ValidationError(
+                {"deadline": _("The deadline must come after the last day of the period.")}
+            )
 
     @property
     def code(self) -> str:

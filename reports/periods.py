@@ -50,7 +50,8 @@ def bounds(kind: str, year: int, scheme: str | None = None) -> Bounds:
         end = date(year, 6, 30) if kind == Kind.HALF_YEAR else date(year, 12, 31)
     else:
         raise PeriodError(_("Unknown period scheme %(scheme)s.") % {"scheme": scheme})
-    return Bounds(start, end, end + timedelta(days=settings.REPORT_DEADLINE_DAYS))
+    # At least a day: agencies send once the period has ended.
+    return Bounds(start, end, end + timedelta(days=max(1, settings.REPORT_DEADLINE_DAYS)))
 
 
 def parse_code(code: str) -> tuple[str, int]:

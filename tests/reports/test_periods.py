@@ -359,3 +359,25 @@ def test_an_agency_that_joins_later_reports_only_for_periods_still_open():
     ensure_periods([2020, this_year + 1])
     assert not AgencyReport.objects.filter(agency=agency, period__year=2020).exists()
     assert AgencyReport.objects.filter(agency=agency, period__year=this_year + 1).count() == 2
+
+
+def test_a_period_corrected_in_the_admin_keeps_its_deadline_after_its_end(client, admin_user):
+    ensure_periods([2020])
+    period = ReportingPeriod.objects.get(kind=HALF, year=2020)
+    client.force_login(admin_user)
+    url = f"/admin/reports/reportingperiod/{period.pk}/change/"
+    data = {"start_date": "15/12/2019", "end_date": "14/06/2020", "deadline": "14/06/2020"}
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form again, with the error
+    assert "Hạn gửi phải sau ngày kết thúc của kỳ" in response.content.decode()
+    period.refresh_from_db()
+    assert period.deadline == date(2020, 6, 19)
+    data["deadline"] = "30/06/2020"
+    assert client.post(url, data).status_code == 302
+    period.refresh_from_db()
+    assert period.deadline == date(2020, 6, 30)
+
+
+def test_a_deadline_of_zero_days_still_falls_after_the_end(settings):
+    settings.REPORT_DEADLINE_DAYS = 0
+    assert bounds(HALF, 2020, "decree09").deadline == date(2020, 6, 15)
