@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import translation
 from django_countries import countries
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from activities.exports import escape
@@ -79,8 +80,6 @@ BOLD = Font(bold=True)
 
 
 def _header(sheet, *titles: str) -> None:
-    from openpyxl.cell import WriteOnlyCell
-
     cells = []
     for title in titles:
         cell = WriteOnlyCell(sheet, value=title)

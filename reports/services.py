@@ -67,6 +67,30 @@ def _require_reviewer(actor: User) -> None:
 # --- agency reports ----------------------------------------------------------------------
 
 
+def may_read_agency_report(user: User, report: AgencyReport) -> bool:
+    """The agency's own members read every state; reviewers what was sent or returned;
+    leadership what was accepted."""
+    agency_id = report.agency_id
+    if permissions.shows(user, Action.VIEW, agency_id):
+        return True
+    if permissions.shows(user, Action.REVIEW, agency_id):
+        return report.status != Status.DRAFT
+    return permissions.shows(user, Action.OVERSEE, agency_id) and report.status == Status.ACCEPTED
+
+
+def agency_report_figures(user: User, report: AgencyReport) -> dict:
+    """The figures a reader of the report is shown: as sent (or live, for a draft) to the
+    agency and the reviewers; to leadership, accepted activities only."""
+    from .figures import COUNTED, agency_figures
+
+    agency_id = report.agency_id
+    if permissions.shows(user, Action.VIEW, agency_id) or permissions.shows(
+        user, Action.REVIEW, agency_id
+    ):
+        return report.figures if report.was_sent else agency_figures(report.period, report.agency)
+    return agency_figures(report.period, report.agency, statuses=COUNTED)
+
+
 def _locked(report: AgencyReport, version: int) -> AgencyReport:
     locked = AgencyReport.objects.select_for_update().select_related("period", "agency")
     locked = locked.get(pk=report.pk)
@@ -141,7 +165,7 @@ def submit_agency_report(*, actor: User, report: AgencyReport, version: int) -> 
         raise ReportError(_("This report has already been sent."))
     if not locked.results.strip():
         raise ReportError(_("Write the results of the period before sending the report."))
-    if timezone.localdate() <= locked.period.end_date:
+    if not locked.period.is_over():
         raise ReportError(
             _("The period ends on %(date)s: send the report after that day, with its figures.")
             % {"date": locked.period.end_date.strftime("%d/%m/%Y")}

@@ -3,12 +3,14 @@ and the leaders' list of issued reports. Files are served only through these vie
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +23,6 @@ from agencies.permissions import Action
 from doingoai.pagination import CappedPaginator
 
 from . import completeness, services
-from .figures import COUNTED, agency_figures
 from .forms import AgencyReportForm, NarrativeForm
 from .models import AgencyReport, ConsolidatedReport, ReportingPeriod
 from .periods import PeriodError, parse_code
@@ -55,6 +56,7 @@ def index(request: HttpRequest) -> HttpResponse:
     user = request.user
     own = permissions.agency_ids(user)[Action.VIEW]
     reviewer = services.is_focal_reviewer(user)
+    reads_issued = services.may_read_issued(user)
     page = CappedPaginator(_started_periods(), PAGE_SIZE).get_page(request.GET.get("page"))
     periods = list(page.object_list)
     mine = (
@@ -66,7 +68,7 @@ def index(request: HttpRequest) -> HttpResponse:
     for report in mine:
         by_period.setdefault(report.period_id, []).append(report)
     latest: dict[int, ConsolidatedReport] = {}
-    if reviewer or services.may_read_issued(user):
+    if reviewer or reads_issued:
         versions = ConsolidatedReport.objects.filter(period__in=periods).order_by(
             "period", "version"
         )
@@ -85,7 +87,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "reviewer": reviewer,
-            "reads_issued": services.may_read_issued(user),
+            "reads_issued": reads_issued,
         },
     )
 
@@ -99,17 +101,9 @@ def _visible_report(user: User, period: ReportingPeriod, code: str) -> AgencyRep
         agency__code=code,
     )
     report.period = period
-    agency_id = report.agency_id
-    if permissions.shows(user, Action.VIEW, agency_id):
-        return report
-    if permissions.shows(user, Action.REVIEW, agency_id) and report.status != report.Status.DRAFT:
-        return report
-    if (
-        permissions.shows(user, Action.OVERSEE, agency_id)
-        and report.status == report.Status.ACCEPTED
-    ):
-        return report
-    raise Http404
+    if not services.may_read_agency_report(user, report):
+        raise Http404
+    return report
 
 
 @login_required
@@ -137,13 +131,8 @@ def agency_report(request: HttpRequest, period: str, code: str) -> HttpResponse:
                 "proposals": report.proposals,
             }
         )
-    if permissions.shows(user, Action.VIEW, report.agency_id) or permissions.shows(
-        user, Action.REVIEW, report.agency_id
-    ):
-        figures = report.figures if report.was_sent else agency_figures(period_obj, report.agency)
-    else:
-        # Leadership reads accepted records only: the figures too, not just the list.
-        figures = agency_figures(period_obj, report.agency, statuses=COUNTED)
+    figures = services.agency_report_figures(user, report)
+    period_over = period_obj.is_over()
     history = report.history.select_related("history_user").order_by("-history_date")[:50]
     return render(
         request,
@@ -155,11 +144,11 @@ def agency_report(request: HttpRequest, period: str, code: str) -> HttpResponse:
             "form": form if can_edit else None,
             "can_submit": can_edit
             and permissions.shows(user, Action.SUBMIT, report.agency_id)
-            and timezone.localdate() > period_obj.end_date,
+            and period_over,
             "can_review": permissions.shows(user, Action.REVIEW, report.agency_id),
             "reason_form": ReasonForm(),
             "history": history,
-            "today": timezone.localdate(),
+            "period_over": period_over,
         },
     )
 
@@ -272,7 +261,7 @@ def remind(request: HttpRequest, period: str) -> HttpResponse:
             )
         else:
             messages.info(request, _("Every agency has sent its report: nobody to remind."))
-    return redirect(f"{_completeness_url()}?year={period_obj.year}")
+    return redirect(f"{reverse('reports:completeness')}?year={period_obj.year}")
 
 
 def _agency_ids(value: str | None) -> list[int] | None:
@@ -282,12 +271,6 @@ def _agency_ids(value: str | None) -> list[int] | None:
     if not value.isdigit() or len(value) > 9:
         raise Http404
     return [int(value)]
-
-
-def _completeness_url() -> str:
-    from django.urls import reverse
-
-    return reverse("reports:completeness")
 
 
 # --- the consolidated report -------------------------------------------------------------
@@ -469,8 +452,6 @@ def consolidated_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _issuer() -> dict:
-    from django.conf import settings
-
     return {"parent": settings.REPORT_ISSUER_PARENT, "name": settings.REPORT_ISSUER}
 
 
