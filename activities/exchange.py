@@ -29,7 +29,7 @@ class MessageError(Exception):
 
 def _check_sender(actor: User, agency: Agency) -> None:
     # Those who log for an agency speak for it; leaders read what is addressed to them.
-    if not permissions.can(actor, Action.LOG, agency):
+    if not permissions.can(actor, Action.ACT, agency):
         raise MessageError(
             _("You may not send messages on behalf of %(agency)s.") % {"agency": agency}
         )

@@ -150,7 +150,7 @@ class ActivityForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["agency"].queryset = permissions.agencies_for(user, Action.LOG).order_by(
+        self.fields["agency"].queryset = permissions.agencies_for(user, Action.ACT).order_by(
             "position", "name"
         )
         agency = self.selected_agency()
@@ -339,7 +339,7 @@ class MessageForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        senders = permissions.agencies_for(user, Action.LOG).order_by("position", "name")
+        senders = permissions.agencies_for(user, Action.ACT).order_by("position", "name")
         self.fields["sender_agency"].queryset = senders
         if len(senders[:2]) == 1:
             self.fields["sender_agency"].initial = senders[0]

@@ -217,7 +217,7 @@ class _Lookups:
     """Everything the rows refer to, loaded once per sheet."""
 
     def __init__(self, user: User) -> None:
-        self.agencies = {a.code: a for a in permissions.agencies_for(user, Action.LOG)}
+        self.agencies = {a.code: a for a in permissions.agencies_for(user, Action.ACT)}
         self.known_codes = set(Agency.objects.values_list("code", flat=True))
         self.kinds = {}
         for value, label in ActivityKind.choices:

@@ -126,7 +126,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def message_new(request: HttpRequest) -> HttpResponse:
-    if not permissions.agency_ids(request.user)[permissions.Action.LOG]:
+    if not permissions.agency_ids(request.user)[permissions.Action.ACT]:
         raise Http404
     form = MessageForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -162,7 +162,7 @@ def message_new(request: HttpRequest) -> HttpResponse:
 
 def _reply_agencies(user: User, message: Message):
     """The user's agencies among the recipients, which may answer."""
-    logged = permissions.agency_ids(user)[permissions.Action.LOG]
+    logged = permissions.agency_ids(user)[permissions.Action.ACT]
     return Agency.objects.filter(pk__in=logged, received__message=message)
 
 

@@ -101,7 +101,7 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
 
     def editable_by(self, user: User) -> ActivityQuerySet:
         """Drafts and returned activities of the agencies `user` may log for."""
-        logged = permissions.agency_ids(user)[Action.LOG]
+        logged = permissions.agency_ids(user)[Action.ACT]
         return self.filter(agency_id__in=logged, status__in=Activity.EDITABLE_STATUSES)
 
     def reviewable_by(self, user: User) -> ActivityQuerySet:

@@ -207,7 +207,7 @@ def create_activity(
     """Record a new draft activity for an agency the actor may log for."""
     _require(
         actor,
-        Action.LOG,
+        Action.ACT,
         data.agency,
         _("You may not log activities for %(agency)s.") % {"agency": data.agency},
     )
@@ -251,7 +251,7 @@ def update_activity(
     locked = _locked(activity, version)
     _require(
         actor,
-        Action.LOG,
+        Action.ACT,
         locked.agency,
         _("You may not edit activities of %(agency)s.") % {"agency": locked.agency},
     )
@@ -259,7 +259,7 @@ def update_activity(
         raise ActivityError(_("Only a draft or a returned activity can be changed."))
     _require(
         actor,
-        Action.LOG,
+        Action.ACT,
         data.agency,
         _("You may not log activities for %(agency)s.") % {"agency": data.agency},
     )
@@ -319,7 +319,7 @@ def submit_activity(*, actor: User, activity: Activity, version: int) -> Activit
         actor=actor,
         activity=activity,
         version=version,
-        action=Action.LOG,
+        action=Action.ACT,
         allowed_from=Activity.EDITABLE_STATUSES,
         to=Activity.Status.SUBMITTED,
         reason="",
@@ -425,7 +425,7 @@ def add_attachment(*, actor: User, activity: Activity, upload: UploadedFile) -> 
     locked = Activity.objects.select_for_update().get(pk=activity.pk)
     _require(
         actor,
-        Action.LOG,
+        Action.ACT,
         locked.agency,
         _("You may not add files to activities of %(agency)s.") % {"agency": locked.agency},
     )
@@ -448,7 +448,7 @@ def delete_attachment(*, actor: User, attachment: Attachment) -> None:
     locked = Activity.objects.select_for_update().get(pk=attachment.activity_id)
     _require(
         actor,
-        Action.LOG,
+        Action.ACT,
         locked.agency,
         _("You may not remove files of activities of %(agency)s.") % {"agency": locked.agency},
     )

@@ -66,7 +66,7 @@ def _list_page(request: HttpRequest, queryset: QuerySet[Activity], title: str, m
             "title": title,
             "mine": mine,
             "query": query.urlencode(),
-            "can_log": bool(permissions.agency_ids(request.user)[Action.LOG]),
+            "can_log": bool(permissions.agency_ids(request.user)[Action.ACT]),
         },
     )
 
@@ -103,7 +103,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": activity.attachments.all(),
             "changes": _changes(history),
             "can_edit": activity.is_editable
-            and permissions.shows(user, Action.LOG, activity.agency_id),
+            and permissions.shows(user, Action.ACT, activity.agency_id),
             "can_review": permissions.shows(user, Action.REVIEW, activity.agency_id),
             "reason_form": ReasonForm(),
         },
@@ -128,7 +128,7 @@ def _changes(history) -> list[dict]:
 
 @login_required
 def activity_create(request: HttpRequest) -> HttpResponse:
-    agencies = list(permissions.agencies_for(request.user, Action.LOG)[:2])
+    agencies = list(permissions.agencies_for(request.user, Action.ACT)[:2])
     if not agencies:
         raise Http404
     initial = {"agency": agencies[0]} if len(agencies) == 1 else {}
@@ -384,7 +384,7 @@ def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _require_logging(user: User) -> None:
-    if not permissions.agency_ids(user)[Action.LOG]:
+    if not permissions.agency_ids(user)[Action.ACT]:
         raise Http404
 
 

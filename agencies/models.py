@@ -113,7 +113,7 @@ class Agency(models.Model):
         ordering = ["position", "name"]
         permissions = [
             ("view_records", "Can view all records of the agency"),
-            ("log_activity", "Can log activities for the agency"),
+            ("act_for_agency", "Can act for the agency (activities, reports, messages)"),
             ("submit_records", "Can submit the agency's records"),
             ("review_records", "Can review the agency's submissions"),
             ("oversee_records", "Can read the agency's accepted records"),

@@ -29,7 +29,7 @@ from .models import Agency, AgencyGroupObjectPermission, Membership, User
 
 class Action(StrEnum):
     VIEW = "view_records"  # every record of the agency, drafts included
-    LOG = "log_activity"  # create and edit the agency's activities
+    ACT = "act_for_agency"  # write for the agency: its activities, reports and messages
     SUBMIT = "submit_records"  # send the agency's records to the focal point
     REVIEW = "review_records"  # accept or return what the agency submitted
     OVERSEE = "oversee_records"  # read the agency's accepted records
@@ -39,9 +39,9 @@ Role = Membership.Role
 
 # What each role may do on its own agency, and on every agency of the province.
 ROLE_ACTIONS: dict[str, tuple[tuple[Action, ...], tuple[Action, ...]]] = {
-    Role.STAFF: ((Action.VIEW, Action.LOG), ()),
-    Role.MANAGER: ((Action.VIEW, Action.LOG, Action.SUBMIT), ()),
-    Role.REVIEWER: ((Action.VIEW, Action.LOG), (Action.REVIEW,)),
+    Role.STAFF: ((Action.VIEW, Action.ACT), ()),
+    Role.MANAGER: ((Action.VIEW, Action.ACT, Action.SUBMIT), ()),
+    Role.REVIEWER: ((Action.VIEW, Action.ACT), (Action.REVIEW,)),
     Role.LEADER: ((), (Action.OVERSEE,)),
 }
 
@@ -65,7 +65,7 @@ def agencies_for(user: User | AnonymousUser, action: Action) -> QuerySet[Agency]
         user, f"agencies.{action}", klass=Agency, accept_global_perms=False
     )
     # Nobody logs or submits for an agency that no longer works; its records stay readable.
-    if action in (Action.LOG, Action.SUBMIT):
+    if action in (Action.ACT, Action.SUBMIT):
         agencies = agencies.filter(is_active=True)
     return agencies
 
@@ -92,7 +92,7 @@ def agency_ids(user: User | AnonymousUser) -> dict[Action, frozenset[int]]:
                 permission__codename__in=[a.value for a in Action],
             ).values_list("permission__codename", "content_object_id", "content_object__is_active")
             for codename, agency_id, active in rows:
-                if active or codename not in (Action.LOG, Action.SUBMIT):
+                if active or codename not in (Action.ACT, Action.SUBMIT):
                     ids[Action(codename)].add(agency_id)
     result = {action: frozenset(values) for action, values in ids.items()}
     if user.is_authenticated:
@@ -152,7 +152,7 @@ def navigation_for(user: User) -> Navigation:
     everything = user.is_superuser
     return Navigation(
         memberships=memberships,
-        can_log=everything or Action.LOG in actions,
+        can_log=everything or Action.ACT in actions,
         can_review=everything or Action.REVIEW in actions,
         can_oversee=everything or Action.OVERSEE in actions,
         can_admin=user.is_staff,

@@ -129,7 +129,7 @@ def save_agency_report(
     locked = _locked(report, version)
     _require(
         actor,
-        Action.LOG,
+        Action.ACT,
         locked.agency,
         _("You may not write the report of %(agency)s.") % {"agency": locked.agency},
     )

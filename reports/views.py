@@ -111,7 +111,7 @@ def agency_report(request: HttpRequest, period: str, code: str) -> HttpResponse:
     period_obj = _period(period)
     report = _visible_report(request.user, period_obj, code)
     user = request.user
-    can_edit = report.is_editable and permissions.shows(user, Action.LOG, report.agency_id)
+    can_edit = report.is_editable and permissions.shows(user, Action.ACT, report.agency_id)
     form = None
     if request.method == "POST":
         action = request.POST.get("action", "save")

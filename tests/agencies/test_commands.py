@@ -38,7 +38,7 @@ def test_create_account_creates_user_and_membership_with_groups():
     assert (user.email, user.get_full_name()) == ("lan@syt.example", "Nguyễn Thị Lan")
     assert list(user.memberships.values_list("agency__code", "role")) == [("SYT", "staff")]
     assert list(user.groups.values_list("name", flat=True)) == ["SYT:staff"]
-    assert user.has_perm("agencies.log_activity", user.memberships.get().agency)
+    assert user.has_perm("agencies.act_for_agency", user.memberships.get().agency)
 
 
 def test_create_account_without_password_prints_a_random_one():

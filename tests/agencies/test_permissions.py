@@ -18,7 +18,7 @@ def codes(user, action) -> set[str]:
 
 
 def test_staff_logs_and_views_only_their_own_agency(staff):
-    assert codes(staff, Action.LOG) == {"SLDTBXH"}
+    assert codes(staff, Action.ACT) == {"SLDTBXH"}
     assert codes(staff, Action.VIEW) == {"SLDTBXH"}
     assert codes(staff, Action.SUBMIT) == set()
     assert codes(staff, Action.REVIEW) == set()
@@ -29,19 +29,19 @@ def test_manager_submits_for_their_agency_only(manager, agency):
     assert codes(manager, Action.SUBMIT) == {"VUNGTAU"}
     assert can(manager, Action.SUBMIT, agency("VUNGTAU"))
     assert not can(manager, Action.SUBMIT, agency("BARIA"))
-    assert not can(manager, Action.LOG, agency("SLDTBXH"))
+    assert not can(manager, Action.ACT, agency("SLDTBXH"))
 
 
 def test_reviewer_reviews_every_agency_but_logs_only_for_sngv(reviewer):
     assert codes(reviewer, Action.REVIEW) == set(Agency.objects.values_list("code", flat=True))
-    assert codes(reviewer, Action.LOG) == {"SNGV"}
+    assert codes(reviewer, Action.ACT) == {"SNGV"}
     assert codes(reviewer, Action.VIEW) == {"SNGV"}
     assert codes(reviewer, Action.SUBMIT) == set()
 
 
 def test_leader_oversees_every_agency_and_changes_nothing(leader):
     assert codes(leader, Action.OVERSEE) == set(Agency.objects.values_list("code", flat=True))
-    for action in (Action.VIEW, Action.LOG, Action.SUBMIT, Action.REVIEW):
+    for action in (Action.VIEW, Action.ACT, Action.SUBMIT, Action.REVIEW):
         assert codes(leader, action) == set()
 
 
@@ -59,12 +59,12 @@ def test_superuser_may_do_everything(admin_user):
 
 def test_agencies_for_is_one_query(staff, django_assert_num_queries):
     with django_assert_num_queries(1):
-        list(agencies_for(staff, Action.LOG))
+        list(agencies_for(staff, Action.ACT))
 
 
 def test_a_user_in_several_agencies_acts_for_each(staff, agency):
     grant_membership(actor=None, user=staff, agency=agency("SYT"), role="manager")
-    assert codes(staff, Action.LOG) == {"SLDTBXH", "SYT"}
+    assert codes(staff, Action.ACT) == {"SLDTBXH", "SYT"}
     assert codes(staff, Action.SUBMIT) == {"SYT"}
 
 
@@ -79,7 +79,7 @@ def test_changing_a_role_moves_the_user_between_groups(staff, agency):
 def test_removing_a_membership_removes_the_rights(staff):
     staff.memberships.all().delete()
     assert staff.groups.count() == 0
-    assert codes(staff, Action.LOG) == set()
+    assert codes(staff, Action.ACT) == set()
 
 
 def test_other_groups_of_a_user_are_left_alone(staff):
@@ -134,18 +134,18 @@ def test_roles_that_do_not_fit_the_agency_are_refused(staff, agency, code, role)
 def test_get_agency_for_answers_404_without_permission(staff):
     from django.http import Http404
 
-    assert permissions.get_agency_for(staff, "SLDTBXH", Action.LOG).code == "SLDTBXH"
+    assert permissions.get_agency_for(staff, "SLDTBXH", Action.ACT).code == "SLDTBXH"
     with pytest.raises(Http404):
-        permissions.get_agency_for(staff, "SYT", Action.LOG)
+        permissions.get_agency_for(staff, "SYT", Action.ACT)
     with pytest.raises(Http404):
-        permissions.get_agency_for(staff, "NO-SUCH", Action.LOG)
+        permissions.get_agency_for(staff, "NO-SUCH", Action.ACT)
 
 
 def test_an_inactive_agency_is_read_but_no_longer_logged_for(staff, agency):
     sld = agency("SLDTBXH")
     sld.is_active = False
     sld.save()
-    assert codes(staff, Action.LOG) == set()
+    assert codes(staff, Action.ACT) == set()
     assert codes(staff, Action.VIEW) == {"SLDTBXH"}
 
 
@@ -167,6 +167,6 @@ def test_a_membership_moved_to_another_user_takes_the_rights_from_the_first(staf
     membership = staff.memberships.get()
     membership.user = outsider
     membership.save()
-    assert codes(staff, Action.LOG) == set()
+    assert codes(staff, Action.ACT) == set()
     assert staff.groups.count() == 0
-    assert codes(outsider, Action.LOG) == {"SLDTBXH"}
+    assert codes(outsider, Action.ACT) == {"SLDTBXH"}
