@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from agencies import permissions
 from agencies.models import Agency, Duty, User
 from agencies.permissions import Action
+from doingoai.files import validate_attachment
 from doingoai.text import fold
 
-from .files import validate_attachment
 from .models import Activity, Message, MessageAttachment, MessageRecipient
 from .tasks import send_message_emails
 

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 
 from agencies import permissions
 from agencies.models import Agency, User
+from doingoai.files import private_file_response
 from doingoai.pagination import CappedPaginator
 from doingoai.text import fold
 
 from . import exchange
-from .files import private_file_response
 from .forms import MessageForm, ReplyForm
 from .models import Activity, Message, MessageAttachment, MessageRecipient
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
@@ -16,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
+from doingoai.files import StoredFile
 from doingoai.text import fold
 
 # ISO 4217 codes the province meets in aid decisions; VND first.
@@ -289,48 +289,6 @@ class ActivityCountry(models.Model):
 
     def __str__(self) -> str:
         return str(self.country.name)
-
-
-def attachment_path(instance: StoredFile, filename: str) -> str:
-    # A random name: the original name is kept in the row, never used on disk.
-    return f"attachments/{uuid.uuid4().hex}"
-
-
-class StoredFile(models.Model):
-    """A file kept as evidence: checked by content before it gets here, stored under a random
-    name in private storage, served only through views that check permissions."""
-
-    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("uploaded by")
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-
-    class Meta:
-        abstract = True
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-        ordering = ["uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @classmethod
-    def store(cls, *, upload, content_type: str, actor: User, **owner) -> StoredFile:
-        # Should the transaction roll back, the stored file has no row: unreachable, never served.
-        stored = cls(
-            original_name=upload.name[-255:],
-            content_type=content_type,
-            size=upload.size,
-            uploaded_by=actor,
-            **owner,
-        )
-        stored.file.save(upload.name, upload, save=False)
-        stored.save()
-        return stored
 
 
 class Attachment(StoredFile):

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
+from doingoai.files import validate_attachment
 from doingoai.text import change_reason
 
-from .files import validate_attachment
 from .models import CURRENCIES, Activity, ActivityCountry, Attachment, Partner
 
 AID_FIELDS = (

@@ -23,11 +23,11 @@ from django.views.decorators.http import require_GET, require_POST
 from agencies import permissions
 from agencies.models import Agency, User
 from agencies.permissions import Action
+from doingoai.files import private_file_response
 from doingoai.pagination import CappedPaginator
 
 from . import services
 from .exports import to_csv, to_xlsx
-from .files import private_file_response
 from .filters import ActivityFilter
 from .forms import ActivityForm, ImportForm, ReasonForm, VersionForm
 from .imports import ImportFileError, check_rows, import_rows, read_sheet, template_workbook

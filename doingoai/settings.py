@@ -272,7 +272,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 
-# Attachments: what may be uploaded, checked by content (activities/files.py).
+# Attachments: what may be uploaded, checked by content (doingoai/files.py).
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 
 # Periodic reports (reports/). Periods: "decree09" (15/12 to 14/6 and 15/12 to 14/12, Decree

@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from activities.files import private_download
 from activities.forms import ReasonForm
 from agencies import permissions
 from agencies.models import User
 from agencies.permissions import Action
+from doingoai.files import private_download
 from doingoai.pagination import CappedPaginator
 
 from . import completeness, services

@@ -1,16 +1,21 @@
-"""Uploaded evidence: only PDF, DOCX, XLSX, JPEG and PNG, recognised by their content."""
+"""Stored files shared by activities, messages and reports: the abstract model that keeps an
+upload under a random name in private storage, the content check that lets only PDF, DOCX,
+XLSX, JPEG and PNG in, and the download response that no browser renders or sniffs."""
 
 from __future__ import annotations
 
+import uuid
 import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 @dataclass(frozen=True)
@@ -93,3 +98,49 @@ def private_download(file, filename: str, content_type: str) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def attachment_path(instance: StoredFile, filename: str) -> str:
+    # A random name: the original name is kept in the row, never used on disk.
+    return f"attachments/{uuid.uuid4().hex}"
+
+
+class StoredFile(models.Model):
+    """A file kept as evidence: checked by content before it gets here, stored under a random
+    name in private storage, served only through views that check permissions."""
+
+    file = models.FileField(gettext_lazy("file"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(gettext_lazy("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(gettext_lazy("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(gettext_lazy("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        verbose_name = gettext_lazy("attachment")
+        verbose_name_plural = gettext_lazy("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @classmethod
+    def store(cls, *, upload, content_type: str, actor, **owner) -> StoredFile:
+        # Should the transaction roll back, the stored file has no row: unreachable, never served.
+        stored = cls(
+            original_name=upload.name[-255:],
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=actor,
+            **owner,
+        )
+        stored.file.save(upload.name, upload, save=False)
+        stored.save()
+        return stored
