@@ -1,0 +1,116 @@
+"""Status machines as tables.
+
+A record that moves through statuses (an activity, an agency report) declares its moves once,
+as rows of (from statuses, action, to status, who may). The services enforce the table
+(`Workflow.check`), the pages offer what it allows (`Workflow.available`, read by the review
+panel partial `templates/_review_panel.html`), so no template compares status strings and no
+service writes its own "only a draft can be …" test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.urls import reverse
+
+from agencies import permissions
+from agencies.models import User
+from agencies.permissions import Action
+
+
+class Tracked(Protocol):
+    """What a record needs to be moved by a Workflow."""
+
+    status: str
+    agency_id: int
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of a status table.
+
+    `name` is the action ("submit", "accept", "return", "reopen"), posted by the form as
+    `action`; `permission` is what the actor needs on the record's agency; `refused` and
+    `wrong_state` are the Vietnamese messages (lazy) for a denied actor and a record in
+    another status. `guard`, if given, returns why the move cannot happen yet ("" when it
+    can): it hides the button and refuses the move alike.
+    """
+
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    permission: Action
+    label: Any
+    refused: Any
+    wrong_state: Any
+    url_name: str
+    needs_reason: bool = False
+    reason_label: Any = ""
+    style: str = "primary"
+    confirm: Any = ""
+    guard: Callable[[Any], str] | None = None
+
+    def blocked(self, record: Tracked) -> str:
+        return self.guard(record) if self.guard else ""
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A transition a page may offer a user on one record, with the URL its form posts to."""
+
+    transition: Transition
+    url: str
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transition, name)
+
+
+class Workflow:
+    """The status table of one kind of record."""
+
+    def __init__(self, *transitions: Transition, url_args: Callable[[Any], Iterable[Any]]):
+        names = [t.name for t in transitions]
+        if len(names) != len(set(names)):
+            raise ValueError(f"an action appears twice: {names}")
+        self.transitions = {t.name: t for t in transitions}
+        self._url_args = url_args
+
+    def __getitem__(self, name: str) -> Transition:
+        return self.transitions[name]
+
+    def check(
+        self, name: str, *, actor: User, record: Tracked, error: type[Exception]
+    ) -> Transition:
+        """The transition `name` of `record` by `actor`, or `error` with the user's message.
+
+        The permission is asked fresh from the database (not the page's per-request cache):
+        a membership removed a second ago no longer acts. Call it on the row locked for the
+        change. Raises `error` when the actor may not, the record is in another status, or
+        the guard says not yet; KeyError for an action the table does not have.
+        """
+        transition = self.transitions[name]
+        agency = record.agency  # type: ignore[attr-defined]
+        if not permissions.can(actor, transition.permission, agency):
+            raise error(str(transition.refused))
+        if record.status not in transition.sources:
+            raise error(str(transition.wrong_state))
+        blocked = transition.blocked(record)
+        if blocked:
+            raise error(blocked)
+        return transition
+
+    def available(self, record: Tracked, user: User) -> list[Offer]:
+        """What the page offers `user` on `record`, in table order (no query: the user's
+        agency ids are read once per request)."""
+        offers = []
+        for transition in self.transitions.values():
+            if (
+                record.status in transition.sources
+                and permissions.shows(user, transition.permission, record.agency_id)
+                and not transition.blocked(record)
+            ):
+                url = reverse(transition.url_name, args=list(self._url_args(record)))
+                offers.append(Offer(transition, url))
+        return offers
