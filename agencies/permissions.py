@@ -114,6 +114,18 @@ def shows(user: User | AnonymousUser, action: Action, agency_id: int) -> bool:
     return agency_id in agency_ids(user)[action]
 
 
+def reviews_province(user: User | AnonymousUser) -> bool:
+    """Reviewers of Sở Ngoại vụ review every agency: they consolidate the province's report
+    and handle reported difficulties (from agency_ids, no query)."""
+    return bool(agency_ids(user)[Action.REVIEW])
+
+
+def reads_issued_reports(user: User | AnonymousUser) -> bool:
+    """Reviewers and provincial leadership read the issued consolidated reports."""
+    ids = agency_ids(user)
+    return bool(ids[Action.REVIEW] or ids[Action.OVERSEE])
+
+
 def can(user: User | AnonymousUser, action: Action, agency: Agency) -> bool:
     return agencies_for(user, action).filter(pk=agency.pk).exists()
 
