@@ -265,6 +265,21 @@ class Activity(models.Model):
     def is_aid(self) -> bool:
         return self.kind == ActivityKind.AID_MOBILISATION
 
+    @property
+    def status_badge(self) -> str:
+        """The Bootstrap colour of the status badge (`text-bg-<colour>`)."""
+        return {
+            self.Status.SUBMITTED: "primary",
+            self.Status.ACCEPTED: "success",
+            self.Status.RETURNED: "warning",
+        }.get(self.status, "secondary")
+
+    @property
+    def open_return_reason(self) -> str:
+        """Why Sở Ngoại vụ returned the activity, while the agency has still to fix it (the
+        reason stays on the row after a resubmission, for the history)."""
+        return self.return_reason if self.status == self.Status.RETURNED else ""
+
     def refresh_search_text(self, partner_names: list[str] | None = None) -> None:
         if partner_names is None:
             partner_names = [p.name for p in self.partners.all()] if self.pk else []
