@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import ActivityKind, Agency, Duty
-from doingoai.forms import FastSelect, country_choices, style_fields
+from doingoai.forms import FastSelect, country_choices
 
 from .forms import DATE_FORMAT, DateInput
 from .models import Activity, ActivityCountry
@@ -77,7 +77,6 @@ class ActivityFilter(django_filters.FilterSet):
         for field in self.form.fields.values():
             if type(field.widget) is forms.Select:
                 field.widget = FastSelect(choices=field.widget.choices)
-        style_fields(self.form)
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 
 from django import forms
+from django.conf import settings
+from django.forms.renderers import DjangoTemplates
 from django.forms.utils import flatatt
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -15,17 +19,69 @@ from django_countries import countries
 _GROUPED = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 
 
+def widget_class(widget: forms.Widget) -> str:
+    """The Bootstrap class of a widget's inputs ("" for a hidden one)."""
+    if widget.is_hidden:
+        return ""
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):  # CheckboxSelectMultiple too
+        return "form-check-input"
+    if isinstance(widget, forms.Select | forms.SelectMultiple):
+        return "form-select"
+    return "form-control"
+
+
+def _with_class(classes: str, *extra: str) -> str:
+    names = classes.split()
+    names += [name for name in extra if name and name not in names]
+    return " ".join(names)
+
+
+class StyledBoundField(forms.BoundField):
+    """A field whose inputs carry their Bootstrap class, and `is-invalid` when it has
+    errors, in every form of the portal: `{{ field }}` is ready as it is. Django already adds
+    `aria-invalid` and points `aria-describedby` at `<id>_helptext` and `<id>_error`, which
+    the field template (`templates/_field.html`) gives to the help text and the errors."""
+
+    def build_widget_attrs(self, attrs: dict, widget: forms.Widget | None = None) -> dict:
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        css = widget_class(widget)
+        if css:
+            own = f"{widget.attrs.get('class', '')} {attrs.get('class', '')}"
+            attrs["class"] = _with_class(own, css, "is-invalid" if self.errors else "")
+        return attrs
+
+
+class FormRenderer(DjangoTemplates):
+    """Django's form renderer with the portal's field template: `{{ field.as_field_group }}`
+    (and `{{ form }}`) render `templates/_field.html`, and every field is a StyledBoundField.
+    The engine is Django's own form engine with the project's templates folder added."""
+
+    field_template_name = "_field.html"
+    bound_field_class = StyledBoundField
+
+    @cached_property
+    def engine(self):
+        return self.backend(
+            {
+                "APP_DIRS": True,
+                "DIRS": [
+                    Path(forms.__file__).parent / self.backend.app_dirname,
+                    *settings.TEMPLATES[0]["DIRS"],
+                ],
+                "NAME": "portal-forms",
+                "OPTIONS": {},
+            }
+        )
+
+
 def style_fields(form: forms.BaseForm) -> None:
-    """Give each widget its Bootstrap class, so templates can render `{{ field }}` as is."""
+    """Give each widget its Bootstrap class (StyledBoundField does it for every form at
+    render time; this is for forms whose widgets are read before a BoundField is made)."""
     for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select | forms.SelectMultiple):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        css = widget_class(field.widget)
+        if css:
+            field.widget.attrs["class"] = _with_class(field.widget.attrs.get("class", ""), css)
 
 
 def parse_amount(value: str) -> str:

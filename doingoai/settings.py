@@ -169,6 +169,7 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 FORMAT_MODULE_PATH = ["doingoai.formats"]
+FORM_RENDERER = "doingoai.forms.FormRenderer"  # templates/_field.html, Bootstrap classes
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
