@@ -5,17 +5,26 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from .imports import COLUMNS
+from .imports import COLUMNS, SHEET_DATE_FORMAT
 from .models import Activity, ActivityCountry
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+EXPORT_MAX_ROWS = 20_000  # built in the request: larger lists are filtered first
+
+
+class ExportTooLarge(Exception):
+    """The list is too long to be built in the request; the message is for the user."""
 
 
 def escape(value):
@@ -38,8 +47,8 @@ def _rows(activities: QuerySet[Activity]) -> Iterator[list]:
             "agency": activity.agency.code,
             "kind": activity.get_kind_display(),
             "title": activity.title,
-            "start_date": activity.start_date.strftime("%d/%m/%Y"),
-            "end_date": activity.end_date.strftime("%d/%m/%Y"),
+            "start_date": date_format(activity.start_date, SHEET_DATE_FORMAT),
+            "end_date": date_format(activity.end_date, SHEET_DATE_FORMAT),
             "place": activity.place,
             "description": activity.description,
             "outcome": activity.outcome,
@@ -55,7 +64,7 @@ def _rows(activities: QuerySet[Activity]) -> Iterator[list]:
             "donor": activity.donor.name if activity.donor else "",
             "aid_type": activity.get_aid_type_display() if activity.aid_type else "",
             "approval_number": activity.approval_number,
-            "approval_date": activity.approval_date.strftime("%d/%m/%Y")
+            "approval_date": date_format(activity.approval_date, SHEET_DATE_FORMAT)
             if activity.approval_date
             else "",
         }
@@ -83,3 +92,30 @@ def to_csv(activities: QuerySet[Activity]) -> bytes:
         writer.writerow(["" if v is None else v for v in row])
     # With the byte-order mark, Excel opens the Vietnamese text correctly.
     return buffer.getvalue().encode("utf-8-sig")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+FORMATS = {
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
+    "csv": ("text/csv; charset=utf-8", to_csv),
+}
+
+
+def export_activities(activities: QuerySet[Activity], fmt: str) -> ExportFile:
+    """`activities` (already narrowed to what the user may see) as a file in `fmt`, one of
+    FORMATS, named with the local time. Raises ExportTooLarge beyond EXPORT_MAX_ROWS rows,
+    KeyError for an unknown format."""
+    content_type, render = FORMATS[fmt]
+    if activities.order_by()[: EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS:
+        raise ExportTooLarge(
+            _("The list has more than %(count)s rows; filter it before downloading.")
+            % {"count": number_format(EXPORT_MAX_ROWS, force_grouping=True)}
+        )
+    stamp = date_format(timezone.localtime(), "Ymd-Hi")
+    return ExportFile(render(activities), content_type, f"hoat-dong-{stamp}.{fmt}")

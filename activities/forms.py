@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from agencies import permissions
@@ -16,8 +17,10 @@ from doingoai.forms import (
     style_fields,
 )
 
+from .imports import MAX_ROWS
 from .models import CURRENCIES, Activity, Message, Partner
 from .services import AID_FIELDS, ActivityData, NewPartner, duties_of, validate_activity
+from .workflow import BULK_ACTIONS, WORKFLOW
 
 DATE_FORMAT = "%d/%m/%Y"
 
@@ -171,7 +174,6 @@ class ActivityForm(forms.Form):
                 "hx-include": "this",
             }
         )
-        style_fields(self)
 
     def selected_agency(self) -> Agency | None:
         value = self.data.get("agency") if self.is_bound else self.initial.get("agency")
@@ -275,14 +277,61 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+class MoveForm(ReasonForm, VersionForm):
+    """A move of the status table as the review panel posts it: the version the user saw,
+    and the reason when the move needs one."""
+
+    def __init__(self, *args, needs_reason: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not needs_reason:
+            del self.fields["reason"]
+
+    def problem(self) -> str:
+        """What to tell the user when the form is not valid."""
+        if "reason" in self.errors:
+            return " ".join(self.errors["reason"])
+        return str(_("The form was incomplete; nothing was changed."))
+
+
+class VersionsField(forms.Field):
+    """The ticked rows of the review queue, each posted as "<id>:<version>", as
+    {activity id: version}; values of another shape are ignored."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"required": _("Tick at least one activity.")}
+
+    def to_python(self, value) -> dict[int, int]:
+        versions = {}
+        for item in value or []:
+            pk, _sep, version = str(item).partition(":")
+            if pk.isdigit() and version.isdigit():
+                versions[int(pk)] = int(version)
+        return versions
+
+
+class BulkReviewForm(forms.Form):
+    """The review queue's decision on the ticked activities."""
+
+    versions = VersionsField()
+    action = forms.ChoiceField(choices=[(name, WORKFLOW[name].label) for name in BULK_ACTIONS])
+    reason = forms.CharField(required=False, max_length=5000)
+
+    def problem(self) -> str:
+        """What to tell the user when the form is not valid."""
+        return " ".join(" ".join(errors) for errors in self.errors.values())
+
+
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Excel file (.xlsx) or CSV (UTF-8)"),
-        help_text=_("Fill in the template; at most 10 MB and 20.000 rows."),
-    )
+    file = forms.FileField(label=_("Excel file (.xlsx) or CSV (UTF-8)"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Fill in the template; at most 10 MB and %(rows)s rows."
+        ) % {"rows": number_format(MAX_ROWS, force_grouping=True)}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
+import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -41,6 +48,8 @@ MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a real sheet of MAX_ROWS rows is far b
 MAX_INTEGER = 2_147_483_647
 MAX_AMOUNT = Decimal("9999999999999999")  # 16 digits before the decimal mark
 TEXT_LIMITS = {"title": 500, "place": 255, "approval_number": 100}
+# Dates in a sheet, read and written in every language: what _parse_date reads.
+SHEET_DATE_FORMAT = "d/m/Y"
 
 
 @dataclass(frozen=True)
@@ -193,7 +202,7 @@ def _read_rows(name: str, content: bytes) -> Iterator[list]:
             if count > MAX_RAW_ROWS:
                 raise ImportFileError(
                     _("A sheet may hold at most %(count)s rows; split the file.")
-                    % {"count": f"{MAX_ROWS:,}".replace(",", ".")}
+                    % {"count": number_format(MAX_ROWS, force_grouping=True)}
                 )
             yield list(row)
     except ImportFileError:
@@ -274,7 +283,7 @@ def _cell_text(value) -> str:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return date_format(value, SHEET_DATE_FORMAT)
     return _text(value)
 
 
@@ -305,7 +314,7 @@ def read_sheet(name: str, content: bytes) -> Rows:
         if len(read) >= MAX_ROWS:
             raise ImportFileError(
                 _("A sheet may hold at most %(count)s rows; split the file.")
-                % {"count": f"{MAX_ROWS:,}".replace(",", ".")}
+                % {"count": number_format(MAX_ROWS, force_grouping=True)}
             )
         read.append((number, values))
     if not read:
@@ -502,3 +511,81 @@ def import_rows(*, user: User, rows: Rows) -> ImportResult:
     )
     result.created = len(created)
     return result
+
+
+PREVIEW_KEPT = timedelta(days=1)
+
+
+class PreviewGone(Exception):
+    """The previewed rows are no longer kept: confirmed already, or never previewed."""
+
+
+def _preview_folder(user: User) -> str:
+    return f"imports/{user.pk}"
+
+
+def _preview_path(user: User, token: str) -> str:
+    if not token.isalnum():
+        raise PreviewGone(token)
+    return f"{_preview_folder(user)}/{token}.json"
+
+
+def keep_preview(*, user: User, rows: Rows) -> str:
+    """Keep the rows as read, privately, for the confirmation: it checks them again against
+    the database but does not read the workbook a second time. Returns the token naming them.
+    Previews never confirmed are kept PREVIEW_KEPT, then removed at the user's next upload."""
+    folder = _preview_folder(user)
+    if default_storage.exists(folder):
+        cutoff = timezone.now() - PREVIEW_KEPT
+        for name in default_storage.listdir(folder)[1]:
+            if default_storage.get_modified_time(f"{folder}/{name}") < cutoff:
+                default_storage.delete(f"{folder}/{name}")
+    token = uuid.uuid4().hex
+    default_storage.save(_preview_path(user, token), ContentFile(json.dumps(rows).encode()))
+    return token
+
+
+def claim_preview(*, user: User, token: str) -> Rows:
+    """The rows `keep_preview` kept under `token`, removed as they are read. Raises
+    PreviewGone when none are kept."""
+    path = _preview_path(user, token)
+    # Claim the rows by renaming their file: of two confirmations at once (a double click),
+    # only one finds it, so the sheet is never imported twice.
+    claimed = f"{path}.{uuid.uuid4().hex}.claimed"
+    try:
+        os.rename(default_storage.path(path), default_storage.path(claimed))
+    except FileNotFoundError:
+        raise PreviewGone(token) from None
+    try:
+        with default_storage.open(claimed, "rb") as stored:
+            return [(number, values) for number, values in json.loads(stored.read())]
+    finally:
+        default_storage.delete(claimed)
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """A row of the sheet as the preview lists it; no errors means it will be saved."""
+
+    number: int
+    title: str
+    agency: str
+    dates: str
+    errors: list[RowError]
+
+
+def preview_rows(rows: Rows, result: ImportResult) -> list[PreviewRow]:
+    """Every row of the sheet with its problems."""
+    problems: dict[int, list[RowError]] = {}
+    for error in result.errors:
+        problems.setdefault(error.row, []).append(error)
+    return [
+        PreviewRow(
+            number=number,
+            title=values.get("title", ""),
+            agency=values.get("agency", ""),
+            dates=f"{values.get('start_date', '')} - {values.get('end_date', '')}",
+            errors=problems.get(number, []),
+        )
+        for number, values in rows
+    ]

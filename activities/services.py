@@ -22,6 +22,7 @@ from doingoai.files import validate_attachment
 from doingoai.text import change_reason
 
 from .models import CURRENCIES, Activity, ActivityCountry, Attachment, Partner
+from .workflow import BULK_ACTIONS, WORKFLOW
 
 AID_FIELDS = (
     "donor",
@@ -279,71 +280,6 @@ def update_activity(
     return locked
 
 
-def _transition(
-    *,
-    actor: User,
-    activity: Activity,
-    version: int,
-    action: Action,
-    allowed_from: Sequence[str],
-    to: str,
-    reason: str,
-    denied: str,
-    wrong_state: str,
-) -> Activity:
-    locked = _locked(activity, version)
-    _require(actor, action, locked.agency, denied)
-    if locked.status not in allowed_from:
-        raise ActivityError(wrong_state)
-    now = timezone.now()
-    locked.status = to
-    locked.version += 1
-    if to == Activity.Status.SUBMITTED:
-        locked.submitted_at = now
-    else:
-        locked.reviewed_at, locked.reviewed_by = now, actor
-    if to == Activity.Status.RETURNED:
-        locked.return_reason = reason
-    elif to == Activity.Status.ACCEPTED:
-        locked.return_reason = ""
-    locked._history_user = actor
-    locked._change_reason = change_reason(reason or Activity.Status(to).label)
-    locked.save()
-    return locked
-
-
-@transaction.atomic
-def submit_activity(*, actor: User, activity: Activity, version: int) -> Activity:
-    """Send a draft or returned activity to Sở Ngoại vụ for review."""
-    return _transition(
-        actor=actor,
-        activity=activity,
-        version=version,
-        action=Action.ACT,
-        allowed_from=Activity.EDITABLE_STATUSES,
-        to=Activity.Status.SUBMITTED,
-        reason="",
-        denied=_("You may not submit activities of this agency."),
-        wrong_state=_("Only a draft or a returned activity can be submitted."),
-    )
-
-
-@transaction.atomic
-def accept_activity(*, actor: User, activity: Activity, version: int) -> Activity:
-    """Accept a submitted activity; it is locked from then on."""
-    return _transition(
-        actor=actor,
-        activity=activity,
-        version=version,
-        action=Action.REVIEW,
-        allowed_from=[Activity.Status.SUBMITTED],
-        to=Activity.Status.ACCEPTED,
-        reason="",
-        denied=_("You may not review activities of this agency."),
-        wrong_state=_("Only a submitted activity can be accepted."),
-    )
-
-
 def _reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
@@ -352,34 +288,56 @@ def _reason(reason: str) -> str:
 
 
 @transaction.atomic
+def move_activity(
+    *, actor: User, activity: Activity, version: int, action: str, reason: str = ""
+) -> Activity:
+    """Make the move `action` of the status table (activities/workflow.py): "submit",
+    "accept", "return" or "reopen". Locks the row, checks `version`, then the table (the
+    actor's permission, the status, the reason when the move needs one); records who and why
+    in the history. Raises ActivityConflict for a stale version, ActivityError with the
+    user's message otherwise; KeyError for an action the table does not have."""
+    transition = WORKFLOW[action]
+    locked = _locked(activity, version)
+    WORKFLOW.check(action, actor=actor, record=locked, error=ActivityError)
+    reason = _reason(reason) if transition.needs_reason else ""
+    now = timezone.now()
+    locked.status = transition.target
+    locked.version += 1
+    if transition.target == Activity.Status.SUBMITTED:
+        locked.submitted_at = now
+    else:
+        locked.reviewed_at, locked.reviewed_by = now, actor
+    if transition.target == Activity.Status.RETURNED:
+        locked.return_reason = reason
+    elif transition.target == Activity.Status.ACCEPTED:
+        locked.return_reason = ""
+    locked._history_user = actor
+    locked._change_reason = change_reason(reason or Activity.Status(transition.target).label)
+    locked.save()
+    return locked
+
+
+def submit_activity(*, actor: User, activity: Activity, version: int) -> Activity:
+    """Send a draft or returned activity to Sở Ngoại vụ for review (see move_activity)."""
+    return move_activity(actor=actor, activity=activity, version=version, action="submit")
+
+
+def accept_activity(*, actor: User, activity: Activity, version: int) -> Activity:
+    """Accept a submitted activity; it is locked from then on (see move_activity)."""
+    return move_activity(actor=actor, activity=activity, version=version, action="accept")
+
+
 def return_activity(*, actor: User, activity: Activity, version: int, reason: str) -> Activity:
-    """Send a submitted activity back to its agency with the reason."""
-    return _transition(
-        actor=actor,
-        activity=activity,
-        version=version,
-        action=Action.REVIEW,
-        allowed_from=[Activity.Status.SUBMITTED],
-        to=Activity.Status.RETURNED,
-        reason=_reason(reason),
-        denied=_("You may not review activities of this agency."),
-        wrong_state=_("Only a submitted activity can be returned."),
+    """Send a submitted activity back to its agency with the reason (see move_activity)."""
+    return move_activity(
+        actor=actor, activity=activity, version=version, action="return", reason=reason
     )
 
 
-@transaction.atomic
 def reopen_activity(*, actor: User, activity: Activity, version: int, reason: str) -> Activity:
-    """Unlock an accepted activity so that its agency can correct it."""
-    return _transition(
-        actor=actor,
-        activity=activity,
-        version=version,
-        action=Action.REVIEW,
-        allowed_from=[Activity.Status.ACCEPTED],
-        to=Activity.Status.RETURNED,
-        reason=_reason(reason),
-        denied=_("Only a reviewer of Sở Ngoại vụ can reopen an accepted activity."),
-        wrong_state=_("Only an accepted activity can be reopened."),
+    """Unlock an accepted activity so that its agency can correct it (see move_activity)."""
+    return move_activity(
+        actor=actor, activity=activity, version=version, action="reopen", reason=reason
     )
 
 
@@ -390,16 +348,23 @@ class BulkResult:
 
 
 def review_many(
-    *, actor: User, versions: dict[int, int], accept: bool, reason: str = ""
+    *, actor: User, versions: dict[int, int], action: str, reason: str = ""
 ) -> BulkResult:
-    """Accept or return several activities; each is its own transaction, so one that someone
-    else handled meanwhile is skipped with the reason and the others go through."""
-    if not accept:
+    """Make the move `action` ("accept" or "return", BULK_ACTIONS) on several activities,
+    `versions` mapping each activity id to the version the reviewer saw. Each is its own
+    transaction, so one that someone else handled meanwhile is skipped with the reason and
+    the others go through; an activity the actor may not review in its current status is
+    skipped as "not found" (its existence does not leak). Raises ActivityError for an action
+    that is not a bulk one, or a missing reason when the move needs one."""
+    if action not in BULK_ACTIONS:
+        raise ActivityError(_("Choose whether to accept or to return the ticked activities."))
+    transition = WORKFLOW[action]
+    if transition.needs_reason:
         reason = _reason(reason)
     done, skipped = [], []
     candidates = (
         Activity.objects.reviewable_by(actor)
-        .filter(status=Activity.Status.SUBMITTED)
+        .filter(status__in=transition.sources)
         .in_bulk(list(versions))
     )
     for pk, version in versions.items():
@@ -408,12 +373,11 @@ def review_many(
             skipped.append((pk, _("not found")))
             continue
         try:
-            if accept:
-                done.append(accept_activity(actor=actor, activity=activity, version=version))
-            else:
-                done.append(
-                    return_activity(actor=actor, activity=activity, version=version, reason=reason)
+            done.append(
+                move_activity(
+                    actor=actor, activity=activity, version=version, action=action, reason=reason
                 )
+            )
         except ActivityError as exc:
             skipped.append((pk, str(exc)))
     return BulkResult(done=done, skipped=skipped)

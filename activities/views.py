@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import uuid
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,14 +16,15 @@ from agencies import permissions
 from agencies.models import Agency, User
 from agencies.permissions import Action
 from doingoai.files import private_file_response
+from doingoai.history import history_rows
 from doingoai.pagination import CappedPaginator
 
-from . import services
-from .exports import to_csv, to_xlsx
+from . import imports, services
+from .exports import FORMATS, ExportTooLarge, export_activities
 from .filters import ActivityFilter
-from .forms import ActivityForm, ImportForm, ReasonForm, VersionForm
-from .imports import ImportFileError, check_rows, import_rows, read_sheet, template_workbook
+from .forms import ActivityForm, BulkReviewForm, ImportForm, MoveForm, VersionForm
 from .models import Activity, ActivityCountry, Attachment
+from .workflow import BULK_ACTIONS, WORKFLOW
 
 PAGE_SIZE = 25
 
@@ -88,7 +81,6 @@ def my_activities(request: HttpRequest) -> HttpResponse:
 @login_required
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_activity_for(request.user, pk)
-    user = request.user
     history = activity.history.select_related("history_user").order_by(
         "-history_date", "-history_id"
     )
@@ -101,29 +93,13 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "partners": activity.partners.all(),
             "co_organisers": activity.co_organisers.all(),
             "attachments": activity.attachments.all(),
-            "changes": _changes(history),
+            # Many-to-many changes would cost a query per record; an edit's reason names them.
+            "history": history_rows(history, excluded=["partners", "co_organisers"]),
+            "actions": WORKFLOW.available(activity, request.user),
             "can_edit": activity.is_editable
-            and permissions.shows(user, Action.ACT, activity.agency_id),
-            "can_review": permissions.shows(user, Action.REVIEW, activity.agency_id),
-            "reason_form": ReasonForm(),
+            and permissions.shows(request.user, Action.ACT, activity.agency_id),
         },
     )
-
-
-def _changes(history) -> list[dict]:
-    """Each history record with the fields it changed, newest first."""
-    records = list(history)
-    rows = []
-    for newer, older in zip(records, [*records[1:], None], strict=True):
-        changed = []
-        if older is not None:
-            # Many-to-many changes would cost a query per record; the fields suffice here.
-            delta = newer.diff_against(older, excluded_fields=["partners", "co_organisers"])
-            for change in delta.changes:
-                field = Activity._meta.get_field(change.field)
-                changed.append(str(field.verbose_name))
-        rows.append({"record": newer, "changed": changed})
-    return rows
 
 
 @login_required
@@ -183,27 +159,22 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _act(request: HttpRequest, pk: int, action, success: str, needs_reason: bool = False):
+def _move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Make the move `action` of the status table as the review panel posted it."""
     activity = get_activity_for(request.user, pk)
-    version = VersionForm(request.POST)
-    reason = ReasonForm(request.POST) if needs_reason else None
-    if not version.is_valid():
-        messages.error(request, _("The form was incomplete; nothing was changed."))
-    elif reason is not None and not reason.is_valid():
-        messages.error(request, " ".join(reason.errors["reason"]))
+    transition = WORKFLOW[action]
+    form = MoveForm(request.POST, needs_reason=transition.needs_reason)
+    if not form.is_valid():
+        messages.error(request, form.problem())
     else:
-        extra = {"reason": reason.cleaned_data["reason"]} if reason is not None else {}
         try:
-            action(
-                actor=request.user,
-                activity=activity,
-                version=version.cleaned_data["version"],
-                **extra,
+            services.move_activity(
+                actor=request.user, activity=activity, action=action, **form.cleaned_data
             )
         except services.ActivityError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, success)
+            messages.success(request, str(transition.done))
     # A reviewer who returned an activity no longer sees it: back to the queue then.
     if not Activity.objects.visible_to(request.user).filter(pk=activity.pk).exists():
         return redirect("activities:review")
@@ -213,39 +184,25 @@ def _act(request: HttpRequest, pk: int, action, success: str, needs_reason: bool
 @login_required
 @require_POST
 def activity_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request, pk, services.submit_activity, _("The activity was submitted to Sở Ngoại vụ.")
-    )
+    return _move(request, pk, "submit")
 
 
 @login_required
 @require_POST
 def activity_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, services.accept_activity, _("The activity was accepted."))
+    return _move(request, pk, "accept")
 
 
 @login_required
 @require_POST
 def activity_return(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        services.return_activity,
-        _("The activity was returned to its agency."),
-        needs_reason=True,
-    )
+    return _move(request, pk, "return")
 
 
 @login_required
 @require_POST
 def activity_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        services.reopen_activity,
-        _("The activity was reopened for its agency to correct."),
-        needs_reason=True,
-    )
+    return _move(request, pk, "reopen")
 
 
 @login_required
@@ -264,39 +221,22 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .annotate(waiting=Count("activities"))
         .order_by("-waiting", "name")
     )
-    return render(
-        request,
-        "activities/review_queue.html",
-        {"page": page, "per_agency": per_agency, "reason_form": ReasonForm()},
-    )
+    return render(request, "activities/review_queue.html", {"page": page, "per_agency": per_agency})
 
 
 def _review_bulk(request: HttpRequest) -> HttpResponse:
-    versions = {}
-    for value in request.POST.getlist("selected"):
-        pk, _sep, version = value.partition(":")
-        if pk.isdigit() and version.isdigit():
-            versions[int(pk)] = int(version)
-    if not versions:
-        messages.error(request, _("Tick at least one activity."))
+    form = BulkReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.problem())
         return redirect("activities:review")
-    accept = request.POST.get("decision") == "accept"
     try:
-        result = services.review_many(
-            actor=request.user,
-            versions=versions,
-            accept=accept,
-            reason=request.POST.get("reason", ""),
-        )
+        result = services.review_many(actor=request.user, **form.cleaned_data)
     except services.ActivityError as exc:
         messages.error(request, str(exc))
         return redirect("activities:review")
     if result.done:
-        messages.success(
-            request,
-            (_("%(count)d activities accepted.") if accept else _("%(count)d activities returned."))
-            % {"count": len(result.done)},
-        )
+        done = BULK_ACTIONS[form.cleaned_data["action"]]
+        messages.success(request, done % {"count": len(result.done)})
     for pk, why in result.skipped:
         messages.warning(
             request, _("Activity #%(pk)d was skipped: %(why)s") % {"pk": pk, "why": why}
@@ -348,38 +288,25 @@ def form_duty_options(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/_duty_options.html", {"field": form["duty"]})
 
 
-EXPORT_MAX_ROWS = 20_000  # built in the request: larger lists are filtered first
-EXPORT_TYPES = {
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
-    "csv": ("text/csv; charset=utf-8", to_csv),
-}
-
-
 @login_required
 @require_GET
 def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The list as the user filtered it, only rows they may see."""
-    if fmt not in EXPORT_TYPES:
+    if fmt not in FORMATS:
         raise Http404
-    base = (
-        Activity.objects.of_agencies(request.user)
-        if request.GET.get("mine")
-        else Activity.objects.visible_to(request.user)
-    )
-    activities = ActivityFilter(request.GET, queryset=base).qs
-    if activities.order_by()[: EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS:
-        messages.error(
-            request,
-            _("The list has more than %(count)s rows; filter it before downloading.")
-            % {"count": f"{EXPORT_MAX_ROWS:,}".replace(",", ".")},
-        )
+    mine = bool(request.GET.get("mine"))
+    base = Activity.objects.of_agencies if mine else Activity.objects.visible_to
+    activities = ActivityFilter(request.GET, queryset=base(request.user)).qs
+    try:
+        export = export_activities(activities, fmt)
+    except ExportTooLarge as exc:
+        messages.error(request, str(exc))
         query = request.GET.copy()
-        target = reverse("activities:mine" if query.pop("mine", None) else "activities:list")
+        query.pop("mine", None)
+        target = reverse("activities:mine" if mine else "activities:list")
         return redirect(f"{target}?{query.urlencode()}")
-    content_type, render_file = EXPORT_TYPES[fmt]
-    response = HttpResponse(render_file(activities), content_type=content_type)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="hoat-dong-{stamp}.{fmt}"'
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
 
 
@@ -388,17 +315,11 @@ def _require_logging(user: User) -> None:
         raise Http404
 
 
-def _import_path(user: User, token: str) -> str:
-    if not token.isalnum():
-        raise Http404
-    return f"imports/{user.pk}/{token}.json"
-
-
 @login_required
 @require_GET
 def import_template(request: HttpRequest) -> HttpResponse:
     _require_logging(request.user)
-    response = HttpResponse(template_workbook(), content_type=EXPORT_TYPES["xlsx"][0])
+    response = HttpResponse(imports.template_workbook(), content_type=FORMATS["xlsx"][0])
     response["Content-Disposition"] = 'attachment; filename="mau-nhap-hoat-dong.xlsx"'
     return response
 
@@ -411,57 +332,27 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            rows = read_sheet(upload.name, upload.read())
-        except ImportFileError as exc:
+            rows = imports.read_sheet(upload.name, upload.read())
+        except imports.ImportFileError as exc:
             form.add_error("file", str(exc))
         else:
-            result = check_rows(user=request.user, rows=rows)
-            # The rows as read are kept (privately) for the confirmation: it checks them
-            # again against the database but does not read the workbook a second time.
-            _forget_old_previews(request.user)
-            token = uuid.uuid4().hex
-            default_storage.save(
-                _import_path(request.user, token), ContentFile(json.dumps(rows).encode())
-            )
-            return render(
-                request,
-                "activities/import_preview.html",
-                {
-                    "result": result,
-                    "token": token,
-                    "name": upload.name,
-                    "checked": _rows_with_results(rows, result),
-                },
-            )
+            result = imports.check_rows(user=request.user, rows=rows)
+            token = imports.keep_preview(user=request.user, rows=rows)
+            return _import_preview(request, rows, result, token, upload.name)
     return render(request, "activities/import_upload.html", {"form": form})
 
 
-def _forget_old_previews(user: User) -> None:
-    """Previews never confirmed are kept a day, then removed at the user's next upload."""
-    folder = f"imports/{user.pk}"
-    if not default_storage.exists(folder):
-        return
-    cutoff = timezone.now() - timedelta(days=1)
-    for name in default_storage.listdir(folder)[1]:
-        if default_storage.get_modified_time(f"{folder}/{name}") < cutoff:
-            default_storage.delete(f"{folder}/{name}")
-
-
-def _rows_with_results(rows, result) -> list[dict]:
-    """Every row of the sheet with its problems (none means it will be saved)."""
-    problems: dict[int, list] = {}
-    for error in result.errors:
-        problems.setdefault(error.row, []).append(error)
-    return [
+def _import_preview(request: HttpRequest, rows, result, token: str, name: str) -> HttpResponse:
+    return render(
+        request,
+        "activities/import_preview.html",
         {
-            "number": number,
-            "title": values.get("title", ""),
-            "agency": values.get("agency", ""),
-            "dates": f"{values.get('start_date', '')} - {values.get('end_date', '')}",
-            "errors": problems.get(number, []),
-        }
-        for number, values in rows
-    ]
+            "result": result,
+            "token": token,
+            "name": name,
+            "checked": imports.preview_rows(rows, result),
+        },
+    )
 
 
 @login_required
@@ -469,31 +360,13 @@ def _rows_with_results(rows, result) -> list[dict]:
 def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Save the previewed sheet: every row or none."""
     _require_logging(request.user)
-    path = _import_path(request.user, token)
-    # Claim the rows by renaming their file: of two confirmations at once (a double click),
-    # only one finds it, so the sheet is never imported twice.
-    claimed = f"{path}.{uuid.uuid4().hex}.claimed"
     try:
-        os.rename(default_storage.path(path), default_storage.path(claimed))
-    except FileNotFoundError:
+        rows = imports.claim_preview(user=request.user, token=token)
+    except imports.PreviewGone:
         raise Http404 from None
-    try:
-        with default_storage.open(claimed, "rb") as stored:
-            rows = [(number, values) for number, values in json.loads(stored.read())]
-    finally:
-        default_storage.delete(claimed)
-    result = import_rows(user=request.user, rows=rows)
+    result = imports.import_rows(user=request.user, rows=rows)
     if not result.ok:
-        return render(
-            request,
-            "activities/import_preview.html",
-            {
-                "result": result,
-                "token": token,
-                "name": "",
-                "checked": _rows_with_results(rows, result),
-            },
-        )
+        return _import_preview(request, rows, result, token, "")
     messages.success(
         request, _("%(count)d activities were imported as drafts.") % {"count": result.created}
     )

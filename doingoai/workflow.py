@@ -34,8 +34,9 @@ class Transition:
     `name` is the action ("submit", "accept", "return", "reopen"), posted by the form as
     `action`; `permission` is what the actor needs on the record's agency; `refused` and
     `wrong_state` are the Vietnamese messages (lazy) for a denied actor and a record in
-    another status. `guard`, if given, returns why the move cannot happen yet ("" when it
-    can): it hides the button and refuses the move alike.
+    another status, `done` the one a page shows once the move is made. `guard`, if given,
+    returns why the move cannot happen yet ("" when it can): it hides the button and
+    refuses the move alike.
     """
 
     name: str
@@ -51,8 +52,10 @@ class Transition:
     style: str = "primary"
     confirm: Any = ""
     guard: Callable[[Any], str] | None = None
+    done: Any = ""
 
     def blocked(self, record: Tracked) -> str:
+        """Why the guard holds the move back ("" when nothing does)."""
         return self.guard(record) if self.guard else ""
 
 

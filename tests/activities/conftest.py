@@ -55,6 +55,15 @@ def make_activity(
 
 
 @pytest.fixture
+def draft_with_file(staff) -> Activity:
+    """A draft of SLDTBXH, co-organised by SYT, with one file."""
+    activity = make_activity(staff, co_organisers=[Agency.objects.get(code="SYT")])
+    services.add_attachment(actor=staff, activity=activity, upload=pdf())
+    activity.refresh_from_db()
+    return activity
+
+
+@pytest.fixture
 def sngv_staff(db) -> User:
     from tests.conftest import make_user
 

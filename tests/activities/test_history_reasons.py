@@ -1,12 +1,18 @@
-"""A long return reason or file name fits the history: the history's reason column holds 100
-characters (PostgreSQL refuses more), the full text stays on the activity."""
+"""What the history says of a change: files added and removed, the lists an edit changed; a long
+return reason or file name fits (the reason column holds 100 characters, PostgreSQL refuses
+more), the full text stays on the activity."""
 
 from __future__ import annotations
 
+import pytest
+
 from activities import services
+from activities.models import Attachment
 from doingoai.text import CHANGE_REASON_MAX, change_reason
 
-from .conftest import make_activity, pdf
+from .conftest import data, make_activity, pdf
+
+pytestmark = pytest.mark.django_db
 
 
 def test_a_long_return_reason_is_kept_whole_on_the_activity_and_cut_in_the_history(staff, reviewer):
@@ -31,3 +37,26 @@ def test_a_long_file_name_fits_the_history(staff):
 def test_change_reason_leaves_short_text_alone_and_drops_nul_bytes():
     assert change_reason("Đã tiếp nhận") == "Đã tiếp nhận"
     assert change_reason("a\x00b  c") == "ab c"
+
+
+def test_files_are_recorded_in_the_history_and_frozen_after_submission(staff, draft_with_file):
+    draft = draft_with_file
+    reasons = list(draft.history.values_list("history_change_reason", flat=True))
+    assert "Đính kèm tệp: bien-ban.pdf" in reasons
+    draft = services.submit_activity(actor=staff, activity=draft, version=draft.version)
+    with pytest.raises(services.ActivityError):
+        services.delete_attachment(actor=staff, attachment=draft.attachments.get())
+    with pytest.raises(services.ActivityError):
+        services.add_attachment(actor=staff, activity=draft, upload=pdf())
+    assert Attachment.objects.filter(activity=draft).count() == 1
+
+
+def test_an_edit_names_the_lists_it_changed(staff, draft_with_file):
+    draft = draft_with_file
+    services.update_activity(
+        actor=staff, activity=draft, version=draft.version, data=data(countries=["JP", "KR"])
+    )
+    assert (
+        draft.history.latest().history_change_reason == "Chỉnh sửa: đơn vị phối hợp tổ chức, "
+        "quốc gia đối tác"
+    )

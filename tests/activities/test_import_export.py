@@ -1,9 +1,11 @@
-"""Excel import (preview, then all or nothing) and export (only what the user may see)."""
+"""Excel import (preview, then all or nothing, every cell checked as the database would) and
+export (only what the user may see, formulas escaped, long lists filtered first)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from datetime import date
 
@@ -12,6 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from activities import exports
+from activities.exports import escape
 from activities.imports import COLUMNS, ImportFileError, check_sheet, import_sheet
 from activities.models import Activity
 from tests.activities.conftest import make_activity
@@ -117,6 +121,67 @@ def test_each_bad_cell_is_reported_with_row_and_column(staff, values, column, me
     assert not Activity.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("values", "column", "message"),
+    [
+        ({"title": "x" * 501}, "Tên hoạt động", "Tối đa 500 ký tự."),
+        (
+            {"committed_amount": "NaN", "currency": "VND", "kind": "aid"},
+            "Giá trị cam kết",
+            "không phải là số tiền",
+        ),
+        (
+            {"committed_amount": "1" * 20, "currency": "VND", "kind": "aid"},
+            "Giá trị cam kết",
+            "không phải là số tiền",
+        ),
+        ({"participants_foreign": "²"}, "Số người nước ngoài tham gia", "không phải là số nguyên"),
+        (
+            {"participants_foreign": "99999999999"},
+            "Số người nước ngoài tham gia",
+            "không phải là số nguyên",
+        ),
+        ({"currency": "USD"}, "Loại tiền", "chỉ ghi cho hoạt động vận động viện trợ"),
+        ({"donor": "Không ai cả", "kind": "aid"}, "Nhà tài trợ", "Không có đối tác"),
+    ],
+)
+def test_import_checks_what_the_database_would_refuse(staff, values, column, message):
+    result = check_sheet(user=staff, name="x.xlsx", content=xlsx([row(**values)]))
+    assert [(e.column, message in e.message) for e in result.errors][:1] == [(column, True)]
+
+
+def rewrite_sheet(content: bytes, change) -> bytes:
+    """The same workbook with its first sheet's XML passed through `change`."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = change(data)
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def test_a_damaged_sheet_is_refused_with_a_message(staff):
+    broken = rewrite_sheet(xlsx([row()]), lambda xml: xml[: len(xml) // 2])  # cut mid-XML
+    with pytest.raises(ImportFileError, match="bị hỏng"):
+        check_sheet(user=staff, name="x.xlsx", content=broken)
+
+
+def test_a_sheet_that_claims_a_million_rows_is_read_as_it_is(staff):
+    def swell(xml: bytes) -> bytes:
+        swollen = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:XFD1048576"', xml)
+        assert b"XFD1048576" in swollen
+        return swollen
+
+    # Read as the sheet claims, the million empty rows would pass the row limit and fail.
+    result = check_sheet(user=staff, name="x.xlsx", content=rewrite_sheet(xlsx([row()]), swell))
+    assert result.ok and len(result.rows) == 1
+
+
 def test_duplicate_rows_in_the_file_and_in_the_database(staff):
     result = check(staff, xlsx([row(), row()]))
     assert "đã có ở dòng 2" in result.errors[0].message
@@ -153,6 +218,18 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(staff):
     assert len(buffer.getvalue()) < 1024 * 1024
     with pytest.raises(ImportFileError, match="giải nén"):
         check(staff, buffer.getvalue())
+
+
+def test_csv_nul_bytes_are_dropped_and_huge_fields_refused(staff):
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(HEADERS)
+    writer.writerow(row(place="Vũng\x00 Tàu"))
+    result = check_sheet(user=staff, name="x.csv", content=text.getvalue().encode())
+    assert result.ok and result.rows[0].place == "Vũng Tàu"
+    huge = ",".join(HEADERS) + '\n"' + "x" * 200_000 + '"\n'
+    with pytest.raises(ImportFileError, match="CSV bị hỏng"):
+        check_sheet(user=staff, name="x.csv", content=huge.encode())
 
 
 def test_a_utf8_csv_imports(staff):
@@ -216,6 +293,24 @@ def test_export_follows_the_filters(client, staff):
     assert [r[3] for r in rows[1:]] == ["Hội nghị"]
     rows = exported_rows(client, "csv", q="don doan", mine="1")
     assert [r[3] for r in rows[1:]] == ["Đón đoàn"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("-1+2", "'-1+2"), ("\tcmd", "'\tcmd"), ("=1", "'=1"), ("a\x01b", "ab"), ("ok", "ok")],
+)
+def test_export_escaping(value, expected):
+    assert escape(value) == expected
+
+
+def test_a_too_long_export_asks_to_filter(client, staff, monkeypatch):
+    monkeypatch.setattr(exports, "EXPORT_MAX_ROWS", 1)
+    make_activity(staff, title="Một")
+    make_activity(staff, title="Hai")
+    client.force_login(staff)
+    response = client.get(reverse("activities:export", args=["xlsx"]), {"mine": "1"}, follow=True)
+    assert "hãy lọc bớt trước khi tải về" in response.content.decode()
+    assert response.redirect_chain[-1][0].startswith(reverse("activities:mine"))
 
 
 def test_openpyxl_reads_xml_through_defusedxml():

@@ -246,10 +246,18 @@ def test_review_many_skips_what_someone_else_handled(staff, reviewer):
     b = make_activity(staff, status="submitted", title="Hội nghị")
     services.accept_activity(actor=reviewer, activity=b, version=b.version)
     result = services.review_many(
-        actor=reviewer, versions={a.pk: a.version, b.pk: b.version}, accept=True
+        actor=reviewer, versions={a.pk: a.version, b.pk: b.version}, action="accept"
     )
     assert [x.pk for x in result.done] == [a.pk]
     assert [pk for pk, _why in result.skipped] == [b.pk]
+
+
+def test_bulk_review_does_not_tell_what_a_draft_is(staff, reviewer):
+    draft = make_activity(staff)
+    result = services.review_many(
+        actor=reviewer, versions={draft.pk: draft.version}, action="accept"
+    )
+    assert result.skipped == [(draft.pk, "không tìm thấy")]
 
 
 def visible(user) -> set[str]:
@@ -302,6 +310,16 @@ def test_search_ignores_accents_and_case(staff, query):
     make_activity(staff)
     make_activity(staff, title="Hội nghị tổng kết", place="Bà Rịa", description="")
     assert [a.title for a in Activity.objects.search(query)] == ["Đoàn công tác Nhật Bản"]
+
+
+def test_renaming_a_partner_refreshes_the_search(staff):
+    partner = Partner.objects.create(name="Quỹ ABC", kind="ngo")
+    make_activity(staff, partners=[partner])
+    assert Activity.objects.search("quy abc").count() == 1
+    partner.name = "Quỹ Hòa Bình"
+    partner.save()
+    assert Activity.objects.search("quy abc").count() == 0
+    assert Activity.objects.search("hoa binh").count() == 1
 
 
 @pytest.mark.postgres

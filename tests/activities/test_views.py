@@ -192,6 +192,14 @@ def test_disguised_or_oversize_files_are_refused(client, staff, upload, message)
     assert not Attachment.objects.exists()
 
 
+@pytest.mark.parametrize("name", ["activities:form-kind-fields", "activities:form-duties"])
+def test_form_parts_are_only_for_those_who_log(client, cast, name):
+    client.force_login(cast["outsider"])
+    assert client.get(reverse(name), {"kind": "aid", "agency": 1}).status_code == 404
+    client.force_login(cast["leader"])
+    assert client.get(reverse(name), {"kind": "aid", "agency": 1}).status_code == 404
+
+
 def test_kind_fields_part_shows_aid_fields_only_for_aid(client, staff):
     client.force_login(staff)
     url = reverse("activities:form-kind-fields")
@@ -271,8 +279,8 @@ def test_bulk_review_from_the_queue(client, staff, reviewer):
     response = client.post(
         reverse("activities:review"),
         {
-            "selected": [f"{a.pk}:{a.version}", f"{b.pk}:{b.version}"],
-            "decision": "return",
+            "versions": [f"{a.pk}:{a.version}", f"{b.pk}:{b.version}"],
+            "action": "return",
             "reason": "",
         },
         follow=True,
@@ -281,7 +289,7 @@ def test_bulk_review_from_the_queue(client, staff, reviewer):
     assert Activity.objects.filter(status="submitted").count() == 2
     response = client.post(
         reverse("activities:review"),
-        {"selected": [f"{a.pk}:{a.version}", f"{b.pk}:{b.version}"], "decision": "accept"},
+        {"versions": [f"{a.pk}:{a.version}", f"{b.pk}:{b.version}"], "action": "accept"},
         follow=True,
     )
     assert "Đã tiếp nhận 2 hoạt động." in response.content.decode()
@@ -293,6 +301,61 @@ def test_history_shows_who_did_what(client, staff, reviewer, activities):
     html = client.get(activities["returned"].get_absolute_url()).content.decode()
     assert "Tạo mới" in html and "Đã gửi" in html and "Thiếu" in html
     assert "Lê Hoàng Nam" in html  # the reviewer who returned it
+
+
+def actions(activity: Activity) -> list[tuple[str, dict]]:
+    attachment = activity.attachments.get()
+    version = {"version": activity.version}
+    return [
+        (reverse("activities:submit", args=[activity.pk]), version),
+        (reverse("activities:accept", args=[activity.pk]), version),
+        (reverse("activities:return", args=[activity.pk]), {**version, "reason": "x"}),
+        (reverse("activities:reopen", args=[activity.pk]), {**version, "reason": "x"}),
+        (
+            reverse("activities:edit", args=[activity.pk]),
+            {**form_data(kind="meeting", title="Đổi tên"), **version},
+        ),
+        (reverse("activities:attachment-delete", args=[activity.pk, attachment.pk]), {}),
+    ]
+
+
+@pytest.mark.parametrize("role", ["manager", "reviewer", "leader", "outsider", "co_organiser"])
+def test_nobody_else_changes_a_draft_by_posting(client, cast, syt_staff, draft_with_file, role):
+    draft = draft_with_file
+    user = syt_staff if role == "co_organiser" else cast[role]
+    client.force_login(user)
+    for url, data in actions(draft):
+        response = client.post(url, data)
+        assert response.status_code in (302, 404), url
+    draft.refresh_from_db()
+    assert (draft.status, draft.title) == ("draft", "Đoàn công tác Nhật Bản")
+    assert draft.attachments.count() == 1
+    # The co-organiser reads it, but is offered no edit.
+    if role == "co_organiser":
+        html = client.get(draft.get_absolute_url()).content.decode()
+        assert reverse("activities:edit", args=[draft.pk]) not in html
+
+
+def test_anonymous_posts_are_sent_to_login(client, draft_with_file):
+    draft = draft_with_file
+    for url, data in actions(draft):
+        response = client.post(url, data)
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_editing_with_a_forged_agency_is_refused(client, staff, draft_with_file):
+    draft = draft_with_file
+    client.force_login(staff)
+    response = client.post(
+        reverse("activities:edit", args=[draft.pk]),
+        {**form_data(agency=Agency.objects.get(code="SYT").pk), "version": draft.version},
+    )
+    assert response.status_code == 200
+    assert "Hãy chọn một lựa chọn hợp lệ" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.agency.code == "SLDTBXH"
 
 
 def test_removing_a_file_asks_first(client, staff, activities):
@@ -354,7 +417,7 @@ def test_detail_and_queue_query_counts_do_not_grow(
     activity.countries.create(country="US")
     with django_assert_num_queries(11):
         response = client.get(activity.get_absolute_url())
-    assert len(response.context["changes"]) == 8
+    assert len(response.context["history"]) == 8
     # session, user, the user's agency rights, per-agency counts, count, page rows, their
     # countries, the navigation's memberships, the unread count
     with django_assert_num_queries(9):
