@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
+from activities import services
 from activities.models import Activity, Attachment
 from agencies.models import Agency, Duty
 from tests.activities.conftest import PDF_BYTES, make_activity, pdf
@@ -24,8 +27,6 @@ def activities(staff, reviewer):
     made = {}
     for status in ("draft", "submitted", "accepted", "returned"):
         activity = make_activity(staff, status="draft", title=f"Hoạt động {status}")
-        from activities import services
-
         services.add_attachment(actor=staff, activity=activity, upload=pdf())
         if status != "draft":
             activity = make_status(activity, status, staff, reviewer)
@@ -34,8 +35,6 @@ def activities(staff, reviewer):
 
 
 def make_status(activity, status, staff, reviewer):
-    from activities import services
-
     activity = services.submit_activity(actor=staff, activity=activity, version=activity.version)
     if status == "accepted":
         activity = services.accept_activity(
@@ -261,6 +260,46 @@ def test_reviewer_returns_with_reason_and_staff_sees_it(client, staff, reviewer,
     assert "Bị trả lại" in html
 
 
+# (role, status) -> the moves the activity page offers, read from the status table
+OFFERED = {
+    ("staff", "draft"): {"submit"},
+    ("staff", "returned"): {"submit"},
+    ("staff", "submitted"): set(),
+    ("staff", "accepted"): set(),
+    ("reviewer", "submitted"): {"accept", "return"},
+    ("reviewer", "accepted"): {"reopen"},
+    ("leader", "accepted"): set(),
+    ("admin", "draft"): {"submit"},
+    ("admin", "submitted"): {"accept", "return"},
+    ("admin", "accepted"): {"reopen"},
+}
+
+
+@pytest.mark.parametrize(("role", "status"), list(OFFERED))
+def test_the_page_offers_exactly_the_moves_of_the_table(client, cast, activities, role, status):
+    activity = activities[status]
+    client.force_login(cast[role])
+    html = client.get(activity.get_absolute_url()).content.decode()
+    offered = set(re.findall(r'data-testid="action-([a-z]+)"', html))
+    assert offered == OFFERED[role, status]
+    for name in offered:
+        assert f'action="{reverse(f"activities:{name}", args=[activity.pk])}"' in html
+    # A move that needs a reason has its own labelled box.
+    for name in offered & {"return", "reopen"}:
+        assert f'<label class="form-label" for="id_reason_{name}">' in html
+    # The reason of a return shows only while the activity waits for its agency.
+    assert ('data-testid="return-reason"' in html) == (status == "returned")
+
+
+def test_the_return_reason_goes_once_the_activity_is_resubmitted(client, staff, activities):
+    activity = activities["returned"]
+    services.submit_activity(actor=staff, activity=activity, version=activity.version)
+    client.force_login(staff)
+    html = client.get(activity.get_absolute_url()).content.decode()
+    assert 'data-testid="return-reason"' not in html
+    assert "text-bg-primary" in html  # the submitted badge
+
+
 def test_staff_cannot_accept_by_forging_a_post(client, staff, activities):
     activity = activities["submitted"]
     client.force_login(staff)
@@ -405,8 +444,6 @@ def test_detail_and_queue_query_counts_do_not_grow(
     # navigation's memberships, countries, partners, co-organisers, attachments
     with django_assert_num_queries(11):
         client.get(activity.get_absolute_url())
-    from activities import services
-
     for _round in range(3):  # more history, more countries
         activity = services.return_activity(
             actor=reviewer, activity=activity, version=activity.version, reason="Bổ sung"
