@@ -55,6 +55,18 @@ class AgencyQuerySet(models.QuerySet["Agency"]):
         folded = fold(query)
         return self.filter(search_text__contains=folded) if folded else self
 
+    def with_duty_counts(self) -> AgencyQuerySet:
+        """Each agency with `lead_count` and `support_count`, the duties it leads and
+        supports."""
+        return self.annotate(
+            lead_count=models.Count(
+                "assignments", filter=models.Q(assignments__role=DutyAssignment.Role.LEAD)
+            ),
+            support_count=models.Count(
+                "assignments", filter=models.Q(assignments__role=DutyAssignment.Role.SUPPORT)
+            ),
+        )
+
     def in_directory_order(self) -> AgencyQuerySet:
         """Focal point first, then the lead agency, departments, mass organisations, districts."""
         rank = models.Case(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -38,17 +38,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def agency_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
-    agencies = (
-        Agency.objects.active()
-        .search(query)
-        .annotate(
-            lead_count=Count("assignments", filter=Q(assignments__role=DutyAssignment.Role.LEAD)),
-            support_count=Count(
-                "assignments", filter=Q(assignments__role=DutyAssignment.Role.SUPPORT)
-            ),
-        )
-        .in_directory_order()
-    )
+    agencies = Agency.objects.active().search(query).with_duty_counts().in_directory_order()
     if kind in Agency.Kind.values:
         agencies = agencies.filter(kind=kind)
     return render(
