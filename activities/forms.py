@@ -261,6 +261,7 @@ class ActivityForm(forms.Form):
         initial["countries"] = [c.country.code for c in activity.countries.all()]
         initial["partners"] = list(activity.partners.all())
         initial["co_organisers"] = list(activity.co_organisers.all())
+        initial["version"] = activity.version
         return initial
 
 
@@ -275,6 +276,10 @@ class ReasonForm(forms.Form):
 
 class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ActivityEditForm(ActivityForm, VersionForm):
+    """The activity form of the edit page, with the version the user loaded."""
 
 
 class MoveForm(ReasonForm, VersionForm):

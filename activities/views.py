@@ -22,7 +22,7 @@ from doingoai.pagination import CappedPaginator
 from . import imports, services
 from .exports import FORMATS, ExportTooLarge, export_activities
 from .filters import ActivityFilter
-from .forms import ActivityForm, BulkReviewForm, ImportForm, MoveForm, VersionForm
+from .forms import ActivityEditForm, ActivityForm, BulkReviewForm, ImportForm, MoveForm
 from .models import Activity, ActivityCountry, Attachment
 from .workflow import BULK_ACTIONS, WORKFLOW
 
@@ -131,19 +131,18 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_object_or_404(
         Activity.objects.editable_by(request.user).select_related("agency"), pk=pk
     )
-    form = ActivityForm(
+    form = ActivityEditForm(
         request.POST or None,
         request.FILES or None,
         user=request.user,
         initial=ActivityForm.initial_from(activity),
     )
-    version = VersionForm(request.POST or None, initial={"version": activity.version})
-    if request.method == "POST" and form.is_valid() and version.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
             services.update_activity(
                 actor=request.user,
                 activity=activity,
-                version=version.cleaned_data["version"],
+                version=form.cleaned_data["version"],
                 data=form.to_data(),
                 attachments=form.cleaned_data["attachments"],
             )
@@ -152,11 +151,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(activity)
-    return render(
-        request,
-        "activities/activity_form.html",
-        {"form": form, "activity": activity, "version_form": version},
-    )
+    return render(request, "activities/activity_form.html", {"form": form, "activity": activity})
 
 
 def _move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
