@@ -14,11 +14,10 @@ from doingoai.forms import (
     FastSelect,
     FastSelectMultiple,
     country_choices,
-    style_fields,
 )
 
 from .imports import MAX_ROWS
-from .models import CURRENCIES, Activity, Message, Partner
+from .models import CURRENCIES, Activity, Partner
 from .services import AID_FIELDS, ActivityData, NewPartner, duties_of, validate_activity
 from .workflow import BULK_ACTIONS, WORKFLOW
 
@@ -345,83 +344,3 @@ class ImportForm(forms.Form):
         if not upload.name.lower().endswith((".xlsx", ".csv")):
             raise ValidationError(_("Only .xlsx and .csv files can be imported."))
         return upload
-
-
-class MessageForm(forms.Form):
-    sender_agency = forms.ModelChoiceField(label=_("Sender agency"), queryset=Agency.objects.none())
-    kind = forms.ChoiceField(
-        label=_("Kind"),
-        choices=[(v, label) for v, label in Message.Kind.choices if v != Message.Kind.REPLY],
-    )
-    recipients = forms.ModelMultipleChoiceField(
-        label=_("To"),
-        queryset=Agency.objects.active(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Hold Ctrl to choose several, or tick a group below."),
-    )
-    groups = forms.MultipleChoiceField(
-        label=_("Or a whole group"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        choices=[
-            ("district", _("All districts")),
-            ("department", _("All departments")),
-            ("mass_org", _("All mass organisations")),
-            ("all", _("Every agency of the plan")),
-        ],
-    )
-    subject = forms.CharField(label=_("Subject"), max_length=255)
-    body = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 8}))
-    due_date = date_field(_("Answer by"), required=False)
-    activity = forms.IntegerField(
-        label=_("Related activity (number)"),
-        required=False,
-        min_value=1,
-        help_text=_("The number shown on the activity's page, e.g. 125."),
-    )
-    duty = forms.ModelChoiceField(
-        label=_("Related duty of the plan"),
-        queryset=Duty.objects.order_by("position"),
-        required=False,
-    )
-    attachments = MultipleFileField(
-        label=_("Attach files"),
-        required=False,
-        help_text=_("PDF, DOCX, XLSX, JPG or PNG; at most 20 MB each."),
-    )
-
-    def __init__(self, *args, user: User, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        senders = permissions.agencies_for(user, Action.ACT).order_by("position", "name")
-        self.fields["sender_agency"].queryset = senders
-        if len(senders[:2]) == 1:
-            self.fields["sender_agency"].initial = senders[0]
-        style_fields(self)
-
-    def recipient_agencies(self) -> list[Agency]:
-        chosen = {a.pk: a for a in self.cleaned_data.get("recipients", [])}
-        groups = set(self.cleaned_data.get("groups", []))
-        if groups:
-            extra = Agency.objects.active().exclude(kind=Agency.Kind.PROVINCE)
-            if "all" not in groups:
-                extra = extra.filter(kind__in=groups)
-            chosen.update({a.pk: a for a in extra})
-        return list(chosen.values())
-
-
-class ReplyForm(forms.Form):
-    agency = forms.ModelChoiceField(label=_("Answer as"), queryset=Agency.objects.none())
-    body = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 5}))
-    attachments = MultipleFileField(
-        label=_("Attach files"),
-        required=False,
-        help_text=_("PDF, DOCX, XLSX, JPG or PNG; at most 20 MB each."),
-    )
-
-    def __init__(self, *args, agencies, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies
-        if len(agencies[:2]) == 1:
-            self.fields["agency"].initial = agencies[0]
-        style_fields(self)

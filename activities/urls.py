@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import message_views, views
+from . import views
 
 app_name = "activities"
 
@@ -15,18 +15,6 @@ urlpatterns = [
     path("import/<str:token>/confirm/", views.import_confirm, name="import-confirm"),
     path("form/kind-fields/", views.form_kind_fields, name="form-kind-fields"),
     path("form/duties/", views.form_duty_options, name="form-duties"),
-    path("messages/", message_views.inbox, name="inbox"),
-    path("messages/sent/", message_views.outbox, name="outbox"),
-    path("messages/new/", message_views.message_new, name="message-new"),
-    path("messages/<int:pk>/", message_views.message_detail, name="message"),
-    path("messages/<int:pk>/reply/", message_views.message_reply, name="message-reply"),
-    path("messages/<int:pk>/remind/", message_views.message_remind, name="message-remind"),
-    path("messages/<int:pk>/handle/", message_views.message_handle, name="message-handle"),
-    path(
-        "messages/<int:pk>/files/<int:file_pk>/",
-        message_views.message_attachment,
-        name="message-attachment",
-    ),
     path("<int:pk>/", views.activity_detail, name="detail"),
     path("<int:pk>/edit/", views.activity_edit, name="edit"),
     path("<int:pk>/submit/", views.activity_submit, name="submit"),

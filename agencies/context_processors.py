@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from activities.exchange.models import MessageRecipient
+
 from . import permissions
 
 
@@ -15,13 +17,14 @@ def navigation(request: HttpRequest) -> dict:
     nav = SimpleLazyObject(lambda: permissions.navigation_for(user))
 
     def unread() -> int:
-        from activities.models import MessageRecipient
-
+        # The memberships the navigation already read are the agencies whose messages the
+        # user reads (permissions.message_agency_ids), without a query of their own.
         agency_ids = [m.agency_id for m in nav.memberships]
         if not agency_ids:
             return 0
         return (
-            MessageRecipient.objects.filter(agency_id__in=agency_ids, read_at__isnull=True)
+            MessageRecipient.objects.unread()
+            .filter(agency_id__in=agency_ids)
             .values("message_id")
             .distinct()
             .count()

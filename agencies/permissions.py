@@ -15,6 +15,7 @@ Views never look at roles: they ask this module.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -229,3 +230,51 @@ def sync_user_groups(user: User) -> None:
     missing = wanted - current.keys()
     if missing:
         user.groups.add(*Group.objects.filter(name__in=missing))
+
+
+# Information exchange ------------------------------------------------------------------------
+# Messages are between agencies, not a reviewing matter: an agency's members read its messages
+# in any role, those who act for it write them, and Sở Ngoại vụ's reviewers handle reported
+# difficulties. Nobody reads another agency's messages, not even a superuser.
+
+
+def message_agency_ids(user: User | AnonymousUser) -> frozenset[int]:
+    """The agencies whose messages `user` reads (sent by them or addressed to them) and
+    whose received messages the user marks read: every agency the user belongs to, in any
+    role, leaders included (one query, then kept on the user object for the rest of the
+    request, as agency_ids does)."""
+    cached = getattr(user, "_message_agency_ids", None)
+    if cached is not None:
+        return cached
+    ids = member_agency_ids(user)
+    if user.is_authenticated:
+        user._message_agency_ids = ids
+    return ids
+
+
+def sending_agency_ids(user: User | AnonymousUser) -> frozenset[int]:
+    """The agencies a page may offer `user` to send or answer for (Action.ACT, from
+    agency_ids, no query). The service asks `can_send_for` again before it writes."""
+    return agency_ids(user)[Action.ACT]
+
+
+def sending_agencies(user: User | AnonymousUser) -> QuerySet[Agency]:
+    """The agencies `user` may send messages for (Action.ACT), as a queryset for a form."""
+    return agencies_for(user, Action.ACT)
+
+
+def can_send_for(user: User | AnonymousUser, agency: Agency) -> bool:
+    """Whether `user` may send, answer or remind on behalf of `agency` (fresh from the
+    database: a membership removed a second ago no longer writes)."""
+    return can(user, Action.ACT, agency)
+
+
+def handles_difficulties(user: User | AnonymousUser) -> bool:
+    """Reviewers of Sở Ngoại vụ handle the difficulties agencies report (from agency_ids)."""
+    return reviews_province(user)
+
+
+def message_readers(agency_ids: Collection[int]) -> QuerySet[User]:
+    """The active users who read the messages of these agencies (their members in any role),
+    each once: those a message addressed to the agencies is announced to."""
+    return User.objects.filter(memberships__agency_id__in=agency_ids, is_active=True).distinct()

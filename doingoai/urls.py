@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from activities.exchange.urls import moved_urlpatterns
 from agencies import views as agency_views
 
 admin.site.site_header = _("People-to-people diplomacy portal: administration")
@@ -26,7 +27,10 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("agencies.urls")),
+    # Before activities/: the exchange's old addresses answer a permanent redirect.
+    path("activities/messages/", include((moved_urlpatterns, "exchange_moved"))),
     path("activities/", include("activities.urls")),
+    path("messages/", include("activities.exchange.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

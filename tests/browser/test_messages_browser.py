@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from activities.models import Message
+from activities.exchange.models import Message
 from tests.browser.test_activities_browser import log_in, log_out
 from tests.conftest import make_user
 
@@ -34,6 +35,7 @@ def test_request_to_all_districts_answered_by_one_then_reminded(live_server, pag
     page.get_by_label("Hạn trả lời").fill(due)
     page.get_by_role("button", name="Gửi", exact=True).click()
     expect(page.get_by_text("Đã gửi văn bản.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/messages/\d+/$"))  # the exchange's own address
     expect(page.get_by_test_id("recipients").locator("tbody tr")).to_have_count(8)
     log_out(page)
 

@@ -26,10 +26,12 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from activities.exchange.models import Message, MessageRecipient
 from activities.filters import ActivityFilter
 from activities.imports import COLUMNS, check_rows, import_rows, read_sheet
-from activities.models import Activity, ActivityCountry, Message, MessageRecipient
+from activities.models import Activity, ActivityCountry
 from activities.resources import ActivityResource
+from agencies import permissions
 from agencies.models import Agency, User
 from agencies.services import create_account
 
@@ -282,13 +284,13 @@ class Command(BaseCommand):
             f"{len(agencies)} agencies (median of {repeat})"
         )
         for label, user, url_name in [
-            ("district inbox", district, "activities:inbox"),
-            ("SNGV sent", sender, "activities:outbox"),
+            ("district inbox", district, "exchange:inbox"),
+            ("SNGV sent", sender, "exchange:outbox"),
         ]:
-            mine = list(user.memberships.values_list("agency_id", flat=True))
+            mine = permissions.message_agency_ids(user)
             base = (
                 Message.objects.filter(recipients__agency_id__in=mine).distinct()
-                if url_name == "activities:inbox"
+                if url_name == "exchange:inbox"
                 else Message.objects.filter(sender_agency_id__in=mine)
             )
             self._page_vs_count(client, label, user, reverse(url_name), {}, base, repeat)

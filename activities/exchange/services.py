@@ -1,35 +1,36 @@
-"""Services of the information exchange between agencies (messages, requests, difficulty
-reports). Kept beside services.py, which holds the activities' workflow and is near the size
-at which STYLE.md asks for a split."""
+"""Actions of the information exchange between agencies: send, answer, remind, read, handle a
+reported difficulty. Views, the beat job and tests all go through these."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from activities.models import Activity
 from agencies import permissions
 from agencies.models import Agency, Duty, User
-from agencies.permissions import Action
 from doingoai.files import validate_attachment
-from doingoai.text import fold
+from doingoai.text import change_reason, fold
 
-from .models import Activity, Message, MessageAttachment, MessageRecipient
-from .tasks import send_message_emails
+from . import notifications
+from .models import Message, MessageAttachment, MessageRecipient
 
 
 class MessageError(Exception):
-    """A message that cannot be sent or an action on one that cannot be done."""
+    """A message that cannot be sent or an action on one that cannot be done (the message
+    is in Vietnamese, for the user)."""
 
 
 def _check_sender(actor: User, agency: Agency) -> None:
-    # Those who log for an agency speak for it; leaders read what is addressed to them.
-    if not permissions.can(actor, Action.ACT, agency):
+    # Those who act for an agency speak for it; leaders read what is addressed to them.
+    if not permissions.can_send_for(actor, agency):
         raise MessageError(
             _("You may not send messages on behalf of %(agency)s.") % {"agency": agency}
         )
@@ -42,9 +43,46 @@ def _check_body(body: str) -> str:
     if len(body) > Message.BODY_MAX_CHARS:
         raise MessageError(
             _("The content is too long: at most %(count)s characters.")
-            % {"count": f"{Message.BODY_MAX_CHARS:,}".replace(",", ".")}
+            % {"count": number_format(Message.BODY_MAX_CHARS, force_grouping=True)}
         )
     return body
+
+
+def _check_files(uploads: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    """Check every file (the rules of activity evidence) before anything is written, so a
+    refused one stores nothing; each upload with the content type found in it."""
+    checked = []
+    for upload in uploads:
+        try:
+            checked.append((upload, validate_attachment(upload).content_type))
+        except ValidationError as exc:
+            raise MessageError(" ".join(exc.messages)) from None
+    return checked
+
+
+def _attach(actor: User, message: Message, files: list[tuple[UploadedFile, str]]) -> None:
+    for upload, content_type in files:
+        MessageAttachment.store(
+            upload=upload, content_type=content_type, actor=actor, message=message
+        )
+
+
+def _create(actor: User, **fields) -> Message:
+    message = Message(sent_by=actor, **fields)
+    message._history_user = actor
+    message._change_reason = _("Message sent")
+    message.save()
+    return message
+
+
+def _notify(message_id: int, *, reminder: bool = False) -> None:
+    # After the commit: an e-mail must never announce a message that was rolled back.
+    # robust: in the zero-setup run tasks execute in-process, and a mail server that is down
+    # must not turn a message that was saved into an error page (a worker retries instead).
+    transaction.on_commit(
+        lambda: notifications.send_message_emails.delay(message_id, reminder=reminder),
+        robust=True,
+    )
 
 
 @transaction.atomic
@@ -61,10 +99,12 @@ def send_message(
     duty: Duty | None = None,
     attachments: Sequence[UploadedFile] = (),
 ) -> Message:
-    """Send a message from one of the actor's agencies to one or more agencies.
+    """Send a message from one of the actor's agencies to one or more agencies; its
+    recipients' members get an e-mail once the transaction commits.
 
     A report of a difficulty always reaches Sở Ngoại vụ (the focal point); a request for
-    information needs an answer date that has not passed.
+    information needs an answer date that has not passed; the activity referred to must be
+    one the actor sees. Raises MessageError (nothing written) otherwise.
     """
     _check_sender(actor, sender_agency)
     if kind not in Message.Kind.values or kind == Message.Kind.REPLY:
@@ -92,9 +132,9 @@ def send_message(
         and not Activity.objects.visible_to(actor).filter(pk=activity.pk).exists()
     ):
         raise MessageError(_("You may not refer to this activity."))
-    message = Message.objects.create(
+    message = _create(
+        actor,
         sender_agency=sender_agency,
-        sent_by=actor,
         kind=kind,
         subject=subject,
         body=body,
@@ -108,7 +148,7 @@ def send_message(
         [MessageRecipient(message=message, agency=agency) for agency in addressed.values()]
     )
     _attach(actor, message, files)
-    _notify(message)
+    _notify(message.pk)
     return message
 
 
@@ -121,8 +161,12 @@ def reply_to_message(
     body: str,
     attachments: Sequence[UploadedFile] = (),
 ) -> Message:
-    """Answer a message as one of its recipient agencies; the answer goes to the sender and
-    marks this agency's request as answered."""
+    """Answer a message as one of its recipient agencies; the answer goes to the sender,
+    marks this agency's request as answered (the first answer counts) and its copy as read.
+
+    Raises MessageError when the actor may not write for `agency`, `agency` did not receive
+    the message, or the answer or its files are refused.
+    """
     _check_sender(actor, agency)
     recipient = (
         MessageRecipient.objects.select_for_update().filter(message=message, agency=agency).first()
@@ -132,9 +176,9 @@ def reply_to_message(
     body = _check_body(body)
     files = _check_files(attachments)
     thread = message.thread or message
-    reply = Message.objects.create(
+    reply = _create(
+        actor,
         sender_agency=agency,
-        sent_by=actor,
         kind=Message.Kind.REPLY,
         subject=_("Re: %(subject)s") % {"subject": thread.subject},
         body=body,
@@ -144,7 +188,7 @@ def reply_to_message(
     )
     MessageRecipient.objects.create(message=reply, agency=message.sender_agency)
     _attach(actor, reply, files)
-    _notify(reply)
+    _notify(reply.pk)
     if recipient.answer_id is None:
         recipient.answer = reply
     if recipient.read_at is None:
@@ -153,37 +197,11 @@ def reply_to_message(
     return reply
 
 
-def _check_files(uploads: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
-    """Check every file (the rules of activity evidence) before anything is written, so a
-    refused one stores nothing; each upload with the content type found in it."""
-    checked = []
-    for upload in uploads:
-        try:
-            checked.append((upload, validate_attachment(upload).content_type))
-        except ValidationError as exc:
-            raise MessageError(" ".join(exc.messages)) from None
-    return checked
-
-
-def _attach(actor: User, message: Message, files: list[tuple[UploadedFile, str]]) -> None:
-    for upload, content_type in files:
-        MessageAttachment.store(
-            upload=upload, content_type=content_type, actor=actor, message=message
-        )
-
-
-def _notify(message: Message, *, reminder: bool = False) -> None:
-    # After the commit: an e-mail must never announce a message that was rolled back.
-    # robust: in the zero-setup run tasks execute in-process, and a mail server that is down
-    # must not turn a message that was saved into an error page (a worker retries instead).
-    transaction.on_commit(
-        lambda: send_message_emails.delay(message.pk, reminder=reminder), robust=True
-    )
-
-
 @transaction.atomic
 def remind_missing(*, actor: User, message: Message) -> list[MessageRecipient]:
-    """Remind the recipients of a request that have not answered (one e-mail task)."""
+    """Remind the recipients of a request that have not answered (one e-mail task); the
+    recipients reminded. Raises MessageError for another kind of message, an actor who may
+    not write for the sender, or a request everyone answered."""
     _check_sender(actor, message.sender_agency)
     if message.kind != Message.Kind.REQUEST:
         raise MessageError(_("Only a request for information can be reminded."))
@@ -193,22 +211,41 @@ def remind_missing(*, actor: User, message: Message) -> list[MessageRecipient]:
     MessageRecipient.objects.filter(pk__in=[r.pk for r in missing]).update(
         reminded_at=timezone.now()
     )
-    _notify(message, reminder=True)
+    _notify(message.pk, reminder=True)
     return missing
+
+
+@transaction.atomic
+def remind_due_requests(*, today: date) -> int:
+    """The daily reminder: the requests whose answer is overdue or due tomorrow and that
+    were not reminded today; each one's missing recipients get an e-mail. The number of
+    requests reminded."""
+    due = MessageRecipient.objects.due_by(today + timedelta(days=1))
+    message_ids = list(
+        Message.objects.filter(pk__in=due.values("message_id"))
+        .exclude(recipients__reminded_at__date=today)
+        .values_list("pk", flat=True)
+    )
+    due.filter(message_id__in=message_ids).update(reminded_at=timezone.now())
+    for message_id in message_ids:
+        _notify(message_id, reminder=True)
+    return len(message_ids)
 
 
 def mark_read(*, actor: User, message: Message, thread: Sequence[Message] = ()) -> int:
     """Record that the actor's agencies among the recipients have read the message and the
-    thread shown with it (once per agency: who and when)."""
-    mine = permissions.member_agency_ids(actor)
+    thread shown with it (once per agency: who and when); the number of rows marked."""
+    mine = permissions.message_agency_ids(actor)
     ids = {message.pk, *(m.pk for m in thread)}
-    return MessageRecipient.objects.filter(
-        message_id__in=ids, agency_id__in=mine, read_at__isnull=True
-    ).update(read_at=timezone.now(), read_by=actor)
+    return (
+        MessageRecipient.objects.unread()
+        .filter(message_id__in=ids, agency_id__in=mine)
+        .update(read_at=timezone.now(), read_by=actor)
+    )
 
 
 def missing_answers(message: Message) -> list[MessageRecipient]:
-    """The recipients of a request that have not answered yet."""
+    """The recipients of a request that have not answered yet, in the plan's order."""
     return list(
         message.recipients.filter(answer__isnull=True)
         .select_related("agency")
@@ -218,11 +255,14 @@ def missing_answers(message: Message) -> list[MessageRecipient]:
 
 @transaction.atomic
 def handle_difficulty(*, actor: User, message: Message, status: str, response: str) -> Message:
-    """Sở Ngoại vụ records how a reported difficulty is being handled."""
+    """Sở Ngoại vụ records how a reported difficulty is being handled; the change (who, when,
+    status and response) goes into the message's history. Raises MessageError for another
+    kind of message, an actor who does not handle difficulties, an unknown status, or
+    "resolved" without a response."""
     locked = Message.objects.select_for_update().get(pk=message.pk)
     if locked.kind != Message.Kind.DIFFICULTY:
         raise MessageError(_("Only a report of a difficulty is handled this way."))
-    if not permissions.agency_ids(actor)[Action.REVIEW]:
+    if not permissions.handles_difficulties(actor):
         raise MessageError(_("Only Sở Ngoại vụ handles reported difficulties."))
     if status not in Message.DifficultyStatus.values:
         raise MessageError(_("Choose how far the handling has come."))
@@ -230,5 +270,9 @@ def handle_difficulty(*, actor: User, message: Message, status: str, response: s
         raise MessageError(_("Write the response before marking the difficulty resolved."))
     locked.difficulty_status = status
     locked.difficulty_response = response.strip()
+    locked._history_user = actor
+    locked._change_reason = change_reason(
+        _("Handling: %(status)s") % {"status": locked.get_difficulty_status_display()}
+    )
     locked.save(update_fields=["difficulty_status", "difficulty_response"])
     return locked

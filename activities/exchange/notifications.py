@@ -1,0 +1,79 @@
+"""E-mails of the information exchange: who receives them, what they say (the templates under
+`exchange/email/`), and the Celery task that sends them.
+
+The task lives here, beside the rules it applies, so that the services that queue it
+(`services.py`) and the beat job that calls a service (`tasks.py`) form no import cycle.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from agencies import permissions
+from doingoai.celery import EMAIL_TASK_OPTIONS
+
+from .models import Message
+
+logger = logging.getLogger(__name__)
+
+
+def recipient_addresses(message: Message, *, reminder: bool = False) -> list[str]:
+    """The addresses a message is announced to: the readers of its recipient agencies who want
+    e-mail (a reminder: of the agencies that have not answered), sorted, each once."""
+    recipients = message.recipients.all()
+    if reminder:
+        recipients = recipients.filter(answer__isnull=True)
+    readers = permissions.message_readers(recipients.values("agency_id"))
+    return sorted(
+        set(
+            readers.filter(email_notifications=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+
+
+def compose(message: Message, *, reminder: bool = False) -> tuple[str, str]:
+    """The subject and body of the e-mail, in the portal's language, from the templates
+    `exchange/email/message_subject.txt` and `message_body.txt`."""
+    context = {
+        "message": message,
+        "reminder": reminder,
+        "link": settings.SITE_URL.rstrip("/") + message.get_absolute_url(),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        # One line: a header never carries the template's line breaks.
+        subject = " ".join(render_to_string("exchange/email/message_subject.txt", context).split())
+        body = render_to_string("exchange/email/message_body.txt", context)
+    return subject, body
+
+
+def email_message(message_id: int, *, reminder: bool = False) -> int:
+    """E-mail a message (or a reminder of it) to its recipients' readers; the number of
+    addresses written to (0 when the message is gone or nobody wants e-mail). SMTP errors
+    propagate: the task retries them."""
+    message = Message.objects.select_related("sender_agency").filter(pk=message_id).first()
+    if message is None:
+        logger.warning("message %s not found: nothing to e-mail", message_id)
+        return 0
+    addresses = recipient_addresses(message, reminder=reminder)
+    if not addresses:
+        return 0
+    subject, body = compose(message, reminder=reminder)
+    send_mass_mail(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
+    )
+    return len(addresses)
+
+
+@shared_task(bind=True, **EMAIL_TASK_OPTIONS)
+def send_message_emails(self, message_id: int, reminder: bool = False) -> int:
+    """Queued after the transaction commits. An SMTP server that is down delays the e-mail
+    (retries with backoff); the message is in the inbox regardless."""
+    return email_message(message_id, reminder=reminder)

@@ -1,0 +1,203 @@
+"""Pages of the information exchange: inbox, sent messages, a message with its thread."""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agencies import permissions
+from agencies.models import Agency, User
+from doingoai.files import private_file_response
+from doingoai.history import history_rows
+from doingoai.pagination import CappedPaginator
+
+from . import services
+from .forms import HandlingForm, ListFilters, MessageForm, ReplyForm
+from .models import Message, MessageAttachment, MessageRecipient
+
+PAGE_SIZE = 25
+
+
+def get_message_for(user: User, pk: int) -> Message:
+    """Fetch a message the user may read, or 404: existence does not leak."""
+    return get_object_or_404(
+        Message.objects.visible_to(user).select_related(
+            "sender_agency", "sent_by", "thread", "duty"
+        ),
+        pk=pk,
+    )
+
+
+def _agencies() -> QuerySet[Agency]:
+    return Agency.objects.active().order_by("position", "name")
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Messages to the user's agencies: unread first, then newest."""
+    mine = permissions.message_agency_ids(request.user)
+    filters = ListFilters.from_query(request.GET)
+    received = filters.search(Message.objects.received_by(mine).select_related("sender_agency"))
+    if filters.state == "unread":
+        received = received.filter(unread=True)
+    elif filters.state == "overdue":
+        received = received.overdue_for(mine, timezone.localdate())
+    if filters.agency_id is not None:  # from this agency
+        received = received.filter(sender_agency_id=filters.agency_id)
+    received = received.order_by("-unread", "-created_at", "-pk")
+    page = CappedPaginator(received, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, **filters.context(), "agencies": _agencies()}
+    return render(request, "exchange/inbox.html", context)
+
+
+@login_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Messages the user's agencies sent, with how many recipients answered."""
+    mine = permissions.message_agency_ids(request.user)
+    filters = ListFilters.from_query(request.GET)
+    sent = filters.search(Message.objects.sent_by(mine).select_related("sender_agency"))
+    if filters.state == "waiting":
+        sent = sent.waiting_for_answers()
+    if filters.agency_id is not None:  # to this agency
+        sent = sent.addressed_to(filters.agency_id)
+    sent = sent.order_by("-created_at", "-pk")
+    page = CappedPaginator(sent, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, **filters.context(), "agencies": _agencies()}
+    return render(request, "exchange/outbox.html", context)
+
+
+@login_required
+def message_new(request: HttpRequest) -> HttpResponse:
+    if not permissions.sending_agency_ids(request.user):
+        raise Http404
+    form = MessageForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = services.send_message(actor=request.user, **form.message_fields())
+        except services.MessageError as exc:
+            form.add_error(None, str(exc))
+        else:
+            flash.success(request, _("The message was sent."))
+            return redirect(message)
+    return render(request, "exchange/message_form.html", {"form": form})
+
+
+def _reply_agencies(user: User, message: Message) -> QuerySet[Agency]:
+    """The user's agencies among the recipients, which may answer."""
+    senders = permissions.sending_agency_ids(user)
+    return Agency.objects.filter(pk__in=senders, received__message=message)
+
+
+@login_required
+def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_message_for(request.user, pk)
+    root = message.thread or message
+    thread = list(
+        Message.objects.visible_to(request.user)
+        .filter(Q(pk=root.pk) | Q(thread=root))
+        .select_related("sender_agency", "sent_by")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )
+    services.mark_read(actor=request.user, message=message, thread=thread)
+    mine = permissions.message_agency_ids(request.user)
+    sender_side = message.sender_agency_id in mine
+    recipients = _recipients(message, None if sender_side else mine)
+    can_handle = message.is_difficulty and permissions.handles_difficulties(request.user)
+    return render(
+        request,
+        "exchange/message_detail.html",
+        {
+            "message": message,
+            "thread": thread,
+            "recipients": recipients,
+            "sender_side": sender_side,
+            "reply_form": ReplyForm.offered(_reply_agencies(request.user, message)),
+            "handling_form": HandlingForm(message=message) if can_handle else None,
+            "history": _handling_history(message),
+        },
+    )
+
+
+def _recipients(message: Message, only: frozenset[int] | None) -> QuerySet[MessageRecipient]:
+    """The recipients' rows, each with `overdue` by the one definition of it; the sender
+    sees everyone's, a recipient (`only` its agencies) its own."""
+    overdue = MessageRecipient.objects.overdue(timezone.localdate()).filter(pk=OuterRef("pk"))
+    rows = (
+        message.recipients.select_related("agency", "read_by")
+        .annotate(overdue=Exists(overdue))
+        .order_by("agency__position", "agency__name")
+    )
+    return rows if only is None else rows.filter(agency_id__in=only)
+
+
+def _handling_history(message: Message) -> list:
+    if not message.is_difficulty:
+        return []
+    records = message.history.select_related("history_user").order_by(
+        "-history_date", "-history_id"
+    )
+    return history_rows(records)
+
+
+@login_required
+@require_POST
+def message_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_message_for(request.user, pk)
+    form = ReplyForm(request.POST, request.FILES, agencies=_reply_agencies(request.user, message))
+    if not form.is_valid():
+        flash.error(request, _("Choose your agency and write the answer; nothing was sent."))
+        return redirect(message)
+    try:
+        services.reply_to_message(actor=request.user, message=message, **form.cleaned_data)
+    except services.MessageError as exc:
+        flash.error(request, str(exc))
+    else:
+        flash.success(request, _("Your answer was sent."))
+    return redirect(message)
+
+
+@login_required
+@require_POST
+def message_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_message_for(request.user, pk)
+    try:
+        missing = services.remind_missing(actor=request.user, message=message)
+    except services.MessageError as exc:
+        flash.error(request, str(exc))
+    else:
+        flash.success(
+            request, _("A reminder was sent to %(count)d agencies.") % {"count": len(missing)}
+        )
+    return redirect(message)
+
+
+@login_required
+@require_POST
+def message_handle(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_message_for(request.user, pk)
+    try:  # the service checks the status and the response
+        services.handle_difficulty(
+            actor=request.user,
+            message=message,
+            status=request.POST.get("status", ""),
+            response=request.POST.get("response", ""),
+        )
+    except services.MessageError as exc:
+        flash.error(request, str(exc))
+    else:
+        flash.success(request, _("The handling was recorded."))
+    return redirect(message)
+
+
+@login_required
+def message_attachment(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    """A file of a message, for the message's parties only (404 otherwise)."""
+    message = get_message_for(request.user, pk)
+    return private_file_response(get_object_or_404(MessageAttachment, message=message, pk=file_pk))

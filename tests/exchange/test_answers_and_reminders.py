@@ -1,0 +1,176 @@
+"""Reading and answering a message, what "overdue" means, and reminding those who have not
+answered (by hand and every morning)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from activities.exchange import services
+from activities.exchange.models import Message, MessageRecipient
+from activities.exchange.services import MessageError
+from activities.exchange.tasks import remind_due_requests
+from agencies.models import Agency
+from tests.conftest import DISTRICTS, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_district_reads_and_answers_and_sngv_sees_who_is_missing(
+    reviewer, manager, request_to_districts
+):
+    message = request_to_districts(reviewer)
+    vungtau = Agency.objects.get(code="VUNGTAU")
+    assert services.mark_read(actor=manager, message=message) == 1
+    row = message.recipients.get(agency=vungtau)
+    assert row.read_by == manager and row.read_at is not None
+    reply = services.reply_to_message(
+        actor=manager, message=message, agency=vungtau, body="Đã đón 3 đoàn."
+    )
+    assert reply.thread == message and reply.subject.startswith("Trả lời:")
+    assert list(reply.recipients.values_list("agency__code", flat=True)) == ["SNGV"]
+    missing = services.missing_answers(message)
+    assert len(missing) == 7 and vungtau not in [r.agency for r in missing]
+    assert message.recipients.get(agency=vungtau).answer == reply
+
+
+def test_reading_is_recorded_per_agency_not_per_person(reviewer, manager, request_to_districts):
+    message = request_to_districts(reviewer)
+    colleague = make_user("dongnghiep", "VUNGTAU", "staff")
+    services.mark_read(actor=manager, message=message)
+    assert services.mark_read(actor=colleague, message=message) == 0
+    assert message.recipients.get(agency__code="VUNGTAU").read_by == manager
+
+
+def test_a_forged_reply_is_refused(reviewer, manager, staff, request_to_districts):
+    message = request_to_districts(reviewer)
+    with pytest.raises(MessageError, match="không nhận được"):
+        services.reply_to_message(
+            actor=staff, message=message, agency=Agency.objects.get(code="SLDTBXH"), body="x"
+        )
+    with pytest.raises(MessageError, match="không được gửi văn bản thay mặt"):
+        services.reply_to_message(
+            actor=staff, message=message, agency=Agency.objects.get(code="VUNGTAU"), body="x"
+        )
+    assert Message.objects.count() == 1
+
+
+def test_an_unanswered_request_past_its_date_is_overdue(reviewer, request_to_districts):
+    message = request_to_districts(reviewer)
+    row = message.recipients.first()
+    overdue = MessageRecipient.objects.overdue
+    assert not overdue(timezone.localdate()).filter(pk=row.pk).exists()
+    assert not overdue(message.due_date).filter(pk=row.pk).exists()  # due today: not yet
+    assert overdue(message.due_date + timedelta(days=1)).filter(pk=row.pk).exists()
+
+
+def test_an_answered_request_and_other_kinds_are_never_overdue(
+    reviewer, manager, agencies, request_to_districts
+):
+    message = request_to_districts(reviewer)
+    services.reply_to_message(
+        actor=manager, message=message, agency=Agency.objects.get(code="VUNGTAU"), body="Xong."
+    )
+    services.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=agencies("VUNGTAU"),
+        kind="information",
+        subject="Thông báo",
+        body="Nội dung.",
+    )
+    later = message.due_date + timedelta(days=1)
+    late = MessageRecipient.objects.overdue(later)
+    assert sorted(late.values_list("agency__code", flat=True)) == sorted(
+        set(DISTRICTS) - {"VUNGTAU"}
+    )
+    assert set(late.values_list("message_id", flat=True)) == {message.pk}
+
+
+def test_the_inbox_the_message_page_and_the_reminder_agree_on_what_is_overdue(
+    client, reviewer, manager, request_to_districts, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate()
+    late = request_to_districts(reviewer)
+    Message.objects.filter(pk=late.pk).update(due_date=today - timedelta(days=1))
+    due_today = request_to_districts(reviewer)
+    Message.objects.filter(pk=due_today.pk).update(due_date=today)
+    client.force_login(manager)
+    response = client.get(reverse("exchange:inbox"), {"state": "overdue"})
+    assert [m.pk for m in response.context["page"].object_list] == [late.pk]
+    for message, overdue in [(late, True), (due_today, False)]:
+        response = client.get(reverse("exchange:message", args=[message.pk]))
+        assert [r.overdue for r in response.context["recipients"]] == [overdue]
+        assert ("quá hạn" in response.content.decode()) is overdue
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.remind_due_requests(today=today) == 2  # overdue, and due by tomorrow
+
+
+def test_only_requests_are_reminded_and_recipients_see_only_their_own_state(
+    client, reviewer, manager
+):
+    info = services.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=list(Agency.objects.filter(code__in=DISTRICTS)),
+        kind="information",
+        subject="Thông báo",
+        body="Nội dung.",
+    )
+    with pytest.raises(MessageError, match="Chỉ nhắc được"):
+        services.remind_missing(actor=reviewer, message=info)
+    client.force_login(manager)
+    response = client.get(reverse("exchange:message", args=[info.pk]))
+    assert [r.agency.code for r in response.context["recipients"]] == ["VUNGTAU"]
+    client.force_login(reviewer)
+    response = client.get(reverse("exchange:message", args=[info.pk]))
+    assert len(response.context["recipients"]) == 8
+
+
+def test_nobody_is_reminded_once_everyone_answered(reviewer, manager, agencies):
+    request = services.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=agencies("VUNGTAU"),
+        kind="request",
+        subject="Đề nghị",
+        body="Nội dung.",
+        due_date=timezone.localdate() + timedelta(days=1),
+    )
+    services.reply_to_message(
+        actor=manager, message=request, agency=Agency.objects.get(code="VUNGTAU"), body="Xong."
+    )
+    with pytest.raises(MessageError, match="không còn ai để nhắc"):
+        services.remind_missing(actor=reviewer, message=request)
+
+
+def test_the_daily_job_reminds_requests_due_tomorrow_and_overdue(
+    reviewer, manager, request_to_districts, django_capture_on_commit_callbacks
+):
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    due_soon = request_to_districts(reviewer)
+    Message.objects.filter(pk=due_soon.pk).update(due_date=timezone.localdate() + timedelta(days=1))
+    overdue = request_to_districts(reviewer)
+    Message.objects.filter(pk=overdue.pk).update(due_date=timezone.localdate() - timedelta(3))
+    later = request_to_districts(reviewer)
+    Message.objects.filter(pk=later.pk).update(due_date=timezone.localdate() + timedelta(days=9))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert remind_due_requests() == 2
+    assert [m.subject for m in mail.outbox] == ["Nhắc việc: Báo cáo hoạt động đón đoàn 6 tháng"] * 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert remind_due_requests() == 0  # once a day
+    reminded = MessageRecipient.objects.filter(reminded_at__isnull=False)
+    assert set(reminded.values_list("message_id", flat=True)) == {due_soon.pk, overdue.pk}
+
+
+def test_the_beat_schedule_runs_the_daily_reminders(settings):
+    from doingoai.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["remind-due-requests"]
+    assert entry["task"] == "activities.exchange.tasks.remind_due_requests"
+    assert entry["task"] in app.tasks  # the name in the schedule is a registered task

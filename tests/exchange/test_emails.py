@@ -1,0 +1,161 @@
+"""E-mails of the information exchange: to whom, what they say, and only after the commit."""
+
+from __future__ import annotations
+
+import smtplib
+import time
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from activities.exchange import notifications, services
+from activities.exchange.models import Message
+from agencies.models import Agency
+from tests.conftest import make_user, postgres_only, redis_url
+
+pytestmark = pytest.mark.django_db
+
+
+def test_emails_go_after_commit_to_members_who_want_them(
+    reviewer, manager, django_capture_on_commit_callbacks, request_to_districts
+):
+    quiet = make_user("khongnhanmail", "BARIA", "staff", email="quiet@example.vn")
+    quiet.email_notifications = False
+    quiet.save()
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        message = request_to_districts(reviewer)
+    assert [m.to for m in mail.outbox] == [["minh@vungtau.gov.vn"]]
+    assert "Báo cáo hoạt động đón đoàn" in mail.outbox[0].body
+    assert f"/messages/{message.pk}/" in mail.outbox[0].body
+
+
+def test_the_email_is_written_from_its_templates_in_vietnamese(
+    settings, reviewer, manager, agencies
+):
+    settings.SITE_URL = "https://doingoai.example.vn/"
+    message = services.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=agencies("VUNGTAU"),
+        kind="information",
+        subject='Lịch làm việc & <đoàn> "Hàn Quốc"',
+        body="Nội dung.",
+    )
+    subject, body = notifications.compose(message)
+    assert subject == 'Lịch làm việc & <đoàn> "Hàn Quốc"'  # plain text: nothing escaped
+    assert body == (
+        f"{message.sender_agency.name} đã gửi đơn vị của anh/chị: Thông tin.\n\n"
+        'Lịch làm việc & <đoàn> "Hàn Quốc"\n\n'
+        f"Xem và trả lời trên cổng thông tin: https://doingoai.example.vn/messages/{message.pk}/\n"
+    )
+    subject, _body = notifications.compose(message, reminder=True)
+    assert subject == 'Nhắc việc: Lịch làm việc & <đoàn> "Hàn Quốc"'
+
+
+def test_a_reminder_goes_only_to_the_agencies_that_have_not_answered(
+    reviewer, manager, request_to_districts
+):
+    colleague = make_user("baria", "BARIA", "staff", email="lan@baria.gov.vn")
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    message = request_to_districts(reviewer)
+    assert notifications.recipient_addresses(message) == [colleague.email, manager.email]
+    services.reply_to_message(
+        actor=manager, message=message, agency=Agency.objects.get(code="VUNGTAU"), body="Xong."
+    )
+    assert notifications.recipient_addresses(message, reminder=True) == [colleague.email]
+    assert notifications.email_message(message.pk, reminder=True) == 1
+    assert [m.to for m in mail.outbox] == [[colleague.email]]
+    assert notifications.email_message(0) == 0  # a message gone: nothing to send
+
+
+def test_no_email_for_a_message_that_was_rolled_back(
+    reviewer, manager, django_capture_on_commit_callbacks, request_to_districts
+):
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                request_to_districts(reviewer)
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert callbacks == [] and mail.outbox == []
+    assert not Message.objects.exists()
+
+
+def test_a_mail_server_that_is_down_loses_nothing(
+    settings, reviewer, manager, django_capture_on_commit_callbacks, request_to_districts
+):
+    from tests.exchange.failing_mail import FlakyBackend
+
+    settings.EMAIL_BACKEND = "tests.exchange.failing_mail.FlakyBackend"
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    FlakyBackend.failures_left = 100  # down for good: the request still succeeds
+    with django_capture_on_commit_callbacks(execute=True):
+        message = request_to_districts(reviewer)
+    assert Message.objects.filter(pk=message.pk).exists() and mail.outbox == []
+    # A worker retries the e-mail with backoff; once the server is back it is delivered.
+    task = notifications.send_message_emails
+    assert smtplib.SMTPException in task.autoretry_for
+    assert task.retry_backoff and task.max_retries == 8
+    FlakyBackend.failures_left = 0
+    result = task.apply(args=[message.pk])
+    assert result.successful() and [m.to for m in mail.outbox] == [["minh@vungtau.gov.vn"]]
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_sends_the_email_after_commit_and_never_after_rollback(
+    reviewer, manager, request_to_districts
+):
+    from celery import Celery
+    from celery.contrib.testing.worker import start_worker
+
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    worker_app = Celery("doingoai")
+    worker_app.config_from_object("django.conf:settings", namespace="CELERY")
+    worker_app.conf.update(
+        broker_url=redis_url(), result_backend=redis_url(), task_always_eager=False
+    )
+    worker_app.autodiscover_tasks(["activities.exchange"], force=True)
+    worker_app.set_current()
+    worker_app.set_default()
+    # Record which messages get an e-mail task queued: the rolled-back one must get none.
+    queued: list[int] = []
+    real_delay = notifications.send_message_emails.delay
+
+    def recording_delay(message_id, **kwargs):
+        queued.append(message_id)
+        return real_delay(message_id, **kwargs)
+
+    notifications.send_message_emails.delay = recording_delay
+    try:
+        with start_worker(worker_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+            try:
+                with transaction.atomic():
+                    request_to_districts(reviewer)
+                    raise RuntimeError("rolled back")
+            except RuntimeError:
+                pass
+            request_to_districts(reviewer)  # committed: its e-mail is queued after commit
+            deadline = time.monotonic() + 30
+            while not mail.outbox and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(1)  # a second e-mail (the rolled-back one) would have arrived by now
+    finally:
+        del notifications.send_message_emails.delay
+        from doingoai.celery import app
+
+        app.set_current()
+        app.set_default()
+    assert [m.to for m in mail.outbox] == [["minh@vungtau.gov.vn"]]
+    assert queued == [Message.objects.get().pk]

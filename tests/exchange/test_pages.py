@@ -1,0 +1,369 @@
+"""The pages of the information exchange: who opens what, the lists and their filters, the
+message page, and what each page costs in queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from activities.exchange import services
+from activities.exchange.models import Message
+from agencies.models import Agency
+from tests.conftest import DISTRICTS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("reviewer", 200),
+        ("manager", 200),
+        ("staff", 404),
+        ("leader", 404),
+        ("outsider", 404),
+        ("admin", 404),
+    ],
+)
+def test_a_message_is_404_for_everyone_but_its_parties(
+    client, cast, reviewer, role, expected, request_to_districts
+):
+    message = request_to_districts(reviewer)
+    client.force_login(cast[role])
+    assert client.get(reverse("exchange:message", args=[message.pk])).status_code == expected
+
+
+def test_anonymous_users_are_sent_to_login(client, reviewer, request_to_districts):
+    message = request_to_districts(reviewer)
+    for url in [
+        reverse("exchange:inbox"),
+        reverse("exchange:outbox"),
+        reverse("exchange:new"),
+        reverse("exchange:message", args=[message.pk]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_the_exchange_lives_under_messages():
+    assert reverse("exchange:inbox") == "/messages/"
+    assert reverse("exchange:message", args=[7]) == "/messages/7/"
+    assert reverse("exchange:attachment", args=[7, 3]) == "/messages/7/files/3/"
+
+
+def test_only_those_who_act_for_an_agency_may_write(client, cast):
+    for role, expected in [("leader", 404), ("outsider", 404), ("staff", 200)]:
+        client.force_login(cast[role])
+        assert client.get(reverse("exchange:new")).status_code == expected
+
+
+def test_sngv_sends_to_all_districts_a_district_answers_sngv_reminds_the_rest(
+    client, reviewer, manager
+):
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("exchange:new"),
+        {
+            "sender_agency": Agency.objects.get(code="SNGV").pk,
+            "kind": "request",
+            "groups": ["district"],
+            "subject": "Số liệu đón đoàn",
+            "body": "Đề nghị báo cáo.",
+            "due_date": (timezone.localdate() + timedelta(days=5)).strftime("%d/%m/%Y"),
+        },
+    )
+    message = Message.objects.get()
+    assert response.status_code == 302 and response.url == message.get_absolute_url()
+    assert set(message.recipients.values_list("agency__code", flat=True)) == set(DISTRICTS)
+
+    client.force_login(manager)
+    inbox = client.get(reverse("exchange:inbox")).content.decode()
+    assert "Số liệu đón đoàn" in inbox and "mới" in inbox
+    client.get(reverse("exchange:message", args=[message.pk]))  # reading marks it read
+    client.post(
+        reverse("exchange:reply", args=[message.pk]),
+        {"agency": Agency.objects.get(code="VUNGTAU").pk, "body": "Đã đón 3 đoàn."},
+    )
+    assert message.recipients.get(agency__code="VUNGTAU").answer is not None
+
+    client.force_login(reviewer)
+    outbox = client.get(reverse("exchange:outbox")).content.decode()
+    assert "1/8" in outbox
+    response = client.post(reverse("exchange:remind", args=[message.pk]), follow=True)
+    assert "Đã gửi nhắc nhở đến 7 đơn vị." in response.content.decode()
+
+
+def test_a_forged_reply_from_a_non_recipient_is_refused(
+    client, reviewer, staff, request_to_districts
+):
+    message = request_to_districts(reviewer)
+    client.force_login(staff)
+    response = client.post(
+        reverse("exchange:reply", args=[message.pk]),
+        {"agency": Agency.objects.get(code="SLDTBXH").pk, "body": "x"},
+    )
+    assert response.status_code == 404
+    assert Message.objects.count() == 1
+
+
+def test_an_empty_answer_sends_nothing(client, reviewer, manager, request_to_districts):
+    message = request_to_districts(reviewer)
+    client.force_login(manager)
+    response = client.post(
+        reverse("exchange:reply", args=[message.pk]),
+        {"agency": Agency.objects.get(code="VUNGTAU").pk, "body": ""},
+        follow=True,
+    )
+    assert "chưa có gì được gửi" in response.content.decode()
+    assert Message.objects.count() == 1
+
+
+def test_bad_input_on_the_form_keeps_what_was_typed(client, reviewer):
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("exchange:new"),
+        {
+            "sender_agency": Agency.objects.get(code="SNGV").pk,
+            "kind": "request",
+            "subject": "Đề nghị",
+            "body": "Nội dung cần giữ lại",
+            "due_date": (timezone.localdate() - timedelta(days=1)).strftime("%d/%m/%Y"),
+            "recipients": [Agency.objects.get(code="BARIA").pk],
+        },
+    )
+    html = response.content.decode()
+    assert "Hạn trả lời đã qua." in html and "Nội dung cần giữ lại" in html
+    assert not Message.objects.exists()
+
+
+def test_a_message_links_an_activity_only_if_the_sender_may_see_it(
+    client, staff, syt_staff, activity_of
+):
+    own = activity_of(staff, "SLDTBXH")
+    other = activity_of(syt_staff, "SYT")
+    client.force_login(staff)
+    data = {
+        "sender_agency": Agency.objects.get(code="SLDTBXH").pk,
+        "kind": "information",
+        "recipients": [Agency.objects.get(code="SNGV").pk],
+        "subject": "Kèm hoạt động",
+        "body": "Xem hoạt động.",
+    }
+    response = client.post(reverse("exchange:new"), {**data, "activity": other.pk})
+    assert "Không có hoạt động số" in response.content.decode()
+    assert not Message.objects.exists()
+    client.post(reverse("exchange:new"), {**data, "activity": own.pk})
+    message = Message.objects.get()
+    assert message.activity == own
+    assert (
+        reverse("activities:detail", args=[own.pk])
+        in client.get(reverse("exchange:message", args=[message.pk])).content.decode()
+    )
+
+
+def test_message_files_follow_the_message_permission(
+    client, reviewer, manager, staff, pdf, pdf_bytes
+):
+    message = services.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=list(Agency.objects.filter(code="VUNGTAU")),
+        kind="information",
+        subject="Tài liệu",
+        body="Gửi kèm",
+        attachments=[pdf("huong-dan.pdf")],
+    )
+    url = message.attachments.get().get_absolute_url()
+    client.force_login(manager)
+    response = client.get(url)
+    assert b"".join(response.streaming_content) == pdf_bytes
+    assert response["X-Content-Type-Options"] == "nosniff"
+    client.force_login(staff)
+    assert client.get(url).status_code == 404
+
+
+def test_inbox_filters_overdue_requests_and_searches_without_accents(
+    client, reviewer, manager, request_to_districts
+):
+    overdue = request_to_districts(reviewer)
+    Message.objects.filter(pk=overdue.pk).update(due_date=timezone.localdate() - timedelta(1))
+    services.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=list(Agency.objects.filter(code="VUNGTAU")),
+        kind="guidance",
+        subject="Hướng dẫn đón đoàn",
+        body="Chi tiết.",
+    )
+    client.force_login(manager)
+    response = client.get(reverse("exchange:inbox"), {"state": "overdue"})
+    assert [m.pk for m in response.context["page"].object_list] == [overdue.pk]
+    response = client.get(reverse("exchange:inbox"), {"q": "huong dan"})
+    assert [m.subject for m in response.context["page"].object_list] == ["Hướng dẫn đón đoàn"]
+
+
+def test_inbox_filters_unread_kind_and_sender(client, reviewer, manager, request_to_districts):
+    read = request_to_districts(reviewer)
+    guidance = services.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=list(Agency.objects.filter(code="VUNGTAU")),
+        kind="guidance",
+        subject="Hướng dẫn đón đoàn",
+        body="Chi tiết.",
+    )
+    client.force_login(manager)
+    client.get(reverse("exchange:message", args=[read.pk]))
+    inbox = reverse("exchange:inbox")
+
+    def listed(**params) -> list[int]:
+        return [m.pk for m in client.get(inbox, params).context["page"].object_list]
+
+    assert listed() == [guidance.pk, read.pk]  # unread first
+    assert listed(state="unread") == [guidance.pk]
+    assert listed(kind="request") == [read.pk]
+    assert listed(kind="nonsense") == [guidance.pk, read.pk]
+    assert listed(agency=str(Agency.objects.get(code="SNGV").pk)) == [guidance.pk, read.pk]
+    assert listed(agency=str(Agency.objects.get(code="BARIA").pk)) == []
+
+
+def test_sent_list_searches_and_shows_requests_waiting_for_answers(
+    client, reviewer, request_to_districts
+):
+    waiting = request_to_districts(reviewer)
+    services.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=list(Agency.objects.filter(code="VUNGTAU")),
+        kind="guidance",
+        subject="Hướng dẫn đón đoàn",
+        body="Chi tiết.",
+    )
+    client.force_login(reviewer)
+    response = client.get(reverse("exchange:outbox"), {"state": "waiting"})
+    assert [m.pk for m in response.context["page"].object_list] == [waiting.pk]
+    response = client.get(reverse("exchange:outbox"), {"q": "HUONG DAN"})
+    assert [m.subject for m in response.context["page"].object_list] == ["Hướng dẫn đón đoàn"]
+    barias = str(Agency.objects.get(code="BARIA").pk)
+    response = client.get(reverse("exchange:outbox"), {"agency": barias})
+    assert [m.pk for m in response.context["page"].object_list] == [waiting.pk]
+
+
+def test_the_unread_count_shows_in_the_navigation_until_read(
+    client, reviewer, manager, request_to_districts
+):
+    message = request_to_districts(reviewer)
+    client.force_login(manager)
+    home = client.get(reverse("home")).content.decode()
+    assert 'data-testid="unread-count"' in home
+    assert f'href="{reverse("exchange:inbox")}"' in home
+    client.get(reverse("exchange:message", args=[message.pk]))
+    assert 'data-testid="unread-count"' not in client.get(reverse("home")).content.decode()
+
+
+def test_reading_a_thread_clears_the_answers_from_the_unread_count(
+    client, reviewer, manager, request_to_districts
+):
+    message = request_to_districts(reviewer)
+    services.reply_to_message(
+        actor=manager, message=message, agency=Agency.objects.get(code="VUNGTAU"), body="Trả lời."
+    )
+    client.force_login(reviewer)
+    assert 'data-testid="unread-count"' in client.get(reverse("home")).content.decode()
+    client.get(reverse("exchange:message", args=[message.pk]))  # the thread shows the answer
+    assert 'data-testid="unread-count"' not in client.get(reverse("home")).content.decode()
+
+
+def test_inbox_and_outbox_query_counts_do_not_grow(
+    client, reviewer, manager, django_assert_num_queries, request_to_districts
+):
+    for _i in range(3):
+        request_to_districts(reviewer)
+    client.force_login(manager)
+    client.get(reverse("exchange:inbox"))
+    # session, user, member agencies, count, page, the agencies of the filter, the
+    # navigation's memberships and the unread count
+    with django_assert_num_queries(8):
+        client.get(reverse("exchange:inbox"))
+    client.force_login(reviewer)
+    with django_assert_num_queries(8):
+        client.get(reverse("exchange:outbox"))
+    for _i in range(30):
+        request_to_districts(reviewer)
+    with django_assert_num_queries(8):
+        client.get(reverse("exchange:outbox"))
+    client.force_login(manager)
+    with django_assert_num_queries(8):
+        client.get(reverse("exchange:inbox"))
+
+
+def answered_thread(reviewer, manager, agencies, pdf, *, answers: int, files: int) -> Message:
+    """SNGV's request to the districts with `files` files, answered `answers` times by Vũng
+    Tàu, each answer with `files` files."""
+    request = services.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=agencies(*DISTRICTS),
+        kind="request",
+        subject="Số liệu",
+        body="Đề nghị báo cáo.",
+        due_date=timezone.localdate() + timedelta(days=5),
+        attachments=[pdf(f"de-nghi-{i}.pdf") for i in range(files)],
+    )
+    for i in range(answers):
+        services.reply_to_message(
+            actor=manager,
+            message=request,
+            agency=Agency.objects.get(code="VUNGTAU"),
+            body=f"Lần {i}.",
+            attachments=[pdf(f"tra-loi-{i}-{j}.pdf") for j in range(files)],
+        )
+    return request
+
+
+def test_the_message_page_costs_the_same_queries_however_long_the_thread(
+    client, reviewer, manager, agencies, pdf, django_assert_num_queries
+):
+    small = answered_thread(reviewer, manager, agencies, pdf, answers=1, files=1)
+    large = answered_thread(reviewer, manager, agencies, pdf, answers=10, files=10)
+    # session, user, the user's agencies (once: kept for the request), the message, the
+    # thread and its files, marking it read, the user's rights (agency_ids), which of their
+    # agencies may answer, the navigation's memberships, the unread count, the recipients
+    # with their overdue state; for a recipient, the agencies of the reply form too
+    expected = {reviewer: 12, manager: 13}
+    for message in (small, large):
+        for user in (reviewer, manager):
+            client.force_login(user)
+            client.get(reverse("exchange:message", args=[message.pk]))  # marked read
+            with django_assert_num_queries(expected[user]):
+                client.get(reverse("exchange:message", args=[message.pk]))
+    assert large.recipients.count() == 8 and large.thread_messages.count() == 10
+    assert large.attachments.count() == 10
+
+
+def test_a_difficulty_page_costs_the_same_queries_however_long_its_history(
+    client, staff, reviewer, django_assert_num_queries
+):
+    difficulty = services.send_message(
+        actor=staff,
+        sender_agency=Agency.objects.get(code="SLDTBXH"),
+        recipients=[],
+        kind="difficulty",
+        subject="Vướng mắc thủ tục",
+        body="Chưa rõ quy trình tiếp nhận.",
+    )
+    client.force_login(reviewer)
+    url = reverse("exchange:message", args=[difficulty.pk])
+    for handled in (1, 10):
+        for i in range(handled):
+            services.handle_difficulty(
+                actor=reviewer, message=difficulty, status="handling", response=f"Lần {i}."
+            )
+        client.get(url)
+        # a recipient's thirteen queries (see above) and the history with its authors
+        with django_assert_num_queries(14):
+            response = client.get(url)
+        assert len(response.context["history"]) == difficulty.history.count()

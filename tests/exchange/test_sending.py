@@ -1,0 +1,149 @@
+"""Sending a message: who it reaches, who sees it, and every bad input refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from activities.exchange import services
+from activities.exchange.models import Message, MessageAttachment, MessageRecipient
+from activities.exchange.services import MessageError
+from agencies.models import Agency
+
+pytestmark = pytest.mark.django_db
+
+
+def visible(user) -> set[str]:
+    return set(Message.objects.visible_to(user).values_list("subject", flat=True))
+
+
+def test_a_request_reaches_every_district_and_only_the_parties_see_it(
+    cast, reviewer, manager, staff, request_to_districts
+):
+    message = request_to_districts(reviewer)
+    assert message.recipients.count() == 8
+    assert visible(reviewer) == {message.subject}
+    assert visible(manager) == {message.subject}  # a district (VUNGTAU)
+    assert visible(staff) == set()  # a department, not addressed
+    assert visible(cast["leader"]) == set()
+    assert visible(cast["outsider"]) == set()
+
+
+def test_other_reviewers_see_nothing_unless_sngv_is_a_party(staff, reviewer, syt_staff, agencies):
+    services.send_message(
+        actor=staff,
+        sender_agency=Agency.objects.get(code="SLDTBXH"),
+        recipients=agencies("SYT"),
+        kind="information",
+        subject="Trao đổi",
+        body="Nội dung",
+    )
+    assert visible(reviewer) == set()
+    assert visible(syt_staff) == {"Trao đổi"}
+
+
+def test_leaders_read_only_what_is_addressed_to_them(reviewer, leader, request_to_districts):
+    request_to_districts(reviewer)
+    assert not Message.objects.visible_to(leader).exists()
+    services.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=list(Agency.objects.filter(code="UBNDTINH")),
+        kind="information",
+        subject="Báo cáo nhanh",
+        body="Kính gửi lãnh đạo.",
+    )
+    assert list(Message.objects.visible_to(leader).values_list("subject", flat=True)) == [
+        "Báo cáo nhanh"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"recipients": []}, "Hãy chọn ít nhất một đơn vị nhận"),
+        ({"due_date": "past"}, "đã qua"),
+        ({"due_date": None}, "cần có hạn trả lời"),
+        ({"body": "x" * 1_000_000}, "quá dài"),
+        ({"body": "   "}, "Hãy nhập nội dung"),
+        ({"subject": ""}, "Hãy nhập tiêu đề"),
+        ({"kind": "reply"}, "Hãy chọn loại"),
+        ({"sender": "SYT"}, "không được gửi văn bản thay mặt"),
+    ],
+)
+def test_bad_messages_are_refused_and_nothing_is_written(reviewer, agencies, overrides, message):
+    values = dict(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=agencies("VUNGTAU"),
+        kind="request",
+        subject="Đề nghị",
+        body="Nội dung",
+        due_date=timezone.localdate() + timedelta(days=1),
+    )
+    if overrides.get("due_date") == "past":
+        overrides["due_date"] = timezone.localdate() - timedelta(days=1)
+    if "sender" in overrides:
+        overrides["sender_agency"] = Agency.objects.get(code=overrides.pop("sender"))
+    values.update(overrides)
+    with pytest.raises(MessageError, match=message):
+        services.send_message(**values)
+    assert not Message.objects.exists()
+    assert not MessageRecipient.objects.exists()
+
+
+def test_the_length_limit_is_written_the_vietnamese_way(reviewer, agencies):
+    with pytest.raises(MessageError, match=r"tối đa 20\.000 ký tự"):
+        services.send_message(
+            actor=reviewer,
+            sender_agency=Agency.objects.get(code="SNGV"),
+            recipients=agencies("VUNGTAU"),
+            kind="information",
+            subject="Đề nghị",
+            body="x" * (Message.BODY_MAX_CHARS + 1),
+        )
+
+
+def test_a_refused_file_stores_nothing_and_an_accepted_one_is_kept(reviewer, agencies, pdf):
+    with pytest.raises(MessageError, match="không phải là tệp PDF"):
+        services.send_message(
+            actor=reviewer,
+            sender_agency=Agency.objects.get(code="SNGV"),
+            recipients=agencies("VUNGTAU"),
+            kind="information",
+            subject="Tài liệu",
+            body="Gửi kèm",
+            attachments=[pdf("x.pdf", b"MZ\x90\x00")],
+        )
+    assert not Message.objects.exists()
+    message = services.send_message(
+        actor=reviewer,
+        sender_agency=Agency.objects.get(code="SNGV"),
+        recipients=agencies("VUNGTAU"),
+        kind="information",
+        subject="Tài liệu",
+        body="Gửi kèm",
+        attachments=[pdf("huong-dan.pdf")],
+    )
+    stored = MessageAttachment.objects.get()
+    assert stored.message == message and stored.original_name == "huong-dan.pdf"
+    assert stored.uploaded_by == reviewer
+
+
+def test_a_message_refers_only_to_an_activity_its_sender_sees(
+    staff, syt_staff, agencies, activity_of
+):
+    other = activity_of(syt_staff, "SYT")
+    with pytest.raises(MessageError, match="không được dẫn chiếu"):
+        services.send_message(
+            actor=staff,
+            sender_agency=Agency.objects.get(code="SLDTBXH"),
+            recipients=agencies("SNGV"),
+            kind="information",
+            subject="Kèm hoạt động",
+            body="Xem hoạt động.",
+            activity=other,
+        )
+    assert not Message.objects.exists()
