@@ -33,6 +33,12 @@ class MessageQuerySet(models.QuerySet["Message"]):
         addressed = MessageRecipient.objects.filter(agency_id__in=mine).values("message_id")
         return self.filter(Q(sender_agency_id__in=mine) | Q(pk__in=addressed))
 
+    def thread_of(self, message: Message) -> MessageQuerySet:
+        """The thread `message` belongs to: its first message and every answer, oldest
+        first."""
+        root_id = message.thread_id or message.pk
+        return self.filter(Q(pk=root_id) | Q(thread_id=root_id)).order_by("created_at", "pk")
+
     def received_by(self, agency_ids: Collection[int]) -> MessageQuerySet:
         """Messages addressed to these agencies, each with `unread`: one of them has not read
         it yet."""
@@ -45,7 +51,7 @@ class MessageQuerySet(models.QuerySet["Message"]):
             .annotate(unread=Exists(unread))
         )
 
-    def sent_by(self, agency_ids: Collection[int]) -> MessageQuerySet:
+    def sent_from(self, agency_ids: Collection[int]) -> MessageQuerySet:
         """Messages these agencies sent, with how many recipients there are and answered."""
         return self.filter(sender_agency_id__in=agency_ids).annotate(
             recipient_count=Count("recipients"),
@@ -173,6 +179,11 @@ class MessageRecipientQuerySet(models.QuerySet["MessageRecipient"]):
         """The one definition of "overdue": a request not answered by its date to answer by
         (read by the inbox filter, the message page and the daily reminder)."""
         return self.due_by(today - timedelta(days=1))
+
+    def with_overdue(self, today: date) -> MessageRecipientQuerySet:
+        """Each row with `overdue`, by the definition above (the state a page shows)."""
+        late = self.model.objects.overdue(today).filter(pk=OuterRef("pk"))
+        return self.annotate(overdue=Exists(late))
 
     def unread(self) -> MessageRecipientQuerySet:
         return self.filter(read_at__isnull=True)

@@ -29,7 +29,7 @@ def recipient_addresses(message: Message, *, reminder: bool = False) -> list[str
     recipients = message.recipients.all()
     if reminder:
         recipients = recipients.filter(answer__isnull=True)
-    readers = permissions.message_readers(recipients.values("agency_id"))
+    readers = permissions.message_readers(recipients.values_list("agency_id", flat=True))
     return sorted(
         set(
             readers.filter(email_notifications=True)

@@ -1,11 +1,10 @@
 """The information exchange's addresses, under /messages/, and the addresses it had under
 /activities/messages/ until 2026-11, which answer a permanent redirect to the new ones (links
-in e-mails already sent, bookmarks, pages left open)."""
+in e-mails already sent, bookmarks, pages left open): see views.moved."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponsePermanentRedirect
-from django.urls import path, reverse
+from django.urls import path
 
 from . import views
 
@@ -22,34 +21,9 @@ urlpatterns = [
     path("<int:pk>/files/<int:file_pk>/", views.message_attachment, name="attachment"),
 ]
 
-
-class PermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
-    status_code = 308
-
-
-def _moved(name: str):
-    """A view that sends an old address to the new one named `name`, query string kept.
-
-    GET and HEAD get 301, which every client and search engine knows. Anything else (the
-    forms that post a reply, a reminder, a handling or a new message, from a page opened
-    before the move) gets 308: a 301 lets browsers repeat a POST as a GET, which would drop
-    the form's content and land on a POST-only view (405); 308 repeats the same POST, with
-    its body and CSRF token, at the new address, where the view checks it as usual.
-    """
-
-    def moved(request: HttpRequest, **kwargs) -> HttpResponsePermanentRedirect:
-        url = reverse(f"exchange:{name}", kwargs=kwargs)
-        query = request.META.get("QUERY_STRING", "")
-        if query:
-            url = f"{url}?{query}"
-        if request.method in ("GET", "HEAD"):
-            return HttpResponsePermanentRedirect(url)
-        return PermanentRedirectKeepingMethod(url)
-
-    return moved
-
-
-# Mounted at /activities/messages/ by doingoai/urls.py, under the namespace "exchange_moved".
+# Mounted at /activities/messages/ by doingoai/urls.py, under the namespace "exchange_moved":
+# one old address for each new one, same path below the mount point.
 moved_urlpatterns = [
-    path(str(pattern.pattern), _moved(pattern.name), name=pattern.name) for pattern in urlpatterns
+    path(str(pattern.pattern), views.moved, {"to": pattern.name}, name=pattern.name)
+    for pattern in urlpatterns
 ]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from agencies import permissions
 from agencies.models import Agency, User
 from doingoai.files import private_file_response
-from doingoai.history import history_rows
+from doingoai.history import HistoryRow, history_rows
 from doingoai.pagination import CappedPaginator
 
 from . import services
@@ -61,7 +62,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     """Messages the user's agencies sent, with how many recipients answered."""
     mine = permissions.message_agency_ids(request.user)
     filters = ListFilters.from_query(request.GET)
-    sent = filters.search(Message.objects.sent_by(mine).select_related("sender_agency"))
+    sent = filters.search(Message.objects.sent_from(mine).select_related("sender_agency"))
     if filters.state == "waiting":
         sent = sent.waiting_for_answers()
     if filters.agency_id is not None:  # to this agency
@@ -97,13 +98,11 @@ def _reply_agencies(user: User, message: Message) -> QuerySet[Agency]:
 @login_required
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_message_for(request.user, pk)
-    root = message.thread or message
     thread = list(
         Message.objects.visible_to(request.user)
-        .filter(Q(pk=root.pk) | Q(thread=root))
+        .thread_of(message)
         .select_related("sender_agency", "sent_by")
         .prefetch_related("attachments")
-        .order_by("created_at", "pk")
     )
     services.mark_read(actor=request.user, message=message, thread=thread)
     mine = permissions.message_agency_ids(request.user)
@@ -126,18 +125,17 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _recipients(message: Message, only: frozenset[int] | None) -> QuerySet[MessageRecipient]:
-    """The recipients' rows, each with `overdue` by the one definition of it; the sender
-    sees everyone's, a recipient (`only` its agencies) its own."""
-    overdue = MessageRecipient.objects.overdue(timezone.localdate()).filter(pk=OuterRef("pk"))
+    """The recipients' rows with their overdue state; the sender sees everyone's, a
+    recipient (`only` its agencies) its own."""
     rows = (
         message.recipients.select_related("agency", "read_by")
-        .annotate(overdue=Exists(overdue))
+        .with_overdue(timezone.localdate())
         .order_by("agency__position", "agency__name")
     )
     return rows if only is None else rows.filter(agency_id__in=only)
 
 
-def _handling_history(message: Message) -> list:
+def _handling_history(message: Message) -> list[HistoryRow]:
     if not message.is_difficulty:
         return []
     records = message.history.select_related("history_user").order_by(
@@ -201,3 +199,26 @@ def message_attachment(request: HttpRequest, pk: int, file_pk: int) -> HttpRespo
     """A file of a message, for the message's parties only (404 otherwise)."""
     message = get_message_for(request.user, pk)
     return private_file_response(get_object_or_404(MessageAttachment, message=message, pk=file_pk))
+
+
+class PermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
+    status_code = 308
+
+
+def moved(request: HttpRequest, *, to: str, **kwargs) -> HttpResponsePermanentRedirect:
+    """An address of the days under /activities/messages/: a permanent redirect to the new
+    one named `to`, query string kept; nothing is read, so nothing leaks.
+
+    GET and HEAD get 301, which every client and search engine knows. Anything else (the
+    forms that post a new message, a reply, a reminder or a handling, from a page opened
+    before the move) gets 308: after a 301 browsers repeat a POST as a GET, which would drop
+    the form's content and land on a POST-only view (405); after a 308 they post the same
+    body, CSRF token included, to the new address, whose view checks it as usual.
+    """
+    url = reverse(f"exchange:{to}", kwargs=kwargs)
+    query = request.META.get("QUERY_STRING", "")
+    if query:
+        url = f"{url}?{query}"
+    if request.method in ("GET", "HEAD"):
+        return HttpResponsePermanentRedirect(url)
+    return PermanentRedirectKeepingMethod(url)
