@@ -157,6 +157,7 @@ class ListFilters:
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> ListFilters:
+        """The filters of a request's query string (`q`, `kind`, `state`, `agency`)."""
         return cls(
             query=params.get("q", "").strip(),
             kind=params.get("kind", ""),
@@ -166,6 +167,7 @@ class ListFilters:
 
     @property
     def agency_id(self) -> int | None:
+        """The other agency to filter by, or None when there is none or it is not a number."""
         return int(self.agency) if self.agency.isdigit() else None
 
     def search(self, messages: MessageQuerySet) -> MessageQuerySet:
@@ -177,6 +179,7 @@ class ListFilters:
         return messages
 
     def context(self) -> dict[str, Any]:
+        """What the list templates show in the filter bar."""
         return {
             "query": self.query,
             "kind": self.kind,

@@ -68,6 +68,7 @@ class MessageQuerySet(models.QuerySet["Message"]):
         return self.filter(pk__in=MessageRecipient.objects.unanswered().values("message_id"))
 
     def addressed_to(self, agency_id: int) -> MessageQuerySet:
+        """Messages sent to this agency (among others, maybe)."""
         return self.filter(
             pk__in=MessageRecipient.objects.filter(agency_id=agency_id).values("message_id")
         )
@@ -186,6 +187,7 @@ class MessageRecipientQuerySet(models.QuerySet["MessageRecipient"]):
         return self.annotate(overdue=Exists(late))
 
     def unread(self) -> MessageRecipientQuerySet:
+        """Rows not read yet by anyone of the recipient agency."""
         return self.filter(read_at__isnull=True)
 
 

@@ -75,6 +75,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def message_new(request: HttpRequest) -> HttpResponse:
+    """Write a message for one of the user's agencies (404 to those who write for none)."""
     if not permissions.sending_agency_ids(request.user):
         raise Http404
     form = MessageForm(request.POST or None, request.FILES or None, user=request.user)
@@ -97,6 +98,9 @@ def _reply_agencies(user: User, message: Message) -> QuerySet[Agency]:
 
 @login_required
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A message with its thread, read by the user's agencies by opening it; the sender sees
+    every recipient's state, a recipient its own; the answer form, the handling form and the
+    handling's history where they apply."""
     message = get_message_for(request.user, pk)
     thread = list(
         Message.objects.visible_to(request.user)
@@ -147,6 +151,7 @@ def _handling_history(message: Message) -> list[HistoryRow]:
 @login_required
 @require_POST
 def message_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer the message as one of the user's agencies among its recipients."""
     message = get_message_for(request.user, pk)
     form = ReplyForm(request.POST, request.FILES, agencies=_reply_agencies(request.user, message))
     if not form.is_valid():
@@ -164,6 +169,7 @@ def message_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def message_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remind the recipients of a request that have not answered."""
     message = get_message_for(request.user, pk)
     try:
         missing = services.remind_missing(actor=request.user, message=message)
@@ -179,6 +185,7 @@ def message_remind(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def message_handle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record how far the handling of a reported difficulty has come (Sở Ngoại vụ)."""
     message = get_message_for(request.user, pk)
     try:  # the service checks the status and the response
         services.handle_difficulty(
