@@ -34,7 +34,7 @@ def _latest() -> list[tuple[str, str]]:
 
 @pytest.mark.postgres
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_messages_written_before_the_move_are_read_through_the_new_models(
     reviewer, manager, activity_of, staff
 ):
