@@ -40,5 +40,5 @@ class AgencyReportAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 class ConsolidatedReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: versions are built, edited and issued in the portal's pages."""
 
-    list_display = ["period", "version", "status", "number", "issued_on"]
+    list_display = ["period", "draft_number", "status", "number", "issued_on"]
     list_filter = ["status"]

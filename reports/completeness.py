@@ -49,6 +49,11 @@ class Cell:
     def sent(self) -> bool:
         return self.state in ("on_time", "late")
 
+    @property
+    def opens(self) -> bool:
+        """Whether a reviewer can open the report: sent, or returned (not a draft)."""
+        return self.sent or self.state == "returned"
+
 
 @dataclass
 class Row:

@@ -21,7 +21,7 @@ from activities.models import Activity, ActivityCountry
 from agencies.models import ActivityKind
 
 from . import pdf
-from .figures import activities_between
+from .figures import PeriodFigures, activities_between, dmy
 from .models import ConsolidatedReport
 from .narrative import number, vnd
 
@@ -53,7 +53,9 @@ def document_header(report: ConsolidatedReport) -> dict:
 
 
 def render_pdf(report: ConsolidatedReport) -> bytes:
-    figures = report.figures
+    """The report's PDF (a draft, or the issued text with its number), from its figures and
+    narrative."""
+    figures: PeriodFigures = report.figures
     with translation.override("vi"):
         context = {
             "doc": document_header(report),
@@ -94,7 +96,7 @@ def _clean(values) -> list:
 
 def render_xlsx(report: ConsolidatedReport) -> bytes:
     """Every counted activity of the period, one row each, and the summary tables."""
-    figures = report.figures
+    figures: PeriodFigures = report.figures
     period = report.period
     workbook = Workbook(write_only=True)
     with translation.override("vi"):
@@ -213,8 +215,8 @@ def _activities_sheet(workbook: Workbook, report: ConsolidatedReport) -> None:
                     agency,
                     kinds.get(kind, kind),
                     title,
-                    start.strftime("%d/%m/%Y"),
-                    end.strftime("%d/%m/%Y"),
+                    dmy(start),
+                    dmy(end),
                     place,
                     "; ".join(countries_of.get(pk, ())),
                     "; ".join(partners_of.get(pk, ())),

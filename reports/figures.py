@@ -1,9 +1,15 @@
-"""The figures of a period, computed by the database.
+"""The figures of a period, computed by the database, and their shape.
 
 Every number here is one aggregate query (COUNT, SUM, GROUP BY); Python only shapes the
 results into the JSON kept on the report, so a year of 5,000 activities costs a few dozen
-queries whatever its size. The figures are plain JSON: the PDF, the page, the XLSX annex and
-the export for the Ministry all read the same dictionary.
+queries whatever its size.
+
+The figures are stored as JSON, and their shape is the contract between the steps that read
+them: `PeriodFigures` for the consolidated report (the narrative, the PDF, the XLSX annex,
+the page and the export for the Ministry), `AgencyFigures` for an agency's own report. They
+are TypedDicts, so what is stored and read back is a plain dictionary, and every key a step
+reads is declared here. Dates are text as the documents print them (dd/mm/yyyy), amounts whole
+đồng.
 """
 
 from __future__ import annotations
@@ -11,15 +17,18 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django_countries import countries
 
-from activities.models import Activity, ActivityCountry, Message
+from activities.exchange.models import Message
+from activities.models import Activity, ActivityCountry
 from agencies.models import ActivityKind, Agency, Duty, DutyAssignment
 
 from .models import AgencyReport, ReportingPeriod
@@ -30,16 +39,171 @@ COUNTED = (Status.ACCEPTED,)  # what the province's report counts: reviewed and 
 SENT = (Status.SUBMITTED, Status.ACCEPTED)  # what an agency's own report lists
 
 
+# ---------------------------------------------------------------------------- the contract
+
+
+class PeriodInfo(TypedDict):
+    code: str  # "2020-H1", "2020"
+    kind: str  # ReportingPeriod.Kind
+    year: int
+    label: str  # "6 tháng đầu năm 2020"
+    start: str  # "15/12/2019"
+    end: str
+
+
+class KindCount(TypedDict):
+    kind: str  # ActivityKind
+    label: str
+    count: int
+
+
+class SectorAid(TypedDict):
+    sector: str
+    label: str
+    amount_vnd: int
+    count: int
+
+
+class DonorAid(TypedDict):
+    name: str
+    country: str  # the country's name, "" when unknown
+    amount_vnd: int
+    count: int
+
+
+class Aid(TypedDict):
+    total_vnd: int
+    count: int
+    by_sector: list[SectorAid]  # largest amount first
+    by_donor: list[DonorAid]
+
+
+class AgencyCount(TypedDict):
+    code: str
+    name: str  # the agency's short name
+    count: int
+
+
+class CountryCount(TypedDict):
+    code: str  # ISO 3166
+    name: str
+    count: int
+
+
+class DutyRow(TypedDict):
+    ref: str  # "III.3.1"
+    heading: str
+    count: int
+    agencies: list[str]  # short names of the agencies that acted on it
+    no_activity: bool
+
+
+class Notable(TypedDict):
+    title: str
+    agency: str
+    kind: str
+    start: str
+    end: str
+    place: str
+    outcome: str  # cut to 600 characters
+    amount_vnd: int | None
+
+
+class Quote(TypedDict):
+    agency: str
+    text: str  # cut to REPORT_QUOTE_MAX_CHARS
+
+
+class Submissions(TypedDict):
+    expected: int
+    sent: int
+    on_time: int
+
+
+class Delegations(TypedDict):
+    inbound: int
+    outbound: int
+
+
+class Participants(TypedDict):
+    vietnamese: int
+    foreign: int
+
+
+class Previous(TypedDict):
+    """The same period of the year before."""
+
+    year: int
+    start: str
+    end: str
+    total: int
+    aid_total_vnd: int
+    change_pct: float | None  # None when there was nothing to compare with
+    aid_change_pct: float | None
+
+
+class PeriodFigures(TypedDict):
+    """Everything the consolidated report says in numbers (ConsolidatedReport.figures)."""
+
+    period: PeriodInfo
+    total: int
+    agencies_acting: int
+    agencies_in_plan: int
+    delegations: Delegations
+    participants: Participants
+    by_kind: list[KindCount]
+    by_agency: list[AgencyCount]
+    by_country: list[CountryCount]
+    aid: Aid
+    duties: list[DutyRow]
+    notable: list[Notable]
+    difficulties: list[Quote]
+    proposals: list[Quote]
+    submissions: Submissions
+    awaiting_review: int  # submitted in the period, not reviewed yet: not counted
+    previous: Previous
+
+
+class ListedActivity(TypedDict):
+    id: int
+    title: str
+    kind: str  # the kind's label
+    start: str
+    status: str  # Activity.Status
+
+
+class DutyRef(TypedDict):
+    ref: str
+    heading: str
+
+
+class AgencyFigures(TypedDict):
+    """What an agency's report shows in numbers (AgencyReport.figures once sent)."""
+
+    total: int
+    accepted: int
+    aid_total_vnd: int
+    by_kind: list[KindCount]
+    activities: list[ListedActivity]  # at most REPORT_AGENCY_LIST_LIMIT
+    duties_touched: list[DutyRef]
+    duties_untouched: list[DutyRef]
+
+
+# ---------------------------------------------------------------------------- the queries
+
+
 def activities_between(start: date, end: date, statuses=COUNTED) -> QuerySet[Activity]:
     """Activities that started within the period (the day the work took place)."""
     return Activity.objects.filter(status__in=statuses, start_date__range=(start, end))
 
 
 def dmy(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
+    """A day as the documents print it: dd/mm/yyyy, the project's short date format in both
+    of its languages (doingoai/formats)."""
+    return date_format(day, "SHORT_DATE_FORMAT") if day else ""
 
 
-def _by_kind(activities: QuerySet[Activity]) -> list[dict]:
+def _by_kind(activities: QuerySet[Activity]) -> list[KindCount]:
     counts = dict(activities.order_by().values_list("kind").annotate(n=Count("pk")))
     return [
         {"kind": kind.value, "label": str(kind.label), "count": counts[kind.value]}
@@ -48,7 +212,7 @@ def _by_kind(activities: QuerySet[Activity]) -> list[dict]:
     ]
 
 
-def _aid(activities: QuerySet[Activity]) -> dict:
+def _aid(activities: QuerySet[Activity]) -> Aid:
     aid = activities.filter(kind=ActivityKind.AID_MOBILISATION)
     total = aid.aggregate(
         amount=Coalesce(Sum("committed_vnd"), Decimal(0)),
@@ -95,7 +259,7 @@ def _aid(activities: QuerySet[Activity]) -> dict:
     }
 
 
-def _by_agency(activities: QuerySet[Activity]) -> list[dict]:
+def _by_agency(activities: QuerySet[Activity]) -> list[AgencyCount]:
     rows = (
         activities.order_by()
         .values("agency__code", "agency__short_name")
@@ -108,7 +272,7 @@ def _by_agency(activities: QuerySet[Activity]) -> list[dict]:
     ]
 
 
-def _by_country(activities: QuerySet[Activity]) -> list[dict]:
+def _by_country(activities: QuerySet[Activity]) -> list[CountryCount]:
     rows = (
         ActivityCountry.objects.filter(activity__in=activities.order_by().values("pk"))
         .values("country")
@@ -121,7 +285,7 @@ def _by_country(activities: QuerySet[Activity]) -> list[dict]:
     ]
 
 
-def _duties(activities: QuerySet[Activity]) -> list[dict]:
+def _duties(activities: QuerySet[Activity]) -> list[DutyRow]:
     """Each duty of section III of the plan: how many activities, which agencies acted."""
     counts = dict(
         activities.exclude(duty=None).order_by().values_list("duty").annotate(n=Count("pk"))
@@ -148,7 +312,7 @@ def _duties(activities: QuerySet[Activity]) -> list[dict]:
     ]
 
 
-def _notable(activities: QuerySet[Activity]) -> list[dict]:
+def _notable(activities: QuerySet[Activity]) -> list[Notable]:
     """The activities that weigh most: aid by amount, then the largest by participants."""
     chosen = (
         activities.select_related("agency")
@@ -175,18 +339,20 @@ def _notable(activities: QuerySet[Activity]) -> list[dict]:
     ]
 
 
-def _from_agencies(period: ReportingPeriod, start: date, end: date) -> tuple[list, list]:
+def _from_agencies(
+    period: ReportingPeriod, start: date, end: date
+) -> tuple[list[Quote], list[Quote]]:
     reports = (
         AgencyReport.objects.filter(period=period, status__in=SENT)
         .select_related("agency")
         .order_by("agency__position", "agency__name")
     )
-    difficulties = [
+    difficulties: list[Quote] = [
         {"agency": r.agency.short_name, "text": _short(r.difficulties)}
         for r in reports
         if r.difficulties.strip()
     ]
-    proposals = [
+    proposals: list[Quote] = [
         {"agency": r.agency.short_name, "text": _short(r.proposals)}
         for r in reports
         if r.proposals.strip()
@@ -214,21 +380,20 @@ def _short(text: str) -> str:
     return Truncator(" ".join(text.split())).chars(settings.REPORT_QUOTE_MAX_CHARS)
 
 
-def _submissions(period: ReportingPeriod) -> dict:
-    reports = period.agency_reports.all()
-    counts = reports.aggregate(
+def _submissions(period: ReportingPeriod) -> Submissions:
+    counts = period.agency_reports.aggregate(
         expected=Count("pk"),
         sent=Count("pk", filter=Q(status__in=SENT)),
         on_time=Count("pk", filter=Q(status__in=SENT, submitted_at__date__lte=period.deadline)),
     )
-    return counts
+    return {"expected": counts["expected"], "sent": counts["sent"], "on_time": counts["on_time"]}
 
 
 def _change(now: int, before: int) -> float | None:
     return round((now - before) * 100 / before, 1) if before else None
 
 
-def period_figures(period: ReportingPeriod) -> dict:
+def period_figures(period: ReportingPeriod) -> PeriodFigures:
     """Everything the consolidated report says in numbers, as JSON-ready data (in VND)."""
     with translation.override("vi"):
         activities = activities_between(period.start_date, period.end_date)
@@ -290,7 +455,7 @@ def period_figures(period: ReportingPeriod) -> dict:
         }
 
 
-def agency_figures(period: ReportingPeriod, agency: Agency, statuses=SENT) -> dict:
+def agency_figures(period: ReportingPeriod, agency: Agency, statuses=SENT) -> AgencyFigures:
     """What an agency's own report is pre-filled with: its submitted and accepted activities
     of the period (or only those of `statuses`), its funding mobilised, and which of its
     duties it touched."""

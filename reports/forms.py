@@ -32,6 +32,16 @@ class AgencyReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         style_fields(self)
 
+    @staticmethod
+    def initial_for(report: AgencyReport) -> dict:
+        """The form as the report is now, with the version it is at."""
+        return {
+            "version": report.version,
+            "results": report.results,
+            "difficulties": report.difficulties,
+            "proposals": report.proposals,
+        }
+
 
 class NarrativeForm(forms.Form):
     situation = _text(_("I. General situation"), rows=5)

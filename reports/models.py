@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -13,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from agencies import permissions
 from agencies.models import Agency, User
+from agencies.permissions import Action
 
 
 class ReportingPeriod(models.Model):
@@ -78,9 +81,24 @@ class ReportingPeriod(models.Model):
         return (today or timezone.localdate()) > self.end_date
 
 
+class AgencyReportQuerySet(models.QuerySet["AgencyReport"]):
+    def visible_to(self, user: User) -> AgencyReportQuerySet:
+        """What `user` may read: the agency's own members every state; reviewers what was
+        sent or returned (not drafts); leadership what was accepted. No query beyond the
+        user's agency rights (read once per request)."""
+        ids = permissions.agency_ids(user)
+        S = AgencyReport.Status
+        return self.filter(
+            Q(agency_id__in=ids[Action.VIEW])
+            | Q(agency_id__in=ids[Action.REVIEW], status__in=[S.SUBMITTED, S.ACCEPTED, S.RETURNED])
+            | Q(agency_id__in=ids[Action.OVERSEE], status=S.ACCEPTED)
+        )
+
+
 class AgencyReport(models.Model):
     """One agency's submission for one period: figures pre-filled from its activities, and
-    what the agency writes itself."""
+    what the agency writes itself. Its moves (submit, accept, return) are the status table of
+    agency_reports.py."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -90,6 +108,13 @@ class AgencyReport(models.Model):
 
     EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
     TEXT_MAX_CHARS = 20_000
+    # The Bootstrap colour of each status's badge.
+    BADGES = {
+        Status.DRAFT: "secondary",
+        Status.SUBMITTED: "primary",
+        Status.ACCEPTED: "success",
+        Status.RETURNED: "warning",
+    }
 
     period = models.ForeignKey(
         ReportingPeriod,
@@ -122,6 +147,8 @@ class AgencyReport(models.Model):
 
     history = HistoricalRecords(excluded_fields=["updated_at", "version", "reminded_at"])
 
+    objects = AgencyReportQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("agency report")
         verbose_name_plural = _("agency reports")
@@ -144,21 +171,44 @@ class AgencyReport(models.Model):
     def was_sent(self) -> bool:
         return self.status in (self.Status.SUBMITTED, self.Status.ACCEPTED)
 
+    @property
+    def is_returned(self) -> bool:
+        return self.status == self.Status.RETURNED
+
+    @property
+    def badge(self) -> str:
+        return self.BADGES[self.status]
+
 
 def report_file_path(instance: ConsolidatedReport, filename: str) -> str:
     # A random name: the file is reachable only through a view that checks permissions.
     return f"reports/{instance.period.year}/{uuid.uuid4().hex}-{filename}"
 
 
+class ConsolidatedReportQuerySet(models.QuerySet["ConsolidatedReport"]):
+    def visible_to(self, user: User) -> ConsolidatedReportQuerySet:
+        """Reviewers of Sở Ngoại vụ read every version; leadership the issued ones only;
+        anyone else nothing (no query beyond the user's agency rights)."""
+        if permissions.reviews_province(user):
+            return self.all()
+        if permissions.reads_issued_reports(user):
+            return self.issued()
+        return self.none()
+
+    def issued(self) -> ConsolidatedReportQuerySet:
+        return self.filter(status=ConsolidatedReport.Status.ISSUED)
+
+
 class ConsolidatedReport(models.Model):
-    """One version of the province's report for a period. Built by a Celery task; issued
-    versions carry a number and never change again."""
+    """One version of the province's report for a period, its draft number counting the
+    period's versions. Drafted by a Celery task (consolidation.py); issued versions carry a
+    number of the year's register and never change again."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting to be built")
-        BUILDING = "building", _("Being built")
+        QUEUED = "queued", _("Waiting to be drafted")
+        BUILDING = "building", _("Being drafted")
         READY = "ready", _("Draft ready")
-        FAILED = "failed", _("Build failed")
+        FAILED = "failed", _("Drafting failed")
         ISSUED = "issued", _("Issued")
 
     IN_PROGRESS = (Status.QUEUED, Status.BUILDING)
@@ -171,7 +221,8 @@ class ConsolidatedReport(models.Model):
         on_delete=models.PROTECT,
         related_name="consolidated_reports",
     )
-    version = models.PositiveIntegerField(_("version"))
+    # 1, 2, 3… for the period's successive versions: "bản dự thảo số N".
+    draft_number = models.PositiveIntegerField(_("draft number"))
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
     )
@@ -190,9 +241,10 @@ class ConsolidatedReport(models.Model):
     edited_sections = models.JSONField(default=list, blank=True, editable=False)
     # Set when only the text changed: the next render reuses the figures and the annex.
     keep_figures = models.BooleanField(default=False, editable=False)
-    # Goes up with every change of text or files; a page's form carries the revision it
-    # showed, so nobody saves over, or issues, what they have not seen.
-    revision = models.PositiveIntegerField(default=1, editable=False)
+    # The edit-conflict counter, as on every record: it goes up with every change of text or
+    # files; a page's form carries the version it showed, so nobody saves over, or issues,
+    # what they have not seen.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     pdf = models.FileField(upload_to=report_file_path, max_length=255, blank=True)
     xlsx = models.FileField(upload_to=report_file_path, max_length=255, blank=True)
@@ -209,12 +261,16 @@ class ConsolidatedReport(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ConsolidatedReportQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("consolidated report")
         verbose_name_plural = _("consolidated reports")
-        ordering = ["period", "-version"]
+        ordering = ["period", "-draft_number"]
         constraints = [
-            models.UniqueConstraint(fields=["period", "version"], name="one_version_number"),
+            models.UniqueConstraint(
+                fields=["period", "draft_number"], name="one_draft_number_per_period"
+            ),
             models.UniqueConstraint(
                 fields=["number_year", "number"],
                 condition=Q(number__isnull=False),
@@ -230,7 +286,7 @@ class ConsolidatedReport(models.Model):
     def __str__(self) -> str:
         return _("%(period)s, version %(version)s") % {
             "period": self.period,
-            "version": self.version,
+            "version": self.draft_number,
         }
 
     def get_absolute_url(self) -> str:
@@ -241,17 +297,27 @@ class ConsolidatedReport(models.Model):
         """'05/BC-SNgV': zero-padded below 10, as the register writes it."""
         if self.number is None:
             return ""
-        from django.conf import settings
-
         return f"{self.number:02d}/{settings.REPORT_NUMBER_SUFFIX}"
 
     @property
-    def is_issued(self) -> bool:
-        return self.status == self.Status.ISSUED
+    def is_queued(self) -> bool:
+        return self.status == self.Status.QUEUED
 
     @property
     def in_progress(self) -> bool:
         return self.status in self.IN_PROGRESS
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == self.Status.ISSUED
 
 
 class IssueCounter(models.Model):

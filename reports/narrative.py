@@ -1,19 +1,26 @@
 """The Vietnamese narrative of the consolidated report, drafted from its figures.
 
 Plain templates, no external service. The reviewer edits the result before issuing; edited
-sections are kept when the report is rebuilt (services.build_new_version)."""
+sections are kept when a new version is drafted (consolidation.build_version). Reads the
+figures through their declared shape (figures.PeriodFigures)."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import translation
+from django.utils.formats import number_format
+
+from .figures import PeriodFigures
+
 
 def number(value: int | float | Decimal, decimals: int = 0) -> str:
-    """1234567 → '1.234.567'; 1.25 with one decimal → '1,3' (Vietnamese separators)."""
+    """1234567 → '1.234.567'; 1.25 with one decimal → '1,3' (Vietnamese separators, rounded
+    half up as a report rounds, whatever the interface language)."""
     quantum = Decimal(1).scaleb(-decimals)
     rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
-    text = f"{rounded:,.{decimals}f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    with translation.override("vi"):
+        return number_format(rounded, decimals, force_grouping=True)
 
 
 def vnd(amount: int) -> str:
@@ -35,14 +42,14 @@ def _change(pct: float | None, previous_year: int) -> str:
     return f", bằng cùng kỳ năm {previous_year}"
 
 
-def _period_phrase(figures: dict) -> str:
+def _period_phrase(figures: PeriodFigures) -> str:
     period = figures["period"]
     if period["kind"] == "half":
         return f"Trong 6 tháng đầu năm {period['year']}"
     return f"Trong năm {period['year']}"
 
 
-def situation(figures: dict) -> str:
+def situation(figures: PeriodFigures) -> str:
     sub = figures["submissions"]
     text = (
         f"{_period_phrase(figures)} (số liệu tính từ ngày {figures['period']['start']} đến "
@@ -57,7 +64,7 @@ def situation(figures: dict) -> str:
     return text
 
 
-def results(figures: dict) -> str:
+def results(figures: PeriodFigures) -> str:
     previous = figures["previous"]
     parts = [
         f"{_period_phrase(figures)}, các cơ quan, đơn vị trên địa bàn tỉnh đã tổ chức "
@@ -86,7 +93,7 @@ def results(figures: dict) -> str:
     return text
 
 
-def shortcomings(figures: dict) -> str:
+def shortcomings(figures: PeriodFigures) -> str:
     idle = [d["ref"] for d in figures["duties"] if d["no_activity"]]
     sub = figures["submissions"]
     sentences = []
@@ -109,7 +116,7 @@ def shortcomings(figures: dict) -> str:
     return " ".join(sentences) or "Không có tồn tại, hạn chế đáng kể trong kỳ."
 
 
-def directions(figures: dict) -> str:
+def directions(figures: PeriodFigures) -> str:
     period = figures["period"]
     following = (
         f"6 tháng cuối năm {period['year']}"
@@ -131,5 +138,6 @@ DRAFTERS = {
 }
 
 
-def draft(figures: dict) -> dict[str, str]:
+def draft(figures: PeriodFigures) -> dict[str, str]:
+    """Each narrative section (ConsolidatedReport.SECTIONS) drafted from the figures."""
     return {section: drafter(figures) for section, drafter in DRAFTERS.items()}

@@ -39,6 +39,8 @@ from urllib.request import url2pathname
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from weasyprint import HTML
@@ -140,7 +142,8 @@ def _mm(value: float) -> str:
 
 
 def _number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")  # Vietnamese thousands separator
+    with translation.override("vi"):  # the document is Vietnamese: 1.234
+        return number_format(value, force_grouping=True)
 
 
 def _short(label: str) -> str:

@@ -1,4 +1,4 @@
-"""SNGV builds the six-month report through a real Celery worker, watches its progress and
+"""SNGV drafts the six-month report through a real Celery worker, watches its progress and
 issues it; a provincial leader downloads the PDF."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from activities.models import Activity
 from agencies.models import Agency
 from reports.models import ConsolidatedReport
 from reports.periods import ensure_periods
-from tests.browser.test_activities_browser import log_in, log_out
 from tests.conftest import make_user, postgres_only, redis_url
 
 pytestmark = [
@@ -23,6 +22,14 @@ pytestmark = [
     postgres_only,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill("Pw-for-tests-1")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_text("Xin chào")).to_be_visible()
 
 
 @pytest.fixture
@@ -38,7 +45,7 @@ def worker():
     worker_app.conf.update(
         broker_url=redis_url(), result_backend=redis_url(), task_always_eager=False
     )
-    worker_app.autodiscover_tasks(["reports", "activities"], force=True)
+    worker_app.autodiscover_tasks(["reports"], force=True)
     worker_app.set_current()
     worker_app.set_default()
     try:
@@ -60,7 +67,7 @@ def accepted(agency: str, title: str, day: date, kind: str = "inbound") -> None:
     )
 
 
-def test_sngv_builds_and_issues_the_six_month_report_and_a_leader_downloads_it(
+def test_sngv_drafts_and_issues_the_six_month_report_and_a_leader_downloads_it(
     live_server, page: Page, worker, tmp_path
 ):
     make_user("thamdinh", "SNGV", "reviewer", full_name="Lê Hoàng Nam")
@@ -74,9 +81,9 @@ def test_sngv_builds_and_issues_the_six_month_report_and_a_leader_downloads_it(
     log_in(page, base, "thamdinh")
     page.get_by_role("link", name="Báo cáo định kỳ").click()
     page.get_by_role("row", name="6 tháng đầu năm 2020").get_by_role(
-        "link", name="các phiên bản, dựng báo cáo"
+        "link", name="các phiên bản, lập dự thảo báo cáo"
     ).click()
-    page.get_by_role("button", name="Dựng phiên bản mới").click()
+    page.get_by_role("button", name="Lập dự thảo phiên bản mới").click()
     status = page.get_by_test_id("build-status")
     expect(status).to_be_visible()
     # The worker finishes; the polled panel turns the page into the ready draft.
@@ -88,8 +95,8 @@ def test_sngv_builds_and_issues_the_six_month_report_and_a_leader_downloads_it(
     page.get_by_test_id("issue").click()
     expect(page.get_by_text("Đã ban hành báo cáo số 01/BC-SNgV")).to_be_visible()
     report = ConsolidatedReport.objects.get()
-    assert (report.status, report.number, report.version) == ("issued", 1, 1)
-    log_out(page)
+    assert (report.status, report.number, report.draft_number) == ("issued", 1, 1)
+    page.get_by_role("button", name="Đăng xuất").click()
 
     log_in(page, base, "lanhdao")
     page.get_by_role("link", name="Báo cáo định kỳ").click()
@@ -108,3 +115,38 @@ def test_sngv_builds_and_issues_the_six_month_report_and_a_leader_downloads_it(
     assert "Kết quả công tác đối ngoại Nhân dân 6 tháng đầu năm 2020" in text
     assert "Đón đoàn Đại sứ quán Nhật Bản" in text
     assert "thuộc kỳ sau" not in text
+
+
+def test_a_manager_sends_the_agency_report_and_sngv_returns_it_with_a_reason(
+    live_server, page: Page
+):
+    make_user("truongphong", "SLDTBXH", "manager", full_name="Võ Thành Công")
+    make_user("thamdinh", "SNGV", "reviewer", full_name="Lê Hoàng Nam")
+    ensure_periods([2020])
+    base = live_server.url
+    report_page = f"{base}/reports/2020-H1/agencies/SLDTBXH/"
+
+    log_in(page, base, "truongphong")
+    page.goto(report_page)
+    page.get_by_label("Kết quả", exact=True).fill("Tổ chức 2 đoàn công tác.")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Gửi Sở Ngoại vụ").click()
+    expect(page.get_by_text("Đã gửi báo cáo cho Sở Ngoại vụ.")).to_be_visible()
+    page.get_by_role("button", name="Đăng xuất").click()
+
+    # The review panel offers what the status table allows: accept, or return with a reason.
+    log_in(page, base, "thamdinh")
+    page.goto(report_page)
+    review = page.get_by_test_id("review")
+    expect(review.get_by_role("button", name="Tiếp nhận")).to_be_visible()
+    review.get_by_label("Trả lại đơn vị, kèm lý do").fill("Thiếu số liệu viện trợ.")
+    review.get_by_role("button", name="Trả lại").click()
+    expect(page.get_by_text("Đã trả lại báo cáo cho cơ quan, đơn vị.")).to_be_visible()
+    expect(page.get_by_test_id("review")).to_have_count(0)
+    page.get_by_role("button", name="Đăng xuất").click()
+
+    log_in(page, base, "truongphong")
+    page.goto(report_page)
+    expect(page.get_by_test_id("return-reason")).to_contain_text("Thiếu số liệu viện trợ.")
+    expect(page.get_by_test_id("history")).to_contain_text("Thiếu số liệu viện trợ.")
+    expect(page.get_by_role("button", name="Gửi Sở Ngoại vụ")).to_be_visible()

@@ -9,12 +9,14 @@ from datetime import date, datetime
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency, Duty, DutyAssignment, User
-from reports import completeness, services
+from reports import agency_reports, completeness
+from reports.agency_reports import send_agency_report_reminder
 from reports.models import AgencyReport, ReportingPeriod
 from reports.periods import ensure_periods
+from reports.rules import ReportError
 from reports.tasks import remind_agency_reports
 from tests.conftest import make_user
 
@@ -364,21 +366,17 @@ def test_remind_is_post_only_and_needs_a_known_period(client, reviewer, sent_som
 
 def test_remind_service_refuses_a_non_reviewer(staff, leader, sent_some):
     for actor in (staff, leader):
-        with pytest.raises(services.ReportError):
-            services.remind_agencies(actor=actor, period=sent_some)
+        with pytest.raises(ReportError):
+            agency_reports.remind_agencies(actor=actor, period=sent_some)
     assert reminded(sent_some) == set()
 
 
-def test_the_reminder_skips_a_report_sent_in_the_meantime(
-    people, sent_some, django_capture_on_commit_callbacks
-):
-    """The task reads the reports again: one sent after the reminder was queued is left out."""
-    from reports.tasks import send_agency_report_reminders
-
+def test_the_reminder_skips_a_report_sent_in_the_meantime(people, sent_some):
+    """The task reads the report again: one sent after the reminder was queued is left out."""
     syt = sent_some.agency_reports.get(agency__code="SYT")
     sgddt = sent_some.agency_reports.get(agency__code="SGDDT")
     set_state(sent_some, "SYT", "submitted", local(2020, 6, 11, 8, 0))
-    assert send_agency_report_reminders([syt.pk, sgddt.pk]) == 1
+    assert [send_agency_report_reminder(r.pk) for r in (syt, sgddt)] == [0, 1]
     assert recipients() == ["sgd1@sgddt.vn"]
 
 
@@ -421,6 +419,66 @@ def test_beat_task_follows_the_settings_and_the_year_period(
 def test_an_agency_that_no_longer_works_is_not_reminded(periods, reviewer):
     h1 = periods["2020-H1"]
     Agency.objects.filter(code="SYT").update(is_active=False)
-    reminded = services.remind_agencies(actor=reviewer, period=h1)
+    reminded = agency_reports.remind_agencies(actor=reviewer, period=h1)
     assert reminded == REPORTING - 1
     assert not AgencyReport.objects.get(period=h1, agency__code="SYT").reminded_at
+
+
+def test_completeness_links_only_to_reports_a_reviewer_can_open(client, reviewer, periods):
+    h1 = periods["2020-H1"]
+    AgencyReport.objects.filter(period=h1, agency__code="SYT").update(
+        status="submitted", submitted_at=timezone.now()
+    )
+    client.force_login(reviewer)
+    body = client.get(reverse("reports:completeness"), {"year": 2020}).content.decode()
+    assert reverse("reports:agency-report", args=["2020-H1", "SYT"]) in body
+    assert reverse("reports:agency-report", args=["2020-H1", "VUNGTAU"]) not in body
+    assert client.get(reverse("reports:agency-report", args=["2020-H1", "SYT"])).status_code == 200
+
+
+def test_each_agency_gets_its_own_reminder_task(
+    periods, reviewer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        count = agency_reports.remind_agencies(actor=reviewer, period=periods["2020-H1"])
+    assert count == len(callbacks) == 19
+
+
+def test_a_tampered_agency_in_the_reminder_form_reminds_nobody(client, reviewer, periods):
+    client.force_login(reviewer)
+    url = reverse("reports:remind", args=["2020-H1"])
+    for value in ["9" * 30, "abc", "-1"]:
+        assert client.post(url, {"agency": value}).status_code == 404
+    assert not AgencyReport.objects.filter(reminded_at__isnull=False).exists()
+
+
+def test_the_reminder_says_what_is_due_when_and_where_in_the_portals_language(
+    people, sent_some, vi, settings
+):
+    syt = sent_some.agency_reports.select_related("agency").get(agency__code="SYT")
+
+    with translation.override("en"):  # whatever language the action was taken in
+        assert send_agency_report_reminder(syt.pk) == 1
+
+    [message] = mail.outbox
+    with translation.override("vi"):
+        period = str(sent_some.label)
+    assert message.subject == vi(
+        "Reminder: the report for %(period)s is due on %(deadline)s",
+        period=period,
+        deadline="19/06/2020",
+    )
+    link = settings.SITE_URL.rstrip("/") + "/reports/2020-H1/agencies/SYT/"
+    assert message.body == (
+        vi(
+            "Sở Ngoại vụ reminds %(agency)s to send its people-to-people diplomacy report for "
+            "%(period)s by %(deadline)s.",
+            agency=syt.agency.name,
+            period=period,
+            deadline="19/06/2020",
+        )
+        + "\n\n"
+        + vi("Write and send it in the portal: %(link)s", link=link)
+        + "\n"
+    )
+    assert message.from_email == settings.DEFAULT_FROM_EMAIL

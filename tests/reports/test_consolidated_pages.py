@@ -13,15 +13,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from reports import services
+from reports import consolidation
 from reports.models import ConsolidatedReport
-from tests.reports import test_consolidated as shared
-from tests.reports.test_consolidated import accepted, build_now, issue_now, stale_text, vi
-
-# Fixtures shared with test_consolidated.py.
-private_files = shared.private_files
-periods = shared.periods
-h1 = shared.h1
 
 pytestmark = pytest.mark.django_db
 
@@ -30,20 +23,20 @@ OTHERS = ["staff", "manager", "leader", "outsider"]
 
 
 @pytest.fixture
-def ready(h1, staff, reviewer, django_capture_on_commit_callbacks) -> ConsolidatedReport:
+def ready(h1, staff, reviewer, accepted, build_now) -> ConsolidatedReport:
     accepted(staff, reviewer, "SLDTBXH")
     accepted(staff, reviewer, "SLDTBXH", kind="training", title="Tập huấn")
-    return build_now(django_capture_on_commit_callbacks, h1, reviewer)
+    return build_now(h1, reviewer)
 
 
 @pytest.fixture
-def issued(ready, reviewer, django_capture_on_commit_callbacks) -> ConsolidatedReport:
-    return issue_now(django_capture_on_commit_callbacks, ready, reviewer)
+def issued(ready, reviewer, issue_now) -> ConsolidatedReport:
+    return issue_now(ready, reviewer)
 
 
 def failed_version(period, reviewer) -> ConsolidatedReport:
-    report = services.start_build(actor=reviewer, period=period, enqueue=False)
-    services.mark_failed(report.pk, "Lỗi thử nghiệm.")
+    report = consolidation.start_build(actor=reviewer, period=period, enqueue=False)
+    consolidation.mark_failed(report.pk, "Lỗi thử nghiệm.")
     report.refresh_from_db()
     return report
 
@@ -64,16 +57,16 @@ def urls(report: ConsolidatedReport) -> dict[str, str]:
 def snapshot() -> list[tuple]:
     return list(
         ConsolidatedReport.objects.order_by("pk").values_list(
-            "pk", "version", "status", "task_id", "number", "situation", "edited_sections"
+            "pk", "draft_number", "status", "task_id", "number", "situation", "edited_sections"
         )
     )
 
 
 def narrative(report: ConsolidatedReport, **changes) -> dict[str, str]:
-    """The text form as the page shows it, with the revision it was shown at."""
+    """The text form as the page shows it, with the version it was shown at."""
     return {
         **{s: getattr(report, s) for s in report.SECTIONS},
-        "revision": report.revision,
+        "version": report.version,
         **changes,
     }
 
@@ -220,7 +213,7 @@ def test_an_issued_version_is_downloaded_by_leaders_and_reviewers(
 
 
 def test_a_reviewer_builds_a_version_from_the_period_page(
-    client, h1, staff, reviewer, django_capture_on_commit_callbacks
+    client, h1, staff, reviewer, django_capture_on_commit_callbacks, accepted
 ):
     accepted(staff, reviewer, "SLDTBXH")
     client.force_login(reviewer)
@@ -232,7 +225,7 @@ def test_a_reviewer_builds_a_version_from_the_period_page(
         response = client.post(urls_for_period)
     report = ConsolidatedReport.objects.get()
     assert response.status_code == 302 and response.url == report.get_absolute_url()
-    assert (report.version, report.status, report.created_by) == (1, Built.READY, reviewer)
+    assert (report.draft_number, report.status, report.created_by) == (1, Built.READY, reviewer)
 
     listed = client.get(page)
     assert [v.pk for v in listed.context["versions"]] == [report.pk]
@@ -249,8 +242,8 @@ def test_a_reviewer_builds_a_version_from_the_period_page(
     assert client.get(reverse("reports:consolidated", args=[report.pk + 99])).status_code == 404
 
 
-def test_a_second_build_while_one_is_running_is_refused_on_the_page(client, h1, reviewer):
-    running = services.start_build(actor=reviewer, period=h1, enqueue=False)
+def test_a_second_build_while_one_is_running_is_refused_on_the_page(client, h1, reviewer, vi):
+    running = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
     client.force_login(reviewer)
 
     response = client.post(reverse("reports:consolidated-period", args=["2020-H1"]), follow=True)
@@ -259,14 +252,14 @@ def test_a_second_build_while_one_is_running_is_refused_on_the_page(client, h1, 
         (reverse("reports:consolidated-period", args=["2020-H1"]), 302)
     ]
     assert (
-        escape(vi("A version of this report is already being built; wait until it is ready."))
+        escape(vi("A version of this report is already being drafted; wait until it is ready."))
         in response.content.decode()
     )
     assert list(ConsolidatedReport.objects.values_list("pk", flat=True)) == [running.pk]
 
 
 def test_the_status_panel_follows_the_build_and_reloads_the_page_once_done(client, h1, reviewer):
-    report = services.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
     client.force_login(reviewer)
     status = reverse("reports:consolidated-status", args=[report.pk])
 
@@ -277,7 +270,7 @@ def test_the_status_panel_follows_the_build_and_reloads_the_page_once_done(clien
     assert waiting.status_code == 200 and "HX-Refresh" not in waiting
     assert 'data-status="queued"' in waiting.content.decode()
 
-    services.build(report.pk, report.task_id)
+    consolidation.build_version(report.pk, report.task_id)
 
     done = client.get(status, {"was": "queued"})
     assert done["HX-Refresh"] == "true"
@@ -287,8 +280,10 @@ def test_the_status_panel_follows_the_build_and_reloads_the_page_once_done(clien
     assert "HX-Refresh" not in client.get(status, {"was": "ready"})
 
 
-def test_a_stuck_build_is_failed_when_its_page_is_loaded(client, h1, reviewer, settings):
-    report = services.start_build(actor=reviewer, period=h1, enqueue=False)
+def test_a_stuck_build_is_failed_when_its_page_is_loaded(
+    client, h1, reviewer, settings, stale_text
+):
+    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
     long_ago = timezone.now() - timedelta(seconds=settings.REPORT_BUILD_STALE_SECONDS + 1)
     ConsolidatedReport.objects.filter(pk=report.pk).update(
         status=Built.BUILDING, queued_at=long_ago, started_at=long_ago
@@ -301,16 +296,16 @@ def test_a_stuck_build_is_failed_when_its_page_is_loaded(client, h1, reviewer, s
     assert report.status == Built.FAILED
     body = page.content.decode()
     assert 'data-status="failed"' in body
-    assert escape(stale_text()) in body
+    assert escape(stale_text) in body
     assert reverse("reports:consolidated-retry", args=[report.pk]) in body
 
 
 # Not "page": that name is pytest-playwright's browser page, and would make this a browser test.
 @pytest.mark.parametrize("which", ["status", "period"])
 def test_the_status_panel_and_the_period_page_also_fail_stuck_builds(
-    client, h1, reviewer, settings, which
+    client, h1, reviewer, settings, which, stale_text
 ):
-    report = services.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
     long_ago = timezone.now() - timedelta(seconds=settings.REPORT_BUILD_STALE_SECONDS + 1)
     ConsolidatedReport.objects.filter(pk=report.pk).update(queued_at=long_ago)
     client.force_login(reviewer)
@@ -321,11 +316,11 @@ def test_the_status_panel_and_the_period_page_also_fail_stuck_builds(
     assert report.status == Built.FAILED
     if which == "status":
         assert response["HX-Refresh"] == "true"
-        assert escape(stale_text()) in response.content.decode()
+        assert escape(stale_text) in response.content.decode()
 
 
 def test_a_failed_build_is_retried_from_its_page(
-    client, h1, staff, reviewer, django_capture_on_commit_callbacks
+    client, h1, staff, reviewer, django_capture_on_commit_callbacks, vi, accepted
 ):
     accepted(staff, reviewer, "SLDTBXH")
     report = failed_version(h1, reviewer)
@@ -339,14 +334,14 @@ def test_a_failed_build_is_retried_from_its_page(
     report.refresh_from_db()
     assert report.status == Built.READY and report.error == "" and report.pdf
     again = client.post(urls(report)["retry"], follow=True)
-    assert escape(vi("Only a version whose build failed can be built again.")) in (
+    assert escape(vi("Only a version whose drafting failed can be drafted again.")) in (
         again.content.decode()
     )
     assert client.get(urls(report)["retry"]).status_code == 405
 
 
 def test_the_reviewer_edits_the_text_and_the_pdf_is_rendered_again(
-    client, ready, reviewer, django_capture_on_commit_callbacks
+    client, ready, reviewer, django_capture_on_commit_callbacks, vi
 ):
     client.force_login(reviewer)
     old_pdf = ready.pdf.name
@@ -379,15 +374,15 @@ def test_the_reviewer_edits_the_text_and_the_pdf_is_rendered_again(
 
 
 def test_issuing_from_the_page_numbers_freezes_and_notifies(
-    client, ready, reviewer, leader, django_capture_on_commit_callbacks
+    client, ready, reviewer, leader, django_capture_on_commit_callbacks, vi
 ):
     leader.email = "hung@ubnd.gov.vn"
     leader.save()
     client.force_login(reviewer)
 
-    shown = ready.revision
+    shown = ready.version
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(urls(ready)["issue"], {"revision": shown}, follow=True)
+        response = client.post(urls(ready)["issue"], {"version": shown}, follow=True)
 
     ready.refresh_from_db()
     assert (ready.status, ready.number_display) == (Built.ISSUED, "01/BC-SNgV")
@@ -404,7 +399,7 @@ def test_issuing_from_the_page_numbers_freezes_and_notifies(
     assert [m.to for m in mail.outbox] == [["hung@ubnd.gov.vn"]]
 
     # Issuing again, or editing the text, changes nothing.
-    again = client.post(urls(ready)["issue"], {"revision": shown}, follow=True)
+    again = client.post(urls(ready)["issue"], {"version": shown}, follow=True)
     assert (
         escape(
             vi("This version was already issued as number %(number)s.") % {"number": "01/BC-SNgV"}
@@ -412,7 +407,7 @@ def test_issuing_from_the_page_numbers_freezes_and_notifies(
         in again.content.decode()
     )
     edited = client.post(ready.get_absolute_url(), narrative(ready, situation="Sửa."), follow=True)
-    assert escape(vi("An issued report cannot be changed: build a new version.")) in (
+    assert escape(vi("An issued report cannot be changed: draft a new version.")) in (
         edited.content.decode()
     )
     ready.refresh_from_db()
@@ -427,7 +422,7 @@ def _issued_rows(period, count: int, first_number: int = 1) -> None:
     for index in range(count):
         ConsolidatedReport.objects.create(
             period=period,
-            version=100 + first_number + index,
+            draft_number=100 + first_number + index,
             status=Built.ISSUED,
             number=first_number + index,
             number_year=2020,
@@ -460,7 +455,7 @@ def test_the_versions_page_costs_the_same_whatever_its_length(
     def version(number: int, status: str) -> None:
         ConsolidatedReport.objects.create(
             period=h1,
-            version=number,
+            draft_number=number,
             status=status,
             created_by=reviewer,
             issued_by=reviewer if status == Built.ISSUED else None,
@@ -486,4 +481,75 @@ def test_the_versions_page_costs_the_same_whatever_its_length(
         version(number, status)
     with django_assert_num_queries(8):
         response = client.get(page)
-    assert [v.version for v in response.context["versions"]] == [6, 5, 4, 3, 2, 1]
+    assert [v.draft_number for v in response.context["versions"]] == [6, 5, 4, 3, 2, 1]
+
+
+def test_issuing_from_a_page_shown_before_a_change_is_refused(
+    client, h1, staff, reviewer, build_now, accepted
+):
+    accepted(staff, reviewer, "SLDTBXH")
+    ready = build_now(h1, reviewer)
+    client.force_login(reviewer)
+    url = reverse("reports:consolidated-issue", args=[ready.pk])
+    response = client.post(url, {"version": ready.version - 1}, follow=True)
+    ready.refresh_from_db()
+    assert ready.number is None
+    assert "Tải lại trang" in response.content.decode()
+    assert client.post(url, {}, follow=True).status_code == 200
+    ready.refresh_from_db()
+    assert ready.number is None
+
+
+def test_a_refused_save_shows_the_current_text_so_a_second_click_cannot_overwrite_it(
+    client, h1, staff, reviewer, django_capture_on_commit_callbacks, build_now, accepted
+):
+    accepted(staff, reviewer, "SLDTBXH")
+    ready = build_now(h1, reviewer)
+    seen = ready.version
+    with django_capture_on_commit_callbacks(execute=True):
+        consolidation.save_narrative(
+            actor=reviewer, report=ready, sections={"situation": "Người khác sửa."}, version=seen
+        )
+    client.force_login(reviewer)
+    data = {s: "Bản cũ." for s in ready.SECTIONS} | {"version": seen}
+    response = client.post(ready.get_absolute_url(), data)
+    assert response.status_code == 302  # back to the page as it is now
+    ready.refresh_from_db()
+    assert ready.situation == "Người khác sửa."
+    page = client.get(ready.get_absolute_url()).content.decode()
+    assert f'name="version" value="{ready.version}"' in page
+
+    # A form shown again for its errors keeps the version its text was written against.
+    too_long = data | {"results": "x" * 20_001}
+    again = client.post(ready.get_absolute_url(), too_long).content.decode()
+    assert f'name="version" value="{seen}"' in again
+
+
+def test_the_version_page_costs_the_same_with_ten_times_the_activities_and_reports(
+    client, h1, staff, reviewer, accepted, build_now, django_assert_num_queries
+):
+    def grow(activities: int, reports: int) -> ConsolidatedReport:
+        for index in range(activities):
+            accepted(staff, reviewer, "SLDTBXH", title=f"Hoạt động {index}")
+        sent = h1.agency_reports.filter(status="draft").order_by("pk")[:reports]
+        h1.agency_reports.filter(pk__in=list(sent.values_list("pk", flat=True))).update(
+            status="submitted", submitted_at=timezone.now(), difficulties="Thiếu kinh phí."
+        )
+        return build_now(h1, reviewer)
+
+    small = grow(activities=2, reports=1)
+    client.force_login(reviewer)
+    client.get(small.get_absolute_url())  # session and caches warm
+
+    # session, user, the user's agency rights, the version with its period, failing it if
+    # stuck (one UPDATE), the period's latest draft number, the navigation's memberships,
+    # the unread count: the figures are the version's JSON, read with it.
+    with django_assert_num_queries(8):
+        response = client.get(small.get_absolute_url())
+    assert response.context["f"]["total"] == 2
+    large = grow(activities=18, reports=9)
+    with django_assert_num_queries(8):
+        response = client.get(large.get_absolute_url())
+    assert response.context["f"]["total"] == 20
+    assert response.context["f"]["submissions"]["sent"] == 10
+    assert len(response.context["f"]["difficulties"]) == 10

@@ -9,19 +9,18 @@ attachment.
 from __future__ import annotations
 
 import datetime
-import http.server
 import re
-import shutil
-import subprocess
-import threading
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from reports import pdf
 from reports.pdf import RefusedURL, bar_chart_svg, fetch_url, render_pdf, static_base_url
+
+# The renderer's own tests: WeasyPrint itself (the local server and the fetcher spy are in
+# conftest.py).
+pytestmark = pytest.mark.usefixtures("real_renderer")
 
 SUMMARY = "Kết quả công tác đối ngoại Nhân dân 6 tháng đầu năm 2020"
 PARAGRAPH = (
@@ -40,15 +39,6 @@ UNSAFE_REPORT = """{% extends "reports/pdf/base.html" %}
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def poppler(tool: str, *args: str | Path) -> str:
-    if shutil.which(tool) is None:
-        pytest.fail(f"`{tool}` is missing: install poppler-utils (apt-get install poppler-utils)")
-    result = subprocess.run(
-        [tool, *map(str, args)], capture_output=True, text=True, check=True, timeout=60
-    )
-    return result.stdout
 
 
 def squash(text: str) -> str:
@@ -108,69 +98,10 @@ def render(templates, tmp_path: Path):
     return _render
 
 
-class _Recorder(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        self.connections: list[tuple[str, int]] = []
-        self.requests: list[str] = []
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def verify_request(self, request, client_address) -> bool:
-        self.connections.append(client_address)  # any TCP connection, even without a request
-        return True
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    timeout = 5
-
-    def do_GET(self) -> None:
-        self.server.requests.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.end_headers()
-        self.wfile.write(b"root:x:0:0:secret")
-
-    def log_message(self, format, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def http_server() -> Iterator[_Recorder]:
-    server = _Recorder()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-@pytest.fixture
-def fetched(monkeypatch) -> list[tuple[str, bool]]:
-    """Every URL WeasyPrint asked the fetcher for, and whether it was served."""
-    calls: list[tuple[str, bool]] = []
-    real = pdf.fetch_url
-
-    def spy(url: str):
-        try:
-            response = real(url)
-        except Exception:
-            calls.append((url, False))
-            raise
-        calls.append((url, True))
-        return response
-
-    monkeypatch.setattr(pdf, "fetch_url", spy)
-    return calls
-
-
 # ---------------------------------------------------------------------------- layout and text
 
 
-def test_vietnamese_text_comes_out_intact(render) -> None:
+def test_vietnamese_text_comes_out_intact(render, poppler) -> None:
     text = words(poppler("pdftotext", "-layout", render(), "-"))
 
     for expected in [
@@ -194,7 +125,7 @@ def test_vietnamese_text_comes_out_intact(render) -> None:
     assert "DỰ THẢO" not in text
 
 
-def test_one_page_a4_document(render) -> None:
+def test_one_page_a4_document(render, poppler) -> None:
     info = poppler("pdfinfo", render())
 
     assert re.search(r"^Pages:\s+1$", info, re.MULTILINE)
@@ -204,7 +135,7 @@ def test_one_page_a4_document(render) -> None:
     assert round(float(size[2])) == 842
 
 
-def test_unissued_draft_has_blanks_and_the_draft_mark(render) -> None:
+def test_unissued_draft_has_blanks_and_the_draft_mark(render, poppler) -> None:
     doc = make_doc(number="", date=None, draft=True)
     text = words(poppler("pdftotext", "-layout", render(doc=doc), "-"))
 
@@ -213,14 +144,14 @@ def test_unissued_draft_has_blanks_and_the_draft_mark(render) -> None:
     assert "DỰ THẢO" in text
 
 
-def test_dates_are_zero_padded(render) -> None:
+def test_dates_are_zero_padded(render, poppler) -> None:
     doc = make_doc(date=datetime.date(2020, 12, 31))
     text = words(poppler("pdftotext", "-layout", render(doc=doc), "-"))
 
     assert "ngày 31 tháng 12 năm 2020" in text
 
 
-def test_page_numbers_at_the_top_from_page_two(render) -> None:
+def test_page_numbers_at_the_top_from_page_two(render, poppler) -> None:
     path = render(paragraphs=[f"{PARAGRAPH} ({n})" for n in range(45)])
 
     pages = int(re.search(r"^Pages:\s+(\d+)$", poppler("pdfinfo", path), re.MULTILINE)[1])
@@ -235,7 +166,7 @@ def test_page_numbers_at_the_top_from_page_two(render) -> None:
     assert first_line(3) == "3"
 
 
-def test_only_the_shipped_liberation_serif_fonts(render, fetched) -> None:
+def test_only_the_shipped_liberation_serif_fonts(render, fetched, poppler) -> None:
     chart = bar_chart_svg([("Đoàn vào", 7), ("Hội thảo", 0)], title="Hoạt động theo loại")
     path = render(chart=chart)
 
@@ -290,7 +221,7 @@ def _attacks(port: int) -> list[str]:
     ]
 
 
-def _assert_nothing_leaked(path: Path, server: _Recorder) -> None:
+def _assert_nothing_leaked(poppler, path: Path, server) -> None:
     assert server.connections == []
     assert server.requests == []
     detached = poppler("pdfdetach", "-list", path)
@@ -307,7 +238,7 @@ def test_recorder_sees_requests(http_server) -> None:
     assert http_server.requests == ["/probe"]
 
 
-def test_user_text_is_escaped_and_loads_nothing(render, http_server, fetched) -> None:
+def test_user_text_is_escaped_and_loads_nothing(render, http_server, fetched, poppler) -> None:
     attacks = _attacks(http_server.server_port)
     doc = make_doc(summary=attacks[0], recipients=[f"- {attacks[8]};", "- Lưu: VT, VP."])
     path = render(doc=doc, paragraphs=attacks)
@@ -316,14 +247,14 @@ def test_user_text_is_escaped_and_loads_nothing(render, http_server, fetched) ->
     for attack in attacks:
         assert squash(attack) in text  # shown as text, not interpreted
     assert all(ok for _, ok in fetched)  # only the stylesheet and its fonts were asked for
-    _assert_nothing_leaked(path, http_server)
+    _assert_nothing_leaked(poppler, path, http_server)
 
 
-def test_raw_html_fetches_nothing_but_static_files(render, http_server, fetched) -> None:
+def test_raw_html_fetches_nothing_but_static_files(render, http_server, fetched, poppler) -> None:
     attacks = _attacks(http_server.server_port)
     path = render("unsafe_report.html", raw="\n".join(attacks))
 
-    _assert_nothing_leaked(path, http_server)
+    _assert_nothing_leaked(poppler, path, http_server)
     refused = {url for url, ok in fetched if not ok}
     # The markup was live: WeasyPrint asked, and the fetcher said no.
     port = http_server.server_port
@@ -466,7 +397,9 @@ def test_bar_chart_shortens_long_labels() -> None:
         (datetime.date(2020, 12, 15), "ngày 15 tháng 12 năm 2020"),
     ],
 )
-def test_the_date_line_pads_days_below_10_and_months_1_and_2_only(render, day, line) -> None:
+def test_the_date_line_pads_days_below_10_and_months_1_and_2_only(
+    render, day, line, poppler
+) -> None:
     # Decree 30/2020, Appendix I: a zero before days under 10 and before months 1 and 2.
     text = words(poppler("pdftotext", "-layout", render(doc=make_doc(date=day)), "-"))
     assert f"Bà Rịa - Vũng Tàu, {line}" in text

@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import Activity
@@ -17,7 +18,6 @@ from reports import periods
 from reports.figures import SENT, activities_between, agency_figures
 from reports.models import AgencyReport, ReportingPeriod
 from reports.periods import Bounds, PeriodError, bounds, ensure_periods, get_period, parse_code
-from tests.activities.conftest import make_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def test_an_unknown_scheme_is_refused():
         bounds(HALF, 2020, "lunar")
 
 
-def test_activities_count_by_their_first_day_around_the_cut_off(staff, reviewer):
+def test_activities_count_by_their_first_day_around_the_cut_off(staff, reviewer, make_activity):
     ensure_periods([2019, 2020])
     h1_2020 = ReportingPeriod.objects.get(kind=HALF, year=2020)
     year_2019 = ReportingPeriod.objects.get(kind=YEAR, year=2019)
@@ -124,7 +124,9 @@ def test_activities_count_by_their_first_day_around_the_cut_off(staff, reviewer)
     ) == (3, 1)
 
 
-def test_an_activity_that_starts_in_the_period_and_ends_after_it_counts_once(staff, reviewer):
+def test_an_activity_that_starts_in_the_period_and_ends_after_it_counts_once(
+    staff, reviewer, make_activity
+):
     ensure_periods([2020])
     h1 = ReportingPeriod.objects.get(kind=HALF, year=2020)
     make_activity(
@@ -381,3 +383,8 @@ def test_a_period_corrected_in_the_admin_keeps_its_deadline_after_its_end(client
 def test_a_deadline_of_zero_days_still_falls_after_the_end(settings):
     settings.REPORT_DEADLINE_DAYS = 0
     assert bounds(HALF, 2020, "decree09").deadline == date(2020, 6, 15)
+
+
+def test_periods_are_not_added_by_hand_in_the_admin(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:reports_reportingperiod_add")).status_code == 403

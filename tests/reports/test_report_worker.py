@@ -24,24 +24,20 @@ from celery.signals import task_postrun
 from django.conf import settings as django_settings
 from django.db import connection, transaction
 
-from reports import services, tasks
-from reports.models import ConsolidatedReport, ReportingPeriod
-from reports.periods import ensure_periods
+from reports import consolidation
+from reports.models import ConsolidatedReport
 from tests.conftest import postgres_only, redis_url
-from tests.reports import test_consolidated as shared
-from tests.reports.test_consolidated import accepted, stored
-
-private_files = shared.private_files  # each test's files in its own folder
 
 Built = ConsolidatedReport.Status
 ROOT = Path(__file__).resolve().parents[2]
-TASK = "reports.tasks.build_consolidated_report"
+TASK = "reports.consolidation.build_consolidated_report"
 
 needs_services = [
     pytest.mark.redis,
     pytest.mark.postgres,
     postgres_only,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("real_renderer"),  # end to end: WeasyPrint itself
 ]
 
 
@@ -89,7 +85,7 @@ def worker_app(queue):
         task_always_eager=False,
         task_default_queue=queue,
     )
-    app.autodiscover_tasks(["reports", "activities"], force=True)
+    app.autodiscover_tasks(["reports"], force=True)
     app.set_current()
     app.set_default()
     try:
@@ -105,21 +101,15 @@ def queued_messages(queue: str) -> int:
     return redis.Redis.from_url(redis_url()).llen(queue)
 
 
-@pytest.fixture
-def period(db) -> ReportingPeriod:
-    ensure_periods([2020])
-    return ReportingPeriod.objects.get(kind="half", year=2020)
-
-
 @apply_marks
 def test_a_real_worker_builds_what_a_committed_transaction_queued(
-    worker_app, queue, period, staff, reviewer, private_files
+    worker_app, queue, period, staff, reviewer, accepted
 ):
     accepted(staff, reviewer, "SLDTBXH")
     # Rolled back: nothing is queued, no version exists.
     try:
         with transaction.atomic():
-            services.start_build(actor=reviewer, period=period)
+            consolidation.start_build(actor=reviewer, period=period)
             raise RuntimeError("rolled back")
     except RuntimeError:
         pass
@@ -127,12 +117,12 @@ def test_a_real_worker_builds_what_a_committed_transaction_queued(
     assert queued_messages(queue) == 0
 
     with start_worker(worker_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-        report = services.start_build(actor=reviewer, period=period)  # queued after commit
+        report = consolidation.start_build(actor=reviewer, period=period)  # queued after commit
         result = worker_app.AsyncResult(report.task_id)
         assert result.get(timeout=60) == "ready"
 
     report.refresh_from_db()
-    assert (report.version, report.status, report.attempts) == (1, Built.READY, 1)
+    assert (report.draft_number, report.status, report.attempts) == (1, Built.READY, 1)
     assert report.figures["total"] == 1
     assert Path(report.pdf.path).read_bytes().startswith(b"%PDF-")
     assert Path(report.xlsx.path).is_file()
@@ -141,10 +131,10 @@ def test_a_real_worker_builds_what_a_committed_transaction_queued(
 
 @apply_marks
 def test_the_same_task_sent_twice_to_a_real_worker_builds_one_version(
-    worker_app, period, staff, reviewer, private_files
+    worker_app, period, staff, reviewer, accepted, stored
 ):
     accepted(staff, reviewer, "SLDTBXH")
-    report = services.start_build(actor=reviewer, period=period, enqueue=False)
+    report = consolidation.start_build(actor=reviewer, period=period, enqueue=False)
     finished: list[tuple[str, object]] = []
 
     def record(sender=None, task_id=None, retval=None, **kwargs):
@@ -155,7 +145,7 @@ def test_the_same_task_sent_twice_to_a_real_worker_builds_one_version(
     try:
         with start_worker(worker_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
             for _ in range(2):
-                tasks.build_consolidated_report.apply_async(
+                consolidation.build_consolidated_report.apply_async(
                     args=[report.pk], task_id=report.task_id
                 )
             wait_for(lambda: len(finished) == 2, 60, "both deliveries to run")
@@ -166,7 +156,7 @@ def test_the_same_task_sent_twice_to_a_real_worker_builds_one_version(
     report.refresh_from_db()
     assert report.status == Built.READY and report.attempts == 1
     assert ConsolidatedReport.objects.count() == 1
-    assert len(stored(private_files, "pdf")) == 1
+    assert len(stored("pdf")) == 1
 
 
 # ---------------------------------------------------------------------------- kill -9
@@ -257,14 +247,14 @@ def _stop(process, sig=signal.SIGTERM) -> None:
 
 @apply_marks
 def test_a_worker_killed_mid_build_loses_nothing_the_next_one_builds_the_version(
-    worker_app, queue, period, staff, reviewer, private_files, tmp_path
+    worker_app, queue, period, staff, reviewer, tmp_path, accepted, stored
 ):
     accepted(staff, reviewer, "SLDTBXH")
     marker = tmp_path / "rendering"
     first = _start_worker_process(tmp_path, queue, "doomed", hang=marker)
     second = None
     try:
-        report = services.start_build(actor=reviewer, period=period)  # sent to Redis
+        report = consolidation.start_build(actor=reviewer, period=period)  # sent to Redis
         wait_for(
             lambda: marker.exists() or first.poll() is not None, 25, "the worker to start building"
         )
@@ -292,4 +282,4 @@ def test_a_worker_killed_mid_build_loses_nothing_the_next_one_builds_the_version
     assert report.attempts == 2  # the dead worker's attempt, then the redelivery
     assert ConsolidatedReport.objects.count() == 1
     assert Path(report.pdf.path).read_bytes().startswith(b"%PDF-")
-    assert len(stored(private_files, "pdf")) == 1
+    assert len(stored("pdf")) == 1

@@ -8,6 +8,7 @@ Run it on a throw-away PostgreSQL database: `make bench-reports` does.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import resource
@@ -22,7 +23,8 @@ from django.db import connection
 
 from activities.models import Activity
 from agencies.models import Agency, Duty, DutyAssignment
-from reports import documents, pdf, services
+from reports import documents, pdf
+from reports.consolidation import build_version, start_build
 from reports.figures import activities_between, period_figures
 from reports.models import ConsolidatedReport
 from reports.periods import ensure_periods, get_period
@@ -56,7 +58,7 @@ class Command(BaseCommand):
             default=None,
             help="rows of the naive full table (default: all activities of the year)",
         )
-        parser.add_argument("--child", choices=["build", "naive"], help=argparse_hidden())
+        parser.add_argument("--child", choices=["build", "naive"], help=argparse.SUPPRESS)
 
     def handle(self, *args, activities: int, naive_rows: int | None, child: str | None, **o):
         if "bench" not in str(settings.DATABASES["default"]["NAME"]):
@@ -131,7 +133,7 @@ class Command(BaseCommand):
 
     def child_build(self) -> None:
         period = get_period(str(YEAR))
-        report = services.start_build(actor=None, period=period, enqueue=False)
+        report = start_build(actor=None, period=period, enqueue=False)
         began = time.perf_counter()
         figures = period_figures(period)
         t_figures = time.perf_counter()
@@ -142,7 +144,7 @@ class Command(BaseCommand):
         t_xlsx = time.perf_counter()
         # The real thing, as the worker runs it, for the total.
         full_began = time.perf_counter()
-        services.build(report.pk, report.task_id)
+        build_version(report.pk, report.task_id)
         seconds = time.perf_counter() - full_began
         ConsolidatedReport.objects.filter(pk=report.pk).delete()
         self.stdout.write(
@@ -193,9 +195,3 @@ class Command(BaseCommand):
                 }
             )
         )
-
-
-def argparse_hidden():
-    import argparse
-
-    return argparse.SUPPRESS

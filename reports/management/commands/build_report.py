@@ -3,14 +3,15 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from reports import services, tasks
+from reports.consolidation import build_version, failure_message, mark_failed, start_build
 from reports.periods import PeriodError, get_period
+from reports.rules import ReportError
 
 
 class Command(BaseCommand):
     help = _(
-        "Build a new draft version of a period's consolidated report in the foreground and "
-        "print the paths of its PDF and XLSX. --period 2020-H1 (six months) or 2020 (year)."
+        "Draft a new version of a period's consolidated report in the foreground and print "
+        "the paths of its PDF and XLSX. --period 2020-H1 (six months) or 2020 (year)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -19,22 +20,22 @@ class Command(BaseCommand):
     def handle(self, *args, period: str, **options) -> None:
         try:
             period_obj = get_period(period)
-            report = services.start_build(actor=None, period=period_obj, enqueue=False)
-        except (PeriodError, services.ReportError) as exc:
+            report = start_build(actor=None, period=period_obj, enqueue=False)
+        except (PeriodError, ReportError) as exc:
             raise CommandError(str(exc)) from exc
         try:
-            report = services.build(report.pk, report.task_id)
+            report = build_version(report.pk, report.task_id)
         except Exception as exc:
             # Never leave the version 'building' (until it goes stale): fail it as the worker
             # would, and show the operator what went wrong.
-            message = tasks._message(_("An unexpected error stopped the build."))
-            services.mark_failed(report.pk, message)
+            message = failure_message(_("An unexpected error stopped the drafting."))
+            mark_failed(report.pk, message)
             raise CommandError(f"{message} ({exc!r})") from exc
-        if report.status != report.Status.READY:
-            raise CommandError(report.error or _("The build did not finish."))
+        if not report.is_ready:
+            raise CommandError(report.error or _("The drafting did not finish."))
         self.stdout.write(
             _("Version %(version)s of %(period)s is ready.")
-            % {"version": report.version, "period": period_obj.code}
+            % {"version": report.draft_number, "period": period_obj.code}
         )
         self.stdout.write(report.pdf.path)
         self.stdout.write(report.xlsx.path)

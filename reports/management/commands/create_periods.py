@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from reports.periods import PeriodError, ensure_periods, first_year
@@ -28,9 +29,12 @@ class Command(BaseCommand):
         except PeriodError as exc:
             raise CommandError(str(exc)) from exc
         for period in created:
+            first, last, deadline = (
+                date_format(day, "SHORT_DATE_FORMAT")
+                for day in (period.start_date, period.end_date, period.deadline)
+            )
             self.stdout.write(
-                f"  {period.code}: {period.start_date:%d/%m/%Y} - {period.end_date:%d/%m/%Y}, "
-                + _("deadline %(date)s") % {"date": f"{period.deadline:%d/%m/%Y}"}
+                f"  {period.code}: {first} - {last}, " + _("deadline %(date)s") % {"date": deadline}
             )
         self.stdout.write(
             _("%(count)s periods created for %(start)s-%(end)s.")

@@ -1,0 +1,302 @@
+"""An agency's periodic report: writing it, sending it, reviewing it, reminding the agencies
+that have not sent it, and what a reader of it sees. Views, tasks and tests all go through
+these functions.
+
+    draft ──submit──▶ submitted ──accept──▶ accepted
+      ▲                   │                    │
+      └─── returned ◀─────┴──────return────────┘      (returned ──submit──▶ submitted)
+
+The moves are the rows of WORKFLOW: the services enforce it, the report's page offers what it
+allows. Staff and managers write while the report is a draft or returned; a manager sends it
+once the period is over, with its figures frozen as sent; a reviewer of Sở Ngoại vụ accepts it
+or returns it with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from agencies import permissions
+from agencies.models import User
+from agencies.permissions import Action
+from doingoai.celery import EMAIL_TASK_OPTIONS
+from doingoai.text import change_reason
+from doingoai.workflow import Offer, Transition, Workflow
+
+from . import notifications
+from .figures import COUNTED, AgencyFigures, agency_figures
+from .models import AgencyReport, ReportingPeriod
+from .periods import PeriodError, parse_code
+from .rules import ReportConflict, ReportError, clean_text, require_reviewer
+
+Status = AgencyReport.Status
+
+
+def _period_not_over(report: AgencyReport) -> str:
+    """The guard of "submit": a report is sent with the figures of a whole period."""
+    if report.period.is_over():
+        return ""
+    return _("The period ends on %(date)s: send the report after that day, with its figures.") % {
+        "date": date_format(report.period.end_date, "SHORT_DATE_FORMAT")
+    }
+
+
+# The messages may name the report's agency as %(agency)s (see _check).
+WORKFLOW = Workflow(
+    Transition(
+        name="submit",
+        sources=AgencyReport.EDITABLE_STATUSES,
+        target=Status.SUBMITTED,
+        permission=Action.SUBMIT,
+        label=gettext_lazy("Send to Sở Ngoại vụ"),
+        refused=gettext_lazy("Only a manager of %(agency)s may send its report."),
+        wrong_state=gettext_lazy("This report has already been sent."),
+        url_name="reports:agency-report",
+        confirm=gettext_lazy(
+            "Send the report to Sở Ngoại vụ? It can no longer be changed unless it is returned."
+        ),
+        guard=_period_not_over,
+    ),
+    Transition(
+        name="accept",
+        sources=(Status.SUBMITTED,),
+        target=Status.ACCEPTED,
+        permission=Action.REVIEW,
+        label=gettext_lazy("Accept"),
+        refused=gettext_lazy("You may not review this report."),
+        wrong_state=gettext_lazy("Only a submitted report can be accepted."),
+        url_name="reports:agency-report-review",
+        style="success",
+    ),
+    Transition(
+        name="return",
+        sources=(Status.SUBMITTED, Status.ACCEPTED),
+        target=Status.RETURNED,
+        permission=Action.REVIEW,
+        label=gettext_lazy("Return"),
+        refused=gettext_lazy("You may not review this report."),
+        wrong_state=gettext_lazy("Only a submitted or accepted report can be returned."),
+        url_name="reports:agency-report-review",
+        needs_reason=True,
+        reason_label=gettext_lazy("Return to the agency, with the reason"),
+        style="warning",
+    ),
+    url_args=lambda report: (report.period.code, report.agency.code),
+)
+
+# The moves a reviewer makes from the review panel (the agency sends from its form).
+REVIEW_ACTIONS = ("accept", "return")
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def get_agency_report_for(user: User, period_code: str, agency_code: str) -> AgencyReport:
+    """The report of agency `agency_code` for period `period_code` ("2020-H1", "2020") if
+    `user` may read it (AgencyReport.objects.visible_to), in one query with its period,
+    agency and the people who sent and reviewed it. Raises Http404 otherwise, whether it
+    exists or not."""
+    try:
+        kind, year = parse_code(period_code)
+    except PeriodError:
+        raise Http404 from None
+    reports = AgencyReport.objects.visible_to(user).select_related(
+        "period", "agency", "submitted_by", "reviewed_by"
+    )
+    return get_object_or_404(
+        reports, period__kind=kind, period__year=year, agency__code=agency_code
+    )
+
+
+def figures_for_reader(user: User, report: AgencyReport) -> AgencyFigures:
+    """The figures a reader of the report is shown: as sent (or live, for a draft) to the
+    agency and the reviewers; to leadership, accepted activities only."""
+    agency_id = report.agency_id
+    if permissions.shows(user, Action.VIEW, agency_id) or permissions.shows(
+        user, Action.REVIEW, agency_id
+    ):
+        return report.figures if report.was_sent else agency_figures(report.period, report.agency)
+    return agency_figures(report.period, report.agency, statuses=COUNTED)
+
+
+def offers_for(user: User, report: AgencyReport) -> tuple[Offer | None, list[Offer]]:
+    """What the page offers `user`: the send button of the report's form (None when sending
+    is not possible now) and the review panel's moves."""
+    offers = WORKFLOW.available(report, user)
+    send = next((offer for offer in offers if offer.name == "submit"), None)
+    return send, [offer for offer in offers if offer.name in REVIEW_ACTIONS]
+
+
+# --- writing and moving ------------------------------------------------------------------
+
+
+def _locked(report: AgencyReport, version: int) -> AgencyReport:
+    locked = AgencyReport.objects.select_for_update().select_related("period", "agency")
+    locked = locked.get(pk=report.pk)
+    if locked.version != version:
+        raise ReportConflict(
+            _(
+                "Someone else changed this report in the meantime (now: %(status)s). "
+                "Reload the page to see the current version; nothing was saved."
+            )
+            % {"status": locked.get_status_display()}
+        )
+    return locked
+
+
+def _check(action: str, *, actor: User, report: AgencyReport) -> Transition:
+    """WORKFLOW.check, its refusals naming the report's agency."""
+    try:
+        return WORKFLOW.check(action, actor=actor, record=report, error=ReportError)
+    except ReportError as exc:
+        raise ReportError(str(exc) % {"agency": report.agency}) from None
+
+
+def _save(report: AgencyReport, actor: User, reason: str) -> AgencyReport:
+    report.version += 1
+    report._history_user = actor
+    report._change_reason = change_reason(reason)
+    report.save()
+    return report
+
+
+@transaction.atomic
+def save_agency_report(
+    *,
+    actor: User,
+    report: AgencyReport,
+    version: int,
+    results: str,
+    difficulties: str,
+    proposals: str,
+) -> AgencyReport:
+    """Change what the agency writes in a draft or returned report (its `version` as the
+    page showed it). Raises ReportConflict when it changed since, ReportError when the actor
+    may not write for the agency, the report was sent, or a text is too long."""
+    locked = _locked(report, version)
+    if not permissions.can(actor, Action.ACT, locked.agency):
+        raise ReportError(
+            _("You may not write the report of %(agency)s.") % {"agency": locked.agency}
+        )
+    if not locked.is_editable:
+        raise ReportError(_("Only a draft or a returned report can be changed."))
+    locked.results = clean_text(results, _("Results"))
+    locked.difficulties = clean_text(difficulties, _("Difficulties and obstacles"))
+    locked.proposals = clean_text(proposals, _("Proposals"))
+    return _save(locked, actor, _("Edited"))
+
+
+@transaction.atomic
+def submit_agency_report(*, actor: User, report: AgencyReport, version: int) -> AgencyReport:
+    """A manager sends the agency's report to Sở Ngoại vụ (WORKFLOW "submit"); its figures
+    are kept as sent. Raises ReportConflict for a stale `version`, ReportError when the table
+    refuses (not a manager, already sent, period not over) or the results are empty."""
+    locked = _locked(report, version)
+    _check("submit", actor=actor, report=locked)
+    if not locked.results.strip():
+        raise ReportError(_("Write the results of the period before sending the report."))
+    locked.figures = agency_figures(locked.period, locked.agency)
+    locked.status = Status.SUBMITTED
+    locked.submitted_at, locked.submitted_by = timezone.now(), actor
+    locked.return_reason = ""
+    return _save(locked, actor, str(Status.SUBMITTED.label))
+
+
+@transaction.atomic
+def accept_agency_report(*, actor: User, report: AgencyReport, version: int) -> AgencyReport:
+    """A reviewer accepts a submitted report (WORKFLOW "accept"). Raises ReportConflict for
+    a stale `version`, ReportError when the table refuses."""
+    locked = _locked(report, version)
+    _check("accept", actor=actor, report=locked)
+    locked.status = Status.ACCEPTED
+    locked.reviewed_at, locked.reviewed_by = timezone.now(), actor
+    return _save(locked, actor, str(Status.ACCEPTED.label))
+
+
+@transaction.atomic
+def return_agency_report(
+    *, actor: User, report: AgencyReport, version: int, reason: str
+) -> AgencyReport:
+    """A reviewer returns a submitted or accepted report to its agency, with the reason
+    (WORKFLOW "return"); the agency may then change it and send it again. Raises
+    ReportConflict for a stale `version`, ReportError when the table refuses or there is no
+    reason."""
+    locked = _locked(report, version)
+    _check("return", actor=actor, report=locked)
+    # Cleaned (NUL bytes) before the emptiness check: "\x00" alone is no reason.
+    reason = clean_text(reason, _("Reason for return"))
+    if not reason:
+        raise ReportError(_("Say why the report is returned: the agency needs to know."))
+    locked.status = Status.RETURNED
+    locked.return_reason = reason
+    locked.reviewed_at, locked.reviewed_by = timezone.now(), actor
+    return _save(locked, actor, reason)
+
+
+def review_agency_report(
+    *, actor: User, report: AgencyReport, version: int, action: str, reason: str = ""
+) -> AgencyReport:
+    """The review panel's move `action` ("accept" or "return", REVIEW_ACTIONS); see
+    accept_agency_report and return_agency_report. KeyError for any other action."""
+    if action == "accept":
+        return accept_agency_report(actor=actor, report=report, version=version)
+    if action == "return":
+        return return_agency_report(actor=actor, report=report, version=version, reason=reason)
+    raise KeyError(action)
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+
+def remind_agencies(
+    *, actor: User | None, period: ReportingPeriod, agency_ids: Iterable[int] | None = None
+) -> int:
+    """E-mail the working agencies whose report for `period` is not sent yet (all of them,
+    or those of `agency_ids`), once the transaction commits. `actor` None is the beat
+    schedule; anyone else must review for Sở Ngoại vụ (else ReportError). Returns how many
+    agencies are reminded."""
+    if actor is not None:
+        require_reviewer(actor)
+    pending = period.agency_reports.filter(
+        status__in=AgencyReport.EDITABLE_STATUSES, agency__is_active=True
+    )
+    if agency_ids is not None:
+        pending = pending.filter(agency_id__in=list(agency_ids))
+    ids = list(pending.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    AgencyReport.objects.filter(pk__in=ids).update(reminded_at=timezone.now())
+    # One task per agency: an SMTP failure retries that agency's e-mail, not everyone's.
+    for report_id in ids:
+        transaction.on_commit(
+            lambda report_id=report_id: send_agency_report_reminder.delay(report_id)
+        )
+    return len(ids)
+
+
+def remind_due_agencies(today: date) -> int:
+    """The daily reminder: the agencies that have not sent their report, REPORT_REMIND_DAYS_BEFORE
+    days before the deadline and on the day after it. Returns how many agencies."""
+    before = today + timedelta(days=settings.REPORT_REMIND_DAYS_BEFORE)
+    after = today - timedelta(days=1)
+    reminded = 0
+    for period in ReportingPeriod.objects.filter(deadline__in=[before, after]):
+        reminded += remind_agencies(actor=None, period=period)
+    return reminded
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def send_agency_report_reminder(report_id: int) -> int:
+    """E-mail the members of one agency whose report is still to be sent."""
+    return notifications.remind_agency(report_id)

@@ -1,0 +1,550 @@
+"""What the reports tests share: a renderer that stands in for WeasyPrint, private storage
+per test, the periods and a data set of activities, agency reports and messages, helpers that
+draft and issue versions as the pages do, and the tools that read a PDF back (poppler-utils).
+
+WeasyPrint takes about a second a document. Every test here gets `fake_renderer` (autouse):
+the PDF template is still rendered (a broken template still fails the drafting) and the result
+is a tiny valid one-page PDF. Tests that read the PDF ask for `real_renderer`: the PDF's own
+tests, the security tests and the end-to-end ones.
+"""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext
+
+from activities.exchange import services as exchange
+from activities.exchange.models import Message
+from activities.models import Activity
+from activities.services import get_or_create_partner
+from agencies.models import Agency, Duty, User
+from reports import agency_reports, pdf
+from reports.consolidation import issue_report, start_build
+from reports.models import AgencyReport, ConsolidatedReport, ReportingPeriod
+from reports.periods import ensure_periods
+
+# The activity factory of the activities tests, until a shared tests/factories.py exists.
+from tests.activities.conftest import make_activity as _make_activity
+from tests.conftest import make_user
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+H1_START, H1_END = date(2019, 12, 15), date(2020, 6, 14)  # Decree 09/2019: 15/12 to 14/6
+RESULTS = "Tổ chức 2 đoàn công tác, tiếp 1 đoàn Nhật Bản."
+
+
+# ---------------------------------------------------------------------------- the renderer
+
+
+def tiny_pdf(serial: int) -> bytes:
+    """A valid PDF of one empty A4 page (poppler and browsers open it), its comment line
+    numbered so that no two renders give the same bytes."""
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>",
+    ]
+    out = b"%%PDF-1.4\n%%render %d\n" % serial
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return out
+
+
+@pytest.fixture(autouse=True)
+def fake_renderer(request, monkeypatch) -> list[str]:
+    """reports.pdf.render_pdf without WeasyPrint: the template is rendered (its HTML is kept
+    in the returned list, one per document) and a tiny PDF comes back. Not applied to a test
+    that asks for `real_renderer`."""
+    rendered: list[str] = []
+    if "real_renderer" in request.fixturenames:
+        return rendered
+
+    def render(template_name: str, context) -> bytes:
+        rendered.append(render_to_string(template_name, {**context, "pdf_static": ""}))
+        return tiny_pdf(len(rendered))
+
+    monkeypatch.setattr(pdf, "render_pdf", render)
+    return rendered
+
+
+@pytest.fixture
+def real_renderer() -> None:
+    """WeasyPrint itself, for a test that reads the PDF it makes."""
+
+
+@pytest.fixture
+def poppler() -> Callable[..., str]:
+    """Run a poppler-utils tool (pdftotext, pdfinfo, pdffonts, pdfdetach); its output."""
+
+    def run(tool: str, *args: str | Path) -> str:
+        if shutil.which(tool) is None:
+            pytest.fail(
+                f"`{tool}` is missing: install poppler-utils (apt-get install poppler-utils)"
+            )
+        result = subprocess.run(
+            [tool, *map(str, args)], capture_output=True, text=True, check=True, timeout=60
+        )
+        return result.stdout
+
+    return run
+
+
+@pytest.fixture
+def pdf_words(poppler) -> Callable[[ConsolidatedReport | Path | str], str]:
+    """The text of a version's PDF (or of a PDF file), its words separated by one space."""
+
+    def read(source: ConsolidatedReport | Path | str) -> str:
+        path = source.pdf.path if isinstance(source, ConsolidatedReport) else source
+        return " ".join(poppler("pdftotext", "-layout", path, "-").split())
+
+    return read
+
+
+class Recorder(http.server.ThreadingHTTPServer):
+    """A local HTTP server that records every connection and request made to it."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        self.connections: list[tuple[str, int]] = []
+        self.requests: list[str] = []
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    def verify_request(self, request, client_address) -> bool:
+        self.connections.append(client_address)  # any TCP connection, even without a request
+        return True
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    timeout = 5
+
+    def do_GET(self) -> None:
+        self.server.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.write(b"root:x:0:0:secret")
+
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def http_server() -> Iterator[Recorder]:
+    server = Recorder()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def fetched(monkeypatch) -> list[tuple[str, bool]]:
+    """Every URL WeasyPrint asked the fetcher for, and whether it was served."""
+    calls: list[tuple[str, bool]] = []
+    real = pdf.fetch_url
+
+    def spy(url: str):
+        try:
+            response = real(url)
+        except Exception:
+            calls.append((url, False))
+            raise
+        calls.append((url, True))
+        return response
+
+    monkeypatch.setattr(pdf, "fetch_url", spy)
+    return calls
+
+
+# ---------------------------------------------------------------------------- files
+
+
+@pytest.fixture(autouse=True)
+def private_files(settings, tmp_path) -> Path:
+    """Each test stores its PDFs and XLSX files in its own folder, so they can be counted."""
+    location = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location, "base_url": None},
+        },
+    }
+    return location
+
+
+@pytest.fixture
+def stored(private_files) -> Callable[[str], list[Path]]:
+    """The files of one suffix ("pdf", "xlsx") in this test's storage."""
+
+    def files(suffix: str) -> list[Path]:
+        return sorted(private_files.rglob(f"*.{suffix}")) if private_files.exists() else []
+
+    return files
+
+
+# ---------------------------------------------------------------------------- messages
+
+
+@pytest.fixture
+def vi() -> Callable[..., str]:
+    """A message as a Vietnamese user reads it (the catalogue's text once translated), with
+    its placeholders filled from keyword arguments."""
+
+    def translate(message: str, **values) -> str:
+        with translation.override("vi"):
+            text = gettext(message)
+        return text % values if values else text
+
+    return translate
+
+
+@pytest.fixture
+def failed_message(vi) -> Callable[[str], str]:
+    """What a version failed for `reason` says."""
+    return lambda reason: (
+        vi("%(reason)s Nothing was lost: draft it again.") % {"reason": vi(reason)}
+    )
+
+
+@pytest.fixture
+def stale_text(vi) -> str:
+    return vi(
+        "The drafting was interrupted (the worker stopped or did not answer in time). "
+        "Nothing was lost: draft it again."
+    )
+
+
+# ---------------------------------------------------------------------------- people and periods
+
+
+@pytest.fixture
+def syt(db) -> User:
+    return make_user("sytstaff", "SYT", "staff", full_name="Võ Thị Hạnh")
+
+
+@pytest.fixture
+def boss(db) -> User:
+    """A manager of SLDTBXH, who sends its report."""
+    return make_user("boss", "SLDTBXH", "manager", full_name="Võ Thành Công")
+
+
+@pytest.fixture
+def periods(db) -> dict[str, ReportingPeriod]:
+    """The periods of 2019 and 2020, by code, with every reporting agency's draft."""
+    ensure_periods([2019, 2020])
+    return {p.code: p for p in ReportingPeriod.objects.all()}
+
+
+@pytest.fixture
+def h1(periods) -> ReportingPeriod:
+    return periods["2020-H1"]
+
+
+@pytest.fixture
+def period(db) -> ReportingPeriod:
+    """2020-H1, when only the periods of 2020 exist."""
+    ensure_periods([2020])
+    return ReportingPeriod.objects.get(kind="half", year=2020)
+
+
+@pytest.fixture
+def report(period) -> AgencyReport:
+    """The SLDTBXH draft for the first six months of 2020."""
+    return period.agency_reports.get(agency__code="SLDTBXH")
+
+
+# ---------------------------------------------------------------------------- agency reports
+
+
+@pytest.fixture
+def save() -> Callable[..., AgencyReport]:
+    """What the agency writes in its report, saved through the service."""
+
+    def save(actor, report, results=RESULTS, difficulties="", proposals="", version=None):
+        return agency_reports.save_agency_report(
+            actor=actor,
+            report=report,
+            version=report.version if version is None else version,
+            results=results,
+            difficulties=difficulties,
+            proposals=proposals,
+        )
+
+    return save
+
+
+@pytest.fixture
+def submitted(save) -> Callable[..., AgencyReport]:
+    """A report written by `writer` and sent by `manager`."""
+
+    def send(writer, manager, report) -> AgencyReport:
+        report = save(writer, report)
+        return agency_reports.submit_agency_report(
+            actor=manager, report=report, version=report.version
+        )
+
+    return send
+
+
+# ---------------------------------------------------------------------------- activities
+
+
+@pytest.fixture
+def accepted() -> Callable[..., Activity]:
+    """An activity of `agency` logged by `user` and accepted by `reviewer`."""
+
+    def make(user, reviewer, agency: str, **fields) -> Activity:
+        return _make_activity(user, agency=agency, status="accepted", reviewer=reviewer, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_activity() -> Callable[..., Activity]:
+    """An activity in any status, through the services (tests/activities/conftest.py)."""
+    return _make_activity
+
+
+@pytest.fixture
+def fresh() -> Callable[[AgencyReport], AgencyReport]:
+    """The report as the database has it now."""
+    return lambda report: AgencyReport.objects.get(pk=report.pk)
+
+
+@pytest.fixture
+def counted_in() -> Callable[[ReportingPeriod], list[Activity]]:
+    """The activities a period's report must count, found without the code under test."""
+
+    def counted(period: ReportingPeriod) -> list[Activity]:
+        return [
+            a
+            for a in Activity.objects.select_related("agency").order_by("pk")
+            if a.status == "accepted" and period.start_date <= a.start_date <= period.end_date
+        ]
+
+    return counted
+
+
+def _message(manager, kind: str, subject: str, when: datetime) -> Message:
+    sent_message = exchange.send_message(
+        actor=manager,
+        sender_agency=Agency.objects.get(code="VUNGTAU"),
+        recipients=list(Agency.objects.filter(code="SNGV")),
+        kind=kind,
+        subject=subject,
+        body="Chậm cấp phép cho đoàn vào.",
+    )
+    Message.objects.filter(pk=sent_message.pk).update(created_at=when)
+    return sent_message
+
+
+@pytest.fixture
+def dataset(h1, staff, manager, reviewer, syt, accepted, save) -> dict[str, list[Activity]]:
+    """Activities of every kind that counts, and of every kind that must not: not accepted,
+    outside the period; the same period of 2019; agency reports and difficulty messages."""
+    duty = {ref: Duty.objects.get(ref=ref) for ref in ("III.3.1", "III.7.1")}
+    water = get_or_create_partner(name="Quỹ Nước sạch Quốc tế", kind="ngo", country="US")
+    friends = get_or_create_partner(name="Hội Hữu nghị Đức - Việt", kind="ngo", country="DE")
+    counted = [
+        accepted(
+            staff,
+            reviewer,
+            "SLDTBXH",
+            title="Đón đoàn Bộ Y tế, Lao động và Phúc lợi Nhật Bản",
+            duty=duty["III.3.1"],
+            participants_vietnamese=10,
+            participants_foreign=5,
+        ),
+        accepted(
+            staff,
+            reviewer,
+            "SLDTBXH",
+            kind="outbound",
+            title="Đoàn công tác sang Hàn Quốc",
+            start_date=date(2020, 1, 10),
+            end_date=date(2020, 1, 15),
+            countries=["KR"],
+            duty=duty["III.3.1"],
+            participants_vietnamese=4,
+        ),
+        accepted(
+            manager,
+            reviewer,
+            "VUNGTAU",
+            kind="aid",
+            title="Dự án nước sạch cho trường học",
+            start_date=date(2020, 4, 1),
+            end_date=date(2020, 4, 1),
+            countries=["US"],
+            duty=duty["III.7.1"],
+            partners=[water],
+            aid={"donor": water, "sector": "health", "committed_vnd": 1_500_000_000},
+        ),
+        accepted(
+            manager,
+            reviewer,
+            "VUNGTAU",
+            kind="aid",
+            title="Học bổng cho học sinh nghèo",
+            start_date=date(2020, 5, 20),
+            end_date=date(2020, 5, 20),
+            countries=["DE"],
+            partners=[friends],
+            aid={"donor": friends, "sector": "education", "committed_vnd": 500_000_000},
+        ),
+        accepted(  # the first day of the period counts
+            manager,
+            reviewer,
+            "VUNGTAU",
+            kind="event",
+            title="Gặp mặt hữu nghị Việt - Nhật - Hàn",
+            start_date=H1_START,
+            end_date=H1_START,
+            countries=["JP", "KR"],
+            participants_vietnamese=100,
+            participants_foreign=50,
+        ),
+        accepted(  # and the last day
+            syt,
+            reviewer,
+            "SYT",
+            kind="training",
+            title="Tập huấn y tế cộng đồng",
+            start_date=H1_END,
+            end_date=H1_END,
+            countries=[],
+        ),
+    ]
+    not_counted = [
+        _make_activity(staff, status="submitted", title="Chờ duyệt", start_date=date(2020, 2, 2)),
+        _make_activity(staff, status="draft", title="Bản nháp", start_date=date(2020, 2, 3)),
+        _make_activity(
+            manager,
+            agency="VUNGTAU",
+            status="returned",
+            reviewer=reviewer,
+            title="Bị trả lại",
+            start_date=date(2020, 2, 4),
+            end_date=date(2020, 2, 4),
+        ),
+        accepted(
+            staff,
+            reviewer,
+            "SLDTBXH",
+            title="Ngày sau kỳ",
+            start_date=H1_END + timedelta(days=1),
+            end_date=H1_END + timedelta(days=1),
+        ),
+        accepted(
+            staff,
+            reviewer,
+            "SLDTBXH",
+            title="Ngày trước kỳ",
+            start_date=H1_START - timedelta(days=1),
+            end_date=H1_START - timedelta(days=1),
+        ),
+    ]
+    previous = [  # 6 months of 2019: 15/12/2018 to 14/6/2019
+        accepted(
+            staff,
+            reviewer,
+            "SLDTBXH",
+            title="Đoàn Nhật Bản 2019",
+            start_date=date(2019, 3, 1),
+            end_date=date(2019, 3, 1),
+        ),
+        accepted(
+            manager,
+            reviewer,
+            "VUNGTAU",
+            kind="aid",
+            title="Viện trợ 2019",
+            start_date=date(2019, 2, 1),
+            end_date=date(2019, 2, 1),
+            countries=["US"],
+            aid={"donor": water, "sector": "health", "committed_vnd": 1_000_000_000},
+        ),
+    ]
+    _make_activity(staff, status="submitted", title="2019 chưa duyệt", start_date=date(2019, 4, 1))
+
+    vungtau = AgencyReport.objects.get(period=h1, agency__code="VUNGTAU")
+    vungtau = save(
+        manager,
+        vungtau,
+        results="Đã tổ chức các hoạt động theo kế hoạch.",
+        difficulties="Thiếu kinh phí đón đoàn.",
+        proposals="Đề nghị bổ sung kinh phí đối ngoại.",
+    )
+    agency_reports.submit_agency_report(actor=manager, report=vungtau, version=vungtau.version)
+    # Not sent: what these agencies wrote is not the province's yet.
+    AgencyReport.objects.filter(period=h1, agency__code="SLDTBXH").update(
+        difficulties="Bản nháp chưa gửi.", proposals="Đề xuất chưa gửi."
+    )
+    AgencyReport.objects.filter(period=h1, agency__code="SYT").update(
+        status="returned", difficulties="Báo cáo bị trả lại."
+    )
+    _message(manager, "difficulty", "Vướng mắc thủ tục", datetime(2020, 3, 10, 9, 0, tzinfo=LOCAL))
+    _message(manager, "difficulty", "Sau kỳ báo cáo", datetime(2020, 6, 15, 9, 0, tzinfo=LOCAL))
+    _message(manager, "information", "Thông tin thường", datetime(2020, 3, 11, 9, 0, tzinfo=LOCAL))
+    return {"counted": counted, "not_counted": not_counted, "previous": previous}
+
+
+# ---------------------------------------------------------------------------- versions
+
+
+@pytest.fixture
+def build_now(django_capture_on_commit_callbacks) -> Callable[..., ConsolidatedReport]:
+    """A new version of `period`, drafted by the (eager) task once the transaction commits."""
+
+    def build(period: ReportingPeriod, actor) -> ConsolidatedReport:
+        with django_capture_on_commit_callbacks(execute=True):
+            report = start_build(actor=actor, period=period)
+        report.refresh_from_db()
+        return report
+
+    return build
+
+
+@pytest.fixture
+def issue_now(django_capture_on_commit_callbacks) -> Callable[..., ConsolidatedReport]:
+    """`report` issued by `actor`, the leaders told (after commit)."""
+
+    def issue(report: ConsolidatedReport, actor) -> ConsolidatedReport:
+        with django_capture_on_commit_callbacks(execute=True):
+            issued = issue_report(actor=actor, report=report)
+        issued.refresh_from_db()
+        return issued
+
+    return issue
+
+
+@pytest.fixture
+def two_ready(h1, staff, reviewer, accepted, build_now) -> tuple[ConsolidatedReport, ...]:
+    """Versions 1 and 2 of 2020-H1, both ready."""
+    accepted(staff, reviewer, "SLDTBXH")
+    return build_now(h1, reviewer), build_now(h1, reviewer)

@@ -1,0 +1,359 @@
+"""An agency's report through its services and its status table: writing, sending after the
+period, accepting, returning with a reason; who may do which move; conflicts and limits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from activities.models import Activity
+from agencies.models import Agency
+from reports import agency_reports
+from reports.agency_reports import WORKFLOW
+from reports.models import AgencyReport
+from reports.periods import ensure_periods
+from reports.rules import ReportConflict, ReportError
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+Status = AgencyReport.Status
+RESULTS = "Tổ chức 2 đoàn công tác, tiếp 1 đoàn Nhật Bản."
+
+
+def test_staff_saves_the_narrative_and_the_history_says_who(staff, report, save, fresh):
+    saved = save(staff, report, difficulties="Thiếu kinh phí", proposals="Bổ sung biên chế")
+    row = fresh(report)
+    assert (row.results, row.difficulties, row.proposals) == (
+        RESULTS,
+        "Thiếu kinh phí",
+        "Bổ sung biên chế",
+    )
+    assert row.status == Status.DRAFT
+    assert row.version == saved.version == 2
+    record = row.history.get()
+    assert record.history_user == staff
+    assert record.results == RESULTS
+
+
+def test_staff_cannot_submit_only_a_manager_can(staff, report, save, fresh):
+    report = save(staff, report)
+    with pytest.raises(ReportError):
+        agency_reports.submit_agency_report(actor=staff, report=report, version=report.version)
+    row = fresh(report)
+    assert (row.status, row.version, row.submitted_at, row.figures) == (Status.DRAFT, 2, None, {})
+
+
+def test_manager_submits_and_the_figures_are_kept_as_sent(
+    staff, boss, reviewer, report, period, make_activity, submitted, fresh
+):
+    in_period = dict(start_date=date(2020, 3, 2), end_date=date(2020, 3, 3))
+    make_activity(staff, status="submitted", title="Đã gửi", **in_period)
+    make_activity(staff, status="accepted", reviewer=reviewer, title="Đã tiếp nhận", **in_period)
+    make_activity(
+        staff, status="accepted", reviewer=reviewer, kind="event", title="Sự kiện", **in_period
+    )
+    make_activity(staff, status="draft", title="Nháp", **in_period)
+    make_activity(staff, status="returned", reviewer=reviewer, title="Bị trả", **in_period)
+    make_activity(
+        staff,
+        status="accepted",
+        reviewer=reviewer,
+        title="Sau kỳ",
+        start_date=date(2020, 6, 15),
+        end_date=date(2020, 6, 15),
+    )
+    vungtau = make_user("vtstaff", "VUNGTAU", "staff")
+    make_activity(vungtau, agency="VUNGTAU", status="accepted", reviewer=reviewer, **in_period)
+
+    sent = submitted(staff, boss, report)
+    row = fresh(report)
+    assert row.status == Status.SUBMITTED
+    assert (row.submitted_by, row.version) == (boss, sent.version)
+    assert row.submitted_at is not None
+
+    counted = Activity.objects.filter(
+        agency__code="SLDTBXH",
+        status__in=["submitted", "accepted"],
+        start_date__range=(period.start_date, period.end_date),
+    )
+    assert row.figures["total"] == counted.count() == 3
+    assert row.figures["accepted"] == counted.filter(status="accepted").count() == 2
+    assert {a["title"] for a in row.figures["activities"]} == {"Đã gửi", "Đã tiếp nhận", "Sự kiện"}
+    assert {k["kind"]: k["count"] for k in row.figures["by_kind"]} == {"inbound": 2, "event": 1}
+    assert row.history.latest().history_user == boss
+
+    # Work logged afterwards does not change what was sent.
+    make_activity(staff, status="submitted", title="Muộn", **in_period)
+    assert fresh(report).figures == row.figures
+
+
+@pytest.mark.parametrize("results", ["", "   \n\t "])
+def test_a_report_without_results_is_not_sent(staff, boss, report, results, save, fresh):
+    report = save(staff, report, results=results, difficulties="Khó khăn")
+    with pytest.raises(ReportError):
+        agency_reports.submit_agency_report(actor=boss, report=report, version=report.version)
+    row = fresh(report)
+    assert (row.status, row.version, row.difficulties) == (Status.DRAFT, 2, "Khó khăn")
+
+
+def test_a_stale_version_is_a_conflict_and_nothing_changes(
+    staff, boss, reviewer, report, save, fresh
+):
+    first = save(staff, report, results="Bản thứ nhất")
+    with pytest.raises(ReportConflict):
+        save(boss, report, results="Bản cũ đè lên", version=1)
+    with pytest.raises(ReportConflict):
+        agency_reports.submit_agency_report(actor=boss, report=report, version=1)
+    row = fresh(report)
+    assert (row.results, row.version, row.status) == ("Bản thứ nhất", first.version, Status.DRAFT)
+    assert row.history.count() == 1
+
+    sent = agency_reports.submit_agency_report(actor=boss, report=row, version=row.version)
+    with pytest.raises(ReportConflict):
+        agency_reports.accept_agency_report(actor=reviewer, report=sent, version=sent.version - 1)
+    with pytest.raises(ReportConflict):
+        agency_reports.return_agency_report(
+            actor=reviewer, report=sent, version=sent.version - 1, reason="Bổ sung"
+        )
+    assert fresh(report).status == Status.SUBMITTED
+    assert fresh(report).version == sent.version
+
+
+def test_reviewer_accepts(staff, boss, reviewer, report, save, submitted, fresh):
+    sent = submitted(staff, boss, report)
+    agency_reports.accept_agency_report(actor=reviewer, report=sent, version=sent.version)
+    row = fresh(report)
+    assert (row.status, row.reviewed_by) == (Status.ACCEPTED, reviewer)
+    assert row.reviewed_at is not None
+    assert not row.is_editable
+    with pytest.raises(ReportError):
+        save(staff, row)
+    with pytest.raises(ReportError):
+        agency_reports.accept_agency_report(actor=reviewer, report=row, version=row.version)
+
+
+def test_reviewer_returns_with_a_reason_and_the_agency_sends_it_again(
+    staff, boss, reviewer, report, save, submitted, fresh
+):
+    sent = submitted(staff, boss, report)
+    returned = agency_reports.return_agency_report(
+        actor=reviewer, report=sent, version=sent.version, reason="  Thiếu số liệu viện trợ  "
+    )
+    row = fresh(report)
+    assert (row.status, row.return_reason, row.reviewed_by) == (
+        Status.RETURNED,
+        "Thiếu số liệu viện trợ",
+        reviewer,
+    )
+    assert row.history.latest().history_change_reason == "Thiếu số liệu viện trợ"
+    assert row.is_editable
+
+    edited = save(staff, row, results=RESULTS + " Viện trợ 2 tỷ đồng.", version=returned.version)
+    again = agency_reports.submit_agency_report(actor=boss, report=edited, version=edited.version)
+    row = fresh(report)
+    assert (row.status, row.return_reason) == (Status.SUBMITTED, "")
+    assert row.results.endswith("Viện trợ 2 tỷ đồng.")
+    assert row.version == again.version
+    # An accepted report can be returned too.
+    agency_reports.accept_agency_report(actor=reviewer, report=row, version=row.version)
+    row = fresh(report)
+    agency_reports.return_agency_report(
+        actor=reviewer, report=row, version=row.version, reason="Sai"
+    )
+    assert fresh(report).status == Status.RETURNED
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\x00", " \x00\n"])
+def test_a_return_without_a_reason_is_refused(
+    staff, boss, reviewer, report, reason, submitted, fresh
+):
+    sent = submitted(staff, boss, report)
+    with pytest.raises(ReportError):
+        agency_reports.return_agency_report(
+            actor=reviewer, report=sent, version=sent.version, reason=reason
+        )
+    row = fresh(report)
+    assert (row.status, row.return_reason, row.version) == (Status.SUBMITTED, "", sent.version)
+
+
+def test_a_long_reason_with_nul_bytes_is_kept_whole(
+    staff, boss, reviewer, report, submitted, fresh
+):
+    """The history's change reason is a short column; the reason itself is kept in full."""
+    sent = submitted(staff, boss, report)
+    reason = "Bổ sung\x00 " + "số liệu chi tiết của từng đoàn, " * 20
+    agency_reports.return_agency_report(
+        actor=reviewer, report=sent, version=sent.version, reason=reason
+    )
+    row = fresh(report)
+    assert row.status == Status.RETURNED
+    assert row.return_reason == reason.replace("\x00", "").strip()
+    record = row.history.latest()
+    assert "\x00" not in record.history_change_reason
+    assert len(record.history_change_reason) <= 100
+    assert record.history_change_reason.startswith("Bổ sung số liệu")
+
+
+def test_draft_and_returned_reports_cannot_be_reviewed(
+    staff, boss, reviewer, report, submitted, fresh
+):
+    with pytest.raises(ReportError):
+        agency_reports.accept_agency_report(actor=reviewer, report=report, version=report.version)
+    with pytest.raises(ReportError):
+        agency_reports.return_agency_report(
+            actor=reviewer, report=report, version=report.version, reason="Sai"
+        )
+    assert fresh(report).status == Status.DRAFT
+    sent = submitted(staff, boss, report)
+    with pytest.raises(ReportError):
+        agency_reports.submit_agency_report(actor=boss, report=sent, version=sent.version)
+
+
+def test_a_manager_of_another_agency_cannot_touch_it(staff, boss, manager, report, save, fresh):
+    with pytest.raises(ReportError):
+        save(manager, report)
+    report = save(staff, report)
+    with pytest.raises(ReportError):
+        agency_reports.submit_agency_report(actor=manager, report=report, version=report.version)
+    row = fresh(report)
+    assert (row.status, row.version, row.history.count()) == (Status.DRAFT, 2, 1)
+
+
+def test_leader_outsider_and_reviewer_do_not_write_or_send_it(
+    staff, boss, reviewer, leader, outsider, report, save, fresh
+):
+    for user in (leader, outsider, reviewer):
+        with pytest.raises(ReportError):
+            save(user, report)
+    report = save(staff, report)
+    for user in (leader, outsider, reviewer, staff):
+        with pytest.raises(ReportError):
+            agency_reports.submit_agency_report(actor=user, report=report, version=report.version)
+    sent = agency_reports.submit_agency_report(actor=boss, report=report, version=report.version)
+    for user in (leader, outsider, staff, boss):
+        with pytest.raises(ReportError):
+            agency_reports.accept_agency_report(actor=user, report=sent, version=sent.version)
+        with pytest.raises(ReportError):
+            agency_reports.return_agency_report(
+                actor=user, report=sent, version=sent.version, reason="Sai"
+            )
+    row = fresh(report)
+    assert (row.status, row.version, row.reviewed_by) == (Status.SUBMITTED, sent.version, None)
+
+
+def test_an_inactive_agency_cannot_send(staff, boss, report, save, fresh):
+    report = save(staff, report)
+    Agency.objects.filter(code="SLDTBXH").update(is_active=False)
+    with pytest.raises(ReportError):
+        agency_reports.submit_agency_report(actor=boss, report=report, version=report.version)
+    assert fresh(report).status == Status.DRAFT
+
+
+@pytest.mark.parametrize("field", ["results", "difficulties", "proposals"])
+def test_over_long_text_is_refused_and_nothing_is_saved(staff, report, field, save, fresh):
+    save(staff, report, results="Trước")
+    row = fresh(report)
+    texts = {"results": "Sau", "difficulties": "", "proposals": ""}
+    texts[field] = "x" * (AgencyReport.TEXT_MAX_CHARS + 1)
+    with pytest.raises(ReportError, match=r"20\.000"):
+        save(staff, row, **texts)
+    after = fresh(report)
+    assert (after.results, after.difficulties, after.proposals, after.version) == (
+        "Trước",
+        "",
+        "",
+        2,
+    )
+    texts[field] = "x" * AgencyReport.TEXT_MAX_CHARS  # exactly the limit is fine
+    save(staff, after, **texts)
+    assert len(getattr(fresh(report), field)) == AgencyReport.TEXT_MAX_CHARS
+
+
+def test_nul_bytes_are_stripped(staff, report, save, fresh):
+    save(staff, report, results="Kết\x00 quả\x00", difficulties="\x00", proposals=" Đề\x00 xuất ")
+    row = fresh(report)
+    assert (row.results, row.difficulties, row.proposals) == ("Kết quả", "", "Đề xuất")
+
+
+def test_an_agency_sends_its_report_only_after_the_period_ends(manager):
+    year = timezone.localdate().year + 1
+    ensure_periods([year])
+    report = AgencyReport.objects.get(
+        period__kind="half", period__year=year, agency__code="VUNGTAU"
+    )
+    report = agency_reports.save_agency_report(
+        actor=manager,
+        report=report,
+        version=report.version,
+        results="Đã đón 3 đoàn.",
+        difficulties="",
+        proposals="",
+    )
+    with pytest.raises(ReportError) as refused:
+        agency_reports.submit_agency_report(actor=manager, report=report, version=report.version)
+    assert "14/06" in str(refused.value)
+    report.refresh_from_db()
+    assert report.status == "draft"
+
+
+# role -> the moves the table offers on SLDTBXH's report of 2020-H1 (over), by status
+OFFERED = {
+    "staff": {},
+    "boss": {"draft": ["submit"], "returned": ["submit"]},
+    "manager": {},  # of VUNGTAU
+    "reviewer": {"submitted": ["accept", "return"], "accepted": ["return"]},
+    "leader": {},
+    "outsider": {},
+    "admin": {
+        "draft": ["submit"],
+        "returned": ["submit"],
+        "submitted": ["accept", "return"],
+        "accepted": ["return"],
+    },
+}
+
+
+@pytest.mark.parametrize("role", list(OFFERED))
+@pytest.mark.parametrize("status", ["draft", "submitted", "accepted", "returned"])
+def test_the_status_table_offers_each_role_its_moves(cast, boss, report, role, status):
+    user = boss if role == "boss" else cast[role]
+    report.status = status
+
+    offered = WORKFLOW.available(report, user)
+
+    assert [offer.name for offer in offered] == OFFERED[role].get(status, [])
+    for offer in offered:
+        assert offer.url.startswith("/reports/2020-H1/agencies/SLDTBXH/")
+
+
+def test_sending_waits_for_the_end_of_the_period_on_the_page_and_in_the_service(boss, save, vi):
+    year = timezone.localdate().year + 1
+    ensure_periods([year])
+    report = AgencyReport.objects.get(
+        period__kind="half", period__year=year, agency__code="SLDTBXH"
+    )
+    report = save(boss, report)
+
+    assert WORKFLOW.available(report, boss) == []
+    day = f"14/06/{year}"
+    expected = vi(
+        "The period ends on %(date)s: send the report after that day, with its figures.", date=day
+    )
+    assert WORKFLOW["submit"].blocked(report) == expected
+    with pytest.raises(ReportError) as refused:
+        agency_reports.submit_agency_report(actor=boss, report=report, version=report.version)
+    assert str(refused.value) == expected
+
+
+def test_a_refusal_of_the_table_names_the_agency(staff, report, save, vi):
+    report = save(staff, report)
+
+    with pytest.raises(ReportError) as refused:
+        agency_reports.submit_agency_report(actor=staff, report=report, version=report.version)
+
+    assert str(refused.value) == vi(
+        "Only a manager of %(agency)s may send its report.", agency=report.agency
+    )

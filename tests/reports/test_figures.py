@@ -1,0 +1,178 @@
+"""The figures of the province's report against the database, and the drafted text that
+reads them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from activities.models import Activity
+from agencies.models import Agency, Duty, DutyAssignment
+from reports.figures import period_figures
+from reports.models import AgencyReport
+from reports.narrative import draft, number, vnd
+
+pytestmark = pytest.mark.django_db
+
+
+def test_figures_count_only_accepted_activities_of_the_period(dataset, h1, counted_in):
+    figures = period_figures(h1)
+    counted = counted_in(h1)
+
+    assert [a.pk for a in counted] == [a.pk for a in dataset["counted"]]
+    assert figures["total"] == len(counted) == 6
+    assert figures["agencies_acting"] == len({a.agency_id for a in counted}) == 3
+    kinds = Counter(a.kind for a in counted)
+    assert {row["kind"]: row["count"] for row in figures["by_kind"]} == dict(kinds)
+    assert figures["delegations"] == {"inbound": kinds["inbound"], "outbound": kinds["outbound"]}
+    assert figures["participants"] == {
+        "vietnamese": sum(a.participants_vietnamese or 0 for a in counted),
+        "foreign": sum(a.participants_foreign or 0 for a in counted),
+    }
+    assert figures["participants"] == {"vietnamese": 114, "foreign": 55}
+    by_agency = Counter(a.agency.short_name for a in counted)
+    assert {row["name"]: row["count"] for row in figures["by_agency"]} == dict(by_agency)
+    assert figures["by_agency"][0] == {
+        "code": "VUNGTAU",
+        "name": "UBND TP Vũng Tàu",
+        "count": 3,
+    }
+    by_country = Counter(
+        c for a in counted for c in set(a.countries.values_list("country", flat=True))
+    )
+    assert {row["code"]: row["count"] for row in figures["by_country"]} == dict(by_country)
+    assert {row["code"]: row["name"] for row in figures["by_country"]}["JP"] == "Nhật Bản"
+    # The submitted one of the period is waiting for review; drafts and returned ones are not.
+    assert figures["awaiting_review"] == 1
+    assert (
+        figures["awaiting_review"]
+        == Activity.objects.filter(
+            status="submitted", start_date__range=(h1.start_date, h1.end_date)
+        ).count()
+    )
+
+
+def test_aid_figures_by_donor_and_sector(dataset, h1, counted_in):
+    aid = period_figures(h1)["aid"]
+    counted_aid = [a for a in counted_in(h1) if a.kind == "aid"]
+
+    assert aid["count"] == len(counted_aid) == 2
+    assert aid["total_vnd"] == sum(int(a.committed_vnd) for a in counted_aid) == 2_000_000_000
+    assert aid["by_sector"] == [
+        {"sector": "health", "label": "Y tế", "amount_vnd": 1_500_000_000, "count": 1},
+        {"sector": "education", "label": "Giáo dục", "amount_vnd": 500_000_000, "count": 1},
+    ]
+    assert [(d["name"], d["country"], d["amount_vnd"]) for d in aid["by_donor"]] == [
+        ("Quỹ Nước sạch Quốc tế", "Hợp chủng quốc Hoa Kỳ", 1_500_000_000),
+        ("Hội Hữu nghị Đức - Việt", "Đức", 500_000_000),
+    ]
+
+
+def test_every_duty_of_section_three_is_listed_and_idle_ones_are_flagged(dataset, h1, counted_in):
+    duties = period_figures(h1)["duties"]
+    counted = counted_in(h1)
+
+    assert [d["ref"] for d in duties] == list(
+        Duty.objects.filter(ref__startswith="III.")
+        .order_by("plan", "position")
+        .values_list("ref", flat=True)
+    )
+    by_ref = {d["ref"]: d for d in duties}
+    for ref, row in by_ref.items():
+        acting = [a for a in counted if a.duty and a.duty.ref == ref]
+        assert row["count"] == len(acting), ref
+        assert row["no_activity"] is (not acting), ref
+        assert row["agencies"] == sorted({a.agency.short_name for a in acting}), ref
+    assert by_ref["III.3.1"]["count"] == 2
+    assert by_ref["III.3.1"]["agencies"] == ["Sở Lao động - Thương binh và Xã hội"]
+    assert by_ref["III.7.1"]["agencies"] == ["UBND TP Vũng Tàu"]
+    idle = [ref for ref, row in by_ref.items() if row["no_activity"]]
+    assert len(idle) == len(duties) - 2
+    # The drafted text names them.
+    assert (
+        f"Còn {len(idle)} nhiệm vụ của Kế hoạch chưa có hoạt động"
+        in draft(period_figures(h1))["shortcomings"]
+    )
+
+
+def test_comparison_with_the_same_period_of_the_previous_year(dataset, h1):
+    previous = period_figures(h1)["previous"]
+
+    before = [
+        a
+        for a in Activity.objects.all()
+        if a.status == "accepted" and date(2018, 12, 15) <= a.start_date <= date(2019, 6, 14)
+    ]
+    assert previous["year"] == 2019
+    assert (previous["start"], previous["end"]) == ("15/12/2018", "14/06/2019")
+    assert previous["total"] == len(before) == 2
+    assert previous["change_pct"] == 200.0  # 6 against 2
+    assert previous["aid_total_vnd"] == 1_000_000_000
+    assert previous["aid_change_pct"] == 100.0  # 2 billion against 1
+    assert "tăng 200% so với cùng kỳ năm 2019" in draft(period_figures(h1))["results"]
+
+
+def test_no_previous_activity_means_no_percentage(periods, staff, reviewer, accepted):
+    accepted(staff, reviewer, "SLDTBXH")
+    previous = period_figures(periods["2020-H1"])["previous"]
+
+    assert previous["total"] == 0
+    assert previous["change_pct"] is None and previous["aid_change_pct"] is None
+
+
+def test_difficulties_and_proposals_come_from_sent_reports_and_messages(dataset, h1):
+    figures = period_figures(h1)
+
+    assert figures["difficulties"] == [
+        {"agency": "UBND TP Vũng Tàu", "text": "Thiếu kinh phí đón đoàn."},
+        {"agency": "UBND TP Vũng Tàu", "text": "Vướng mắc thủ tục: Chậm cấp phép cho đoàn vào."},
+    ]
+    assert figures["proposals"] == [
+        {"agency": "UBND TP Vũng Tàu", "text": "Đề nghị bổ sung kinh phí đối ngoại."}
+    ]
+    reports = AgencyReport.objects.filter(period=h1)
+    assert figures["submissions"] == {
+        "expected": reports.count(),
+        "sent": reports.filter(status__in=["submitted", "accepted"]).count(),
+        "on_time": 0,  # sent today, years after the deadline
+    }
+    assert figures["submissions"]["sent"] == 1
+
+
+def test_figures_of_an_empty_period(periods):
+    figures = period_figures(periods["2020"])
+
+    assert figures["total"] == 0 and figures["by_kind"] == [] and figures["notable"] == []
+    assert figures["aid"]["total_vnd"] == 0
+    assert all(d["no_activity"] for d in figures["duties"])
+    assert figures["agencies_in_plan"] == (
+        Agency.objects.filter(pk__in=DutyAssignment.objects.values("agency")).count()
+    )
+    text = draft(figures)
+    assert "đã tổ chức 0 hoạt động" in text["results"]
+    assert text["directions"].startswith("Trong năm 2021")
+
+
+def test_vietnamese_number_formatting():
+    assert number(1234567) == "1.234.567"
+    assert number(1.25, 1) == "1,3"
+    assert vnd(1_500_000_000) == "1,5 tỷ đồng"
+    assert vnd(2_000_000_000) == "2 tỷ đồng"
+    assert vnd(350_000_000) == "350 triệu đồng"
+    assert vnd(12_000) == "12.000 đồng"
+
+
+def test_long_difficulties_are_quoted_short_in_the_province_report(
+    manager, reviewer, periods, settings
+):
+    h1 = periods["2020-H1"]
+    report = AgencyReport.objects.get(period=h1, agency__code="VUNGTAU")
+    AgencyReport.objects.filter(pk=report.pk).update(
+        status="submitted", submitted_at=timezone.now(), difficulties="Thiếu kinh phí. " * 500
+    )
+    quoted = period_figures(h1)["difficulties"][0]["text"]
+    assert len(quoted) == settings.REPORT_QUOTE_MAX_CHARS
+    assert quoted.endswith("…")
