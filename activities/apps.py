@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ActivitiesConfig(AppConfig):
     name = "activities"
-    verbose_name = _("Activities and information exchange")
+    verbose_name = _("Activities")
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
