@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django import forms
+from django.template import Context, Template
 from django.urls import reverse
 
 from agencies.models import Agency
@@ -160,3 +161,15 @@ def test_a_widget_keeps_its_own_classes():
         name = forms.CharField(widget=forms.TextInput(attrs={"class": "font-monospace"}))
 
     assert 'class="font-monospace form-control"' in str(Styled()["name"])
+
+
+def test_including_the_field_template_renders_the_same_as_the_renderer():
+    # Other apps' templates write {% include "_field.html" with field=... %}.
+    form = Sample(data={"name": ""})
+    included = Template('{% include "_field.html" with field=form.name %}').render(
+        Context({"form": form})
+    )
+    assert included.strip() == form["name"].as_field_group().strip()
+    found = page(included)
+    assert ("id_name", "id_name_error") in found.described_by
+    assert {"id_name_error", "id_name_helptext"} <= found.ids
