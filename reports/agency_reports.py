@@ -67,6 +67,7 @@ WORKFLOW = Workflow(
             "Send the report to Sở Ngoại vụ? It can no longer be changed unless it is returned."
         ),
         guard=_period_not_over,
+        done=gettext_lazy("The report was sent to Sở Ngoại vụ."),
     ),
     Transition(
         name="accept",
@@ -78,6 +79,7 @@ WORKFLOW = Workflow(
         wrong_state=gettext_lazy("Only a submitted report can be accepted."),
         url_name="reports:agency-report-review",
         style="success",
+        done=gettext_lazy("The report was accepted."),
     ),
     Transition(
         name="return",
@@ -91,6 +93,7 @@ WORKFLOW = Workflow(
         needs_reason=True,
         reason_label=gettext_lazy("Return to the agency, with the reason"),
         style="warning",
+        done=gettext_lazy("The report was returned to its agency."),
     ),
     url_args=lambda report: (report.period.code, report.agency.code),
 )

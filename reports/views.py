@@ -19,7 +19,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies import permissions
@@ -176,17 +175,10 @@ def _save_or_send(request: HttpRequest, report: AgencyReport, action: str, data:
         messages.error(request, str(exc))
         return False
     if action == "submit":
-        messages.success(request, _("The report was sent to Sở Ngoại vụ."))
+        messages.success(request, str(WORKFLOW["submit"].done))
     else:
         messages.success(request, _("The report was saved as a draft."))
     return True
-
-
-# What the page says once a review move is made.
-REVIEWED = {
-    "accept": gettext_lazy("The report was accepted."),
-    "return": gettext_lazy("The report was returned to its agency."),
-}
 
 
 @login_required
@@ -211,7 +203,7 @@ def agency_report_review(request: HttpRequest, period: str, code: str) -> HttpRe
     except ReportError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, str(REVIEWED[action]))
+        messages.success(request, str(WORKFLOW[action].done))
     return redirect(report)
 
 
