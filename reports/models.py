@@ -294,9 +294,11 @@ class ConsolidatedReport(models.Model):
 
     @property
     def number_display(self) -> str:
-        """'05/BC-SNgV': zero-padded below 10, as the register writes it."""
+        """'05/BC-SNgV': the register's number and the document's symbol."""
         if self.number is None:
             return ""
+        # Decree 30/2020/NĐ-CP, Appendix I: a number below 10 takes a leading zero. A legal
+        # layout, the same in every language: not number_format.
         return f"{self.number:02d}/{settings.REPORT_NUMBER_SUFFIX}"
 
     @property
