@@ -252,21 +252,33 @@ def message_agency_ids(user: User | AnonymousUser) -> frozenset[int]:
     return ids
 
 
+def message_agencies(user: User | AnonymousUser) -> QuerySet[Agency]:
+    """The agencies of message_agency_ids (the user's, in any role) as a queryset, to filter
+    by inside another query (no query of its own): for a figure read once per page, such as
+    the unread count."""
+    if not user.is_authenticated or not user.is_active:
+        return Agency.objects.none()
+    return Agency.objects.filter(memberships__user=user)
+
+
 def sending_agency_ids(user: User | AnonymousUser) -> frozenset[int]:
-    """The agencies a page may offer `user` to send or answer for (Action.ACT, from
-    agency_ids, no query). The service asks `can_send_for` again before it writes."""
-    return agency_ids(user)[Action.ACT]
+    """The agencies a page may offer `user` to send, answer or remind for: those the user
+    acts for (Action.ACT) among those whose messages the user reads. A superuser acts for
+    every agency but reads only the messages of the agencies they belong to, so they send
+    only for those (from agency_ids and message_agency_ids, kept for the request). The
+    service asks `can_send_for` again before it writes."""
+    return agency_ids(user)[Action.ACT] & message_agency_ids(user)
 
 
 def sending_agencies(user: User | AnonymousUser) -> QuerySet[Agency]:
-    """The agencies `user` may send messages for (Action.ACT), as a queryset for a form."""
-    return agencies_for(user, Action.ACT)
+    """The agencies of sending_agency_ids as a queryset for a form (one query)."""
+    return agencies_for(user, Action.ACT).filter(pk__in=message_agencies(user))
 
 
 def can_send_for(user: User | AnonymousUser, agency: Agency) -> bool:
     """Whether `user` may send, answer or remind on behalf of `agency` (fresh from the
-    database: a membership removed a second ago no longer writes)."""
-    return can(user, Action.ACT, agency)
+    database, one query: a membership removed a second ago no longer writes)."""
+    return sending_agencies(user).filter(pk=agency.pk).exists()
 
 
 def handles_difficulties(user: User | AnonymousUser) -> bool:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from activities.exchange import services
 from activities.exchange.models import Message, MessageAttachment, MessageRecipient
 from activities.exchange.services import MessageError
+from agencies import permissions
 from agencies.models import Agency
+from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +150,60 @@ def test_a_message_refers_only_to_an_activity_its_sender_sees(
             activity=other,
         )
     assert not Message.objects.exists()
+
+
+def test_a_superuser_sends_for_no_agency_he_does_not_belong_to(client, admin_user, agencies):
+    # Acting for every agency (Action.ACT) does not make a superuser a party to its messages:
+    # he would send one he could not open.
+    assert permissions.sending_agency_ids(admin_user) == frozenset()
+    assert not permissions.sending_agencies(admin_user).exists()
+    with pytest.raises(MessageError, match="không được gửi văn bản thay mặt"):
+        services.send_message(
+            actor=admin_user,
+            sender_agency=Agency.objects.get(code="SNGV"),
+            recipients=agencies("VUNGTAU"),
+            kind="information",
+            subject="Thông báo",
+            body="Nội dung.",
+        )
+    assert not Message.objects.exists()
+    client.force_login(admin_user)
+    assert client.get(reverse("exchange:new")).status_code == 404
+    response = client.post(
+        reverse("exchange:new"),
+        {
+            "sender_agency": Agency.objects.get(code="SNGV").pk,
+            "kind": "information",
+            "recipients": [Agency.objects.get(code="VUNGTAU").pk],
+            "subject": "Thông báo",
+            "body": "Nội dung.",
+        },
+    )
+    assert response.status_code == 404 and not Message.objects.exists()
+
+
+def test_a_superuser_who_belongs_to_an_agency_sends_for_it_alone_and_reads_what_he_sent(
+    agencies,
+):
+    member = make_user("quantri2", "VUNGTAU", "staff", superuser=True)
+    vungtau = Agency.objects.get(code="VUNGTAU")
+    assert permissions.sending_agency_ids(member) == {vungtau.pk}
+    assert list(permissions.sending_agencies(member)) == [vungtau]
+    message = services.send_message(
+        actor=member,
+        sender_agency=vungtau,
+        recipients=agencies("SNGV"),
+        kind="information",
+        subject="Thông báo",
+        body="Nội dung.",
+    )
+    assert list(Message.objects.visible_to(member)) == [message]
+    with pytest.raises(MessageError, match="không được gửi văn bản thay mặt"):
+        services.send_message(
+            actor=member,
+            sender_agency=Agency.objects.get(code="BARIA"),
+            recipients=agencies("SNGV"),
+            kind="information",
+            subject="Thông báo",
+            body="Nội dung.",
+        )
