@@ -72,7 +72,10 @@ def email_message(message_id: int, *, reminder: bool = False) -> int:
     return len(addresses)
 
 
-@shared_task(bind=True, **EMAIL_TASK_OPTIONS)
+# The name it had in activities/tasks.py, before the exchange became its own app: jobs already
+# queued under that name (acks_late, retried for about a day) must still find the task after a
+# deploy, or a worker would reject them and their e-mails would be lost.
+@shared_task(bind=True, name="activities.tasks.send_message_emails", **EMAIL_TASK_OPTIONS)
 def send_message_emails(self, message_id: int, reminder: bool = False) -> int:
     """Queued after the transaction commits. An SMTP server that is down delays the e-mail
     (retries with backoff); the message is in the inbox regardless."""
