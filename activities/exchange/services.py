@@ -36,6 +36,20 @@ def _check_sender(actor: User, agency: Agency) -> None:
         )
 
 
+def _get_for(actor: User, message: Message, *, lock: bool = False) -> Message:
+    """The message fresh from the database if one of the actor's agencies is a party to it
+    (Message.objects.visible_to), locked until the transaction ends when `lock`; MessageError
+    otherwise. Every service given a message asks this itself: a view's 404 is not the only
+    guard."""
+    messages = Message.objects.visible_to(actor).select_related("sender_agency")
+    if lock:
+        messages = messages.select_for_update(of=("self",))
+    found = messages.filter(pk=message.pk).first()
+    if found is None:
+        raise MessageError(_("None of your agencies sent or received this message."))
+    return found
+
+
 def _check_body(body: str) -> str:
     body = body.strip()
     if not body:
@@ -164,9 +178,11 @@ def reply_to_message(
     """Answer a message as one of its recipient agencies; the answer goes to the sender,
     marks this agency's request as answered (the first answer counts) and its copy as read.
 
-    Raises MessageError when the actor may not write for `agency`, `agency` did not receive
-    the message, or the answer or its files are refused.
+    Raises MessageError when none of the actor's agencies is a party to the message, the
+    actor may not write for `agency`, `agency` did not receive the message, or the answer or
+    its files are refused.
     """
+    message = _get_for(actor, message)
     _check_sender(actor, agency)
     recipient = (
         MessageRecipient.objects.select_for_update().filter(message=message, agency=agency).first()
@@ -199,20 +215,40 @@ def reply_to_message(
 
 @transaction.atomic
 def remind_missing(*, actor: User, message: Message) -> list[MessageRecipient]:
-    """Remind the recipients of a request that have not answered (one e-mail task); the
-    recipients reminded. Raises MessageError for another kind of message, an actor who may
-    not write for the sender, or a request everyone answered."""
+    """Remind the recipients of a request that have not answered (one e-mail task), at most
+    once a day: the message row is locked, so a second click, even at the same instant, finds
+    the first one's reminder and is refused instead of sending a second e-mail. The
+    recipients reminded. Raises MessageError when none of the actor's agencies is a party to
+    the message, for another kind of message, an actor who may not write for the sender, a
+    request everyone answered, or one reminded today already (by hand or by the daily job).
+    """
+    message = _get_for(actor, message, lock=True)
     _check_sender(actor, message.sender_agency)
     if message.kind != Message.Kind.REQUEST:
         raise MessageError(_("Only a request for information can be reminded."))
     missing = missing_answers(message)
     if not missing:
         raise MessageError(_("Every recipient has answered; nobody to remind."))
+    today = timezone.localdate()
+    if all(r.reminded_at and timezone.localdate(r.reminded_at) == today for r in missing):
+        raise MessageError(_("The agencies that have not answered were already reminded today."))
     MessageRecipient.objects.filter(pk__in=[r.pk for r in missing]).update(
         reminded_at=timezone.now()
     )
     _notify(message.pk, reminder=True)
     return missing
+
+
+def can_remind(user: User, message: Message, recipients: Sequence[MessageRecipient]) -> bool:
+    """Whether the message page offers to remind: a request, a user who writes for its sender
+    (a leader of the sender agency does not), and someone in `recipients` (the page's rows,
+    every recipient's for the sender's side) still to answer. No query beyond the user's
+    rights, which the page has read already; remind_missing asks again before it writes."""
+    return (
+        message.is_request
+        and message.sender_agency_id in permissions.sending_agency_ids(user)
+        and any(r.answer_id is None for r in recipients)
+    )
 
 
 @transaction.atomic
@@ -256,20 +292,27 @@ def missing_answers(message: Message) -> list[MessageRecipient]:
 @transaction.atomic
 def handle_difficulty(*, actor: User, message: Message, status: str, response: str) -> Message:
     """Sở Ngoại vụ records how a reported difficulty is being handled; the change (who, when,
-    status and response) goes into the message's history. Raises MessageError for another
-    kind of message, an actor who does not handle difficulties, an unknown status, or
-    "resolved" without a response."""
-    locked = Message.objects.select_for_update().get(pk=message.pk)
+    status and response) goes into the message's history. The message as saved.
+
+    Raises MessageError when none of the actor's agencies is a party to the message, for
+    another kind of message, an actor who does not handle difficulties, an unknown status,
+    "resolved" without a response, or a status and response that are those already recorded
+    (nothing is written then: the history holds changes only).
+    """
+    locked = _get_for(actor, message, lock=True)
     if locked.kind != Message.Kind.DIFFICULTY:
         raise MessageError(_("Only a report of a difficulty is handled this way."))
     if not permissions.handles_difficulties(actor):
         raise MessageError(_("Only Sở Ngoại vụ handles reported difficulties."))
     if status not in Message.DifficultyStatus.values:
         raise MessageError(_("Choose how far the handling has come."))
-    if status == Message.DifficultyStatus.RESOLVED and not response.strip():
+    response = response.strip()
+    if status == Message.DifficultyStatus.RESOLVED and not response:
         raise MessageError(_("Write the response before marking the difficulty resolved."))
+    if (status, response) == (locked.difficulty_status, locked.difficulty_response):
+        raise MessageError(_("Nothing changed: this handling and response are already recorded."))
     locked.difficulty_status = status
-    locked.difficulty_response = response.strip()
+    locked.difficulty_response = response
     locked._history_user = actor
     locked._change_reason = change_reason(
         _("Handling: %(status)s") % {"status": locked.get_difficulty_status_display()}

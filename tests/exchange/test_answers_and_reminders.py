@@ -3,18 +3,23 @@ answered (by hand and every morning)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from activities.exchange import services
 from activities.exchange.models import Message, MessageRecipient
 from activities.exchange.services import MessageError
 from activities.exchange.tasks import remind_due_requests
-from agencies.models import Agency
+from agencies.models import Agency, Membership
+from agencies.permissions import sync_user_groups
 from tests.conftest import DISTRICTS, make_user
 
 pytestmark = pytest.mark.django_db
@@ -48,15 +53,28 @@ def test_reading_is_recorded_per_agency_not_per_person(reviewer, manager, reques
 
 def test_a_forged_reply_is_refused(reviewer, manager, staff, request_to_districts):
     message = request_to_districts(reviewer)
+    both = make_user("haidonvi", "VUNGTAU", "staff")  # a district's, and a department's
+    Membership.objects.create(user=both, agency=Agency.objects.get(code="SLDTBXH"), role="staff")
+    sync_user_groups(both)
     with pytest.raises(MessageError, match="không nhận được"):
         services.reply_to_message(
-            actor=staff, message=message, agency=Agency.objects.get(code="SLDTBXH"), body="x"
+            actor=both, message=message, agency=Agency.objects.get(code="SLDTBXH"), body="x"
         )
     with pytest.raises(MessageError, match="không được gửi văn bản thay mặt"):
         services.reply_to_message(
-            actor=staff, message=message, agency=Agency.objects.get(code="VUNGTAU"), body="x"
+            actor=reviewer, message=message, agency=Agency.objects.get(code="VUNGTAU"), body="x"
         )
+    # Not a party at all: the service refuses on its own, whatever the view checked.
+    for agency in ("SLDTBXH", "VUNGTAU"):
+        with pytest.raises(MessageError, match=re.escape(not_a_party())):
+            services.reply_to_message(
+                actor=staff, message=message, agency=Agency.objects.get(code=agency), body="x"
+            )
     assert Message.objects.count() == 1
+
+
+def not_a_party() -> str:
+    return gettext("None of your agencies sent or received this message.")
 
 
 def test_an_unanswered_request_past_its_date_is_overdue(reviewer, request_to_districts):
@@ -174,3 +192,73 @@ def test_the_beat_schedule_runs_the_daily_reminders(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["remind-due-requests"]
     assert entry["task"] == "activities.exchange.tasks.remind_due_requests"
     assert entry["task"] in app.tasks  # the name in the schedule is a registered task
+
+
+def test_only_the_sender_reminds_and_the_service_checks_it_itself(
+    reviewer, manager, staff, admin_user, request_to_districts
+):
+    message = request_to_districts(reviewer)
+    with pytest.raises(MessageError, match="không được gửi văn bản thay mặt Sở Ngoại vụ"):
+        services.remind_missing(actor=manager, message=message)  # a recipient
+    for outsider in (staff, admin_user):
+        with pytest.raises(MessageError, match=re.escape(not_a_party())):
+            services.remind_missing(actor=outsider, message=message)
+    assert not message.recipients.filter(reminded_at__isnull=False).exists()
+
+
+def test_a_request_is_reminded_once_a_day_however_often_the_button_is_pressed(
+    reviewer, manager, request_to_districts, django_capture_on_commit_callbacks
+):
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    message = request_to_districts(reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(services.remind_missing(actor=reviewer, message=message)) == 8
+    assert len(mail.outbox) == 1
+    # The second click waits for the first one's lock, then finds its reminder: refused,
+    # nothing queued, nothing written.
+    reminded = dict(message.recipients.values_list("pk", "reminded_at"))
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(MessageError, match=re.escape(already_reminded())),
+    ):
+        services.remind_missing(actor=reviewer, message=message)
+    assert callbacks == [] and len(mail.outbox) == 1
+    assert dict(message.recipients.values_list("pk", "reminded_at")) == reminded
+    # The next day, it may be reminded again.
+    yesterday = timezone.now() - timedelta(days=1)
+    message.recipients.update(reminded_at=yesterday)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(services.remind_missing(actor=reviewer, message=message)) == 8
+    assert len(mail.outbox) == 2
+
+
+def test_a_request_the_daily_job_reminded_this_morning_is_not_reminded_again_by_hand(
+    reviewer, request_to_districts
+):
+    message = request_to_districts(reviewer)
+    Message.objects.filter(pk=message.pk).update(due_date=timezone.localdate())
+    assert services.remind_due_requests(today=timezone.localdate()) == 1
+    with pytest.raises(MessageError, match=re.escape(already_reminded())):
+        services.remind_missing(actor=reviewer, message=message)
+
+
+def already_reminded() -> str:
+    return gettext("The agencies that have not answered were already reminded today.")
+
+
+@pytest.mark.postgres
+def test_reminding_locks_the_request_first(reviewer, request_to_districts):
+    message = request_to_districts(reviewer)
+    with CaptureQueriesContext(connection) as queries:
+        services.remind_missing(actor=reviewer, message=message)
+    sql = [q["sql"] for q in queries.captured_queries]
+    locks = [i for i, text in enumerate(sql) if "FOR UPDATE" in text]
+    assert len(locks) == 1 and 'FOR UPDATE OF "activities_message"' in sql[locks[0]]
+    # before the recipients' state is read: a second click waits and then sees the first's
+    reads = [
+        i
+        for i, text in enumerate(sql)
+        if i not in locks and text.startswith("SELECT") and '"activities_messagerecipient"' in text
+    ]
+    assert locks[0] < min(reads)

@@ -3,8 +3,11 @@ change of the handling is kept (who, when, what)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from activities.exchange import services
@@ -122,3 +125,35 @@ def test_the_message_page_shows_the_handling_and_its_history(client, staff, revi
     assert "Chỉ Sở Ngoại vụ" in response.content.decode()
     message.refresh_from_db()
     assert message.difficulty_status == "handling"
+
+
+def test_the_handling_service_refuses_a_non_party_on_its_own(staff, syt_staff, admin_user):
+    message = report_difficulty(staff)
+    # A superuser reviews every agency, but is a party to no agency's messages.
+    for outsider in (admin_user, syt_staff):
+        with pytest.raises(MessageError, match=re.escape(not_a_party())):
+            services.handle_difficulty(
+                actor=outsider, message=message, status="resolved", response="x"
+            )
+    message.refresh_from_db()
+    assert message.difficulty_status == "open" and message.history.count() == 1
+
+
+def test_a_handling_that_changes_nothing_writes_no_history(staff, reviewer):
+    message = report_difficulty(staff)
+    services.handle_difficulty(
+        actor=reviewer, message=message, status="handling", response="Đang làm việc với Sở."
+    )
+    with pytest.raises(MessageError, match=re.escape(nothing_changed())):
+        services.handle_difficulty(
+            actor=reviewer, message=message, status="handling", response=" Đang làm việc với Sở.\n"
+        )
+    assert message.history.count() == 2
+
+
+def not_a_party() -> str:
+    return gettext("None of your agencies sent or received this message.")
+
+
+def nothing_changed() -> str:
+    return gettext("Nothing changed: this handling and response are already recorded.")

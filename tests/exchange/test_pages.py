@@ -360,7 +360,10 @@ def test_a_difficulty_page_costs_the_same_queries_however_long_its_history(
     for handled in (1, 10):
         for i in range(handled):
             services.handle_difficulty(
-                actor=reviewer, message=difficulty, status="handling", response=f"Lần {i}."
+                actor=reviewer,
+                message=difficulty,
+                status="handling",
+                response=f"Lần {handled}-{i}.",
             )
         client.get(url)
         # a recipient's thirteen queries (see above) and the history with its authors
