@@ -145,36 +145,51 @@ class HandlingForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+# The largest id of a BigAutoField (DEFAULT_AUTO_FIELD): a larger number overflows the
+# database's integer before it can match nothing.
+MAX_ID = 2**63 - 1
+
+
+class _FilterForm(forms.Form):
+    """The query string of the lists, checked by Django's own fields: the search rejects a
+    NUL character (PostgreSQL would refuse it), the agency takes only an id in range (no "²",
+    which passes str.isdigit, nor 20 digits)."""
+
+    q = forms.CharField(required=False)
+    kind = forms.ChoiceField(required=False, choices=Message.Kind.choices)
+    state = forms.CharField(required=False)
+    agency = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
 @dataclass(frozen=True)
 class ListFilters:
     """The search and filters the inbox and the sent list share, read from the query
-    string; a value the lists do not know filters nothing."""
+    string; a value the lists do not know, or a crafted one, filters nothing."""
 
     query: str = ""
     kind: str = ""
     state: str = ""
-    agency: str = ""  # the other agency's id, as typed (the page compares it as text)
+    agency_id: int | None = None  # the other agency
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> ListFilters:
-        """The filters of a request's query string (`q`, `kind`, `state`, `agency`)."""
+        """The filters of a request's query string (`q`, `kind`, `state`, `agency`); each
+        one that is not valid is left out."""
+        form = _FilterForm(params)
+        form.is_valid()
+        values = form.cleaned_data  # the valid fields only
         return cls(
-            query=params.get("q", "").strip(),
-            kind=params.get("kind", ""),
-            state=params.get("state", ""),
-            agency=params.get("agency", ""),
+            query=values.get("q", ""),
+            kind=values.get("kind", ""),
+            state=values.get("state", ""),
+            agency_id=values.get("agency"),
         )
-
-    @property
-    def agency_id(self) -> int | None:
-        """The other agency to filter by, or None when there is none or it is not a number."""
-        return int(self.agency) if self.agency.isdigit() else None
 
     def search(self, messages: MessageQuerySet) -> MessageQuerySet:
         """Accent-insensitive search of subject and content, and the kind."""
         for term in self.query.split():
             messages = messages.filter(search_text__contains=fold(term))
-        if self.kind in Message.Kind.values:
+        if self.kind:
             messages = messages.filter(kind=self.kind)
         return messages
 
@@ -185,5 +200,6 @@ class ListFilters:
             "kind": self.kind,
             "kinds": Message.Kind.choices,
             "state": self.state,
-            "agency": self.agency,
+            # compared as text with each agency's id by the page
+            "agency": "" if self.agency_id is None else str(self.agency_id),
         }

@@ -230,6 +230,28 @@ def test_inbox_filters_unread_kind_and_sender(client, reviewer, manager, request
     assert listed(agency=str(Agency.objects.get(code="BARIA").pk)) == []
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"agency": "²"},  # a digit to str.isdigit, not to int()
+        {"agency": "99999999999999999999"},  # more than any database integer holds
+        {"agency": "-3"},
+        {"state": "x"},
+        {"kind": "<script>"},
+        {"q": "đoàn\x00"},  # PostgreSQL refuses a NUL character in a string
+    ],
+)
+@pytest.mark.parametrize(("list_name", "role"), [("inbox", "manager"), ("outbox", "reviewer")])
+def test_crafted_filters_filter_nothing_on_both_lists(
+    client, cast, reviewer, request_to_districts, params, list_name, role
+):
+    message = request_to_districts(reviewer)
+    client.force_login(cast[role])
+    response = client.get(reverse(f"exchange:{list_name}"), params)
+    assert response.status_code == 200
+    assert [m.pk for m in response.context["page"].object_list] == [message.pk]
+
+
 def test_sent_list_searches_and_shows_requests_waiting_for_answers(
     client, reviewer, request_to_districts
 ):
