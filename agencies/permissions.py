@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db import transaction
@@ -26,6 +27,9 @@ from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
 from .models import Agency, AgencyGroupObjectPermission, Membership, User
+
+if TYPE_CHECKING:  # for the annotations only: the exchange's models import this module
+    from activities.exchange.models import Message
 
 
 class Action(StrEnum):
@@ -279,6 +283,12 @@ def can_send_for(user: User | AnonymousUser, agency: Agency) -> bool:
     """Whether `user` may send, answer or remind on behalf of `agency` (fresh from the
     database, one query: a membership removed a second ago no longer writes)."""
     return sending_agencies(user).filter(pk=agency.pk).exists()
+
+
+def answering_agencies(user: User | AnonymousUser, message: Message) -> QuerySet[Agency]:
+    """The agencies among the recipients of `message` that `user` may answer it for, as a
+    queryset for the answer form (from sending_agency_ids, kept for the request)."""
+    return Agency.objects.filter(pk__in=sending_agency_ids(user), received__message=message)
 
 
 def handles_difficulties(user: User | AnonymousUser) -> bool:

@@ -168,6 +168,15 @@ class Message(models.Model):
 
 
 class MessageRecipientQuerySet(models.QuerySet["MessageRecipient"]):
+    def seen_by(self, user: User) -> MessageRecipientQuerySet:
+        """The rows `user` sees: every recipient's of a message one of the user's agencies
+        sent, only the user's own agencies' of a message they received (the agencies of
+        `permissions.message_agency_ids`)."""
+        mine = permissions.message_agency_ids(user)
+        if not mine:
+            return self.none()
+        return self.filter(Q(message__sender_agency_id__in=mine) | Q(agency_id__in=mine))
+
     def unanswered(self) -> MessageRecipientQuerySet:
         """Recipients of a request for information that have not answered it."""
         return self.filter(message__kind=Message.Kind.REQUEST, answer__isnull=True)

@@ -4,11 +4,13 @@ reported difficulty. Views, the beat job and tests all go through these."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -17,6 +19,7 @@ from activities.models import Activity
 from agencies import permissions
 from agencies.models import Agency, Duty, User
 from doingoai.files import validate_attachment
+from doingoai.history import HistoryRow, history_rows
 from doingoai.text import change_reason, fold
 
 from . import notifications
@@ -319,3 +322,60 @@ def handle_difficulty(*, actor: User, message: Message, status: str, response: s
     )
     locked.save(update_fields=["difficulty_status", "difficulty_response"])
     return locked
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    """What the message page shows a user: the message, its thread (oldest first), the
+    recipients' rows the user sees with their overdue state, the agencies the user may answer
+    for (a queryset the answer form reads), whether the user may handle the difficulty or
+    remind the missing recipients, and the handling's history (difficulties only)."""
+
+    message: Message
+    thread: list[Message]
+    recipients: list[MessageRecipient]
+    answering_agencies: QuerySet[Agency]
+    can_handle: bool
+    can_remind: bool
+    history: list[HistoryRow]
+
+
+def read_message(*, actor: User, message: Message) -> MessagePage:
+    """Open a message the actor may read (fetched through `Message.objects.visible_to`): the
+    message and the thread shown with it are marked read for the actor's agencies among the
+    recipients, then what the page shows is read.
+
+    Queries: the thread and its files (2), marking read (1), the actor's rights (1, kept for
+    the request), the recipients' rows (1), a difficulty's history with its authors (1).
+    """
+    thread = list(
+        Message.objects.visible_to(actor)
+        .thread_of(message)
+        .select_related("sender_agency", "sent_by")
+        .prefetch_related("attachments")
+    )
+    mark_read(actor=actor, message=message, thread=thread)
+    recipients = list(
+        message.recipients.seen_by(actor)
+        .select_related("agency", "read_by")
+        .with_overdue(timezone.localdate())
+        .order_by("agency__position", "agency__name")
+    )
+    return MessagePage(
+        message=message,
+        thread=thread,
+        recipients=recipients,
+        answering_agencies=permissions.answering_agencies(actor, message),
+        can_handle=message.is_difficulty and permissions.handles_difficulties(actor),
+        can_remind=can_remind(actor, message, recipients),
+        history=_handling_history(message),
+    )
+
+
+def _handling_history(message: Message) -> list[HistoryRow]:
+    if not message.is_difficulty:
+        return []
+    records = message.history.select_related("history_user").order_by(
+        "-history_date", "-history_id"
+    )
+    return history_rows(records)

@@ -15,12 +15,11 @@ from django.views.decorators.http import require_POST
 from agencies import permissions
 from agencies.models import Agency, User
 from doingoai.files import private_file_response
-from doingoai.history import HistoryRow, history_rows
 from doingoai.pagination import CappedPaginator
 
 from . import services
 from .forms import HandlingForm, ListFilters, MessageForm, ReplyForm
-from .models import Message, MessageAttachment, MessageRecipient
+from .models import Message, MessageAttachment
 
 PAGE_SIZE = 25
 
@@ -90,62 +89,18 @@ def message_new(request: HttpRequest) -> HttpResponse:
     return render(request, "exchange/message_form.html", {"form": form})
 
 
-def _reply_agencies(user: User, message: Message) -> QuerySet[Agency]:
-    """The user's agencies among the recipients, which may answer."""
-    senders = permissions.sending_agency_ids(user)
-    return Agency.objects.filter(pk__in=senders, received__message=message)
-
-
 @login_required
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A message with its thread, read by the user's agencies by opening it; the sender sees
-    every recipient's state, a recipient its own; the answer form, the handling form and the
-    handling's history where they apply."""
+    """A message with its thread, read by the user's agencies by opening it (see
+    services.read_message), with the answer form and the handling form where they apply."""
     message = get_message_for(request.user, pk)
-    thread = list(
-        Message.objects.visible_to(request.user)
-        .thread_of(message)
-        .select_related("sender_agency", "sent_by")
-        .prefetch_related("attachments")
-    )
-    services.mark_read(actor=request.user, message=message, thread=thread)
-    mine = permissions.message_agency_ids(request.user)
-    sender_side = message.sender_agency_id in mine
-    recipients = _recipients(message, None if sender_side else mine)
-    can_handle = message.is_difficulty and permissions.handles_difficulties(request.user)
-    return render(
-        request,
-        "exchange/message_detail.html",
-        {
-            "message": message,
-            "thread": thread,
-            "recipients": recipients,
-            "sender_side": sender_side,
-            "reply_form": ReplyForm.offered(_reply_agencies(request.user, message)),
-            "handling_form": HandlingForm(message=message) if can_handle else None,
-            "history": _handling_history(message),
-        },
-    )
-
-
-def _recipients(message: Message, only: frozenset[int] | None) -> QuerySet[MessageRecipient]:
-    """The recipients' rows with their overdue state; the sender sees everyone's, a
-    recipient (`only` its agencies) its own."""
-    rows = (
-        message.recipients.select_related("agency", "read_by")
-        .with_overdue(timezone.localdate())
-        .order_by("agency__position", "agency__name")
-    )
-    return rows if only is None else rows.filter(agency_id__in=only)
-
-
-def _handling_history(message: Message) -> list[HistoryRow]:
-    if not message.is_difficulty:
-        return []
-    records = message.history.select_related("history_user").order_by(
-        "-history_date", "-history_id"
-    )
-    return history_rows(records)
+    page = services.read_message(actor=request.user, message=message)
+    context = {
+        **vars(page),
+        "reply_form": ReplyForm.offered(page.answering_agencies),
+        "handling_form": HandlingForm(message=message) if page.can_handle else None,
+    }
+    return render(request, "exchange/message_detail.html", context)
 
 
 @login_required
@@ -153,7 +108,8 @@ def _handling_history(message: Message) -> list[HistoryRow]:
 def message_reply(request: HttpRequest, pk: int) -> HttpResponse:
     """Answer the message as one of the user's agencies among its recipients."""
     message = get_message_for(request.user, pk)
-    form = ReplyForm(request.POST, request.FILES, agencies=_reply_agencies(request.user, message))
+    agencies = permissions.answering_agencies(request.user, message)
+    form = ReplyForm(request.POST, request.FILES, agencies=agencies)
     if not form.is_valid():
         flash.error(request, _("Choose your agency and write the answer; nothing was sent."))
         return redirect(message)
@@ -187,13 +143,12 @@ def message_remind(request: HttpRequest, pk: int) -> HttpResponse:
 def message_handle(request: HttpRequest, pk: int) -> HttpResponse:
     """Record how far the handling of a reported difficulty has come (Sở Ngoại vụ)."""
     message = get_message_for(request.user, pk)
-    try:  # the service checks the status and the response
-        services.handle_difficulty(
-            actor=request.user,
-            message=message,
-            status=request.POST.get("status", ""),
-            response=request.POST.get("response", ""),
-        )
+    form = HandlingForm(request.POST, message=message)
+    if not form.is_valid():
+        flash.error(request, _("Choose how far the handling has come."))
+        return redirect(message)
+    try:  # the service checks who may, and the response a status needs
+        services.handle_difficulty(actor=request.user, message=message, **form.cleaned_data)
     except services.MessageError as exc:
         flash.error(request, str(exc))
     else:

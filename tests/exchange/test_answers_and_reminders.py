@@ -149,6 +149,20 @@ def test_only_requests_are_reminded_and_recipients_see_only_their_own_state(
     assert len(response.context["recipients"]) == 8
 
 
+def test_the_sender_sees_every_recipients_row_a_recipient_only_its_own(
+    reviewer, manager, staff, leader, request_to_districts
+):
+    message = request_to_districts(reviewer)
+    rows = MessageRecipient.objects.filter(message=message)
+    assert rows.seen_by(reviewer).count() == 8
+    assert list(rows.seen_by(manager).values_list("agency__code", flat=True)) == ["VUNGTAU"]
+    assert not rows.seen_by(staff).exists() and not rows.seen_by(leader).exists()
+    # a user of both sides sees every row of what their agency sent
+    both = make_user("sngvvt", "VUNGTAU", "staff")
+    Membership.objects.create(user=both, agency=Agency.objects.get(code="SNGV"), role="staff")
+    assert message.recipients.seen_by(both).count() == 8
+
+
 def test_nobody_is_reminded_once_everyone_answered(reviewer, manager, agencies):
     request = services.send_message(
         actor=reviewer,

@@ -157,3 +157,15 @@ def not_a_party() -> str:
 
 def nothing_changed() -> str:
     return gettext("Nothing changed: this handling and response are already recorded.")
+
+
+def test_the_handling_form_is_checked_before_the_service_is_asked(client, staff, reviewer):
+    message = report_difficulty(staff)
+    client.force_login(reviewer)
+    url = reverse("exchange:handle", args=[message.pk])
+    response = client.post(url, {"status": "done", "response": "x"}, follow=True)
+    assert "Hãy chọn tình trạng xử lý" in response.content.decode()
+    response = client.post(url, {"status": "handling"}, follow=True)  # no response: fine
+    assert "Đã ghi nhận" in response.content.decode()
+    message.refresh_from_db()
+    assert (message.difficulty_status, message.difficulty_response) == ("handling", "")

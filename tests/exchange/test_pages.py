@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from activities.exchange import services
 from activities.exchange.models import Message
+from agencies import permissions
 from agencies.models import Agency
-from tests.conftest import DISTRICTS
+from tests.conftest import DISTRICTS, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -392,3 +393,53 @@ def test_a_difficulty_page_costs_the_same_queries_however_long_its_history(
         with django_assert_num_queries(14):
             response = client.get(url)
         assert len(response.context["history"]) == difficulty.history.count()
+
+
+def test_the_remind_button_is_offered_to_those_who_write_for_the_sender_while_someone_is_missing(
+    client, leader, manager, agencies
+):
+    office = make_user("vanphong", "UBNDTINH", "staff")  # writes for the provincial committee
+    request = services.send_message(
+        actor=office,
+        sender_agency=Agency.objects.get(code="UBNDTINH"),
+        recipients=agencies("VUNGTAU"),
+        kind="request",
+        subject="Đề nghị",
+        body="Nội dung.",
+        due_date=timezone.localdate() + timedelta(days=3),
+    )
+    url = reverse("exchange:message", args=[request.pk])
+    remind = reverse("exchange:remind", args=[request.pk])
+    client.force_login(office)
+    response = client.get(url)
+    assert response.context["can_remind"] and remind in response.content.decode()
+    # A leader of the same agency reads every recipient's state, but writes for nobody.
+    client.force_login(leader)
+    response = client.get(url)
+    assert [r.agency.code for r in response.context["recipients"]] == ["VUNGTAU"]
+    assert not response.context["can_remind"] and remind not in response.content.decode()
+    # A recipient never reminds.
+    client.force_login(manager)
+    response = client.get(url)
+    assert not response.context["can_remind"] and remind not in response.content.decode()
+    services.reply_to_message(
+        actor=manager, message=request, agency=Agency.objects.get(code="VUNGTAU"), body="Xong."
+    )
+    client.force_login(office)  # everyone answered: nobody to remind
+    response = client.get(url)
+    assert not response.context["can_remind"] and remind not in response.content.decode()
+
+
+def test_the_answer_form_offers_only_the_users_agencies_among_the_recipients(
+    client, reviewer, manager, leader, request_to_districts
+):
+    message = request_to_districts(reviewer)
+    vungtau = Agency.objects.get(code="VUNGTAU")
+    assert list(permissions.answering_agencies(manager, message)) == [vungtau]
+    assert not permissions.answering_agencies(reviewer, message).exists()  # the sender
+    assert not permissions.answering_agencies(leader, message).exists()
+    client.force_login(manager)
+    form = client.get(reverse("exchange:message", args=[message.pk])).context["reply_form"]
+    assert list(form.fields["agency"].queryset) == [vungtau]
+    client.force_login(reviewer)
+    assert client.get(reverse("exchange:message", args=[message.pk])).context["reply_form"] is None
