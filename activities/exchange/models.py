@@ -33,6 +33,15 @@ class MessageQuerySet(models.QuerySet["Message"]):
         addressed = MessageRecipient.objects.filter(agency_id__in=mine).values("message_id")
         return self.filter(Q(sender_agency_id__in=mine) | Q(pk__in=addressed))
 
+    def unread_by(self, user: User) -> MessageQuerySet:
+        """Messages addressed to an agency whose messages the user reads that this agency has
+        not read yet (the navigation's count): one query, the user's agencies read inside it
+        (`permissions.message_agencies`)."""
+        unread = MessageRecipient.objects.unread().filter(
+            agency__in=permissions.message_agencies(user)
+        )
+        return self.filter(pk__in=unread.values("message_id"))
+
     def thread_of(self, message: Message) -> MessageQuerySet:
         """The thread `message` belongs to: its first message and every answer, oldest
         first."""

@@ -3,12 +3,17 @@ message page, and what each page costs in queries."""
 
 from __future__ import annotations
 
+import ast
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+import agencies.context_processors
 from activities.exchange import services
 from activities.exchange.models import Message
 from agencies import permissions
@@ -298,6 +303,31 @@ def test_reading_a_thread_clears_the_answers_from_the_unread_count(
     assert 'data-testid="unread-count"' in client.get(reverse("home")).content.decode()
     client.get(reverse("exchange:message", args=[message.pk]))  # the thread shows the answer
     assert 'data-testid="unread-count"' not in client.get(reverse("home")).content.decode()
+
+
+def test_the_unread_count_is_the_exchanges_and_costs_one_query(
+    client, reviewer, manager, request_to_districts
+):
+    for _i in range(3):
+        request_to_districts(reviewer)
+    assert Message.objects.unread_by(manager).count() == 3
+    assert Message.objects.unread_by(reviewer).count() == 0  # the sender's side
+    client.force_login(manager)
+    home = client.get(reverse("home"))
+    assert home.context["unread_messages"] == 3
+    assert 'data-testid="unread-count"><span class="visually-hidden">' in home.content.decode()
+    with CaptureQueriesContext(connection) as with_count:
+        client.get(reverse("home"))
+    counting = [q["sql"] for q in with_count.captured_queries if "COUNT(" in q["sql"]]
+    assert len(counting) == 1 and '"activities_messagerecipient"' in counting[0]
+    # The agencies app's navigation does not reach into the exchange (it is a base app).
+    source = Path(agencies.context_processors.__file__).read_text()
+    imported = [
+        node.module
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.module
+    ]
+    assert not [name for name in imported if name.startswith("activities")]
 
 
 def test_inbox_and_outbox_query_counts_do_not_grow(
