@@ -9,7 +9,7 @@ runs before post_migrate, which would otherwise create new, empty ones.
 
 import django.db.models.deletion
 from django.conf import settings
-from django.db import migrations, models
+from django.db import IntegrityError, migrations, models, transaction
 
 import doingoai.files
 
@@ -17,15 +17,68 @@ MODELS = ["message", "messagerecipient", "messageattachment"]
 
 
 def move_content_types(apps, schema_editor, source="activities", target="exchange"):
+    """The content type of each model changes app; when the target one exists already
+    (created by post_migrate of an earlier, partial run), the old one is merged into it
+    instead: nothing that pointed at the old row is lost, and no stale row is left."""
     ContentType = apps.get_model("contenttypes", "ContentType")
     db = schema_editor.connection.alias
     for model in MODELS:
-        # A target row already there (post_migrate of an earlier partial run) is left alone.
-        if ContentType.objects.using(db).filter(app_label=target, model=model).exists():
+        old = ContentType.objects.using(db).filter(app_label=source, model=model).first()
+        if old is None:
             continue
-        ContentType.objects.using(db).filter(app_label=source, model=model).update(
-            app_label=target
+        new = ContentType.objects.using(db).filter(app_label=target, model=model).first()
+        if new is None:
+            old.app_label = target
+            old.save(using=db, update_fields=["app_label"])
+        else:
+            _merge_content_type(apps, db, old, new)
+
+
+def _merge_content_type(apps, db, old, new):
+    """Point everything at `new` that pointed at `old` (admin log entries, permissions and
+    who holds them, object permissions), then delete `old`. A permission `new` already has
+    (post_migrate made the same four) replaces the old one for those who held it."""
+    Permission = apps.get_model("auth", "Permission")
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    for permission in Permission.objects.using(db).filter(content_type=old):
+        twin = (
+            Permission.objects.using(db)
+            .filter(content_type=new, codename=permission.codename)
+            .first()
         )
+        if twin is None:
+            permission.content_type = new
+            permission.save(using=db, update_fields=["content_type"])
+        else:
+            _repoint(apps, db, Permission, permission, twin)
+            permission.delete()
+    _repoint(apps, db, ContentType, old, new)
+    old.delete()
+
+
+def _repoint(apps, db, target_model, old, new):
+    """Every row of every model (many-to-many tables included) with a foreign key to
+    `target_model` that points at `old` now points at `new`; a row that would then repeat
+    one already there (a unique constraint says so) is the same grant: it is deleted."""
+    for model in apps.get_models(include_auto_created=True):
+        for field in model._meta.concrete_fields:
+            if not field.is_relation or field.related_model is not target_model:
+                continue
+            if model is apps.get_model("auth", "Permission"):
+                continue  # permissions were merged one by one above
+            rows = model._base_manager.using(db).filter(**{field.name: old})
+            try:
+                with transaction.atomic(using=db):
+                    rows.update(**{field.name: new})
+            except IntegrityError:
+                for row in rows:
+                    try:
+                        with transaction.atomic(using=db):
+                            model._base_manager.using(db).filter(pk=row.pk).update(
+                                **{field.name: new}
+                            )
+                    except IntegrityError:
+                        row.delete()
 
 
 def move_content_types_back(apps, schema_editor):
