@@ -223,6 +223,7 @@ def sync_role_permissions() -> None:
 def sync_user_groups(user: User) -> None:
     """Put the user in exactly the role groups of their memberships; other groups stay."""
     user.__dict__.pop("_agency_ids", None)
+    user.__dict__.pop("_message_agency_ids", None)
     wanted = {
         role_group_name(code, role)
         for code, role in user.memberships.values_list("agency__code", "role")

@@ -12,7 +12,7 @@ from activities.exchange import services
 from activities.exchange.models import Message, MessageAttachment, MessageRecipient
 from activities.exchange.services import MessageError
 from agencies import permissions
-from agencies.models import Agency
+from agencies.models import Agency, Membership
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +207,12 @@ def test_a_superuser_who_belongs_to_an_agency_sends_for_it_alone_and_reads_what_
             subject="Thông báo",
             body="Nội dung.",
         )
+
+
+def test_a_membership_given_during_a_request_counts_for_messages_at_once(manager, agencies):
+    vungtau, baria = Agency.objects.get(code="VUNGTAU"), Agency.objects.get(code="BARIA")
+    assert permissions.message_agency_ids(manager) == {vungtau.pk}  # kept on the user
+    Membership.objects.create(user=manager, agency=baria, role="staff")
+    permissions.sync_user_groups(manager)
+    assert permissions.message_agency_ids(manager) == {vungtau.pk, baria.pk}
+    assert permissions.sending_agency_ids(manager) == {vungtau.pk, baria.pk}
