@@ -30,6 +30,16 @@ def agencies() -> Callable[..., list[Agency]]:
 
 
 @pytest.fixture
+def visible() -> Callable[[User], set[str]]:
+    """The subjects of the messages a user may read (Message.objects.visible_to)."""
+
+    def subjects(user: User) -> set[str]:
+        return set(Message.objects.visible_to(user).values_list("subject", flat=True))
+
+    return subjects
+
+
+@pytest.fixture
 def request_to_districts(agencies) -> Callable[[User], Message]:
     """Sở Ngoại vụ asks the eight districts for figures, to answer within a week."""
 

@@ -18,12 +18,8 @@ from tests.conftest import make_user
 pytestmark = pytest.mark.django_db
 
 
-def visible(user) -> set[str]:
-    return set(Message.objects.visible_to(user).values_list("subject", flat=True))
-
-
 def test_a_request_reaches_every_district_and_only_the_parties_see_it(
-    cast, reviewer, manager, staff, request_to_districts
+    cast, reviewer, manager, staff, request_to_districts, visible
 ):
     message = request_to_districts(reviewer)
     assert message.recipients.count() == 8
@@ -34,7 +30,9 @@ def test_a_request_reaches_every_district_and_only_the_parties_see_it(
     assert visible(cast["outsider"]) == set()
 
 
-def test_other_reviewers_see_nothing_unless_sngv_is_a_party(staff, reviewer, syt_staff, agencies):
+def test_other_reviewers_see_nothing_unless_sngv_is_a_party(
+    staff, reviewer, syt_staff, agencies, visible
+):
     services.send_message(
         actor=staff,
         sender_agency=Agency.objects.get(code="SLDTBXH"),
