@@ -347,6 +347,8 @@ def read_message(*, actor: User, message: Message) -> MessagePage:
 
     Queries: the thread and its files (2), marking read (1), the actor's rights (1, kept for
     the request), the recipients' rows (1), a difficulty's history with its authors (1).
+    Raises MessageError, before anything is written, when none of the actor's agencies is a
+    party to the message (the thread is read through visible_to: no query of its own).
     """
     thread = list(
         Message.objects.visible_to(actor)
@@ -354,6 +356,8 @@ def read_message(*, actor: User, message: Message) -> MessagePage:
         .select_related("sender_agency", "sent_by")
         .prefetch_related("attachments")
     )
+    if message.pk not in {m.pk for m in thread}:
+        raise MessageError(_("None of your agencies sent or received this message."))
     mark_read(actor=actor, message=message, thread=thread)
     recipients = list(
         message.recipients.seen_by(actor)

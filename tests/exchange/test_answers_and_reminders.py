@@ -276,3 +276,16 @@ def test_reminding_locks_the_request_first(reviewer, request_to_districts):
         if i not in locks and text.startswith("SELECT") and '"activities_messagerecipient"' in text
     ]
     assert locks[0] < min(reads)
+
+
+def test_opening_a_message_is_for_its_parties_only_whoever_calls_the_service(
+    reviewer, manager, staff, admin_user, request_to_districts
+):
+    message = request_to_districts(reviewer)
+    for outsider in (staff, admin_user):
+        with pytest.raises(MessageError, match=re.escape(not_a_party())):
+            services.read_message(actor=outsider, message=message)
+    page = services.read_message(actor=manager, message=message)
+    assert page.thread == [message] and [r.agency.code for r in page.recipients] == ["VUNGTAU"]
+    assert page.recipients[0].read_by == manager  # opening it read it
+    assert not page.can_remind and not page.can_handle and page.history == []
