@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import HttpResponseBase
@@ -396,7 +397,16 @@ ROWS: list[Row] = [
     # --- the plan and the accounts
     Row("home", "page", EVERYONE),
     Row("login", "page", expect(302, anonymous=200)),  # signed in: sent home
-    Row("logout", "session", expect(302, anonymous=302), method="post"),
+    Row(
+        "logout",
+        "session",
+        expect(302, anonymous=302),
+        method="post",
+        state=lambda world, role: Session.objects.filter(
+            session_key=world.sessions.get(role)
+        ).exists(),
+        changes_for=SIGNED_IN,
+    ),
     Row("logout", "session", expect(405, anonymous=405)),  # Django 5 logs out on POST only
     Row("profile", "own account", EVERYONE),
     Row(
