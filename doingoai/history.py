@@ -22,7 +22,7 @@ def history_rows(
     changed against the record before it; `excluded` names fields not compared (many-to-many
     fields would cost a query per record). No query beyond the one that reads `history`."""
     records = list(history)
-    if not with_fields:
+    if not with_fields or not records:
         return [HistoryRow(record) for record in records]
     rows = []
     for newer, older in zip(records, [*records[1:], None], strict=True):

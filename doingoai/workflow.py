@@ -25,6 +25,7 @@ class Tracked(Protocol):
 
     status: str
     agency_id: int
+    agency: Any
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,14 @@ class Offer:
     transition: Transition
     url: str
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.transition, name)
+    # What the review panel reads, named (not forwarded by __getattr__, which breaks copy,
+    # pickle and type checkers).
+    name = property(lambda self: self.transition.name)
+    label = property(lambda self: self.transition.label)
+    needs_reason = property(lambda self: self.transition.needs_reason)
+    reason_label = property(lambda self: self.transition.reason_label)
+    style = property(lambda self: self.transition.style)
+    confirm = property(lambda self: self.transition.confirm)
 
 
 class Workflow:
@@ -77,6 +84,9 @@ class Workflow:
         names = [t.name for t in transitions]
         if len(names) != len(set(names)):
             raise ValueError(f"an action appears twice: {names}")
+        silent = [t.name for t in transitions if not t.done]
+        if silent:  # a page would flash an empty success message
+            raise ValueError(f"transitions without a 'done' message: {silent}")
         self.transitions = {t.name: t for t in transitions}
         self._url_args = url_args
 
@@ -94,7 +104,7 @@ class Workflow:
         the guard says not yet; KeyError for an action the table does not have.
         """
         transition = self.transitions[name]
-        agency = record.agency  # type: ignore[attr-defined]
+        agency = record.agency
         if not permissions.can(actor, transition.permission, agency):
             raise error(str(transition.refused))
         if record.status not in transition.sources:

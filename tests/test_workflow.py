@@ -4,6 +4,8 @@ the table allows; then the activities' own table, row by row, through its servic
 
 from __future__ import annotations
 
+import copy
+import pickle
 from types import SimpleNamespace
 
 import pytest
@@ -40,6 +42,7 @@ TABLE = Workflow(
         refused="you may not send",
         wrong_state="only a draft is sent",
         url_name="activities:submit",
+        done="sent",
     ),
     Transition(
         name="approve",
@@ -51,6 +54,7 @@ TABLE = Workflow(
         wrong_state="only what was sent is approved",
         url_name="activities:accept",
         guard=incomplete,
+        done="approved",
     ),
     Transition(
         name="send_back",
@@ -62,6 +66,7 @@ TABLE = Workflow(
         wrong_state="only what was sent is sent back",
         url_name="activities:return",
         needs_reason=True,
+        done="sent back",
     ),
     url_args=lambda record: [record.pk],
 )
@@ -192,3 +197,21 @@ def test_the_activity_table_reads_as_the_rules_say():
         "return": ({S.SUBMITTED}, S.RETURNED, Action.REVIEW, True),
         "reopen": ({S.ACCEPTED}, S.RETURNED, Action.REVIEW, True),
     }
+
+
+def test_a_table_refuses_a_move_without_a_done_message():
+    with pytest.raises(ValueError, match="done"):
+        Workflow(TABLE["send"].__class__(**{**TABLE["send"].__dict__, "done": ""}), url_args=list)
+
+
+def test_an_offer_reads_its_transition_and_copies_like_any_value():
+    offer = Offer(TABLE["send_back"], "/x/")
+    assert (offer.name, offer.label, offer.needs_reason, offer.style) == (
+        "send_back",
+        "Send back",
+        True,
+        "primary",
+    )
+    assert copy.copy(offer) == offer
+    assert copy.deepcopy(offer) == offer
+    assert pickle.loads(pickle.dumps(offer)).url == "/x/"
