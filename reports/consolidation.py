@@ -215,8 +215,12 @@ def _replace(report: ConsolidatedReport, field: str, content: bytes, name: str) 
         transaction.on_commit(lambda: old.storage.delete(old_name))
 
 
+# Registered under the name it had in reports/tasks.py before the reports were cut at their
+# seam: tasks already queued at deploy (acks_late, retried) carry that name, and a worker that
+# knew this task only by its new module's name would reject them as unregistered.
 @shared_task(
     bind=True,
+    name="reports.tasks.build_consolidated_report",
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=settings.REPORT_BUILD_SOFT_TIME_LIMIT,
@@ -430,7 +434,8 @@ def issue_report(
     return locked
 
 
-@shared_task(**EMAIL_TASK_OPTIONS)
+# The name it had in reports/tasks.py: tasks already queued at deploy must still find it.
+@shared_task(name="reports.tasks.notify_leaders", **EMAIL_TASK_OPTIONS)
 def notify_leaders(report_id: int) -> int:
     """Tell provincial leadership that a report was issued."""
     return notifications.announce_issue(report_id)

@@ -17,7 +17,7 @@ from reports.agency_reports import send_agency_report_reminder
 from reports.models import AgencyReport, ReportingPeriod
 from reports.periods import ensure_periods
 from reports.rules import ReportError
-from reports.tasks import remind_agency_reports
+from reports.tasks import remind_agency_reports, send_agency_report_reminders
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -378,6 +378,16 @@ def test_the_reminder_skips_a_report_sent_in_the_meantime(people, sent_some):
     set_state(sent_some, "SYT", "submitted", local(2020, 6, 11, 8, 0))
     assert [send_agency_report_reminder(r.pk) for r in (syt, sgddt)] == [0, 1]
     assert recipients() == ["sgd1@sgddt.vn"]
+
+
+def test_a_reminder_queued_before_the_deploy_with_a_list_of_ids_is_still_sent(people, sent_some):
+    """The former task (for one release): each report of its list, the sent ones left out."""
+    ids = [
+        sent_some.agency_reports.get(agency__code=code).pk
+        for code in ("SYT", "SGDDT", "SLDTBXH")  # SLDTBXH has sent its report
+    ]
+    assert send_agency_report_reminders.delay(ids).get() == 2
+    assert recipients() == ["sgd1@sgddt.vn", "syt1@syt.vn"]
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from tests.conftest import postgres_only, redis_url
 
 Built = ConsolidatedReport.Status
 ROOT = Path(__file__).resolve().parents[2]
-TASK = "reports.consolidation.build_consolidated_report"
+TASK = "reports.tasks.build_consolidated_report"  # its name from before the cut
 
 needs_services = [
     pytest.mark.redis,
