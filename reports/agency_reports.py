@@ -35,10 +35,10 @@ from doingoai.text import change_reason
 from doingoai.workflow import Offer, Transition, Workflow
 
 from . import notifications
+from .errors import ReportConflict, ReportError, clean_text, require_reviewer
 from .figures import COUNTED, AgencyFigures, agency_figures
 from .models import AgencyReport, ReportingPeriod
 from .periods import PeriodError, parse_code
-from .rules import ReportConflict, ReportError, clean_text, require_reviewer
 
 Status = AgencyReport.Status
 

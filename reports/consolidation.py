@@ -34,10 +34,10 @@ from agencies.models import User
 from doingoai.celery import EMAIL_TASK_OPTIONS
 
 from . import notifications
+from .errors import ReportConflict, ReportError, clean_text, require_reviewer
 from .figures import PeriodFigures, period_figures
 from .models import ConsolidatedReport, IssueCounter, ReportingPeriod
 from .narrative import draft
-from .rules import ReportConflict, ReportError, clean_text, require_reviewer
 
 logger = logging.getLogger(__name__)
 

@@ -48,10 +48,10 @@ from .consolidation import (
     save_narrative,
     start_build,
 )
+from .errors import ReportConflict, ReportError
 from .forms import AgencyReportForm, NarrativeForm
 from .models import AgencyReport, ConsolidatedReport, ReportingPeriod
 from .periods import PeriodError, parse_code
-from .rules import ReportConflict, ReportError
 
 PAGE_SIZE = 10
 FILE_TYPES = {

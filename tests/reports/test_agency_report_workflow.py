@@ -12,9 +12,9 @@ from activities.models import Activity
 from agencies.models import Agency
 from reports import agency_reports
 from reports.agency_reports import WORKFLOW
+from reports.errors import ReportConflict, ReportError
 from reports.models import AgencyReport
 from reports.periods import ensure_periods
-from reports.rules import ReportConflict, ReportError
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from django.utils import timezone, translation
 from agencies.models import Agency, Duty, DutyAssignment, User
 from reports import agency_reports, completeness
 from reports.agency_reports import send_agency_report_reminder
+from reports.errors import ReportError
 from reports.models import AgencyReport, ReportingPeriod
 from reports.periods import ensure_periods
-from reports.rules import ReportError
 from reports.tasks import remind_agency_reports, send_agency_report_reminders
 from tests.conftest import make_user
 

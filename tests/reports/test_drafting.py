@@ -12,10 +12,10 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from reports import consolidation, tasks
+from reports.errors import ReportError
 from reports.figures import period_figures
 from reports.models import ConsolidatedReport
 from reports.narrative import draft
-from reports.rules import ReportError
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from reports import consolidation, documents
+from reports.errors import ReportConflict, ReportError
 from reports.models import ConsolidatedReport, IssueCounter, ReportingPeriod
 from reports.periods import ensure_periods
-from reports.rules import ReportConflict, ReportError
 from tests.conftest import make_user, postgres_only
 
 pytestmark = pytest.mark.django_db

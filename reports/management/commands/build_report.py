@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from reports.consolidation import build_version, failure_message, mark_failed, start_build
+from reports.errors import ReportError
 from reports.periods import PeriodError, get_period
-from reports.rules import ReportError
 
 
 class Command(BaseCommand):

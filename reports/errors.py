@@ -1,5 +1,6 @@
-"""What both halves of the reports app hold to (agency_reports.py and consolidation.py): the
-error they raise, the rule for the free text users write, and who consolidates."""
+"""How the reports app refuses: the error both halves (agency_reports.py, consolidation.py)
+raise with a message for the user, and the two checks they share that raise it (the free text
+users write, and who consolidates)."""
 
 from __future__ import annotations
 
