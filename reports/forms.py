@@ -3,8 +3,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from doingoai.forms import style_fields
-
 from .models import AgencyReport, ConsolidatedReport
 
 TEXT_MAX = AgencyReport.TEXT_MAX_CHARS
@@ -28,10 +26,6 @@ class AgencyReportForm(forms.Form):
     difficulties = _text(_("Difficulties and obstacles"), rows=4)
     proposals = _text(_("Proposals"), _("What the agency asks of the province."), rows=4)
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        style_fields(self)
-
     @staticmethod
     def initial_for(report: AgencyReport) -> dict:
         """The form as the report is now, with the version it is at."""
@@ -51,6 +45,5 @@ class NarrativeForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        style_fields(self)
         for name in ConsolidatedReport.SECTIONS:
             self.fields[name].help_text = _("Leave empty to draft it again from the data.")

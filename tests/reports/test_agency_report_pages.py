@@ -119,6 +119,8 @@ def test_staff_sees_the_form_but_no_send_button(client, staff, report):
     assert 'name="version" value="1"' in page
     assert 'value="submit"' not in page
     assert 'data-testid="review"' not in page
+    # The form renderer styles every text box (the form itself sets no class).
+    assert page.count('class="form-control') == 3
 
 
 def test_manager_sees_the_send_button(client, boss, report):

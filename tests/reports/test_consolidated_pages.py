@@ -363,6 +363,7 @@ def test_the_reviewer_edits_the_text_and_the_pdf_is_rendered_again(
     assert ConsolidatedReport.objects.count() == 1
     page = client.get(ready.get_absolute_url()).content.decode()
     assert "Tình hình chung do Sở viết." in page
+    assert page.count('class="form-control') == len(ConsolidatedReport.SECTIONS)
 
     too_long = client.post(ready.get_absolute_url(), narrative(ready, results="x" * 20_001))
     assert too_long.status_code == 200
