@@ -667,6 +667,13 @@ ROWS: list[Row] = [
         expect(404, manager=200, reviewer=200),
         args=lambda world: [world.message["difficulty"], world.message_file],
     ),
+    Row(
+        "exchange:attachment",
+        "difficulty's file",
+        NOT_THIS_METHOD,
+        method="post",
+        args=lambda world: [world.message["difficulty"], world.message_file],
+    ),
     moved("inbox"),
     moved("outbox"),
     moved("new"),

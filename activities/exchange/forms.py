@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from activities.forms import MultipleFileField, date_field
 from activities.models import Activity
@@ -30,7 +31,8 @@ class MessageForm(forms.Form):
         choices=[(v, label) for v, label in Message.Kind.choices if v != Message.Kind.REPLY],
     )
     recipients = forms.ModelMultipleChoiceField(
-        label=_("To"),
+        # Not the date filter's "To" ("Đến ngày"): the agencies a message goes to.
+        label=pgettext_lazy("recipients of a message", "To"),
         queryset=Agency.objects.active(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from agencies import permissions
 from agencies.models import Agency, User
@@ -157,6 +157,7 @@ def message_handle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def message_attachment(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
     """A file of a message, for the message's parties only (404 otherwise)."""
     message = get_message_for(request.user, pk)
