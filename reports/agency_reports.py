@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import TypedDict
 
 from celery import shared_task
 from django.conf import settings
@@ -31,11 +32,12 @@ from agencies import permissions
 from agencies.models import User
 from agencies.permissions import Action
 from doingoai.celery import EMAIL_TASK_OPTIONS
+from doingoai.history import HistoryRow, history_rows
 from doingoai.text import change_reason
 from doingoai.workflow import Offer, Transition, Workflow
 
 from . import notifications
-from .errors import ReportConflict, ReportError, clean_text, require_reviewer
+from .errors import ReportConflict, ReportError, UnknownAction, clean_text, require_reviewer
 from .figures import COUNTED, AgencyFigures, agency_figures
 from .models import AgencyReport, ReportingPeriod
 from .periods import PeriodError, parse_code
@@ -52,7 +54,7 @@ def _period_not_over(report: AgencyReport) -> str:
     }
 
 
-# The messages may name the report's agency as %(agency)s (see _check).
+# `refused` may name the report's agency as %(agency)s (see _check).
 WORKFLOW = Workflow(
     Transition(
         name="submit",
@@ -133,12 +135,41 @@ def figures_for_reader(user: User, report: AgencyReport) -> AgencyFigures:
     return agency_figures(report.period, report.agency, statuses=COUNTED)
 
 
-def offers_for(user: User, report: AgencyReport) -> tuple[Offer | None, list[Offer]]:
-    """What the page offers `user`: the send button of the report's form (None when sending
-    is not possible now) and the review panel's moves."""
+def may_write(user: User, report: AgencyReport) -> bool:
+    """Whether `user` may change what the agency writes in `report`: a draft or returned
+    report of an agency they act for (Action.ACT). From the user's rights read once per
+    request, no query: save_agency_report asks again, fresh from the database."""
+    return report.is_editable and permissions.shows(user, Action.ACT, report.agency_id)
+
+
+class ReportPage(TypedDict):
+    """What the report's page shows a reader besides the report itself."""
+
+    figures: AgencyFigures
+    may_write: bool  # the form is shown
+    send: Offer | None  # the form's send button; None when sending is not possible now
+    send_blocked: str  # why there is no send button yet (the period is not over), or ""
+    review_actions: list[Offer]  # the review panel's moves
+    history: list[HistoryRow]  # newest first, the last HISTORY_SHOWN changes
+
+
+HISTORY_SHOWN = 50
+
+
+def report_page(user: User, report: AgencyReport) -> ReportPage:
+    """The page of `report` as `user` reads it (a report fetched by get_agency_report_for).
+    Queries: the history with its users, and the figures when they are counted now (a
+    draft, or leadership reading accepted activities only)."""
     offers = WORKFLOW.available(report, user)
-    send = next((offer for offer in offers if offer.name == "submit"), None)
-    return send, [offer for offer in offers if offer.name in REVIEW_ACTIONS]
+    records = report.history.select_related("history_user").order_by("-history_date")
+    return {
+        "figures": figures_for_reader(user, report),
+        "may_write": may_write(user, report),
+        "send": next((offer for offer in offers if offer.name == "submit"), None),
+        "send_blocked": WORKFLOW["submit"].blocked(report),
+        "review_actions": [offer for offer in offers if offer.name in REVIEW_ACTIONS],
+        "history": history_rows(records[:HISTORY_SHOWN]),
+    }
 
 
 # --- writing and moving ------------------------------------------------------------------
@@ -159,11 +190,15 @@ def _locked(report: AgencyReport, version: int) -> AgencyReport:
 
 
 def _check(action: str, *, actor: User, report: AgencyReport) -> Transition:
-    """WORKFLOW.check, its refusals naming the report's agency."""
+    """WORKFLOW.check, the refusal of an actor who may not naming the report's agency. Only
+    that message is formatted: the others (wrong status, the guard's) are final already."""
+    refused = str(WORKFLOW[action].refused)
     try:
         return WORKFLOW.check(action, actor=actor, record=report, error=ReportError)
     except ReportError as exc:
-        raise ReportError(str(exc) % {"agency": report.agency}) from None
+        if str(exc) != refused:
+            raise
+        raise ReportError(refused % {"agency": report.agency}) from None
 
 
 def _save(report: AgencyReport, actor: User, reason: str) -> AgencyReport:
@@ -198,6 +233,30 @@ def save_agency_report(
     locked.difficulties = clean_text(difficulties, _("Difficulties and obstacles"))
     locked.proposals = clean_text(proposals, _("Proposals"))
     return _save(locked, actor, _("Edited"))
+
+
+@transaction.atomic
+def save_and_submit_agency_report(
+    *,
+    actor: User,
+    report: AgencyReport,
+    version: int,
+    results: str,
+    difficulties: str,
+    proposals: str,
+) -> AgencyReport:
+    """Save what the agency wrote (save_agency_report) and send it (submit_agency_report) in
+    one transaction, or neither: when sending is refused the text is not saved either, so
+    the form shown again still carries a version that works. Raises what those two raise."""
+    saved = save_agency_report(
+        actor=actor,
+        report=report,
+        version=version,
+        results=results,
+        difficulties=difficulties,
+        proposals=proposals,
+    )
+    return submit_agency_report(actor=actor, report=saved, version=saved.version)
 
 
 @transaction.atomic
@@ -251,12 +310,13 @@ def review_agency_report(
     *, actor: User, report: AgencyReport, version: int, action: str, reason: str = ""
 ) -> AgencyReport:
     """The review panel's move `action` ("accept" or "return", REVIEW_ACTIONS); see
-    accept_agency_report and return_agency_report. KeyError for any other action."""
+    accept_agency_report and return_agency_report. Raises UnknownAction (a ReportError) for
+    any other action, before anything is read."""
     if action == "accept":
         return accept_agency_report(actor=actor, report=report, version=version)
     if action == "return":
         return return_agency_report(actor=actor, report=report, version=version, reason=reason)
-    raise KeyError(action)
+    raise UnknownAction(_("This report cannot be reviewed that way; nothing was changed."))
 
 
 # --- reminders ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -28,6 +29,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Max, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from agencies.models import User
@@ -61,6 +63,78 @@ def get_consolidated_for(user: User, pk: int) -> ConsolidatedReport:
 def latest_draft_number(period: ReportingPeriod) -> int | None:
     """The draft number of the period's newest version (None before the first)."""
     return period.consolidated_reports.aggregate(n=Max("draft_number"))["n"]
+
+
+# --- what may be done with a version -----------------------------------------------------
+#
+# Each rule is one function, asked by its service (on the locked row, raising its answer) and
+# by the version's page (which offers the button only when it answers ""). `latest` is the
+# period's newest draft number (latest_draft_number): only the latest version moves on.
+
+
+def edit_refusal(report: ConsolidatedReport, latest: int | None) -> str:
+    """Why the reviewer's text of `report` cannot be changed now, "" when it can."""
+    if report.is_issued:
+        return _("An issued report cannot be changed: draft a new version.")
+    if report.in_progress:
+        return _("The report is being drafted; change it once it is ready.")
+    if latest != report.draft_number:
+        return _("Only the latest version can be changed: version %(version)s.") % {
+            "version": latest
+        }
+    return ""
+
+
+def retry_refusal(report: ConsolidatedReport, latest: int | None) -> str:
+    """Why `report` cannot be drafted again now, "" when it can: only a failed latest one."""
+    if not report.is_failed:
+        return _("Only a version whose drafting failed can be drafted again.")
+    if latest != report.draft_number:
+        return _("A newer version (%(version)s) exists: draft that one again.") % {
+            "version": latest
+        }
+    return ""
+
+
+def issue_refusal(report: ConsolidatedReport, latest: int | None) -> str:
+    """Why `report` cannot be issued now, "" when it can: only a ready latest one."""
+    if report.is_issued:
+        return _("This version was already issued as number %(number)s.") % {
+            "number": report.number_display
+        }
+    if not report.is_ready:
+        return _("Only a ready draft can be issued.")
+    if latest != report.draft_number:
+        return _("A newer version (%(version)s) exists: issue that one.") % {"version": latest}
+    return ""
+
+
+class VersionState(TypedDict):
+    """What a version's page offers (besides what the version says of itself)."""
+
+    latest: int | None  # the period's newest draft number
+    is_latest: bool
+    can_edit: bool  # the reviewer's text form
+    can_retry: bool
+    can_issue: bool
+
+
+def version_state(report: ConsolidatedReport) -> VersionState:
+    """What the page of `report` offers a reviewer, from the rules above (one query: the
+    period's newest draft number)."""
+    latest = latest_draft_number(report.period)
+    return {
+        "latest": latest,
+        "is_latest": latest == report.draft_number,
+        "can_edit": not edit_refusal(report, latest),
+        "can_retry": not retry_refusal(report, latest),
+        "can_issue": not issue_refusal(report, latest),
+    }
+
+
+def _refuse(refusal: str) -> None:
+    if refusal:
+        raise ReportError(refusal)
 
 
 # --- starting a version ------------------------------------------------------------------
@@ -306,13 +380,6 @@ def _locked(report: ConsolidatedReport) -> ConsolidatedReport:
     return locked.get(pk=report.pk)
 
 
-def _check_latest(report: ConsolidatedReport, message: str) -> None:
-    newer = report.period.consolidated_reports.filter(draft_number__gt=report.draft_number)
-    latest = newer.aggregate(n=Max("draft_number"))["n"]
-    if latest is not None:
-        raise ReportError(message % {"version": latest})
-
-
 def _check_version(report: ConsolidatedReport, version: int | None) -> None:
     if version is not None and version != report.version:
         raise ReportConflict(
@@ -340,9 +407,7 @@ def retry_build(*, actor: User, report: ConsolidatedReport) -> ConsolidatedRepor
     a reviewer, a version that did not fail, or one that is not the latest."""
     require_reviewer(actor)
     locked = _locked(report)
-    if locked.status != Built.FAILED:
-        raise ReportError(_("Only a version whose drafting failed can be drafted again."))
-    _check_latest(locked, _("A newer version (%(version)s) exists: draft that one again."))
+    _refuse(retry_refusal(locked, latest_draft_number(locked.period)))
     _requeue(locked)
     return locked
 
@@ -365,15 +430,12 @@ def save_narrative(
     reviewer, an issued, in-progress or older version, or a text too long."""
     require_reviewer(actor)
     locked = _locked(report)
-    if locked.is_issued:
-        raise ReportError(_("An issued report cannot be changed: draft a new version."))
-    if locked.in_progress:
-        raise ReportError(_("The report is being drafted; change it once it is ready."))
+    _refuse(edit_refusal(locked, latest_draft_number(locked.period)))
     _check_version(locked, version)
-    _check_latest(locked, _("Only the latest version can be changed: version %(version)s."))
     edited = set(locked.edited_sections)
     for section in ConsolidatedReport.SECTIONS:
-        text = clean_text(sections.get(section, ""), section)
+        label = capfirst(ConsolidatedReport._meta.get_field(section).verbose_name)
+        text = clean_text(sections.get(section, ""), label)
         if not text:
             edited.discard(section)
         elif text != getattr(locked, section):
@@ -402,15 +464,8 @@ def issue_report(
 
     require_reviewer(actor)
     locked = _locked(report)
-    if locked.is_issued:
-        raise ReportError(
-            _("This version was already issued as number %(number)s.")
-            % {"number": locked.number_display}
-        )
-    if not locked.is_ready:
-        raise ReportError(_("Only a ready draft can be issued."))
+    _refuse(issue_refusal(locked, latest_draft_number(locked.period)))
     _check_version(locked, version)
-    _check_latest(locked, _("A newer version (%(version)s) exists: issue that one."))
     today = timezone.localdate()
     IssueCounter.objects.bulk_create([IssueCounter(year=today.year)], ignore_conflicts=True)
     counter = IssueCounter.objects.select_for_update().get(year=today.year)

@@ -22,6 +22,10 @@ class ReportConflict(ReportError):
     """Someone else changed the report since the user loaded it."""
 
 
+class UnknownAction(ReportError):
+    """A move no page offers (a form made by hand); the pages answer 404."""
+
+
 def clean_text(value: str, label: str) -> str:
     """What a user wrote, stripped of NUL bytes and surrounding blanks.
 

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -106,6 +107,11 @@ def ensure_periods(years: Iterable[int]) -> list[ReportingPeriod]:
             if was_created or period.deadline >= timezone.localdate():
                 ensure_agency_reports(period)
     return created
+
+
+def started_periods(today: date | None = None) -> QuerySet[ReportingPeriod]:
+    """The periods that have begun (the pages list no period to come), newest first."""
+    return ReportingPeriod.objects.filter(start_date__lte=today or timezone.localdate())
 
 
 def ensure_current_periods(today: date | None = None) -> list[ReportingPeriod]:

@@ -13,7 +13,6 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,36 +21,33 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies import permissions
-from agencies.permissions import Action
 from doingoai.files import private_download
-from doingoai.history import history_rows
 from doingoai.pagination import CappedPaginator
 
 from . import completeness
 from .agency_reports import (
-    REVIEW_ACTIONS,
     WORKFLOW,
-    figures_for_reader,
     get_agency_report_for,
-    offers_for,
     remind_agencies,
+    report_page,
     review_agency_report,
     save_agency_report,
-    submit_agency_report,
+    save_and_submit_agency_report,
 )
 from .consolidation import (
     get_consolidated_for,
     issue_report,
-    latest_draft_number,
     mark_stale,
     retry_build,
     save_narrative,
     start_build,
+    version_state,
 )
-from .errors import ReportConflict, ReportError
+from .errors import ReportConflict, ReportError, UnknownAction
 from .forms import AgencyReportForm, NarrativeForm
 from .models import AgencyReport, ConsolidatedReport, ReportingPeriod
-from .periods import PeriodError, parse_code
+from .overview import period_rows
+from .periods import PeriodError, parse_code, started_periods
 
 PAGE_SIZE = 10
 FILE_TYPES = {
@@ -82,10 +78,6 @@ def _period(code: str) -> ReportingPeriod:
     return get_object_or_404(ReportingPeriod, kind=kind, year=year)
 
 
-def _started_periods():
-    return ReportingPeriod.objects.filter(start_date__lte=timezone.localdate())
-
-
 def _posted_int(request: HttpRequest, name: str) -> int:
     """A number the page's form carries (the version it showed); -1, which matches nothing,
     when it is missing or broken."""
@@ -101,29 +93,10 @@ def _posted_int(request: HttpRequest, name: str) -> int:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     user = request.user
-    page = CappedPaginator(_started_periods(), PAGE_SIZE).get_page(request.GET.get("page"))
-    periods = list(page.object_list)
-    # The user's own agencies' reports, whatever else they may read.
-    own = AgencyReport.objects.visible_to(user).filter(
-        period__in=periods, agency_id__in=permissions.agency_ids(user)[Action.VIEW]
-    )
-    by_period: dict[int, list[AgencyReport]] = {}
-    for report in own.select_related("agency", "period").order_by("agency__name"):
-        by_period.setdefault(report.period_id, []).append(report)
-    versions = ConsolidatedReport.objects.visible_to(user).filter(period__in=periods)
-    latest = {
-        version.period_id: version
-        for version in versions.order_by("period", "draft_number").only(
-            "pk", "period_id", "draft_number", "status", "number"
-        )
-    }
-    rows = [
-        {"period": p, "reports": by_period.get(p.pk, []), "latest": latest.get(p.pk)}
-        for p in periods
-    ]
+    page = CappedPaginator(started_periods(), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "rows": rows,
+        "rows": period_rows(user, list(page.object_list)),
         "reviewer": permissions.reviews_province(user),
         "reads_issued": permissions.reads_issued_reports(user),
     }
@@ -133,44 +106,33 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def agency_report(request: HttpRequest, period: str, code: str) -> HttpResponse:
     report = get_agency_report_for(request.user, period, code)
-    can_edit = report.is_editable and permissions.shows(request.user, Action.ACT, report.agency_id)
     form = None
     if request.method == "POST":
         form = AgencyReportForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Please correct the errors below; nothing was saved."))
-        elif _save_or_send(request, report, request.POST.get("action", "save"), form.cleaned_data):
+        elif _save_or_send(request, report, form.cleaned_data):
             return redirect(report)
-    elif can_edit:
+    page = report_page(request.user, report)
+    if not page["may_write"]:
+        form = None  # a post refused to someone who may not write shows the report as it is
+    elif form is None:
         form = AgencyReportForm(initial=AgencyReportForm.initial_for(report))
-    send, review = offers_for(request.user, report)
-    records = list(report.history.select_related("history_user").order_by("-history_date")[:50])
-    context = {
-        "report": report,
-        "period": report.period,
-        "figures": figures_for_reader(request.user, report),
-        "form": form if can_edit else None,
-        "send": send,
-        # Why the send button is not there yet: the period is not over.
-        "send_blocked": WORKFLOW["submit"].blocked(report),
-        "review_actions": review,
-        # A draft never saved has no history (history_rows wants at least one record).
-        "history": history_rows(records) if records else [],
-    }
+    context = {"report": report, "period": report.period, "form": form, **page}
     return render(request, "reports/agency_report.html", context)
 
 
-def _save_or_send(request: HttpRequest, report: AgencyReport, action: str, data: dict) -> bool:
-    if action not in ("save", "submit"):
+# The buttons of the report's form: save the text, or save it and send the report.
+SAVE_OR_SEND = {"save": save_agency_report, "submit": save_and_submit_agency_report}
+
+
+def _save_or_send(request: HttpRequest, report: AgencyReport, data: dict) -> bool:
+    """The form's button (`action`) on `report` with the form's data; False when refused."""
+    action = request.POST.get("action", "save")
+    if action not in SAVE_OR_SEND:
         raise Http404
-    user, text = request.user, {k: data[k] for k in ("results", "difficulties", "proposals")}
     try:
-        # Saving and sending together: if sending is refused, the text is not saved either,
-        # so the form shown again still carries a version that works.
-        with transaction.atomic():
-            report = save_agency_report(actor=user, report=report, version=data["version"], **text)
-            if action == "submit":
-                submit_agency_report(actor=user, report=report, version=report.version)
+        SAVE_OR_SEND[action](actor=request.user, report=report, **data)
     except ReportError as exc:
         messages.error(request, str(exc))
         return False
@@ -186,8 +148,6 @@ def _save_or_send(request: HttpRequest, report: AgencyReport, action: str, data:
 def agency_report_review(request: HttpRequest, period: str, code: str) -> HttpResponse:
     report = get_agency_report_for(request.user, period, code)
     action = request.POST.get("action", "")
-    if action not in REVIEW_ACTIONS:
-        raise Http404
     version = _posted_int(request, "version")
     if version < 0:
         messages.error(request, _("The form was incomplete; nothing was changed."))
@@ -200,6 +160,8 @@ def agency_report_review(request: HttpRequest, period: str, code: str) -> HttpRe
             action=action,
             reason=request.POST.get("reason", ""),
         )
+    except UnknownAction:
+        raise Http404 from None  # a move no page offers: a form made by hand
     except ReportError as exc:
         messages.error(request, str(exc))
     else:
@@ -213,7 +175,7 @@ def agency_report_review(request: HttpRequest, period: str, code: str) -> HttpRe
 @reviewers_only
 @require_GET
 def completeness_page(request: HttpRequest) -> HttpResponse:
-    years = sorted(set(_started_periods().values_list("year", flat=True)), reverse=True)
+    years = sorted(set(started_periods().values_list("year", flat=True)), reverse=True)
     latest = years[0] if years else timezone.localdate().year
     try:
         year = int(request.GET.get("year") or latest)
@@ -294,38 +256,39 @@ def _fresh_version(request: HttpRequest, pk: int) -> ConsolidatedReport:
     return report
 
 
-def _latest(report: ConsolidatedReport) -> dict:
-    latest = latest_draft_number(report.period)
-    return {"latest": latest, "is_latest": latest == report.draft_number}
-
-
 @reviewers_only
 def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
     report = _fresh_version(request, pk)
     form = NarrativeForm(initial={s: getattr(report, s) for s in report.SECTIONS})
     shown = report.version
     if request.method == "POST":
-        form = NarrativeForm(request.POST)
-        shown = _posted_int(request, "version")
-        if not form.is_valid():
-            messages.error(request, _("Please correct the errors below; nothing was saved."))
-        else:
-            try:
-                save_narrative(
-                    actor=request.user, report=report, sections=form.cleaned_data, version=shown
-                )
-            except ReportConflict as exc:
-                # Show what is there now; the user's text would overwrite it on a second click.
-                messages.error(request, str(exc))
-                return redirect(report)
-            except ReportError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("The text was saved; the PDF is being rendered again."))
-                return redirect(report)
+        form, shown = NarrativeForm(request.POST), _posted_int(request, "version")
+        if _save_text(request, report, form, shown):
+            return redirect(report)
     # A form shown again stays at the version its text was written against.
     context = {"report": report, "form": form, "f": report.figures, "version": shown}
-    return render(request, "reports/consolidated.html", context | _latest(report))
+    return render(request, "reports/consolidated.html", context | version_state(report))
+
+
+def _save_text(
+    request: HttpRequest, report: ConsolidatedReport, form: NarrativeForm, shown: int
+) -> bool:
+    """The reviewer's text posted against version `shown`; True when the page is to be
+    loaded again (saved, or changed by someone else meanwhile)."""
+    if not form.is_valid():
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+        return False
+    try:
+        save_narrative(actor=request.user, report=report, sections=form.cleaned_data, version=shown)
+    except ReportConflict as exc:
+        # Show what is there now; the user's text would overwrite it on a second click.
+        messages.error(request, str(exc))
+        return True
+    except ReportError as exc:
+        messages.error(request, str(exc))
+        return False
+    messages.success(request, _("The text was saved; the PDF is being rendered again."))
+    return True
 
 
 @reviewers_only
@@ -333,7 +296,8 @@ def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
 def consolidated_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress panel, polled by htmx while the version is being drafted."""
     report = _fresh_version(request, pk)
-    response = render(request, "reports/_build_status.html", {"report": report, **_latest(report)})
+    context = {"report": report, **version_state(report)}
+    response = render(request, "reports/_build_status.html", context)
     if not report.in_progress and request.GET.get("was") in ConsolidatedReport.IN_PROGRESS:
         # Done: reload the whole page so the downloads and the text appear.
         response["HX-Refresh"] = "true"

@@ -365,6 +365,15 @@ def test_review_posts_by_others_change_nothing(client, cast, states, boss, fresh
     assert fresh(states["draft"]).status == Status.DRAFT
 
 
+@pytest.mark.parametrize("action", ["submit", "delete", ""])
+def test_a_review_move_the_panel_does_not_offer_is_404(client, reviewer, states, action, fresh):
+    report = states["submitted"]
+    client.force_login(reviewer)
+    response = client.post(review_url(report), {"version": report.version, "action": action})
+    assert response.status_code == 404
+    assert fresh(report).status == Status.SUBMITTED
+
+
 def test_review_only_by_post(client, reviewer, states):
     client.force_login(reviewer)
     assert client.get(review_url(states["submitted"])).status_code == 405

@@ -3,6 +3,7 @@ period, accepting, returning with a reason; who may do which move; conflicts and
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ from activities.models import Activity
 from agencies.models import Agency
 from reports import agency_reports
 from reports.agency_reports import WORKFLOW
-from reports.errors import ReportConflict, ReportError
+from reports.errors import ReportConflict, ReportError, UnknownAction
 from reports.models import AgencyReport
 from reports.periods import ensure_periods
 from tests.conftest import make_user
@@ -356,4 +357,107 @@ def test_a_refusal_of_the_table_names_the_agency(staff, report, save, vi):
 
     assert str(refused.value) == vi(
         "Only a manager of %(agency)s may send its report.", agency=report.agency
+    )
+
+
+# role -> the statuses of SLDTBXH's report in which it may change what the agency writes
+WRITES = {
+    "staff": {"draft", "returned"},
+    "boss": {"draft", "returned"},
+    "manager": set(),  # of VUNGTAU
+    "reviewer": set(),
+    "leader": set(),
+    "outsider": set(),
+    "admin": {"draft", "returned"},
+}
+
+
+@pytest.mark.parametrize("role", list(WRITES))
+@pytest.mark.parametrize("status", ["draft", "submitted", "accepted", "returned"])
+def test_the_page_offers_the_form_exactly_when_the_service_saves(
+    cast, boss, report, role, status, save, fresh
+):
+    user = boss if role == "boss" else cast[role]
+    AgencyReport.objects.filter(pk=report.pk).update(status=status)
+    report = fresh(report)
+
+    offered = agency_reports.may_write(user, report)
+    try:
+        save(user, report, results="Sửa")
+    except ReportError:
+        saved = False
+    else:
+        saved = True
+
+    assert offered == saved == (status in WRITES[role])
+
+
+def test_saving_and_sending_is_one_step_or_nothing(staff, boss, report, save, fresh):
+    with pytest.raises(ReportError) as refused:
+        agency_reports.save_and_submit_agency_report(
+            actor=staff,
+            report=report,
+            version=report.version,
+            results=RESULTS,
+            difficulties="Khó",
+            proposals="",
+        )
+    assert str(report.agency) in str(refused.value)  # only a manager sends
+    row = fresh(report)
+    assert (row.status, row.results, row.difficulties, row.version) == (Status.DRAFT, "", "", 1)
+
+    sent = agency_reports.save_and_submit_agency_report(
+        actor=boss,
+        report=row,
+        version=row.version,
+        results=RESULTS,
+        difficulties="Khó",
+        proposals="",
+    )
+    row = fresh(report)
+    assert (row.status, row.results, row.difficulties) == (Status.SUBMITTED, RESULTS, "Khó")
+    assert row.version == sent.version == 3  # saved, then sent
+    assert row.submitted_by == boss and row.figures
+
+
+@pytest.mark.parametrize("action", ["submit", "delete", ""])
+def test_a_review_move_the_panel_does_not_offer_is_refused_before_anything_is_read(
+    reviewer, report, action, fresh, django_assert_num_queries
+):
+    with django_assert_num_queries(0), pytest.raises(UnknownAction):
+        agency_reports.review_agency_report(
+            actor=reviewer, report=report, version=report.version, action=action
+        )
+    assert fresh(report).status == Status.DRAFT
+
+
+def test_only_the_refusal_of_an_actor_is_formatted_with_the_agency(
+    staff, boss, report, save, submitted, monkeypatch
+):
+    """The other messages are final: a '%' in their translation must not break them."""
+    sent = submitted(staff, boss, report)
+    wrong_state = "Báo cáo đã gửi (100 %)."  # "%)" alone would raise ValueError
+    table = dict(WORKFLOW.transitions)
+    table["submit"] = dataclasses.replace(table["submit"], wrong_state=wrong_state)
+    monkeypatch.setattr(WORKFLOW, "transitions", table)
+
+    with pytest.raises(ReportError) as refused:
+        agency_reports.submit_agency_report(actor=boss, report=sent, version=sent.version)
+
+    assert str(refused.value) == wrong_state
+
+
+def test_before_the_period_ends_an_empty_report_is_told_the_period_first(boss, vi):
+    """The table's guard (the period) comes before the service's own check (the results):
+    an agency cannot send before the end whatever it wrote."""
+    year = timezone.localdate().year + 1
+    ensure_periods([year])
+    report = AgencyReport.objects.get(
+        period__kind="half", period__year=year, agency__code="SLDTBXH"
+    )
+    with pytest.raises(ReportError) as refused:
+        agency_reports.submit_agency_report(actor=boss, report=report, version=report.version)
+    assert str(refused.value) == vi(
+        "The period ends on %(date)s: send the report after that day, with its figures.",
+        date=f"14/06/{year}",
     )

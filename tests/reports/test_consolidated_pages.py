@@ -10,10 +10,12 @@ from html import escape
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from reports import consolidation
+from reports import consolidation, documents
+from reports.errors import ReportError
 from reports.models import ConsolidatedReport
 
 pytestmark = pytest.mark.django_db
@@ -554,3 +556,84 @@ def test_the_version_page_costs_the_same_with_ten_times_the_activities_and_repor
     assert response.context["f"]["total"] == 20
     assert response.context["f"]["submissions"]["sent"] == 10
     assert len(response.context["f"]["difficulties"]) == 10
+
+
+# ---------------------------------------------------------------------------- what a version offers
+
+
+class _Undo(Exception):
+    pass
+
+
+def _allowed(move, report: ConsolidatedReport) -> bool:
+    """Whether the service makes `move` on `report`; whatever it does is rolled back."""
+    try:
+        with transaction.atomic():
+            move(report)
+            raise _Undo
+    except _Undo:
+        return True
+    except ReportError:
+        return False
+
+
+def _moves(reviewer) -> dict:
+    """What a reviewer does with a version, through the services (the version's counter as
+    its page shows it)."""
+    return {
+        "edit": lambda report: consolidation.save_narrative(
+            actor=reviewer, report=report, sections={}, version=report.version
+        ),
+        "issue": lambda report: consolidation.issue_report(
+            actor=reviewer, report=report, version=report.version
+        ),
+        "retry": lambda report: consolidation.retry_build(actor=reviewer, report=report),
+    }
+
+
+def _version(period, number: int, status: str) -> ConsolidatedReport:
+    issued = status == Built.ISSUED
+    return ConsolidatedReport.objects.create(
+        period=period,
+        draft_number=number,
+        status=status,
+        number=number if issued else None,
+        number_year=2020 if issued else None,
+        issued_on=date(2020, 7, 1) if issued else None,
+    )
+
+
+# the latest version's status -> what its page offers (older versions offer nothing)
+OFFERS = {
+    Built.READY: {"edit", "issue"},
+    Built.FAILED: {"edit", "retry"},
+    Built.QUEUED: set(),
+    Built.BUILDING: set(),
+    Built.ISSUED: set(),
+}
+
+
+@pytest.mark.parametrize("status", list(OFFERS))
+def test_a_version_page_offers_exactly_what_the_services_allow(
+    client, h1, reviewer, status, monkeypatch
+):
+    # The final PDF is not what this test is about; issuing renders one.
+    monkeypatch.setattr(documents, "render_pdf", lambda report: b"%PDF-1.4\n")
+    older = [_version(h1, 1, Built.READY), _version(h1, 2, Built.FAILED)]
+    latest = _version(h1, 3, status)
+    client.force_login(reviewer)
+
+    for report in [*older, latest]:
+        body = client.get(report.get_absolute_url()).content.decode()
+        offered = {
+            move
+            for move, mark in [
+                ("edit", 'data-testid="narrative"'),
+                ("issue", 'data-testid="issue"'),
+                ("retry", reverse("reports:consolidated-retry", args=[report.pk])),
+            ]
+            if mark in body
+        }
+        allowed = {move for move, make in _moves(reviewer).items() if _allowed(make, report)}
+        assert offered == allowed == (OFFERS[status] if report is latest else set())
+        assert ('data-testid="not-latest"' in body) == (report is not latest)

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from reports import consolidation, tasks
 from reports.errors import ReportError
 from reports.figures import period_figures
-from reports.models import ConsolidatedReport
+from reports.models import AgencyReport, ConsolidatedReport
 from reports.narrative import draft
 
 pytestmark = pytest.mark.django_db
@@ -220,6 +221,32 @@ def test_only_a_failed_version_is_retried(dataset, h1, reviewer, staff, vi, buil
         consolidation.retry_build(actor=staff, report=report)
     report.refresh_from_db()
     assert report.status == Built.FAILED
+
+
+@pytest.mark.parametrize(
+    ("section", "label"),
+    [
+        ("situation", "general situation"),
+        ("directions", "directions and tasks for the next period"),
+    ],
+)
+def test_a_text_too_long_is_named_as_the_reviewer_reads_it(
+    h1, staff, reviewer, accepted, build_now, section, label, vi
+):
+    accepted(staff, reviewer, "SLDTBXH")
+    ready = build_now(h1, reviewer)
+    too_long = "x" * (AgencyReport.TEXT_MAX_CHARS + 1)
+
+    with pytest.raises(ReportError) as refused:
+        consolidation.save_narrative(actor=reviewer, report=ready, sections={section: too_long})
+
+    assert str(refused.value) == vi(
+        "%(field)s is too long: at most %(max)s characters.",
+        field=capfirst(vi(label)),
+        max="20.000",
+    )
+    ready.refresh_from_db()
+    assert too_long not in getattr(ready, section)
 
 
 def test_the_narrative_cannot_change_while_building(h1, reviewer, vi):

@@ -63,3 +63,21 @@ def test_index_query_count_does_not_grow_with_periods(
     with django_assert_num_queries(9):
         response = client.get(url)
     assert len(response.context["rows"]) == 8
+
+
+def test_a_leader_still_sees_the_issued_version_once_a_newer_draft_exists(
+    client, h1, staff, reviewer, leader, accepted, build_now, issue_now
+):
+    accepted(staff, reviewer, "SLDTBXH")
+    issued = issue_now(build_now(h1, reviewer), reviewer)
+    newer = build_now(h1, reviewer)
+    url = reverse("reports:index")
+
+    client.force_login(leader)
+    row = next(r for r in client.get(url).context["rows"] if r["period"] == h1)
+    assert row["latest"].pk == issued.pk
+    assert issued.number_display in client.get(url).content.decode()
+
+    client.force_login(reviewer)  # reviewers follow the newest version, issued or not
+    row = next(r for r in client.get(url).context["rows"] if r["period"] == h1)
+    assert row["latest"].pk == newer.pk
