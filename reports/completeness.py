@@ -29,6 +29,7 @@ STATES = {
 class Cell:
     period: ReportingPeriod
     report_id: int | None = None
+    status: str = ""  # the report's AgencyReport.Status
     state: str = ""
     accepted: bool = False
     due: bool = False  # the period's deadline has passed
@@ -51,8 +52,8 @@ class Cell:
 
     @property
     def opens(self) -> bool:
-        """Whether a reviewer can open the report: sent, or returned (not a draft)."""
-        return self.sent or self.state == "returned"
+        """Whether a reviewer can open the report (AgencyReport.objects.visible_to)."""
+        return self.status in AgencyReport.REVIEWER_VISIBLE_STATUSES
 
 
 @dataclass
@@ -124,6 +125,7 @@ def matrix(periods: Sequence[ReportingPeriod], today: date | None = None) -> Mat
                 Cell(
                     period,
                     report_id=pk,
+                    status=status,
                     state=state_of(status, submitted_at, period, today),
                     accepted=status == Status.ACCEPTED,
                     due=today > period.deadline,

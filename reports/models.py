@@ -87,11 +87,13 @@ class AgencyReportQuerySet(models.QuerySet["AgencyReport"]):
         sent or returned (not drafts); leadership what was accepted. No query beyond the
         user's agency rights (read once per request)."""
         ids = permissions.agency_ids(user)
-        S = AgencyReport.Status
         return self.filter(
             Q(agency_id__in=ids[Action.VIEW])
-            | Q(agency_id__in=ids[Action.REVIEW], status__in=[S.SUBMITTED, S.ACCEPTED, S.RETURNED])
-            | Q(agency_id__in=ids[Action.OVERSEE], status=S.ACCEPTED)
+            | Q(
+                agency_id__in=ids[Action.REVIEW],
+                status__in=AgencyReport.REVIEWER_VISIBLE_STATUSES,
+            )
+            | Q(agency_id__in=ids[Action.OVERSEE], status=AgencyReport.Status.ACCEPTED)
         )
 
 
@@ -107,6 +109,9 @@ class AgencyReport(models.Model):
         RETURNED = "returned", _("Returned")
 
     EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+    # What reviewers of Sở Ngoại vụ read (visible_to, the completeness table's links): what
+    # was sent to them, and what they returned; never a draft.
+    REVIEWER_VISIBLE_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.RETURNED)
     TEXT_MAX_CHARS = 20_000
     # The Bootstrap colour of each status's badge.
     BADGES = {

@@ -434,6 +434,23 @@ def test_an_agency_that_no_longer_works_is_not_reminded(periods, reviewer):
     assert not AgencyReport.objects.get(period=h1, agency__code="SYT").reminded_at
 
 
+def test_a_cell_opens_exactly_the_reports_a_reviewer_reads(h1, reviewer):
+    """Every state of the matrix (drafts before and after the deadline included) links to
+    the report when, and only when, visible_to lets the reviewer read it as a reviewer (not
+    as a member of Sở Ngoại vụ, whose own draft its members read)."""
+    readable = set(
+        AgencyReport.objects.visible_to(reviewer)
+        .exclude(agency__code="SNGV")
+        .values_list("pk", flat=True)
+    )
+    cells = [cell for row in completeness.matrix([h1]).rows for cell in row.cells]
+    assert {cell.state for cell in cells} >= {"on_time", "late", "returned", "missing"}
+    assert {cell.report_id for cell in cells if cell.opens} == readable & {
+        cell.report_id for cell in cells
+    }
+    assert len([cell for cell in cells if cell.opens]) == 5
+
+
 def test_completeness_links_only_to_reports_a_reviewer_can_open(client, reviewer, periods):
     h1 = periods["2020-H1"]
     AgencyReport.objects.filter(period=h1, agency__code="SYT").update(
