@@ -3,15 +3,24 @@ reads them."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date
+from types import UnionType
+from typing import Union, get_args, get_origin, get_type_hints, is_typeddict
 
 import pytest
 from django.utils import timezone
 
 from activities.models import Activity
 from agencies.models import Agency, Duty, DutyAssignment
-from reports.figures import period_figures
+from reports.figures import (
+    COUNTED,
+    AgencyFigures,
+    PeriodFigures,
+    agency_figures,
+    period_figures,
+)
 from reports.models import AgencyReport
 from reports.narrative import draft, number, vnd
 
@@ -176,3 +185,110 @@ def test_long_difficulties_are_quoted_short_in_the_province_report(
     quoted = period_figures(h1)["difficulties"][0]["text"]
     assert len(quoted) == settings.REPORT_QUOTE_MAX_CHARS
     assert quoted.endswith("…")
+
+
+# ---------------------------------------------------------------------------- the contract
+
+
+def shape_errors(value: object, hint: object, path: str) -> list[str]:
+    """Where `value` departs from the type `hint` (a TypedDict, list[…], a union, int, str…),
+    recursively. Every kind of list must hold a row somewhere (`duties[].agencies` in at
+    least one duty), so that the shape of its rows is checked too."""
+    filled: dict[str, bool] = {}
+    errors = _walk(value, hint, path, path, filled)
+    return errors + [
+        f"{where}: no row to check (the data set lacks this kind of row)"
+        for where, has_rows in filled.items()
+        if not has_rows
+    ]
+
+
+def _walk(value: object, hint: object, path: str, kind: str, filled: dict[str, bool]) -> list:
+    # `path` names the value (duties[3].agencies), `kind` its place in the contract
+    # (duties[].agencies).
+    if is_typeddict(hint):
+        if not isinstance(value, dict):
+            return [f"{path}: {type(value).__name__}, not a {hint.__name__}"]
+        fields = get_type_hints(hint)
+        errors = [f"{path}.{key}: missing" for key in fields.keys() - value.keys()]
+        errors += [f"{path}.{key}: not in {hint.__name__}" for key in value.keys() - fields.keys()]
+        for key in fields.keys() & value.keys():
+            errors += _walk(value[key], fields[key], f"{path}.{key}", f"{kind}.{key}", filled)
+        return errors
+    if get_origin(hint) is list:
+        if not isinstance(value, list):
+            return [f"{path}: {type(value).__name__}, not a list"]
+        filled[kind] = filled.get(kind, False) or bool(value)
+        (item,) = get_args(hint)
+        return [
+            error
+            for index, row in enumerate(value)
+            for error in _walk(row, item, f"{path}[{index}]", f"{kind}[]", filled)
+        ]
+    if get_origin(hint) in (Union, UnionType):
+        tried = [_walk(value, arm, path, kind, filled) for arm in get_args(hint)]
+        return [] if any(not errors for errors in tried) else [e for t in tried for e in t]
+    if hint is type(None):
+        return [] if value is None else [f"{path}: {value!r} is not None"]
+    # bool is an int to Python, never to the contract
+    if isinstance(value, bool) is not (hint is bool) or not isinstance(value, hint):
+        return [f"{path}: {value!r} is not {hint.__name__}"]
+    return []
+
+
+def test_the_shape_check_finds_what_departs_from_the_contract():
+    hint = get_type_hints(PeriodFigures)["previous"]
+    good = {
+        "year": 2019,
+        "start": "15/12/2018",
+        "end": "14/06/2019",
+        "total": 3,
+        "aid_total_vnd": 0,
+        "change_pct": None,
+        "aid_change_pct": 12.5,
+    }
+    assert shape_errors(good, hint, "p") == []
+    bad = {k: v for k, v in good.items() if k != "end"} | {"total": "3", "extra": 1}
+    assert sorted(shape_errors(bad, hint, "p")) == [
+        "p.end: missing",
+        "p.extra: not in Previous",
+        "p.total: '3' is not int",
+    ]
+    assert shape_errors(good | {"change_pct": True}, hint, "p") != []
+    assert shape_errors([], list[int], "rows") == [
+        "rows: no row to check (the data set lacks this kind of row)"
+    ]
+
+
+def test_the_period_figures_have_the_shape_of_the_contract(
+    dataset, h1, reviewer, staff, accepted, build_now
+):
+    # Aid without a committed amount: a notable activity whose amount is None.
+    accepted(
+        staff,
+        reviewer,
+        "SLDTBXH",
+        kind="aid",
+        title="Viện trợ chưa cam kết",
+        start_date=date(2020, 3, 5),
+        end_date=date(2020, 3, 5),
+    )
+    figures = period_figures(h1)
+    assert shape_errors(figures, PeriodFigures, "figures") == []
+    amounts = {row["amount_vnd"] is None for row in figures["notable"]}
+    assert amounts == {True, False}  # both arms of `int | None`
+    # As the narrative, documents and pages read them: stored as JSON and read back.
+    stored = build_now(h1, reviewer).figures
+    assert stored == json.loads(json.dumps(figures))
+    assert shape_errors(stored, PeriodFigures, "stored") == []
+
+
+def test_the_agency_figures_have_the_shape_of_the_contract(dataset, h1, staff, boss, submitted):
+    sldtbxh = Agency.objects.get(code="SLDTBXH")
+    figures = agency_figures(h1, sldtbxh)
+    assert shape_errors(figures, AgencyFigures, "figures") == []
+    leaders = agency_figures(h1, sldtbxh, statuses=COUNTED)
+    assert shape_errors(leaders, AgencyFigures, "leaders") == []
+    sent = submitted(staff, boss, AgencyReport.objects.get(period=h1, agency=sldtbxh))
+    sent.refresh_from_db()  # as the page reads it: the JSON kept when it was sent
+    assert shape_errors(sent.figures, AgencyFigures, "sent") == []
