@@ -266,6 +266,7 @@ OFFERED = {
     ("staff", "returned"): {"submit"},
     ("staff", "submitted"): set(),
     ("staff", "accepted"): set(),
+    ("co_organiser", "draft"): set(),
     ("reviewer", "submitted"): {"accept", "return"},
     ("reviewer", "accepted"): {"reopen"},
     ("leader", "accepted"): set(),
@@ -276,9 +277,14 @@ OFFERED = {
 
 
 @pytest.mark.parametrize(("role", "status"), list(OFFERED))
-def test_the_page_offers_exactly_the_moves_of_the_table(client, cast, activities, role, status):
-    activity = activities[status]
-    client.force_login(cast[role])
+def test_the_page_offers_exactly_the_moves_of_the_table(
+    request, client, cast, activities, role, status
+):
+    activity, user = activities.get(status), cast.get(role)
+    if role == "co_organiser":  # SYT's staff, on a draft of SLDTBXH that SYT co-organises
+        activity = request.getfixturevalue("draft_with_file")
+        user = request.getfixturevalue("syt_staff")
+    client.force_login(user)
     html = client.get(activity.get_absolute_url()).content.decode()
     offered = set(re.findall(r'data-testid="action-([a-z]+)"', html))
     assert offered == OFFERED[role, status]
@@ -434,14 +440,15 @@ def test_list_query_count_does_not_grow_with_rows(
 
 
 def test_detail_and_queue_query_counts_do_not_grow(
-    client, staff, reviewer, django_assert_num_queries
+    client, staff, syt_staff, reviewer, django_assert_num_queries
 ):
     activity = make_activity(staff, status="submitted", countries=["JP", "KR", "TH"])
     bulk(staff, 5)
     client.force_login(reviewer)
     client.get(activity.get_absolute_url())
     # session, user, the user's agency rights, activity, history with its users, the
-    # navigation's memberships, countries, partners, co-organisers, attachments
+    # navigation's memberships, the unread count, countries, partners, co-organisers,
+    # attachments
     with django_assert_num_queries(11):
         client.get(activity.get_absolute_url())
     for _round in range(3):  # more history, more countries
@@ -458,10 +465,15 @@ def test_detail_and_queue_query_counts_do_not_grow(
     # session, user, the user's agency rights, per-agency counts, count, page rows, their
     # countries, the navigation's memberships, the unread count
     with django_assert_num_queries(9):
-        client.get(reverse("activities:review"))
-    bulk(staff, 5)
+        before = client.get(reverse("activities:review"))
+    # More rows in the queue, from a second agency too (drafts never enter it).
+    for i in range(5):
+        make_activity(staff, status="submitted", title=f"Chờ {i}", countries=["JP", "KR"])
+        make_activity(syt_staff, agency="SYT", status="submitted", title=f"Chờ {i}")
     with django_assert_num_queries(9):
-        client.get(reverse("activities:review"))
+        after = client.get(reverse("activities:review"))
+    assert len(after.context["page"].object_list) == len(before.context["page"].object_list) + 10
+    assert [a.waiting for a in after.context["per_agency"]] == [6, 5]
 
 
 def test_a_very_long_list_is_counted_only_up_to_the_cap(client, staff, monkeypatch):
