@@ -1,23 +1,20 @@
 """The status-table mechanism (doingoai/workflow.py): a move is refused from the wrong status,
 by the wrong role, or while its guard holds it back, and `available` offers exactly the moves
-the table allows; then the activities' own table, row by row, through its service."""
+the table allows. The activities' own table is tested in tests/activities/."""
 
 from __future__ import annotations
 
 import copy
 import pickle
+import re
 from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 
-from activities import services
-from activities.models import Activity
-from activities.workflow import WORKFLOW
 from agencies.models import Agency
 from agencies.permissions import Action
 from doingoai.workflow import Offer, Transition, Workflow
-from tests.activities.conftest import make_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +89,7 @@ def test_a_permitted_move_from_its_status_is_returned(staff, reviewer):
 )
 def test_a_move_from_another_status_is_refused_with_its_message(staff, reviewer, name, status):
     actor = staff if name == "send" else reviewer
-    with pytest.raises(Refused, match=str(TABLE[name].wrong_state)):
+    with pytest.raises(Refused, match=re.escape(str(TABLE[name].wrong_state))):
         TABLE.check(name, actor=actor, record=record(status), error=Refused)
 
 
@@ -109,11 +106,11 @@ def test_a_move_from_another_status_is_refused_with_its_message(staff, reviewer,
 def test_a_move_by_the_wrong_role_is_refused_before_its_status_is_told(
     cast, role, name, status, agency
 ):
-    with pytest.raises(Refused, match=str(TABLE[name].refused)):
+    with pytest.raises(Refused, match=re.escape(str(TABLE[name].refused))):
         TABLE.check(name, actor=cast[role], record=record(status, agency=agency), error=Refused)
     # Refused for the role even from a status the move does not start from: the status of a
     # record the user may not move is not theirs to learn.
-    with pytest.raises(Refused, match=str(TABLE[name].refused)):
+    with pytest.raises(Refused, match=re.escape(str(TABLE[name].refused))):
         TABLE.check(name, actor=cast[role], record=record("nowhere", agency=agency), error=Refused)
 
 
@@ -162,41 +159,6 @@ def test_available_asks_no_query_once_the_users_rights_are_read(
     TABLE.available(sent, reviewer)
     with django_assert_num_queries(0):
         TABLE.available(sent, reviewer)
-
-
-# The activities' table, row by row: every move from every status it does not start from is
-# refused by the service with the row's message, and nothing changes.
-STATUSES = list(Activity.Status.values)
-
-
-@pytest.mark.parametrize("name", list(WORKFLOW.transitions))
-def test_each_activity_move_is_refused_from_every_other_status(staff, reviewer, name):
-    transition = WORKFLOW[name]
-    actor = staff if transition.permission == Action.ACT else reviewer
-    for status in STATUSES:
-        if status in transition.sources:
-            continue
-        activity = make_activity(staff, status=status, reviewer=reviewer, title=f"{name} {status}")
-        with pytest.raises(services.ActivityError, match=str(transition.wrong_state)):
-            services.move_activity(
-                actor=actor, activity=activity, version=activity.version, action=name, reason="Sai"
-            )
-        activity.refresh_from_db()
-        assert activity.status == status
-
-
-def test_the_activity_table_reads_as_the_rules_say():
-    rows = {
-        name: (set(t.sources), t.target, t.permission, t.needs_reason)
-        for name, t in WORKFLOW.transitions.items()
-    }
-    S = Activity.Status
-    assert rows == {
-        "submit": ({S.DRAFT, S.RETURNED}, S.SUBMITTED, Action.ACT, False),
-        "accept": ({S.SUBMITTED}, S.ACCEPTED, Action.REVIEW, False),
-        "return": ({S.SUBMITTED}, S.RETURNED, Action.REVIEW, True),
-        "reopen": ({S.ACCEPTED}, S.RETURNED, Action.REVIEW, True),
-    }
 
 
 def test_a_table_refuses_a_move_without_a_done_message():

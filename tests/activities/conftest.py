@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -52,6 +53,12 @@ def make_activity(
             actor=reviewer, activity=activity, version=activity.version, reason="Thiếu biên bản"
         )
     return activity
+
+
+@pytest.fixture
+def activity_factory(db) -> Callable[..., Activity]:
+    """make_activity, for test modules that take their helpers as fixtures."""
+    return make_activity
 
 
 @pytest.fixture
