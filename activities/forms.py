@@ -19,7 +19,7 @@ from doingoai.forms import (
 from .imports import MAX_ROWS
 from .models import CURRENCIES, Activity, Partner
 from .services import AID_FIELDS, ActivityData, NewPartner, duties_of, validate_activity
-from .workflow import BULK_ACTIONS, WORKFLOW
+from .workflow import BULK_MOVES
 
 DATE_FORMAT = "%d/%m/%Y"
 
@@ -317,7 +317,7 @@ class BulkReviewForm(forms.Form):
     """The review queue's decision on the ticked activities."""
 
     versions = VersionsField()
-    action = forms.ChoiceField(choices=[(name, WORKFLOW[name].label) for name in BULK_ACTIONS])
+    action = forms.ChoiceField(choices=[(move.name, move.bulk.label) for move in BULK_MOVES])
     reason = forms.CharField(required=False, max_length=5000)
 
     def problem(self) -> str:

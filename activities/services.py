@@ -22,7 +22,7 @@ from doingoai.files import validate_attachment
 from doingoai.text import change_reason
 
 from .models import CURRENCIES, Activity, ActivityCountry, Attachment, Partner
-from .workflow import BULK_ACTIONS, WORKFLOW
+from .workflow import BULK_MOVES, WORKFLOW
 
 AID_FIELDS = (
     "donor",
@@ -350,13 +350,13 @@ class BulkResult:
 def review_many(
     *, actor: User, versions: dict[int, int], action: str, reason: str = ""
 ) -> BulkResult:
-    """Make the move `action` ("accept" or "return", BULK_ACTIONS) on several activities,
+    """Make the move `action` (one of BULK_MOVES: "accept" or "return") on several activities,
     `versions` mapping each activity id to the version the reviewer saw. Each is its own
     transaction, so one that someone else handled meanwhile is skipped with the reason and
     the others go through; an activity the actor may not review in its current status is
     skipped as "not found" (its existence does not leak). Raises ActivityError for an action
     that is not a bulk one, or a missing reason when the move needs one."""
-    if action not in BULK_ACTIONS:
+    if action not in {move.name for move in BULK_MOVES}:
         raise ActivityError(_("Choose whether to accept or to return the ticked activities."))
     transition = WORKFLOW[action]
     if transition.needs_reason:

@@ -24,7 +24,7 @@ from .exports import FORMATS, ExportTooLarge, export_activities
 from .filters import ActivityFilter
 from .forms import ActivityEditForm, ActivityForm, BulkReviewForm, ImportForm, MoveForm
 from .models import Activity, ActivityCountry, Attachment
-from .workflow import BULK_ACTIONS, WORKFLOW
+from .workflow import BULK_MOVES, WORKFLOW
 
 PAGE_SIZE = 25
 
@@ -216,7 +216,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .annotate(waiting=Count("activities"))
         .order_by("-waiting", "name")
     )
-    return render(request, "activities/review_queue.html", {"page": page, "per_agency": per_agency})
+    return render(
+        request,
+        "activities/review_queue.html",
+        {"page": page, "per_agency": per_agency, "moves": BULK_MOVES},
+    )
 
 
 def _review_bulk(request: HttpRequest) -> HttpResponse:
@@ -230,7 +234,7 @@ def _review_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("activities:review")
     if result.done:
-        done = BULK_ACTIONS[form.cleaned_data["action"]]
+        done = WORKFLOW[form.cleaned_data["action"]].bulk.done
         messages.success(request, done % {"count": len(result.done)})
     for pk, why in result.skipped:
         messages.warning(

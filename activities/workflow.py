@@ -3,10 +3,15 @@
 An agency's staff submit a draft (or a returned activity) to Sở Ngoại vụ; a reviewer accepts
 it or returns it with a reason; an accepted activity is locked until a reviewer reopens it,
 with a reason. The services enforce these rows (`WORKFLOW.check`), the activity page offers
-them (`WORKFLOW.available`, rendered by `templates/_review_panel.html`).
+them (`WORKFLOW.available`, rendered by `templates/_review_panel.html`). A row with a `bulk`
+part is also a button of the review queue, made on every ticked activity (`BULK_MOVES`,
+`services.review_many`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -15,8 +20,26 @@ from doingoai.workflow import Transition, Workflow
 
 from .models import Activity
 
+
+@dataclass(frozen=True)
+class Bulk:
+    """How the review queue makes a move on several ticked activities at once: the label of
+    its button and what it says once the moves are made (`%(count)d` activities)."""
+
+    label: Any
+    done: Any
+
+
+@dataclass(frozen=True)
+class ActivityTransition(Transition):
+    """A row of the activities' table; `bulk`, when given, lets the review queue make the move
+    on several activities at once."""
+
+    bulk: Bulk | None = None
+
+
 WORKFLOW = Workflow(
-    Transition(
+    ActivityTransition(
         name="submit",
         sources=Activity.EDITABLE_STATUSES,
         target=Activity.Status.SUBMITTED,
@@ -27,7 +50,7 @@ WORKFLOW = Workflow(
         url_name="activities:submit",
         done=_("The activity was submitted to Sở Ngoại vụ."),
     ),
-    Transition(
+    ActivityTransition(
         name="accept",
         sources=(Activity.Status.SUBMITTED,),
         target=Activity.Status.ACCEPTED,
@@ -38,8 +61,11 @@ WORKFLOW = Workflow(
         url_name="activities:accept",
         style="success",
         done=_("The activity was accepted."),
+        bulk=Bulk(
+            label=_("Accept the ticked activities"), done=_("%(count)d activities accepted.")
+        ),
     ),
-    Transition(
+    ActivityTransition(
         name="return",
         sources=(Activity.Status.SUBMITTED,),
         target=Activity.Status.RETURNED,
@@ -52,8 +78,11 @@ WORKFLOW = Workflow(
         reason_label=_("Return to the agency, with the reason"),
         style="warning",
         done=_("The activity was returned to its agency."),
+        bulk=Bulk(
+            label=_("Return the ticked activities"), done=_("%(count)d activities returned.")
+        ),
     ),
-    Transition(
+    ActivityTransition(
         name="reopen",
         sources=(Activity.Status.ACCEPTED,),
         target=Activity.Status.RETURNED,
@@ -70,9 +99,5 @@ WORKFLOW = Workflow(
     url_args=lambda activity: [activity.pk],
 )
 
-# The moves the review queue makes on several submitted activities at once, and what it says
-# once they are made.
-BULK_ACTIONS = {
-    "accept": _("%(count)d activities accepted."),
-    "return": _("%(count)d activities returned."),
-}
+# The moves the review queue makes on several submitted activities at once, in table order.
+BULK_MOVES: list[ActivityTransition] = [t for t in WORKFLOW.transitions.values() if t.bulk]

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from activities import services
 from activities.models import Activity, Attachment
+from activities.workflow import BULK_MOVES
 from agencies.models import Agency, Duty
 from tests.activities.conftest import PDF_BYTES, make_activity, pdf
 
@@ -339,6 +340,26 @@ def test_bulk_review_from_the_queue(client, staff, reviewer):
     )
     assert "Đã tiếp nhận 2 hoạt động." in response.content.decode()
     assert Activity.objects.filter(status="accepted").count() == 2
+
+
+def test_the_review_queue_offers_the_bulk_moves_of_the_table(client, staff, reviewer):
+    a = make_activity(staff, status="submitted", title="A")
+    b = make_activity(staff, status="submitted", title="B")
+    client.force_login(reviewer)
+    html = client.get(reverse("activities:review")).content.decode()
+    buttons = re.findall(r'<button class="btn btn-(\w+)" name="action" value="(\w+)"', html)
+    assert buttons == [(move.style, move.name) for move in BULK_MOVES]
+    for move in BULK_MOVES:
+        assert f'data-testid="bulk-{move.name}">{move.bulk.label}</button>' in html
+    # What the queue says once the moves are made is the row's too.
+    response = client.post(
+        reverse("activities:review"),
+        {"versions": [f"{a.pk}:{a.version}", f"{b.pk}:{b.version}"], "action": "return"}
+        | {"reason": "Thiếu danh sách đoàn"},
+        follow=True,
+    )
+    assert "Đã trả lại 2 hoạt động." in response.content.decode()
+    assert Activity.objects.filter(status="returned").count() == 2
 
 
 def test_history_shows_who_did_what(client, staff, reviewer, activities):

@@ -1,5 +1,6 @@
 """The activities' status table (activities/workflow.py), row by row through its service: every
-move from every status it does not start from is refused with the row's message."""
+move from every status it does not start from is refused with the row's message; the review
+queue's bulk moves are rows of the table."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from activities import services
 from activities.models import Activity
-from activities.workflow import WORKFLOW
+from activities.workflow import BULK_MOVES, WORKFLOW
 from agencies.permissions import Action
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +50,10 @@ def test_the_activity_table_reads_as_the_rules_say():
         "return": ({S.SUBMITTED}, S.RETURNED, Action.REVIEW, True),
         "reopen": ({S.ACCEPTED}, S.RETURNED, Action.REVIEW, True),
     }
+
+
+def test_the_review_queue_accepts_and_returns_in_bulk_and_nothing_else():
+    assert [move.name for move in BULK_MOVES] == ["accept", "return"]
+    for move in BULK_MOVES:
+        assert move is WORKFLOW[move.name]
+        assert move.bulk.label and "%(count)d" in str(move.bulk.done)
