@@ -313,11 +313,17 @@ class VersionsField(forms.Field):
         return versions
 
 
+CHOOSE_MOVE = _("Choose whether to accept or to return the ticked activities.")
+
+
 class BulkReviewForm(forms.Form):
     """The review queue's decision on the ticked activities."""
 
     versions = VersionsField()
-    action = forms.ChoiceField(choices=[(move.name, move.bulk.label) for move in BULK_MOVES])
+    action = forms.ChoiceField(
+        choices=[(move.name, move.bulk.label) for move in BULK_MOVES],
+        error_messages={"required": CHOOSE_MOVE, "invalid_choice": CHOOSE_MOVE},
+    )
     reason = forms.CharField(required=False, max_length=5000)
 
     def problem(self) -> str:

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from activities import services
+from activities.forms import CHOOSE_MOVE
 from activities.models import Activity, Attachment
 from activities.workflow import BULK_MOVES
 from agencies.models import Agency, Duty
@@ -360,6 +361,22 @@ def test_the_review_queue_offers_the_bulk_moves_of_the_table(client, staff, revi
     )
     assert "Đã trả lại 2 hoạt động." in response.content.decode()
     assert Activity.objects.filter(status="returned").count() == 2
+
+
+@pytest.mark.parametrize("action", [None, "", "submit", "reopen", "xoa"])
+def test_a_bulk_post_without_a_bulk_move_says_to_choose_one(client, staff, reviewer, action):
+    a = make_activity(staff, status="submitted")
+    client.force_login(reviewer)
+    data = {"versions": [f"{a.pk}:{a.version}"]}
+    if action is not None:
+        data["action"] = action
+    response = client.post(reverse("activities:review"), data, follow=True)
+    said = [str(m) for m in response.context["messages"]]
+    assert said == [str(CHOOSE_MOVE)]
+    html = response.content.decode()
+    assert "Trường này là bắt buộc" not in html and "Hãy chọn một lựa chọn hợp lệ" not in html
+    a.refresh_from_db()
+    assert a.status == "submitted"
 
 
 def test_history_shows_who_did_what(client, staff, reviewer, activities):

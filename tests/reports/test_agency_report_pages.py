@@ -444,3 +444,69 @@ def test_leaders_figures_count_accepted_activities_only(
     client.force_login(leader)
     assert client.get(report.get_absolute_url()).context["figures"]["total"] == 1
     assert agency_figures(h1, report.agency)["total"] == 2  # what the agency itself sees
+
+
+# ---------------------------------------------------------------------------- query counts
+
+
+def _round(report, status, *, staff, boss, reviewer, save, text):
+    """`report` (a draft or returned) written again and brought to `status`."""
+    report = save(staff, report, results=text)
+    if status in ("submitted", "accepted"):
+        report = agency_reports.submit_agency_report(
+            actor=boss, report=report, version=report.version
+        )
+    if status == "accepted":
+        report = agency_reports.accept_agency_report(
+            actor=reviewer, report=report, version=report.version
+        )
+    return report
+
+
+# role -> the report it reads (SLDTBXH's, 2020-H1) and the queries of its page
+PAGE_QUERIES = {
+    # session, user, the user's agency rights, the report with its period, agency, sender
+    # and reviewer; the figures counted now: the totals and aid (one aggregate), the duties
+    # with an activity, the activities by kind, the listed activities, the agency's duties;
+    # the history with its users (at most 50 rows); the navigation's memberships, the
+    # unread count
+    "staff": ("draft", 12),
+    # ... no figures to count: they are the report's JSON, kept when it was sent
+    "reviewer": ("submitted", 7),
+    # ... the figures counted now, accepted activities only: the same five queries
+    "leader": ("accepted", 12),
+}
+
+
+@pytest.mark.parametrize("role", list(PAGE_QUERIES))
+def test_the_report_page_costs_the_same_with_ten_times_the_history_and_activities(
+    client, cast, boss, report, save, make_activity, role, django_assert_num_queries
+):
+    status, queries = PAGE_QUERIES[role]
+    staff, reviewer = cast["staff"], cast["reviewer"]
+    people = {"staff": staff, "boss": boss, "reviewer": reviewer, "save": save}
+
+    def grow(report, activities: int, rounds: int) -> AgencyReport:
+        for index in range(activities):
+            make_activity(staff, status="accepted", reviewer=reviewer, title=f"Hoạt động {index}")
+            make_activity(staff, status="submitted", title=f"Chờ duyệt {index}")
+        for index in range(rounds):
+            if report.status != "draft":  # another round: returned, written, sent again
+                report = agency_reports.return_agency_report(
+                    actor=reviewer, report=report, version=report.version, reason="Bổ sung"
+                )
+            report = _round(report, status, text=f"Lần {index}", **people)
+        return report
+
+    report = grow(report, activities=1, rounds=1)
+    client.force_login(cast[role])
+    client.get(url(report))  # session and caches warm
+
+    with django_assert_num_queries(queries):
+        small = client.get(url(report))
+    report = grow(report, activities=9, rounds=9)
+    with django_assert_num_queries(queries):
+        large = client.get(url(report))
+
+    assert len(large.context["history"]) >= 10 * len(small.context["history"])
+    assert large.context["figures"]["total"] == 10 * small.context["figures"]["total"] > 0
