@@ -273,8 +273,21 @@ class ReasonForm(forms.Form):
     )
 
 
+STALE_PAGE = _(
+    "The page did not say which version of the activity you loaded; reload it and make your "
+    "changes again."
+)
+
+
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    """The version of the activity the page loaded (a hidden field): its errors are the
+    page's, not the user's typing, so they say to reload."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={"required": STALE_PAGE, "invalid": STALE_PAGE, "min_value": STALE_PAGE},
+    )
 
 
 class ActivityEditForm(ActivityForm, VersionForm):

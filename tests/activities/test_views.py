@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from activities import services
-from activities.forms import CHOOSE_MOVE
+from activities.forms import CHOOSE_MOVE, STALE_PAGE
 from activities.models import Activity, Attachment
 from activities.workflow import BULK_MOVES
 from agencies.models import Agency, Duty
@@ -377,6 +377,21 @@ def test_a_bulk_post_without_a_bulk_move_says_to_choose_one(client, staff, revie
     assert "Trường này là bắt buộc" not in html and "Hãy chọn một lựa chọn hợp lệ" not in html
     a.refresh_from_db()
     assert a.status == "submitted"
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "0", "-3"])
+def test_an_edit_without_a_readable_version_says_to_reload(client, staff, draft_with_file, version):
+    draft = draft_with_file
+    data = form_data(kind="meeting", title="Đổi tên")
+    if version is not None:
+        data["version"] = version
+    client.force_login(staff)
+    response = client.post(reverse("activities:edit", args=[draft.pk]), data)
+    assert response.status_code == 200
+    alert = re.search(r'data-testid="form-errors">(.*?)</div>\n', response.content.decode())
+    assert alert and str(STALE_PAGE) in alert.group(1)
+    draft.refresh_from_db()
+    assert draft.title == "Đoàn công tác Nhật Bản"
 
 
 def test_history_shows_who_did_what(client, staff, reviewer, activities):
