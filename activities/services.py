@@ -225,9 +225,18 @@ def create_activity(
     return activity
 
 
-def _locked(activity: Activity, version: int) -> Activity:
-    """Lock the row and make sure nobody changed it since the user loaded `version`."""
-    locked = Activity.objects.select_for_update().get(pk=activity.pk)
+def _lock(activity: Activity) -> Activity:
+    """The activity's row, locked for the change, with its agency."""
+    return (
+        Activity.objects.select_for_update(of=("self",))
+        .select_related("agency")
+        .get(pk=activity.pk)
+    )
+
+
+def _check_version(locked: Activity, version: int) -> None:
+    """Make sure nobody changed the locked row since the user loaded `version`. Called once
+    the actor's right is checked: the conflict tells the activity's status."""
     if locked.version != version:
         raise ActivityConflict(
             _(
@@ -236,7 +245,6 @@ def _locked(activity: Activity, version: int) -> Activity:
             )
             % {"status": locked.get_status_display()}
         )
-    return locked
 
 
 @transaction.atomic
@@ -248,14 +256,18 @@ def update_activity(
     data: ActivityData,
     attachments: Iterable[UploadedFile] = (),
 ) -> Activity:
-    """Change a draft or returned activity."""
-    locked = _locked(activity, version)
+    """Change a draft or returned activity, as the user saw it at `version`. Checks the
+    actor's right on the activity's agency (fresh), then the version, then the status, then
+    the right on the agency `data` names. Raises ActivityError with the user's message,
+    ActivityConflict for a stale version, ValidationError for data the rules refuse."""
+    locked = _lock(activity)
     _require(
         actor,
         Action.ACT,
         locked.agency,
         _("You may not edit activities of %(agency)s.") % {"agency": locked.agency},
     )
+    _check_version(locked, version)
     if not locked.is_editable:
         raise ActivityError(_("Only a draft or a returned activity can be changed."))
     _require(
@@ -292,12 +304,17 @@ def move_activity(
     *, actor: User, activity: Activity, version: int, action: str, reason: str = ""
 ) -> Activity:
     """Make the move `action` of the status table (activities/workflow.py): "submit",
-    "accept", "return" or "reopen". Locks the row, checks `version`, then the table (the
-    actor's permission, the status, the reason when the move needs one); records who and why
-    in the history. Raises ActivityConflict for a stale version, ActivityError with the
-    user's message otherwise; KeyError for an action the table does not have."""
+    "accept", "return" or "reopen". Locks the row, checks the actor's permission (fresh),
+    then `version`, then the table (the status, the guard, the reason when the move needs
+    one); records who and why in the history. Raises ActivityError with the user's message,
+    ActivityConflict for a stale version; KeyError for an action the table does not have."""
     transition = WORKFLOW[action]
-    locked = _locked(activity, version)
+    locked = _lock(activity)
+    # The right first: someone who may not make the move learns neither that the activity
+    # changed nor its status. WORKFLOW.check asks it again, before the status.
+    if not permissions.can(actor, transition.permission, locked.agency):
+        raise ActivityError(str(transition.refused))
+    _check_version(locked, version)
     WORKFLOW.check(action, actor=actor, record=locked, error=ActivityError)
     reason = _reason(reason) if transition.needs_reason else ""
     now = timezone.now()

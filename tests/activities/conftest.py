@@ -62,6 +62,12 @@ def activity_factory(db) -> Callable[..., Activity]:
 
 
 @pytest.fixture
+def activity_data(db) -> Callable[..., ActivityData]:
+    """data, for test modules that take their helpers as fixtures."""
+    return data
+
+
+@pytest.fixture
 def draft_with_file(staff) -> Activity:
     """A draft of SLDTBXH, co-organised by SYT, with one file."""
     activity = make_activity(staff, co_organisers=[Agency.objects.get(code="SYT")])

@@ -1,6 +1,7 @@
 """The activities' status table (activities/workflow.py), row by row through its service: every
-move from every status it does not start from is refused with the row's message; the review
-queue's bulk moves are rows of the table."""
+move from every status it does not start from is refused with the row's message; a user
+without the right is refused before anything about the activity is told; the review queue's
+bulk moves are rows of the table."""
 
 from __future__ import annotations
 
@@ -57,3 +58,54 @@ def test_the_review_queue_accepts_and_returns_in_bulk_and_nothing_else():
     for move in BULK_MOVES:
         assert move is WORKFLOW[move.name]
         assert move.bulk.label and "%(count)d" in str(move.bulk.done)
+
+
+@pytest.mark.parametrize(
+    ("role", "name", "status"),
+    [
+        ("staff", "accept", "submitted"),  # staff do not review
+        ("manager", "submit", "draft"),  # a manager of another agency
+        ("leader", "reopen", "accepted"),
+        ("outsider", "return", "submitted"),
+    ],
+)
+def test_a_user_without_the_right_is_refused_before_a_stale_version_is_told(
+    activity_factory, cast, staff, reviewer, role, name, status
+):
+    activity = activity_factory(staff, status=status, reviewer=reviewer)
+    transition = WORKFLOW[name]
+    with pytest.raises(services.ActivityError) as refused:
+        services.move_activity(
+            actor=cast[role],
+            activity=activity,
+            version=activity.version - 1,
+            action=name,
+            reason="Sai",
+        )
+    # The refusal, not the conflict: the conflict would tell the activity's status.
+    assert not isinstance(refused.value, services.ActivityConflict)
+    assert str(refused.value) == str(transition.refused)
+    activity.refresh_from_db()
+    assert activity.status == status
+
+
+def test_a_reviewer_with_a_stale_version_is_told_of_the_conflict(activity_factory, staff, reviewer):
+    activity = activity_factory(staff, status="submitted")
+    with pytest.raises(services.ActivityConflict):
+        services.accept_activity(actor=reviewer, activity=activity, version=activity.version - 1)
+
+
+def test_an_edit_by_someone_who_may_not_is_refused_before_a_stale_version_is_told(
+    activity_factory, activity_data, staff, manager
+):
+    activity = activity_factory(staff)
+    with pytest.raises(services.ActivityError) as refused:
+        services.update_activity(
+            actor=manager,
+            activity=activity,
+            version=activity.version - 1,
+            data=activity_data(title="Đổi tên"),
+        )
+    assert str(refused.value) == f"Bạn không được sửa hoạt động của {activity.agency}."
+    activity.refresh_from_db()
+    assert activity.title == "Đoàn công tác Nhật Bản"
