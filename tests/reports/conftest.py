@@ -24,18 +24,16 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
+from activities import services as activities
 from activities.exchange import services as exchange
 from activities.exchange.models import Message
 from activities.models import Activity
-from activities.services import get_or_create_partner
+from activities.services import ActivityData, get_or_create_partner
 from agencies.models import Agency, Duty, User
 from reports import agency_reports, pdf
 from reports.consolidation import issue_report, start_build
 from reports.models import AgencyReport, ConsolidatedReport, ReportingPeriod
 from reports.periods import ensure_periods
-
-# The activity factory of the activities tests, until a shared tests/factories.py exists.
-from tests.activities.conftest import make_activity as _make_activity
 from tests.conftest import make_user
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -314,6 +312,42 @@ def submitted(save) -> Callable[..., AgencyReport]:
 # ---------------------------------------------------------------------------- activities
 
 
+def _make_activity(
+    user: User,
+    agency: str = "SLDTBXH",
+    status: str = "draft",
+    reviewer: User | None = None,
+    **fields,
+) -> Activity:
+    """An activity of `agency` brought to `status` through the services, as a user would: an
+    inbound delegation from Japan, 2 to 3/3/2020, unless `fields` say otherwise. The reports
+    tests' own, until a shared tests/factories.py takes the duplicates in."""
+    values = dict(
+        agency=Agency.objects.get(code=agency),
+        kind="inbound",
+        title="Đoàn công tác Nhật Bản",
+        start_date=date(2020, 3, 2),
+        end_date=date(2020, 3, 3),
+        place="Vũng Tàu",
+        description="Làm việc về lao động nước ngoài",
+        countries=["JP"],
+    )
+    activity = activities.create_activity(actor=user, data=ActivityData(**(values | fields)))
+    if status in {"submitted", "accepted", "returned"}:
+        activity = activities.submit_activity(
+            actor=user, activity=activity, version=activity.version
+        )
+    if status == "accepted":
+        activity = activities.accept_activity(
+            actor=reviewer, activity=activity, version=activity.version
+        )
+    if status == "returned":
+        activity = activities.return_activity(
+            actor=reviewer, activity=activity, version=activity.version, reason="Thiếu biên bản"
+        )
+    return activity
+
+
 @pytest.fixture
 def accepted() -> Callable[..., Activity]:
     """An activity of `agency` logged by `user` and accepted by `reviewer`."""
@@ -326,7 +360,7 @@ def accepted() -> Callable[..., Activity]:
 
 @pytest.fixture
 def make_activity() -> Callable[..., Activity]:
-    """An activity in any status, through the services (tests/activities/conftest.py)."""
+    """An activity in any status, through the services (_make_activity)."""
     return _make_activity
 
 
