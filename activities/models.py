@@ -100,7 +100,8 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
         return self.filter(visible)
 
     def editable_by(self, user: User) -> ActivityQuerySet:
-        """Drafts and returned activities of the agencies `user` may log for."""
+        """Drafts and returned activities of the agencies `user` may log for
+        (`Activity.is_editable_by` asks it of one activity)."""
         logged = permissions.agency_ids(user)[Action.ACT]
         return self.filter(agency_id__in=logged, status__in=Activity.EDITABLE_STATUSES)
 
@@ -260,6 +261,12 @@ class Activity(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATUSES
+
+    def is_editable_by(self, user: User) -> bool:
+        """Whether `Activity.objects.editable_by(user)` holds this activity, without a query
+        (agency_ids is read once per request): what a page offers. The services ask again,
+        fresh from the database, before they write."""
+        return self.is_editable and self.agency_id in permissions.agency_ids(user)[Action.ACT]
 
     @property
     def is_aid(self) -> bool:

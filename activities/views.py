@@ -96,8 +96,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Many-to-many changes would cost a query per record; an edit's reason names them.
             "history": history_rows(history, excluded=["partners", "co_organisers"]),
             "actions": WORKFLOW.available(activity, request.user),
-            "can_edit": activity.is_editable
-            and permissions.shows(request.user, Action.ACT, activity.agency_id),
+            "can_edit": activity.is_editable_by(request.user),
         },
     )
 

@@ -299,6 +299,47 @@ def test_the_page_offers_exactly_the_moves_of_the_table(
     assert ('data-testid="return-reason"' in html) == (status == "returned")
 
 
+def test_the_page_offers_the_edit_exactly_to_those_the_edit_page_lets_in(client, cast, activities):
+    for role, user in cast.items():
+        client.force_login(user)
+        for status, activity in activities.items():
+            page = client.get(activity.get_absolute_url())
+            if page.status_code == 404:
+                continue
+            edit = reverse("activities:edit", args=[activity.pk])
+            offered = f'href="{edit}"' in page.content.decode()
+            assert offered == (client.get(edit).status_code == 200), (role, status)
+            assert offered == Activity.objects.editable_by(user).filter(pk=activity.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "staff",
+        pytest.param(
+            "admin",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="agencies.permissions.agency_ids gives a superuser Action.ACT on every "
+                "agency, inactive ones included, which agencies_for (what the services ask) "
+                "does not: the page and the service disagree until agency_ids agrees",
+            ),
+        ),
+    ],
+)
+def test_nobody_is_offered_to_edit_or_submit_for_an_agency_that_no_longer_works(
+    client, cast, activities, role
+):
+    Agency.objects.filter(code="SLDTBXH").update(is_active=False)
+    draft = activities["draft"]
+    client.force_login(cast[role])
+    html = client.get(draft.get_absolute_url()).content.decode()
+    assert 'data-testid="action-submit"' not in html
+    assert reverse("activities:edit", args=[draft.pk]) not in html
+    with pytest.raises(services.ActivityError):
+        services.submit_activity(actor=cast[role], activity=draft, version=draft.version)
+
+
 def test_the_return_reason_goes_once_the_activity_is_resubmitted(client, staff, activities):
     activity = activities["returned"]
     services.submit_activity(actor=staff, activity=activity, version=activity.version)
