@@ -14,16 +14,17 @@ import json
 import os
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -213,6 +214,27 @@ def _read_rows(name: str, content: bytes) -> Iterator[list]:
         workbook.close()
 
 
+def in_every_language(pairs: Callable[[], Iterable[tuple[object, str]]]) -> dict[str, str]:
+    """{folded label: value} of the (label, value) pairs `pairs()` gives in each language of
+    settings.LANGUAGES: a sheet exported with the English pages is imported with the
+    Vietnamese ones, and the reverse. Where two languages give one label different values,
+    the active language wins."""
+    active = translation.get_language()
+    codes = sorted((code for code, _name in settings.LANGUAGES), key=lambda code: code == active)
+    found: dict[str, str] = {}
+    for code in codes:
+        with translation.override(code):
+            for label, value in pairs():
+                found[fold(str(label))] = value
+    return found
+
+
+def _choices(choices: Iterable[tuple[str, object]]) -> Callable[[], list[tuple[object, str]]]:
+    """A model's choices as (label, value) pairs, its values among the labels."""
+    choices = list(choices)
+    return lambda: [pair for value, label in choices for pair in ((value, value), (label, value))]
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -228,10 +250,7 @@ class _Lookups:
     def __init__(self, user: User) -> None:
         self.agencies = {a.code: a for a in permissions.agencies_for(user, Action.ACT)}
         self.known_codes = set(Agency.objects.values_list("code", flat=True))
-        self.kinds = {}
-        for value, label in ActivityKind.choices:
-            self.kinds[fold(value)] = value
-            self.kinds[fold(str(label))] = value
+        self.kinds = in_every_language(_choices(ActivityKind.choices))
         self.duties = {
             d.ref: d
             for d in Duty.objects.filter(
@@ -241,20 +260,12 @@ class _Lookups:
         self.duty_ids: dict[int, set[int]] = {}
         for agency in self.agencies.values():
             self.duty_ids[agency.pk] = set(duties_of(agency).values_list("pk", flat=True))
-        self.countries = {}
-        for code, name in countries:
-            self.countries[code.lower()] = code
-            self.countries[fold(str(name))] = code
+        self.countries = {code.lower(): code for code, _name in countries}
+        self.countries.update(in_every_language(lambda: [(n, c) for c, n in countries]))
         self.currencies = {code for code, _label in CURRENCIES}
-        self.aid_types = {}
-        for value, label in Activity.AidType.choices:
-            self.aid_types[fold(value)] = value
-            self.aid_types[fold(str(label))] = value
+        self.aid_types = in_every_language(_choices(Activity.AidType.choices))
         self.partners = {p.search_text: p for p in Partner.objects.all()}
-        self.sectors = {}
-        for value, label in Activity.Sector.choices:
-            self.sectors[fold(value)] = value
-            self.sectors[fold(str(label))] = value
+        self.sectors = in_every_language(_choices(Activity.Sector.choices))
 
 
 def _parse_date(value) -> date:
@@ -294,12 +305,12 @@ def read_sheet(name: str, content: bytes) -> Rows:
     """The sheet's filled rows as (row number, {column key: text}), dates as dd/mm/yyyy."""
     rows = _read_rows(name, content)
     headers = [_text(h).rstrip(" *") for h in next(rows, [])]
-    by_header = {fold(str(c.header)): c for c in COLUMNS}
+    by_header = in_every_language(lambda: [(c.header, c.key) for c in COLUMNS])
     positions: dict[str, int] = {}
     for index, header in enumerate(headers):
-        column = by_header.get(fold(header))
-        if column is not None:
-            positions[column.key] = index
+        key = by_header.get(fold(header))
+        if key is not None:
+            positions[key] = index
     missing = [str(c.header) for c in COLUMNS if c.required and c.key not in positions]
     if not headers or missing:
         raise ImportFileError(

@@ -8,8 +8,10 @@ import io
 import re
 import zipfile
 from datetime import date
+from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
@@ -18,6 +20,8 @@ from activities import exports
 from activities.exports import escape
 from activities.imports import COLUMNS, ImportFileError, check_sheet, import_sheet
 from activities.models import Activity
+from activities.services import AID_FIELDS, NewPartner
+from agencies.models import Duty
 from tests.activities.conftest import make_activity
 
 pytestmark = pytest.mark.django_db
@@ -311,6 +315,77 @@ def test_a_too_long_export_asks_to_filter(client, staff, monkeypatch):
     response = client.get(reverse("activities:export", args=["xlsx"]), {"mine": "1"}, follow=True)
     assert "hãy lọc bớt trước khi tải về" in response.content.decode()
     assert response.redirect_chain[-1][0].startswith(reverse("activities:mine"))
+
+
+ROUND_TRIP_FIELDS = [
+    "agency_id",
+    "kind",
+    "title",
+    "start_date",
+    "end_date",
+    "place",
+    "description",
+    "outcome",
+    "duty_id",
+    "participants_vietnamese",
+    "participants_foreign",
+    *AID_FIELDS,
+]
+
+
+def round_trip_values() -> dict[str, tuple]:
+    return {
+        a.title: (
+            *(getattr(a, name) for name in ROUND_TRIP_FIELDS),
+            sorted(a.countries.values_list("country", flat=True)),
+        )
+        for a in Activity.objects.all()
+    }
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize(("exported_in", "imported_in"), [("en", "vi"), ("vi", "en")])
+def test_a_sheet_exported_in_one_language_imports_in_the_other(
+    client, staff, fmt, exported_in, imported_in
+):
+    donor = NewPartner(name="Korea Disability Foundation", kind="ngo", country="KR", is_donor=True)
+    make_activity(
+        staff,
+        kind="aid",
+        title="Vận động tài trợ xe lăn",
+        duty=Duty.objects.get(ref="III.3.1"),
+        countries=["KR", "JP"],
+        participants_vietnamese=12,
+        participants_foreign=3,
+        outcome="Trao 200 xe lăn",
+        new_partner=donor,
+        aid={
+            "aid_type": "non_project",
+            "sector": "social",
+            "committed_amount": Decimal("25000.50"),
+            "disbursed_amount": Decimal("1000"),
+            "currency": "USD",
+            "committed_vnd": Decimal("600000000"),
+            "approval_number": "123/QĐ-UBND",
+            "approval_date": date(2020, 2, 20),
+        },
+    )
+    make_activity(staff, kind="meeting", title="Hội nghị lao động", countries=[])
+    before = round_trip_values()
+    client.force_login(staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = exported_in
+    exported = client.get(reverse("activities:export", args=[fmt]), {"mine": "1"})
+    assert exported.status_code == 200
+    Activity.objects.all().delete()  # the sheet brings them back
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = imported_in
+    upload = SimpleUploadedFile(f"hoat-dong.{fmt}", exported.content)
+    preview = client.post(reverse("activities:import"), {"file": upload})
+    assert preview.status_code == 200
+    assert preview.context["result"].errors == [] and len(preview.context["result"].rows) == 2
+    confirmed = client.post(reverse("activities:import-confirm", args=[preview.context["token"]]))
+    assert confirmed.status_code == 302
+    assert round_trip_values() == before
 
 
 def test_openpyxl_reads_xml_through_defusedxml():
