@@ -8,6 +8,10 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.options import BaseModelAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.forms.renderers import DjangoTemplates
 from django.forms.utils import flatatt
 from django.utils.functional import cached_property
@@ -18,14 +22,20 @@ from django_countries import countries
 
 _GROUPED = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 
+# The admin's own forms that no ModelAdmin builds (see is_admin_form). Not the admin site's
+# own password change form: its page is the portal's templates/registration/
+# password_change_form.html, which overrides the admin's.
+ADMIN_FORMS = (ActionForm, AdminAuthenticationForm, AdminPasswordChangeForm)
+
 
 def widget_class(widget: forms.Widget) -> str:
-    """The Bootstrap class of a widget's inputs ("" for a hidden one)."""
-    if widget.is_hidden:
+    """The Bootstrap class of a widget's inputs: "" for a hidden one, and for a MultiWidget,
+    whose parts each get their own (`style_widget`)."""
+    if widget.is_hidden or isinstance(widget, forms.MultiWidget):
         return ""
     if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):  # CheckboxSelectMultiple too
         return "form-check-input"
-    if isinstance(widget, forms.Select | forms.SelectMultiple):
+    if isinstance(widget, forms.Select | forms.SelectMultiple | forms.SelectDateWidget):
         return "form-select"
     return "form-control"
 
@@ -36,19 +46,51 @@ def _with_class(classes: str, *extra: str) -> str:
     return " ".join(names)
 
 
+def style_widget(widget: forms.Widget, *extra: str) -> None:
+    """Put the Bootstrap class (and `extra` classes) on the widget's own attrs, or on each
+    part of a MultiWidget: it hands its parts the attrs it renders with, so a class of the
+    whole would give a select part `form-control`. Changes the widget: call it on a form's
+    own copy (`form.fields`), never on a class's `base_fields`."""
+    if isinstance(widget, forms.MultiWidget):
+        for part in widget.widgets:
+            style_widget(part, *extra)
+        return
+    css = widget_class(widget)
+    if css:
+        widget.attrs["class"] = _with_class(widget.attrs.get("class", ""), css, *extra)
+
+
+def is_admin_form(form: forms.BaseForm) -> bool:
+    """Whether the Django admin made or defines this form: the admin has its own look, and
+    Bootstrap's classes mean nothing there. The admin's model forms (change lists, change
+    pages, inlines) are built with a ModelAdmin's formfield callback; its other forms (login,
+    passwords, actions) are the admin's own classes."""
+    if isinstance(form, ADMIN_FORMS):
+        return True
+    callback = getattr(getattr(form, "_meta", None), "formfield_callback", None)
+    return isinstance(getattr(getattr(callback, "func", None), "__self__", None), BaseModelAdmin)
+
+
 class StyledBoundField(forms.BoundField):
     """A field whose inputs carry their Bootstrap class, and `is-invalid` when it has
-    errors, in every form of the portal: `{{ field }}` is ready as it is. Django already adds
-    `aria-invalid` and points `aria-describedby` at `<id>_helptext` and `<id>_error`, which
-    the field template (`templates/_field.html`) gives to the help text and the errors."""
+    errors, in every form of the portal but the admin's (`is_admin_form`): `{{ field }}` is
+    ready as it is. Django already adds `aria-invalid` and points `aria-describedby` at
+    `<id>_helptext` and `<id>_error`, which the field template (`templates/_field.html`)
+    gives to the help text and the errors."""
 
     def build_widget_attrs(self, attrs: dict, widget: forms.Widget | None = None) -> dict:
         attrs = super().build_widget_attrs(attrs, widget)
         widget = widget or self.field.widget
+        if is_admin_form(self.form):
+            return attrs
+        invalid = "is-invalid" if self.errors else ""
+        if isinstance(widget, forms.MultiWidget):
+            style_widget(widget, invalid)  # the form's own copy of the widget
+            return attrs
         css = widget_class(widget)
         if css:
             own = f"{widget.attrs.get('class', '')} {attrs.get('class', '')}"
-            attrs["class"] = _with_class(own, css, "is-invalid" if self.errors else "")
+            attrs["class"] = _with_class(own, css, invalid)
         return attrs
 
 
@@ -79,9 +121,7 @@ def style_fields(form: forms.BaseForm) -> None:
     """Give each widget its Bootstrap class (StyledBoundField does it for every form at
     render time; this is for forms whose widgets are read before a BoundField is made)."""
     for field in form.fields.values():
-        css = widget_class(field.widget)
-        if css:
-            field.widget.attrs["class"] = _with_class(field.widget.attrs.get("class", ""), css)
+        style_widget(field.widget)
 
 
 def parse_amount(value: str) -> str:

@@ -4,6 +4,8 @@ Bootstrap class."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -11,6 +13,8 @@ from django import forms
 from django.template import Context, Template
 from django.urls import reverse
 
+from activities import services
+from activities.services import ActivityData
 from agencies.models import Agency
 from doingoai.forms import FormRenderer, StyledBoundField
 
@@ -95,6 +99,20 @@ def test_the_aid_part_and_the_duty_list_describe_their_fields_too(client, staff)
         assert found.unstyled == []
 
 
+def submitted_activity(user) -> None:
+    activity = services.create_activity(
+        actor=user,
+        data=ActivityData(
+            agency=Agency.objects.get(code="SLDTBXH"),
+            kind="meeting",
+            title="Hội nghị",
+            start_date=date(2020, 3, 2),
+            end_date=date(2020, 3, 2),
+        ),
+    )
+    services.submit_activity(actor=user, activity=activity, version=activity.version)
+
+
 @pytest.mark.parametrize(
     "url_name",
     [
@@ -105,12 +123,18 @@ def test_the_aid_part_and_the_duty_list_describe_their_fields_too(client, staff)
         "activities:review",
         "profile",
         "password_change",
+        # The admin's link to change one's password: the portal's page overrides the admin's.
+        "admin:password_change",
     ],
 )
 def test_every_field_of_a_page_is_styled(client, admin_user, url_name):
+    if url_name == "activities:review":  # its fields are those of the submitted rows
+        submitted_activity(admin_user)
     client.force_login(admin_user)
     response = client.get(reverse(url_name))
     assert response.status_code == 200
+    if url_name == "activities:review":
+        assert 'name="versions"' in response.content.decode()
     found = page(response.content)
     assert found.unstyled == []
     assert [t for _e, t in found.described_by if t not in found.ids] == []
@@ -173,3 +197,99 @@ def test_including_the_field_template_renders_the_same_as_the_renderer():
     found = page(included)
     assert ("id_name", "id_name_error") in found.described_by
     assert {"id_name_error", "id_name_helptext"} <= found.ids
+
+
+class Parts(forms.MultiValueField):
+    """A text and a choice in one field: a MultiWidget of two kinds of input."""
+
+    def __init__(self, **kwargs) -> None:
+        choices = [("a", "A"), ("b", "B")]
+        super().__init__(
+            fields=[forms.CharField(), forms.ChoiceField(choices=choices)],
+            widget=forms.MultiWidget([forms.TextInput, forms.Select(choices=choices)]),
+            **kwargs,
+        )
+
+    def compress(self, data_list):
+        return "-".join(data_list)
+
+
+class Several(forms.Form):
+    when = forms.SplitDateTimeField()
+    day = forms.DateField(widget=forms.SelectDateWidget(years=[2020, 2021]))
+    parts = Parts()
+    kinds = forms.MultipleChoiceField(
+        choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple
+    )
+
+
+def classes_of(html: str, tag: str) -> list[set[str]]:
+    return [set(m.group(1).split()) for m in re.finditer(rf'<{tag}\b[^>]*?class="([^"]*)"', html)]
+
+
+def test_a_widget_of_several_inputs_sits_in_a_fieldset_each_input_styled():
+    form = Several(data={"when_0": "", "parts_0": "x", "parts_1": "zz"})
+    html = form.render()
+    found = page(html)
+    assert found.unstyled == []
+    assert [t for _e, t in found.described_by if t not in found.ids] == []
+    for name in ("when", "day", "parts"):
+        field = str(form[name].as_field_group())
+        assert field.count("<fieldset") == 1 and "<legend" in field
+        # The widget renders itself: no choice list around it.
+        assert "form-check" not in field
+        assert all(
+            "is-invalid" in c for c in classes_of(field, "input") + classes_of(field, "select")
+        )
+    when, day, parts = (str(form[name]) for name in ("when", "day", "parts"))
+    assert [c & {"form-control", "form-select"} for c in classes_of(when, "input")] == [
+        {"form-control"}
+    ] * 2
+    assert [c & {"form-control", "form-select"} for c in classes_of(day, "select")] == [
+        {"form-select"}
+    ] * 3
+    assert classes_of(parts, "input")[0] >= {"form-control"}
+    assert classes_of(parts, "select")[0] >= {"form-select"}
+    assert "form-control" not in classes_of(parts, "select")[0]
+    # Checkboxes are listed one per line, each with its label.
+    kinds = str(form["kinds"].as_field_group())
+    assert kinds.count('<div class="form-check">') == 2
+    assert '<label class="form-check-label" for="id_kinds_0">A</label>' in kinds
+
+
+ADMIN_PAGES = [
+    ("admin:index", None),
+    ("admin:agencies_agency_changelist", None),  # list_editable rows and the action form
+    ("admin:agencies_agency_change", "agency"),  # inlines
+    ("admin:agencies_user_add", None),
+    ("admin:agencies_user_change", "user"),
+    ("admin:auth_user_password_change", "user"),
+    ("admin:activities_partner_add", None),
+    ("admin:activities_activity_changelist", None),  # the action form
+]
+BOOTSTRAP = {"form-control", "form-select", "form-check-input", "is-invalid"}
+
+
+@pytest.mark.parametrize(("url_name", "arg"), ADMIN_PAGES)
+def test_the_admin_keeps_its_own_look(client, admin_user, staff, url_name, arg):
+    args = {
+        None: [],
+        "agency": [Agency.objects.get(code="SLDTBXH").pk],
+        "user": [staff.pk],
+    }[arg]
+    submitted_activity(admin_user)
+    client.force_login(admin_user)
+    response = client.get(reverse(url_name, args=args))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<input" in html or "<select" in html
+    styled = [c for tag in ("input", "select", "textarea") for c in classes_of(html, tag)]
+    assert [c & BOOTSTRAP for c in styled if c & BOOTSTRAP] == []
+
+
+def test_the_admin_login_and_its_errors_keep_the_admins_look(client):
+    response = client.post(reverse("admin:login"), {"username": "", "password": ""})
+    html = response.content.decode()
+    assert 'name="username"' in html
+    styled = [c for tag in ("input", "select") for c in classes_of(html, tag)]
+    assert [c & BOOTSTRAP for c in styled if c & BOOTSTRAP] == []
