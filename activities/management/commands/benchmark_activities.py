@@ -24,11 +24,12 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from openpyxl import Workbook
 
 from activities.exchange.models import Message, MessageRecipient
 from activities.filters import ActivityFilter
-from activities.imports import COLUMNS, check_rows, import_rows, read_sheet
+from activities.imports import COLUMNS, SHEET_DATE_FORMAT, check_rows, import_rows, read_sheet
 from activities.models import Activity, ActivityCountry
 from activities.resources import ActivityResource
 from agencies import permissions
@@ -157,8 +158,8 @@ class Command(BaseCommand):
                     d.agency.code,
                     d.kind,
                     d.title,
-                    d.start_date.strftime("%d/%m/%Y"),
-                    d.end_date.strftime("%d/%m/%Y"),
+                    date_format(d.start_date, SHEET_DATE_FORMAT),
+                    date_format(d.end_date, SHEET_DATE_FORMAT),
                     d.place,
                 ]
             )

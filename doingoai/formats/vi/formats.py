@@ -8,5 +8,6 @@ DATETIME_INPUT_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M
 DECIMAL_SEPARATOR = ","
 THOUSAND_SEPARATOR = "."
 NUMBER_GROUPING = 3
-USE_THOUSAND_SEPARATOR = True
+# No USE_THOUSAND_SEPARATOR here: Django reads it from the settings only. Numbers are grouped
+# where the code asks for it (number_format(..., force_grouping=True), intcomma, floatformat "g").
 FIRST_DAY_OF_WEEK = 1
