@@ -50,6 +50,9 @@ ROLE_ACTIONS: dict[str, tuple[tuple[Action, ...], tuple[Action, ...]]] = {
     Role.LEADER: ((), (Action.OVERSEE,)),
 }
 
+# Nobody writes or submits for an agency that no longer works; its records stay readable.
+WRITING = frozenset({Action.ACT, Action.SUBMIT})
+
 GROUP_SEPARATOR = ":"
 
 
@@ -69,8 +72,7 @@ def agencies_for(user: User | AnonymousUser, action: Action) -> QuerySet[Agency]
     agencies = get_objects_for_user(
         user, f"agencies.{action}", klass=Agency, accept_global_perms=False
     )
-    # Nobody logs or submits for an agency that no longer works; its records stay readable.
-    if action in (Action.ACT, Action.SUBMIT):
+    if action in WRITING:
         agencies = agencies.filter(is_active=True)
     return agencies
 
@@ -88,8 +90,12 @@ def agency_ids(user: User | AnonymousUser) -> dict[Action, frozenset[int]]:
     ids: dict[Action, set[int]] = {action: set() for action in Action}
     if user.is_authenticated and user.is_active:
         if user.is_superuser:
-            everything = set(Agency.objects.values_list("pk", flat=True))
-            ids = {action: set(everything) for action in Action}
+            # Everything, except acting for an agency that no longer works (as agencies_for).
+            rows = list(Agency.objects.values_list("pk", "is_active"))
+            ids = {
+                action: {pk for pk, active in rows if active or action not in WRITING}
+                for action in Action
+            }
         else:
             rows = AgencyGroupObjectPermission.objects.filter(
                 group__user=user,
@@ -97,7 +103,7 @@ def agency_ids(user: User | AnonymousUser) -> dict[Action, frozenset[int]]:
                 permission__codename__in=[a.value for a in Action],
             ).values_list("permission__codename", "content_object_id", "content_object__is_active")
             for codename, agency_id, active in rows:
-                if active or codename not in (Action.ACT, Action.SUBMIT):
+                if active or codename not in WRITING:
                     ids[Action(codename)].add(agency_id)
     result = {action: frozenset(values) for action, values in ids.items()}
     if user.is_authenticated:

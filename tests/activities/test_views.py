@@ -316,15 +316,7 @@ def test_the_page_offers_the_edit_exactly_to_those_the_edit_page_lets_in(client,
     "role",
     [
         "staff",
-        pytest.param(
-            "admin",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="agencies.permissions.agency_ids gives a superuser Action.ACT on every "
-                "agency, inactive ones included, which agencies_for (what the services ask) "
-                "does not: the page and the service disagree until agency_ids agrees",
-            ),
-        ),
+        "admin",
     ],
 )
 def test_nobody_is_offered_to_edit_or_submit_for_an_agency_that_no_longer_works(
