@@ -34,10 +34,10 @@ class Transition:
 
     `name` is the action ("submit", "accept", "return", "reopen"), posted by the form as
     `action`; `permission` is what the actor needs on the record's agency; `refused` and
-    `wrong_state` are the Vietnamese messages (lazy) for a denied actor and a record in
-    another status, `done` the one a page shows once the move is made. `guard`, if given,
-    returns why the move cannot happen yet ("" when it can): it hides the button and
-    refuses the move alike.
+    `wrong_state` are the Vietnamese messages (lazy) for a denied actor (it may name the
+    record's agency as `%(agency)s`) and a record in another status, `done` the one a page
+    shows once the move is made. `guard`, if given, returns why the move cannot happen yet
+    ("" when it can): it hides the button and refuses the move alike.
     """
 
     name: str
@@ -106,7 +106,8 @@ class Workflow:
         transition = self.transitions[name]
         agency = record.agency
         if not permissions.can(actor, transition.permission, agency):
-            raise error(str(transition.refused))
+            # The refusal may name the agency: "Only a manager of %(agency)s may send …".
+            raise error(str(transition.refused) % {"agency": agency})
         if record.status not in transition.sources:
             raise error(str(transition.wrong_state))
         blocked = transition.blocked(record)

@@ -190,15 +190,8 @@ def _locked(report: AgencyReport, version: int) -> AgencyReport:
 
 
 def _check(action: str, *, actor: User, report: AgencyReport) -> Transition:
-    """WORKFLOW.check, the refusal of an actor who may not naming the report's agency. Only
-    that message is formatted: the others (wrong status, the guard's) are final already."""
-    refused = str(WORKFLOW[action].refused)
-    try:
-        return WORKFLOW.check(action, actor=actor, record=report, error=ReportError)
-    except ReportError as exc:
-        if str(exc) != refused:
-            raise
-        raise ReportError(refused % {"agency": report.agency}) from None
+    """WORKFLOW.check with the reports' domain error."""
+    return WORKFLOW.check(action, actor=actor, record=report, error=ReportError)
 
 
 def _save(report: AgencyReport, actor: User, reason: str) -> AgencyReport:
