@@ -119,6 +119,18 @@ def member_agency_ids(user: User | AnonymousUser) -> frozenset[int]:
     return frozenset(user.memberships.values_list("agency_id", flat=True))
 
 
+def users_who_may(action: Action, agency: Agency | None = None) -> QuerySet[User]:
+    """The active users whose memberships give them `action` on `agency` (or on any agency
+    when None), each once: those an e-mail about that work goes to. Superusers hold no
+    membership and are not included. One query when evaluated."""
+    held = AgencyGroupObjectPermission.objects.filter(
+        permission__content_type__app_label="agencies", permission__codename=action
+    )
+    if agency is not None:
+        held = held.filter(content_object=agency)
+    return User.objects.filter(is_active=True, groups__in=held.values("group")).distinct()
+
+
 def shows(user: User | AnonymousUser, action: Action, agency_id: int) -> bool:
     """Whether a page should offer `action` on an agency (from agency_ids, no query).
     The service that performs the action asks `can` again, fresh from the database."""

@@ -16,14 +16,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from agencies.models import Membership, User
+from agencies import permissions
+from agencies.models import User
+from agencies.permissions import Action
 
 from .models import AgencyReport, ConsolidatedReport
 
 
 def remind_agency(report_id: int) -> int:
-    """E-mail the members of the agency whose report `report_id` is still to be sent (a
-    draft or returned); nothing once it has been sent. Returns the number of e-mails."""
+    """E-mail those who write for the agency (Action.ACT) whose report `report_id` is still
+    to be sent (a draft or returned); nothing once it has been sent. Returns the number of
+    e-mails."""
     report = (
         AgencyReport.objects.filter(pk=report_id, status__in=AgencyReport.EDITABLE_STATUSES)
         .select_related("period", "agency")
@@ -31,18 +34,18 @@ def remind_agency(report_id: int) -> int:
     )
     if report is None:
         return 0
-    members = User.objects.filter(memberships__agency=report.agency)
+    members = permissions.users_who_may(Action.ACT, report.agency)
     context = {"report": report, "period": report.period, "link": _link(report.get_absolute_url())}
     return _send("reports/email/agency_reminder", context, _addresses(members))
 
 
 def announce_issue(report_id: int) -> int:
-    """Tell provincial leadership that the report `report_id` was issued (nothing if it is
-    not issued). Returns the number of e-mails."""
+    """Tell provincial leadership (those who oversee every agency's records) that the report
+    `report_id` was issued (nothing if it is not issued). Returns the number of e-mails."""
     report = ConsolidatedReport.objects.select_related("period").filter(pk=report_id).first()
     if report is None or not report.is_issued:
         return 0
-    leaders = User.objects.filter(memberships__role=Membership.Role.LEADER)
+    leaders = permissions.users_who_may(Action.OVERSEE)
     context = {"report": report, "link": _link(reverse("reports:issued"))}
     return _send("reports/email/report_issued", context, _addresses(leaders))
 
