@@ -335,6 +335,7 @@ class MessagePage:
     thread: list[Message]
     recipients: list[MessageRecipient]
     answering_agencies: QuerySet[Agency]
+    sender_side: bool  # the user's agencies sent it: the page belongs under "Sent"
     can_handle: bool
     can_remind: bool
     history: list[HistoryRow]
@@ -370,6 +371,7 @@ def read_message(*, actor: User, message: Message) -> MessagePage:
         thread=thread,
         recipients=recipients,
         answering_agencies=permissions.answering_agencies(actor, message),
+        sender_side=message.sender_agency_id in permissions.message_agency_ids(actor),
         can_handle=message.is_difficulty and permissions.handles_difficulties(actor),
         can_remind=can_remind(actor, message, recipients),
         history=_handling_history(message),
