@@ -1,4 +1,5 @@
-"""The fixed cast of the tests, and the rules for tests that need real services.
+"""The fixed cast of the tests (made from tests/factories.py's CAST), and the rules for
+tests that need real services.
 
 Tests marked `postgres` or `redis` are skipped when the service is not there, except under
 REQUIRE_SERVICES=1 (CI), where a missing service fails them instead.
@@ -7,30 +8,17 @@ REQUIRE_SERVICES=1 (CI), where a missing service fails them instead.
 from __future__ import annotations
 
 import importlib
-import os
 
 import pytest
 from django.db import connection
 
 from agencies.models import Agency, User
-from agencies.services import create_account
-
-REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
-
-# The province's eight district-level People's Committees of 2019, in the official order.
-DISTRICTS = ["VUNGTAU", "BARIA", "PHUMY", "LONGDIEN", "DATDO", "XUYENMOC", "CHAUDUC", "CONDAO"]
-
-
-# For a transactional test that needs PostgreSQL: decided at collection, because a
-# transactional test skipped from a fixture still flushes the database behind it.
-POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
-postgres_only = pytest.mark.skipif(
-    not POSTGRES and not REQUIRE_SERVICES, reason="needs PostgreSQL: set DATABASE_URL=postgres://…"
-)
+from tests.factories import make_member, make_user
+from tests.support import POSTGRES, REQUIRE_SERVICES, redis_url
 
 
 def pytest_sessionstart(session) -> None:
-    if REQUIRE_SERVICES and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    if REQUIRE_SERVICES and not POSTGRES:
         raise pytest.UsageError("REQUIRE_SERVICES=1 needs DATABASE_URL to point at PostgreSQL.")
 
 
@@ -52,10 +40,6 @@ def _missing_service(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (REQUIRE_SERVICES=1: a needed service must not be skipped)")
     pytest.skip(reason)
-
-
-def redis_url() -> str:
-    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture(autouse=True)
@@ -102,54 +86,51 @@ def _plan_data(request) -> None:
         sync_role_permissions()
 
 
-def make_user(username: str, agency: str | None, role: str | None, **kwargs) -> User:
-    return create_account(
-        actor=None,
-        username=username,
-        agency_code=agency,
-        role=role,
-        password="Pw-for-tests-1",
-        **kwargs,
-    ).user
-
-
 @pytest.fixture
 def staff(db) -> User:
-    """Staff member of a department (Sở Lao động - Thương binh và Xã hội)."""
-    return make_user("staff", "SLDTBXH", "staff", full_name="Nguyễn Thị Lan")
+    """A staff member of a department (Sở Lao động - Thương binh và Xã hội)."""
+    return make_member("staff")
 
 
 @pytest.fixture
 def manager(db) -> User:
-    """Manager of a district People's Committee (TP Vũng Tàu)."""
-    return make_user("manager", "VUNGTAU", "manager", full_name="Trần Văn Minh")
+    """A manager of a district People's Committee (TP Vũng Tàu)."""
+    return make_member("manager")
 
 
 @pytest.fixture
 def reviewer(db) -> User:
-    """Reviewer of Sở Ngoại vụ, the focal point."""
-    return make_user("reviewer", "SNGV", "reviewer", full_name="Lê Hoàng Nam")
+    """A reviewer of Sở Ngoại vụ, the focal point."""
+    return make_member("reviewer")
 
 
 @pytest.fixture
 def leader(db) -> User:
-    """Provincial leadership (UBND tỉnh): read-only everywhere."""
-    return make_user("leader", "UBNDTINH", "leader", full_name="Phạm Quốc Hùng")
+    """Provincial leadership (UBND tỉnh): reads, never writes."""
+    return make_member("leader")
 
 
 @pytest.fixture
 def outsider(db) -> User:
     """A signed-in account that belongs to no agency."""
-    return User.objects.create_user("outsider", password="Pw-for-tests-1")
+    return make_member("outsider")
 
 
 @pytest.fixture
 def admin_user(db) -> User:
-    return make_user("quantri", None, None, superuser=True)
+    """A superuser who belongs to no agency."""
+    return make_member("admin")
+
+
+@pytest.fixture
+def syt_staff(db) -> User:
+    """A staff member of Sở Y tế, an agency the cast does not cover."""
+    return make_user("sytstaff", "SYT", "staff", full_name="Võ Thị Hạnh")
 
 
 @pytest.fixture
 def cast(staff, manager, reviewer, leader, outsider, admin_user) -> dict[str, User]:
+    """The whole cast, by the names of tests/factories.py's CAST."""
     return {
         "staff": staff,
         "manager": manager,

@@ -9,7 +9,7 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from doingoai.celery import app
-from tests.conftest import redis_url
+from tests.support import redis_url
 
 
 def test_tasks_run_in_process_without_a_broker():

@@ -9,8 +9,7 @@ import pytest
 from activities import services
 from activities.models import Attachment
 from doingoai.text import CHANGE_REASON_MAX, change_reason
-
-from .conftest import data, make_activity, pdf
+from tests.factories import activity_data, make_activity, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,9 @@ def test_a_long_return_reason_is_kept_whole_on_the_activity_and_cut_in_the_histo
 
 def test_a_long_file_name_fits_the_history(staff):
     activity = make_activity(staff)
-    services.add_attachment(actor=staff, activity=activity, upload=pdf("bien-ban-" * 30 + ".pdf"))
+    services.add_attachment(
+        actor=staff, activity=activity, upload=pdf_upload("bien-ban-" * 30 + ".pdf")
+    )
     assert len(activity.history.latest().history_change_reason) <= CHANGE_REASON_MAX
 
 
@@ -47,14 +48,17 @@ def test_files_are_recorded_in_the_history_and_frozen_after_submission(staff, dr
     with pytest.raises(services.ActivityError):
         services.delete_attachment(actor=staff, attachment=draft.attachments.get())
     with pytest.raises(services.ActivityError):
-        services.add_attachment(actor=staff, activity=draft, upload=pdf())
+        services.add_attachment(actor=staff, activity=draft, upload=pdf_upload())
     assert Attachment.objects.filter(activity=draft).count() == 1
 
 
 def test_an_edit_names_the_lists_it_changed(staff, draft_with_file):
     draft = draft_with_file
     services.update_activity(
-        actor=staff, activity=draft, version=draft.version, data=data(countries=["JP", "KR"])
+        actor=staff,
+        activity=draft,
+        version=draft.version,
+        data=activity_data(countries=["JP", "KR"]),
     )
     assert (
         draft.history.latest().history_change_reason == "Chỉnh sửa: đơn vị phối hợp tổ chức, "

@@ -14,8 +14,8 @@ from activities import services
 from activities.models import Activity, Partner
 from activities.services import ActivityConflict, ActivityError, NewPartner
 from agencies.models import Agency, Duty
-from tests.activities.conftest import data, make_activity
-from tests.conftest import postgres_only
+from tests.factories import activity_data, make_activity
+from tests.support import postgres_only
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_staff_creates_a_draft_and_the_history_says_who(staff):
 
 def test_staff_cannot_log_for_another_agency(staff):
     with pytest.raises(ActivityError, match="không được cập nhật hoạt động cho"):
-        services.create_activity(actor=staff, data=data("SYT"))
+        services.create_activity(actor=staff, data=activity_data(agency="SYT"))
     assert not Activity.objects.exists()
 
 
@@ -74,18 +74,20 @@ def test_staff_cannot_log_for_another_agency(staff):
 )
 def test_bad_input_is_refused_and_nothing_is_written(staff, overrides, field, message):
     with pytest.raises(ValidationError) as exc:
-        services.create_activity(actor=staff, data=data(**overrides))
+        services.create_activity(actor=staff, data=activity_data(**overrides))
     assert message in " ".join(exc.value.message_dict[field])
     assert not Activity.objects.exists()
 
 
 def test_a_duty_of_another_agency_is_refused(staff):
     with pytest.raises(ValidationError) as exc:
-        services.create_activity(actor=staff, data=data(duty=Duty.objects.get(ref="III.4.2")))
+        services.create_activity(
+            actor=staff, data=activity_data(duty=Duty.objects.get(ref="III.4.2"))
+        )
     assert "không được giao cho" in exc.value.message_dict["duty"][0]
     # The agency's own duty (III.3.1, coordinating) and one naming it are accepted.
     activity = services.create_activity(
-        actor=staff, data=data(duty=Duty.objects.get(ref="III.3.1"))
+        actor=staff, data=activity_data(duty=Duty.objects.get(ref="III.3.1"))
     )
     assert activity.duty.ref == "III.3.1"
 
@@ -93,7 +95,7 @@ def test_a_duty_of_another_agency_is_refused(staff):
 def test_aid_in_vnd_fills_the_vnd_equivalent(staff):
     activity = services.create_activity(
         actor=staff,
-        data=data(
+        data=activity_data(
             kind="aid",
             aid={"committed_amount": Decimal("1500000.00"), "currency": "VND", "sector": "social"},
         ),
@@ -104,7 +106,7 @@ def test_aid_in_vnd_fills_the_vnd_equivalent(staff):
 def test_aid_fields_are_cleared_for_other_kinds(staff):
     activity = services.create_activity(
         actor=staff,
-        data=data(kind="meeting", aid={"committed_amount": Decimal(5), "currency": "USD"}),
+        data=activity_data(kind="meeting", aid={"committed_amount": Decimal(5), "currency": "USD"}),
     )
     assert activity.committed_amount is None and activity.currency == ""
 
@@ -113,11 +115,11 @@ def test_a_new_partner_is_created_once_and_can_be_the_donor(staff):
     new = NewPartner(name="Quỹ  Hòa Bình", kind="ngo", country="JP", is_donor=True)
     first = services.create_activity(
         actor=staff,
-        data=data(
+        data=activity_data(
             kind="aid", new_partner=new, aid={"committed_amount": Decimal(10), "currency": "VND"}
         ),
     )
-    second = services.create_activity(actor=staff, data=data(new_partner=new))
+    second = services.create_activity(actor=staff, data=activity_data(new_partner=new))
     partner = Partner.objects.get()
     assert partner.name == "Quỹ Hòa Bình"
     assert first.donor == partner
@@ -134,7 +136,7 @@ def test_full_workflow_submit_return_fix_resubmit_accept(staff, reviewer):
             actor=staff,
             activity=activity,
             version=activity.version,
-            data=data(title="Sửa khi đã gửi"),
+            data=activity_data(title="Sửa khi đã gửi"),
         )
     with pytest.raises(ActivityError, match="Hãy nêu lý do"):
         services.return_activity(
@@ -148,7 +150,7 @@ def test_full_workflow_submit_return_fix_resubmit_accept(staff, reviewer):
         actor=staff,
         activity=activity,
         version=activity.version,
-        data=data(title="Đã bổ sung biên bản"),
+        data=activity_data(title="Đã bổ sung biên bản"),
     )
     activity = services.submit_activity(actor=staff, activity=activity, version=activity.version)
     activity = services.accept_activity(actor=reviewer, activity=activity, version=activity.version)
@@ -163,7 +165,7 @@ def test_an_accepted_activity_is_locked_and_only_a_reviewer_reopens_it(staff, re
     activity = make_activity(staff, status="accepted", reviewer=reviewer)
     with pytest.raises(ActivityError):
         services.update_activity(
-            actor=staff, activity=activity, version=activity.version, data=data(title="x")
+            actor=staff, activity=activity, version=activity.version, data=activity_data(title="x")
         )
     with pytest.raises(ActivityError, match="Chỉ chuyên viên thẩm định"):
         services.reopen_activity(
@@ -298,7 +300,10 @@ def test_co_organisers_read_but_do_not_edit(staff, syt_staff):
     assert not Activity.objects.editable_by(staff).filter(pk=activity.pk).exists()
     with pytest.raises(ActivityError):
         services.update_activity(
-            actor=staff, activity=activity, version=activity.version, data=data("SYT")
+            actor=staff,
+            activity=activity,
+            version=activity.version,
+            data=activity_data(agency="SYT"),
         )
 
 

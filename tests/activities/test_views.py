@@ -12,7 +12,7 @@ from activities.forms import CHOOSE_MOVE, STALE_PAGE
 from activities.models import Activity, Attachment
 from activities.workflow import BULK_MOVES
 from agencies.models import Agency, Duty
-from tests.activities.conftest import PDF_BYTES, make_activity, pdf
+from tests.factories import PDF_BYTES, make_activity, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def activities(staff, reviewer):
     made = {}
     for status in ("draft", "submitted", "accepted", "returned"):
         activity = make_activity(staff, status="draft", title=f"Hoạt động {status}")
-        services.add_attachment(actor=staff, activity=activity, upload=pdf())
+        services.add_attachment(actor=staff, activity=activity, upload=pdf_upload())
         if status != "draft":
             activity = make_status(activity, status, staff, reviewer)
         made[status] = activity
@@ -135,7 +135,7 @@ def form_data(**overrides) -> dict:
 def test_staff_creates_an_aid_activity_with_an_attachment(client, staff):
     client.force_login(staff)
     response = client.post(
-        reverse("activities:create"), {**form_data(), "attachments": [pdf("quyet-dinh.pdf")]}
+        reverse("activities:create"), {**form_data(), "attachments": [pdf_upload("quyet-dinh.pdf")]}
     )
     activity = Activity.objects.get()
     assert response.status_code == 302 and response.url == activity.get_absolute_url()
@@ -178,9 +178,9 @@ def test_bad_input_shows_a_vietnamese_error_and_saves_nothing(client, staff, ove
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
-        (pdf("virus.pdf", b"MZ\x90\x00" + b"\x00" * 100), "không phải là tệp PDF"),
-        (pdf("bao-cao.pdf", b"%PDF-" + b"0" * (30 * 1024 * 1024)), "mỗi tệp tối đa 20"),
-        (pdf("rong.pdf", b""), None),
+        (pdf_upload("virus.pdf", b"MZ\x90\x00" + b"\x00" * 100), "không phải là tệp PDF"),
+        (pdf_upload("bao-cao.pdf", b"%PDF-" + b"0" * (30 * 1024 * 1024)), "mỗi tệp tối đa 20"),
+        (pdf_upload("rong.pdf", b""), None),
     ],
 )
 def test_disguised_or_oversize_files_are_refused(client, staff, upload, message):

@@ -13,6 +13,7 @@ from activities import services
 from activities.models import Activity
 from activities.workflow import BULK_MOVES, WORKFLOW
 from agencies.permissions import Action
+from tests.factories import activity_data, make_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -20,17 +21,13 @@ STATUSES = list(Activity.Status.values)
 
 
 @pytest.mark.parametrize("name", list(WORKFLOW.transitions))
-def test_each_activity_move_is_refused_from_every_other_status(
-    activity_factory, staff, reviewer, name
-):
+def test_each_activity_move_is_refused_from_every_other_status(staff, reviewer, name):
     transition = WORKFLOW[name]
     actor = staff if transition.permission == Action.ACT else reviewer
     for status in STATUSES:
         if status in transition.sources:
             continue
-        activity = activity_factory(
-            staff, status=status, reviewer=reviewer, title=f"{name} {status}"
-        )
+        activity = make_activity(staff, status=status, reviewer=reviewer, title=f"{name} {status}")
         with pytest.raises(services.ActivityError, match=re.escape(str(transition.wrong_state))):
             services.move_activity(
                 actor=actor, activity=activity, version=activity.version, action=name, reason="Sai"
@@ -70,9 +67,9 @@ def test_the_review_queue_accepts_and_returns_in_bulk_and_nothing_else():
     ],
 )
 def test_a_user_without_the_right_is_refused_before_a_stale_version_is_told(
-    activity_factory, cast, staff, reviewer, role, name, status
+    cast, staff, reviewer, role, name, status
 ):
-    activity = activity_factory(staff, status=status, reviewer=reviewer)
+    activity = make_activity(staff, status=status, reviewer=reviewer)
     transition = WORKFLOW[name]
     with pytest.raises(services.ActivityError) as refused:
         services.move_activity(
@@ -89,16 +86,14 @@ def test_a_user_without_the_right_is_refused_before_a_stale_version_is_told(
     assert activity.status == status
 
 
-def test_a_reviewer_with_a_stale_version_is_told_of_the_conflict(activity_factory, staff, reviewer):
-    activity = activity_factory(staff, status="submitted")
+def test_a_reviewer_with_a_stale_version_is_told_of_the_conflict(staff, reviewer):
+    activity = make_activity(staff, status="submitted")
     with pytest.raises(services.ActivityConflict):
         services.accept_activity(actor=reviewer, activity=activity, version=activity.version - 1)
 
 
-def test_an_edit_by_someone_who_may_not_is_refused_before_a_stale_version_is_told(
-    activity_factory, activity_data, staff, manager
-):
-    activity = activity_factory(staff)
+def test_an_edit_by_someone_who_may_not_is_refused_before_a_stale_version_is_told(staff, manager):
+    activity = make_activity(staff)
     with pytest.raises(services.ActivityError) as refused:
         services.update_activity(
             actor=manager,

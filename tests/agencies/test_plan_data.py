@@ -11,7 +11,7 @@ import pytest
 from django.apps import apps as django_apps
 
 from agencies.models import Agency, Duty, DutyAssignment, LegalBasis, Plan
-from tests.conftest import DISTRICTS
+from tests.support import DISTRICTS
 
 SEED = Path(__file__).resolve().parents[2] / "agencies" / "data" / "164-KH-UBND.txt"
 SHARED_SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "164-KH-UBND.txt"

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import Agency, Duty, DutyAssignment
-from tests.conftest import DISTRICTS
+from tests.support import DISTRICTS
 
 pytestmark = pytest.mark.django_db
 

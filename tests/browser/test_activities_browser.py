@@ -7,8 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from activities.models import Activity
-from tests.activities.conftest import PDF_BYTES
-from tests.conftest import make_user
+from tests.factories import PDF_BYTES, make_user
 
 pytestmark = [
     pytest.mark.browser,

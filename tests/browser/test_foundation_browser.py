@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import make_user
+from tests.factories import make_user
 
 pytestmark = [
     pytest.mark.browser,

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from activities.exchange.models import Message
 from tests.browser.test_activities_browser import log_in, log_out
-from tests.conftest import make_user
+from tests.factories import make_user
 
 pytestmark = [
     pytest.mark.browser,

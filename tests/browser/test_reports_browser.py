@@ -13,7 +13,8 @@ from activities.models import Activity
 from agencies.models import Agency
 from reports.models import ConsolidatedReport
 from reports.periods import ensure_periods
-from tests.conftest import make_user, postgres_only, redis_url
+from tests.factories import make_user
+from tests.support import postgres_only, redis_url
 
 pytestmark = [
     pytest.mark.browser,

@@ -20,15 +20,14 @@ from activities.exchange.services import MessageError
 from activities.exchange.tasks import remind_due_requests
 from agencies.models import Agency, Membership
 from agencies.permissions import sync_user_groups
-from tests.conftest import DISTRICTS, make_user
+from tests.factories import agencies, make_user, send_request
+from tests.support import DISTRICTS
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_district_reads_and_answers_and_sngv_sees_who_is_missing(
-    reviewer, manager, request_to_districts
-):
-    message = request_to_districts(reviewer)
+def test_a_district_reads_and_answers_and_sngv_sees_who_is_missing(reviewer, manager):
+    message = send_request(reviewer)
     vungtau = Agency.objects.get(code="VUNGTAU")
     assert services.mark_read(actor=manager, message=message) == 1
     row = message.recipients.get(agency=vungtau)
@@ -43,16 +42,16 @@ def test_a_district_reads_and_answers_and_sngv_sees_who_is_missing(
     assert message.recipients.get(agency=vungtau).answer == reply
 
 
-def test_reading_is_recorded_per_agency_not_per_person(reviewer, manager, request_to_districts):
-    message = request_to_districts(reviewer)
+def test_reading_is_recorded_per_agency_not_per_person(reviewer, manager):
+    message = send_request(reviewer)
     colleague = make_user("dongnghiep", "VUNGTAU", "staff")
     services.mark_read(actor=manager, message=message)
     assert services.mark_read(actor=colleague, message=message) == 0
     assert message.recipients.get(agency__code="VUNGTAU").read_by == manager
 
 
-def test_a_forged_reply_is_refused(reviewer, manager, staff, request_to_districts):
-    message = request_to_districts(reviewer)
+def test_a_forged_reply_is_refused(reviewer, manager, staff):
+    message = send_request(reviewer)
     both = make_user("haidonvi", "VUNGTAU", "staff")  # a district's, and a department's
     Membership.objects.create(user=both, agency=Agency.objects.get(code="SLDTBXH"), role="staff")
     sync_user_groups(both)
@@ -77,8 +76,8 @@ def not_a_party() -> str:
     return gettext("None of your agencies sent or received this message.")
 
 
-def test_an_unanswered_request_past_its_date_is_overdue(reviewer, request_to_districts):
-    message = request_to_districts(reviewer)
+def test_an_unanswered_request_past_its_date_is_overdue(reviewer):
+    message = send_request(reviewer)
     row = message.recipients.first()
     overdue = MessageRecipient.objects.overdue
     assert not overdue(timezone.localdate()).filter(pk=row.pk).exists()
@@ -86,10 +85,8 @@ def test_an_unanswered_request_past_its_date_is_overdue(reviewer, request_to_dis
     assert overdue(message.due_date + timedelta(days=1)).filter(pk=row.pk).exists()
 
 
-def test_an_answered_request_and_other_kinds_are_never_overdue(
-    reviewer, manager, agencies, request_to_districts
-):
-    message = request_to_districts(reviewer)
+def test_an_answered_request_and_other_kinds_are_never_overdue(reviewer, manager):
+    message = send_request(reviewer)
     services.reply_to_message(
         actor=manager, message=message, agency=Agency.objects.get(code="VUNGTAU"), body="Xong."
     )
@@ -110,12 +107,12 @@ def test_an_answered_request_and_other_kinds_are_never_overdue(
 
 
 def test_the_inbox_the_message_page_and_the_reminder_agree_on_what_is_overdue(
-    client, reviewer, manager, request_to_districts, django_capture_on_commit_callbacks
+    client, reviewer, manager, django_capture_on_commit_callbacks
 ):
     today = timezone.localdate()
-    late = request_to_districts(reviewer)
+    late = send_request(reviewer)
     Message.objects.filter(pk=late.pk).update(due_date=today - timedelta(days=1))
-    due_today = request_to_districts(reviewer)
+    due_today = send_request(reviewer)
     Message.objects.filter(pk=due_today.pk).update(due_date=today)
     client.force_login(manager)
     response = client.get(reverse("exchange:inbox"), {"state": "overdue"})
@@ -150,9 +147,9 @@ def test_only_requests_are_reminded_and_recipients_see_only_their_own_state(
 
 
 def test_the_sender_sees_every_recipients_row_a_recipient_only_its_own(
-    reviewer, manager, staff, leader, request_to_districts
+    reviewer, manager, staff, leader
 ):
-    message = request_to_districts(reviewer)
+    message = send_request(reviewer)
     rows = MessageRecipient.objects.filter(message=message)
     assert rows.seen_by(reviewer).count() == 8
     assert list(rows.seen_by(manager).values_list("agency__code", flat=True)) == ["VUNGTAU"]
@@ -163,7 +160,7 @@ def test_the_sender_sees_every_recipients_row_a_recipient_only_its_own(
     assert message.recipients.seen_by(both).count() == 8
 
 
-def test_nobody_is_reminded_once_everyone_answered(reviewer, manager, agencies):
+def test_nobody_is_reminded_once_everyone_answered(reviewer, manager):
     request = services.send_message(
         actor=reviewer,
         sender_agency=Agency.objects.get(code="SNGV"),
@@ -181,15 +178,15 @@ def test_nobody_is_reminded_once_everyone_answered(reviewer, manager, agencies):
 
 
 def test_the_daily_job_reminds_requests_due_tomorrow_and_overdue(
-    reviewer, manager, request_to_districts, django_capture_on_commit_callbacks
+    reviewer, manager, django_capture_on_commit_callbacks
 ):
     manager.email = "minh@vungtau.gov.vn"
     manager.save()
-    due_soon = request_to_districts(reviewer)
+    due_soon = send_request(reviewer)
     Message.objects.filter(pk=due_soon.pk).update(due_date=timezone.localdate() + timedelta(days=1))
-    overdue = request_to_districts(reviewer)
+    overdue = send_request(reviewer)
     Message.objects.filter(pk=overdue.pk).update(due_date=timezone.localdate() - timedelta(3))
-    later = request_to_districts(reviewer)
+    later = send_request(reviewer)
     Message.objects.filter(pk=later.pk).update(due_date=timezone.localdate() + timedelta(days=9))
     with django_capture_on_commit_callbacks(execute=True):
         assert remind_due_requests() == 2
@@ -209,9 +206,9 @@ def test_the_beat_schedule_runs_the_daily_reminders(settings):
 
 
 def test_only_the_sender_reminds_and_the_service_checks_it_itself(
-    reviewer, manager, staff, admin_user, request_to_districts
+    reviewer, manager, staff, admin_user
 ):
-    message = request_to_districts(reviewer)
+    message = send_request(reviewer)
     with pytest.raises(MessageError, match="không được gửi văn bản thay mặt Sở Ngoại vụ"):
         services.remind_missing(actor=manager, message=message)  # a recipient
     for outsider in (staff, admin_user):
@@ -221,11 +218,11 @@ def test_only_the_sender_reminds_and_the_service_checks_it_itself(
 
 
 def test_a_request_is_reminded_once_a_day_however_often_the_button_is_pressed(
-    reviewer, manager, request_to_districts, django_capture_on_commit_callbacks
+    reviewer, manager, django_capture_on_commit_callbacks
 ):
     manager.email = "minh@vungtau.gov.vn"
     manager.save()
-    message = request_to_districts(reviewer)
+    message = send_request(reviewer)
     with django_capture_on_commit_callbacks(execute=True):
         assert len(services.remind_missing(actor=reviewer, message=message)) == 8
     assert len(mail.outbox) == 1
@@ -247,10 +244,8 @@ def test_a_request_is_reminded_once_a_day_however_often_the_button_is_pressed(
     assert len(mail.outbox) == 2
 
 
-def test_a_request_the_daily_job_reminded_this_morning_is_not_reminded_again_by_hand(
-    reviewer, request_to_districts
-):
-    message = request_to_districts(reviewer)
+def test_a_request_the_daily_job_reminded_this_morning_is_not_reminded_again_by_hand(reviewer):
+    message = send_request(reviewer)
     Message.objects.filter(pk=message.pk).update(due_date=timezone.localdate())
     assert services.remind_due_requests(today=timezone.localdate()) == 1
     with pytest.raises(MessageError, match=re.escape(already_reminded())):
@@ -262,8 +257,8 @@ def already_reminded() -> str:
 
 
 @pytest.mark.postgres
-def test_reminding_locks_the_request_first(reviewer, request_to_districts):
-    message = request_to_districts(reviewer)
+def test_reminding_locks_the_request_first(reviewer):
+    message = send_request(reviewer)
     with CaptureQueriesContext(connection) as queries:
         services.remind_missing(actor=reviewer, message=message)
     sql = [q["sql"] for q in queries.captured_queries]
@@ -279,9 +274,9 @@ def test_reminding_locks_the_request_first(reviewer, request_to_districts):
 
 
 def test_opening_a_message_is_for_its_parties_only_whoever_calls_the_service(
-    reviewer, manager, staff, admin_user, request_to_districts
+    reviewer, manager, staff, admin_user
 ):
-    message = request_to_districts(reviewer)
+    message = send_request(reviewer)
     for outsider in (staff, admin_user):
         with pytest.raises(MessageError, match=re.escape(not_a_party())):
             services.read_message(actor=outsider, message=message)

@@ -16,6 +16,7 @@ from activities.exchange import services
 from activities.exchange.models import Message
 from activities.exchange.services import MessageError
 from agencies.models import Agency
+from tests.factories import send_request
 
 pytestmark = pytest.mark.django_db
 
@@ -72,10 +73,8 @@ def test_sngv_reporting_a_difficulty_does_not_address_itself(reviewer):
     assert list(message.recipients.values_list("agency__code", flat=True)) == ["LHHN"]
 
 
-def test_only_a_difficulty_is_handled_and_only_with_a_known_status(
-    staff, reviewer, agencies, request_to_districts
-):
-    request = request_to_districts(reviewer)
+def test_only_a_difficulty_is_handled_and_only_with_a_known_status(staff, reviewer):
+    request = send_request(reviewer)
     with pytest.raises(MessageError, match="Chỉ phản ánh khó khăn"):
         services.handle_difficulty(actor=reviewer, message=request, status="resolved", response="x")
     message = report_difficulty(staff)

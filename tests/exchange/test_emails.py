@@ -12,13 +12,14 @@ from django.db import transaction
 from activities.exchange import notifications, services
 from activities.exchange.models import Message
 from agencies.models import Agency
-from tests.conftest import make_user, postgres_only, redis_url
+from tests.factories import agencies, make_user, send_request
+from tests.support import postgres_only, redis_url
 
 pytestmark = pytest.mark.django_db
 
 
 def test_emails_go_after_commit_to_members_who_want_them(
-    reviewer, manager, django_capture_on_commit_callbacks, request_to_districts
+    reviewer, manager, django_capture_on_commit_callbacks
 ):
     quiet = make_user("khongnhanmail", "BARIA", "staff", email="quiet@example.vn")
     quiet.email_notifications = False
@@ -26,15 +27,13 @@ def test_emails_go_after_commit_to_members_who_want_them(
     manager.email = "minh@vungtau.gov.vn"
     manager.save()
     with django_capture_on_commit_callbacks(execute=True):
-        message = request_to_districts(reviewer)
+        message = send_request(reviewer)
     assert [m.to for m in mail.outbox] == [["minh@vungtau.gov.vn"]]
     assert "Báo cáo hoạt động đón đoàn" in mail.outbox[0].body
     assert f"/messages/{message.pk}/" in mail.outbox[0].body
 
 
-def test_the_email_is_written_from_its_templates_in_vietnamese(
-    settings, reviewer, manager, agencies
-):
+def test_the_email_is_written_from_its_templates_in_vietnamese(settings, reviewer, manager):
     settings.SITE_URL = "https://doingoai.example.vn/"
     message = services.send_message(
         actor=reviewer,
@@ -55,13 +54,11 @@ def test_the_email_is_written_from_its_templates_in_vietnamese(
     assert subject == 'Nhắc việc: Lịch làm việc & <đoàn> "Hàn Quốc"'
 
 
-def test_a_reminder_goes_only_to_the_agencies_that_have_not_answered(
-    reviewer, manager, request_to_districts
-):
+def test_a_reminder_goes_only_to_the_agencies_that_have_not_answered(reviewer, manager):
     colleague = make_user("baria", "BARIA", "staff", email="lan@baria.gov.vn")
     manager.email = "minh@vungtau.gov.vn"
     manager.save()
-    message = request_to_districts(reviewer)
+    message = send_request(reviewer)
     assert notifications.recipient_addresses(message) == [colleague.email, manager.email]
     services.reply_to_message(
         actor=manager, message=message, agency=Agency.objects.get(code="VUNGTAU"), body="Xong."
@@ -73,14 +70,14 @@ def test_a_reminder_goes_only_to_the_agencies_that_have_not_answered(
 
 
 def test_no_email_for_a_message_that_was_rolled_back(
-    reviewer, manager, django_capture_on_commit_callbacks, request_to_districts
+    reviewer, manager, django_capture_on_commit_callbacks
 ):
     manager.email = "minh@vungtau.gov.vn"
     manager.save()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
-                request_to_districts(reviewer)
+                send_request(reviewer)
                 raise RuntimeError("rolled back")
         except RuntimeError:
             pass
@@ -89,7 +86,7 @@ def test_no_email_for_a_message_that_was_rolled_back(
 
 
 def test_a_mail_server_that_is_down_loses_nothing(
-    settings, reviewer, manager, django_capture_on_commit_callbacks, request_to_districts
+    settings, reviewer, manager, django_capture_on_commit_callbacks
 ):
     from tests.exchange.failing_mail import FlakyBackend
 
@@ -98,7 +95,7 @@ def test_a_mail_server_that_is_down_loses_nothing(
     manager.save()
     FlakyBackend.failures_left = 100  # down for good: the request still succeeds
     with django_capture_on_commit_callbacks(execute=True):
-        message = request_to_districts(reviewer)
+        message = send_request(reviewer)
     assert Message.objects.filter(pk=message.pk).exists() and mail.outbox == []
     # A worker retries the e-mail with backoff; once the server is back it is delivered.
     task = notifications.send_message_emails
@@ -113,9 +110,7 @@ def test_a_mail_server_that_is_down_loses_nothing(
 @pytest.mark.postgres
 @postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_real_worker_sends_the_email_after_commit_and_never_after_rollback(
-    reviewer, manager, request_to_districts
-):
+def test_a_real_worker_sends_the_email_after_commit_and_never_after_rollback(reviewer, manager):
     from celery import Celery
     from celery.contrib.testing.worker import start_worker
 
@@ -142,11 +137,11 @@ def test_a_real_worker_sends_the_email_after_commit_and_never_after_rollback(
         with start_worker(worker_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
             try:
                 with transaction.atomic():
-                    request_to_districts(reviewer)
+                    send_request(reviewer)
                     raise RuntimeError("rolled back")
             except RuntimeError:
                 pass
-            request_to_districts(reviewer)  # committed: its e-mail is queued after commit
+            send_request(reviewer)  # committed: its e-mail is queued after commit
             deadline = time.monotonic() + 30
             while not mail.outbox and time.monotonic() < deadline:
                 time.sleep(0.2)

@@ -19,7 +19,8 @@ from activities.exchange import services
 from activities.exchange.models import Message, MessageAttachment, MessageRecipient
 from agencies.models import Agency
 from doingoai.history import history_rows
-from tests.conftest import postgres_only
+from tests.factories import agencies, make_activity
+from tests.support import postgres_only
 
 # Where a database stood before the move: messages in the activities app, no exchange app.
 BEFORE = [("activities", "0005_message_attachments"), ("exchange", None)]
@@ -39,11 +40,9 @@ def _latest() -> list[tuple[str, str]]:
 @pytest.mark.postgres
 @postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_messages_written_before_the_move_are_read_through_the_new_models(
-    reviewer, manager, activity_of, staff
-):
+def test_messages_written_before_the_move_are_read_through_the_new_models(reviewer, manager, staff):
     latest = _latest()
-    activity = activity_of(staff, "SLDTBXH")
+    activity = make_activity(staff)
     sngv, vungtau, baria = (Agency.objects.get(code=c) for c in ("SNGV", "VUNGTAU", "BARIA"))
     message_type = ContentType.objects.get_for_model(Message)
     try:
@@ -178,9 +177,7 @@ def _schema_editor():
 
 
 @pytest.mark.django_db
-def test_messages_without_history_get_a_starting_row_and_others_are_left_alone(
-    staff, reviewer, agencies
-):
+def test_messages_without_history_get_a_starting_row_and_others_are_left_alone(staff, reviewer):
     old = services.send_message(
         actor=staff,
         sender_agency=Agency.objects.get(code="SLDTBXH"),

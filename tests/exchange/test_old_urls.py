@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import Agency
+from tests.factories import send_request
 
 pytestmark = pytest.mark.django_db
 
@@ -45,20 +46,16 @@ def test_every_exchange_address_has_its_old_one():
     assert len(MOVED) == len(urlpatterns)
 
 
-def test_the_link_in_an_email_already_sent_still_opens_the_message(
-    client, reviewer, manager, request_to_districts
-):
-    message = request_to_districts(reviewer)
+def test_the_link_in_an_email_already_sent_still_opens_the_message(client, reviewer, manager):
+    message = send_request(reviewer)
     client.force_login(manager)
     response = client.get(f"/activities/messages/{message.pk}/", follow=True)
     assert response.redirect_chain == [(reverse("exchange:message", args=[message.pk]), 301)]
     assert response.status_code == 200 and message.subject in response.content.decode()
 
 
-def test_an_answer_posted_from_a_page_opened_before_the_move_arrives(
-    client, reviewer, manager, request_to_districts
-):
-    message = request_to_districts(reviewer)
+def test_an_answer_posted_from_a_page_opened_before_the_move_arrives(client, reviewer, manager):
+    message = send_request(reviewer)
     client.force_login(manager)
     response = client.post(
         f"/activities/messages/{message.pk}/reply/",

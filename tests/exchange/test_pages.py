@@ -13,12 +13,20 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-import agencies.context_processors
 from activities.exchange import services
 from activities.exchange.models import Message
-from agencies import permissions
+from agencies import context_processors, permissions
 from agencies.models import Agency
-from tests.conftest import DISTRICTS, make_user
+from tests.factories import (
+    PDF_BYTES,
+    agencies,
+    make_activity,
+    make_user,
+    pdf_upload,
+    reply,
+    send_request,
+)
+from tests.support import DISTRICTS
 
 pytestmark = pytest.mark.django_db
 
@@ -34,16 +42,14 @@ pytestmark = pytest.mark.django_db
         ("admin", 404),
     ],
 )
-def test_a_message_is_404_for_everyone_but_its_parties(
-    client, cast, reviewer, role, expected, request_to_districts
-):
-    message = request_to_districts(reviewer)
+def test_a_message_is_404_for_everyone_but_its_parties(client, cast, reviewer, role, expected):
+    message = send_request(reviewer)
     client.force_login(cast[role])
     assert client.get(reverse("exchange:message", args=[message.pk])).status_code == expected
 
 
-def test_anonymous_users_are_sent_to_login(client, reviewer, request_to_districts):
-    message = request_to_districts(reviewer)
+def test_anonymous_users_are_sent_to_login(client, reviewer):
+    message = send_request(reviewer)
     for url in [
         reverse("exchange:inbox"),
         reverse("exchange:outbox"),
@@ -102,10 +108,8 @@ def test_sngv_sends_to_all_districts_a_district_answers_sngv_reminds_the_rest(
     assert "Đã gửi nhắc nhở đến 7 đơn vị." in response.content.decode()
 
 
-def test_a_forged_reply_from_a_non_recipient_is_refused(
-    client, reviewer, staff, request_to_districts
-):
-    message = request_to_districts(reviewer)
+def test_a_forged_reply_from_a_non_recipient_is_refused(client, reviewer, staff):
+    message = send_request(reviewer)
     client.force_login(staff)
     response = client.post(
         reverse("exchange:reply", args=[message.pk]),
@@ -115,8 +119,8 @@ def test_a_forged_reply_from_a_non_recipient_is_refused(
     assert Message.objects.count() == 1
 
 
-def test_an_empty_answer_sends_nothing(client, reviewer, manager, request_to_districts):
-    message = request_to_districts(reviewer)
+def test_an_empty_answer_sends_nothing(client, reviewer, manager):
+    message = send_request(reviewer)
     client.force_login(manager)
     response = client.post(
         reverse("exchange:reply", args=[message.pk]),
@@ -145,11 +149,9 @@ def test_bad_input_on_the_form_keeps_what_was_typed(client, reviewer):
     assert not Message.objects.exists()
 
 
-def test_a_message_links_an_activity_only_if_the_sender_may_see_it(
-    client, staff, syt_staff, activity_of
-):
-    own = activity_of(staff, "SLDTBXH")
-    other = activity_of(syt_staff, "SYT")
+def test_a_message_links_an_activity_only_if_the_sender_may_see_it(client, staff, syt_staff):
+    own = make_activity(staff)
+    other = make_activity(syt_staff, agency="SYT")
     client.force_login(staff)
     data = {
         "sender_agency": Agency.objects.get(code="SLDTBXH").pk,
@@ -170,9 +172,7 @@ def test_a_message_links_an_activity_only_if_the_sender_may_see_it(
     )
 
 
-def test_message_files_follow_the_message_permission(
-    client, reviewer, manager, staff, pdf, pdf_bytes
-):
+def test_message_files_follow_the_message_permission(client, reviewer, manager, staff):
     message = services.send_message(
         actor=reviewer,
         sender_agency=Agency.objects.get(code="SNGV"),
@@ -180,21 +180,19 @@ def test_message_files_follow_the_message_permission(
         kind="information",
         subject="Tài liệu",
         body="Gửi kèm",
-        attachments=[pdf("huong-dan.pdf")],
+        attachments=[pdf_upload("huong-dan.pdf")],
     )
     url = message.attachments.get().get_absolute_url()
     client.force_login(manager)
     response = client.get(url)
-    assert b"".join(response.streaming_content) == pdf_bytes
+    assert b"".join(response.streaming_content) == PDF_BYTES
     assert response["X-Content-Type-Options"] == "nosniff"
     client.force_login(staff)
     assert client.get(url).status_code == 404
 
 
-def test_inbox_filters_overdue_requests_and_searches_without_accents(
-    client, reviewer, manager, request_to_districts
-):
-    overdue = request_to_districts(reviewer)
+def test_inbox_filters_overdue_requests_and_searches_without_accents(client, reviewer, manager):
+    overdue = send_request(reviewer)
     Message.objects.filter(pk=overdue.pk).update(due_date=timezone.localdate() - timedelta(1))
     services.send_message(
         actor=reviewer,
@@ -211,8 +209,8 @@ def test_inbox_filters_overdue_requests_and_searches_without_accents(
     assert [m.subject for m in response.context["page"].object_list] == ["Hướng dẫn đón đoàn"]
 
 
-def test_inbox_filters_unread_kind_and_sender(client, reviewer, manager, request_to_districts):
-    read = request_to_districts(reviewer)
+def test_inbox_filters_unread_kind_and_sender(client, reviewer, manager):
+    read = send_request(reviewer)
     guidance = services.send_message(
         actor=reviewer,
         sender_agency=Agency.objects.get(code="SNGV"),
@@ -249,19 +247,17 @@ def test_inbox_filters_unread_kind_and_sender(client, reviewer, manager, request
 )
 @pytest.mark.parametrize(("list_name", "role"), [("inbox", "manager"), ("outbox", "reviewer")])
 def test_crafted_filters_filter_nothing_on_both_lists(
-    client, cast, reviewer, request_to_districts, params, list_name, role
+    client, cast, reviewer, params, list_name, role
 ):
-    message = request_to_districts(reviewer)
+    message = send_request(reviewer)
     client.force_login(cast[role])
     response = client.get(reverse(f"exchange:{list_name}"), params)
     assert response.status_code == 200
     assert [m.pk for m in response.context["page"].object_list] == [message.pk]
 
 
-def test_sent_list_searches_and_shows_requests_waiting_for_answers(
-    client, reviewer, request_to_districts
-):
-    waiting = request_to_districts(reviewer)
+def test_sent_list_searches_and_shows_requests_waiting_for_answers(client, reviewer):
+    waiting = send_request(reviewer)
     services.send_message(
         actor=reviewer,
         sender_agency=Agency.objects.get(code="SNGV"),
@@ -280,10 +276,8 @@ def test_sent_list_searches_and_shows_requests_waiting_for_answers(
     assert [m.pk for m in response.context["page"].object_list] == [waiting.pk]
 
 
-def test_the_unread_count_shows_in_the_navigation_until_read(
-    client, reviewer, manager, request_to_districts
-):
-    message = request_to_districts(reviewer)
+def test_the_unread_count_shows_in_the_navigation_until_read(client, reviewer, manager):
+    message = send_request(reviewer)
     client.force_login(manager)
     home = client.get(reverse("home")).content.decode()
     assert 'data-testid="unread-count"' in home
@@ -292,10 +286,8 @@ def test_the_unread_count_shows_in_the_navigation_until_read(
     assert 'data-testid="unread-count"' not in client.get(reverse("home")).content.decode()
 
 
-def test_reading_a_thread_clears_the_answers_from_the_unread_count(
-    client, reviewer, manager, request_to_districts
-):
-    message = request_to_districts(reviewer)
+def test_reading_a_thread_clears_the_answers_from_the_unread_count(client, reviewer, manager):
+    message = send_request(reviewer)
     services.reply_to_message(
         actor=manager, message=message, agency=Agency.objects.get(code="VUNGTAU"), body="Trả lời."
     )
@@ -305,11 +297,9 @@ def test_reading_a_thread_clears_the_answers_from_the_unread_count(
     assert 'data-testid="unread-count"' not in client.get(reverse("home")).content.decode()
 
 
-def test_the_unread_count_is_the_exchanges_and_costs_one_query(
-    client, reviewer, manager, request_to_districts
-):
+def test_the_unread_count_is_the_exchanges_and_costs_one_query(client, reviewer, manager):
     for _i in range(3):
-        request_to_districts(reviewer)
+        send_request(reviewer)
     assert Message.objects.unread_by(manager).count() == 3
     assert Message.objects.unread_by(reviewer).count() == 0  # the sender's side
     client.force_login(manager)
@@ -321,7 +311,7 @@ def test_the_unread_count_is_the_exchanges_and_costs_one_query(
     counting = [q["sql"] for q in with_count.captured_queries if "COUNT(" in q["sql"]]
     assert len(counting) == 1 and '"activities_messagerecipient"' in counting[0]
     # The agencies app's navigation does not reach into the exchange (it is a base app).
-    source = Path(agencies.context_processors.__file__).read_text()
+    source = Path(context_processors.__file__).read_text()
     imported = [
         node.module
         for node in ast.walk(ast.parse(source))
@@ -331,10 +321,10 @@ def test_the_unread_count_is_the_exchanges_and_costs_one_query(
 
 
 def test_inbox_and_outbox_query_counts_do_not_grow(
-    client, reviewer, manager, django_assert_num_queries, request_to_districts
+    client, reviewer, manager, django_assert_num_queries
 ):
     for _i in range(3):
-        request_to_districts(reviewer)
+        send_request(reviewer)
     client.force_login(manager)
     client.get(reverse("exchange:inbox"))
     # session, user, member agencies, count, page, the agencies of the filter, the
@@ -345,7 +335,7 @@ def test_inbox_and_outbox_query_counts_do_not_grow(
     with django_assert_num_queries(8):
         client.get(reverse("exchange:outbox"))
     for _i in range(30):
-        request_to_districts(reviewer)
+        send_request(reviewer)
     with django_assert_num_queries(8):
         client.get(reverse("exchange:outbox"))
     client.force_login(manager)
@@ -353,35 +343,21 @@ def test_inbox_and_outbox_query_counts_do_not_grow(
         client.get(reverse("exchange:inbox"))
 
 
-def answered_thread(reviewer, manager, agencies, pdf, *, answers: int, files: int) -> Message:
-    """SNGV's request to the districts with `files` files, answered `answers` times by Vũng
-    Tàu, each answer with `files` files."""
-    request = services.send_message(
-        actor=reviewer,
-        sender_agency=Agency.objects.get(code="SNGV"),
-        recipients=agencies(*DISTRICTS),
-        kind="request",
-        subject="Số liệu",
-        body="Đề nghị báo cáo.",
-        due_date=timezone.localdate() + timedelta(days=5),
-        attachments=[pdf(f"de-nghi-{i}.pdf") for i in range(files)],
-    )
-    for i in range(answers):
-        services.reply_to_message(
-            actor=manager,
-            message=request,
-            agency=Agency.objects.get(code="VUNGTAU"),
-            body=f"Lần {i}.",
-            attachments=[pdf(f"tra-loi-{i}-{j}.pdf") for j in range(files)],
-        )
-    return request
-
-
 def test_the_message_page_costs_the_same_queries_however_long_the_thread(
-    client, reviewer, manager, agencies, pdf, django_assert_num_queries
+    client, reviewer, manager, django_assert_num_queries
 ):
-    small = answered_thread(reviewer, manager, agencies, pdf, answers=1, files=1)
-    large = answered_thread(reviewer, manager, agencies, pdf, answers=10, files=10)
+    # SNGV's request to the districts with one file, answered once by Vũng Tàu with one file;
+    # then one with ten files, answered ten times with ten files each.
+    small = send_request(reviewer, attachments=["de-nghi-0.pdf"])
+    reply(manager, small, body="Lần 0.", attachments=["tra-loi-0-0.pdf"])
+    large = send_request(reviewer, attachments=[f"de-nghi-{i}.pdf" for i in range(10)])
+    for i in range(10):
+        reply(
+            manager,
+            large,
+            body=f"Lần {i}.",
+            attachments=[f"tra-loi-{i}-{j}.pdf" for j in range(10)],
+        )
     # session, user, the user's agencies (once: kept for the request), the message, the
     # thread and its files, marking it read, the user's rights (agency_ids), which of their
     # agencies may answer, the navigation's memberships, the unread count, the recipients
@@ -426,7 +402,7 @@ def test_a_difficulty_page_costs_the_same_queries_however_long_its_history(
 
 
 def test_the_remind_button_is_offered_to_those_who_write_for_the_sender_while_someone_is_missing(
-    client, leader, manager, agencies
+    client, leader, manager
 ):
     office = make_user("vanphong", "UBNDTINH", "staff")  # writes for the provincial committee
     request = services.send_message(
@@ -461,9 +437,9 @@ def test_the_remind_button_is_offered_to_those_who_write_for_the_sender_while_so
 
 
 def test_the_answer_form_offers_only_the_users_agencies_among_the_recipients(
-    client, reviewer, manager, leader, request_to_districts
+    client, reviewer, manager, leader
 ):
-    message = request_to_districts(reviewer)
+    message = send_request(reviewer)
     vungtau = Agency.objects.get(code="VUNGTAU")
     assert list(permissions.answering_agencies(manager, message)) == [vungtau]
     assert not permissions.answering_agencies(reviewer, message).exists()  # the sender

@@ -13,15 +13,15 @@ from activities.exchange.models import Message, MessageAttachment, MessageRecipi
 from activities.exchange.services import MessageError
 from agencies import permissions
 from agencies.models import Agency, Membership
-from tests.conftest import make_user
+from tests.factories import agencies, make_activity, make_user, pdf_upload, send_request
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_request_reaches_every_district_and_only_the_parties_see_it(
-    cast, reviewer, manager, staff, request_to_districts, visible
+    cast, reviewer, manager, staff, visible
 ):
-    message = request_to_districts(reviewer)
+    message = send_request(reviewer)
     assert message.recipients.count() == 8
     assert visible(reviewer) == {message.subject}
     assert visible(manager) == {message.subject}  # a district (VUNGTAU)
@@ -30,9 +30,7 @@ def test_a_request_reaches_every_district_and_only_the_parties_see_it(
     assert visible(cast["outsider"]) == set()
 
 
-def test_other_reviewers_see_nothing_unless_sngv_is_a_party(
-    staff, reviewer, syt_staff, agencies, visible
-):
+def test_other_reviewers_see_nothing_unless_sngv_is_a_party(staff, reviewer, syt_staff, visible):
     services.send_message(
         actor=staff,
         sender_agency=Agency.objects.get(code="SLDTBXH"),
@@ -45,8 +43,8 @@ def test_other_reviewers_see_nothing_unless_sngv_is_a_party(
     assert visible(syt_staff) == {"Trao đổi"}
 
 
-def test_leaders_read_only_what_is_addressed_to_them(reviewer, leader, request_to_districts):
-    request_to_districts(reviewer)
+def test_leaders_read_only_what_is_addressed_to_them(reviewer, leader):
+    send_request(reviewer)
     assert not Message.objects.visible_to(leader).exists()
     services.send_message(
         actor=reviewer,
@@ -74,7 +72,7 @@ def test_leaders_read_only_what_is_addressed_to_them(reviewer, leader, request_t
         ({"sender": "SYT"}, "không được gửi văn bản thay mặt"),
     ],
 )
-def test_bad_messages_are_refused_and_nothing_is_written(reviewer, agencies, overrides, message):
+def test_bad_messages_are_refused_and_nothing_is_written(reviewer, overrides, message):
     values = dict(
         actor=reviewer,
         sender_agency=Agency.objects.get(code="SNGV"),
@@ -95,7 +93,7 @@ def test_bad_messages_are_refused_and_nothing_is_written(reviewer, agencies, ove
     assert not MessageRecipient.objects.exists()
 
 
-def test_the_length_limit_is_written_the_vietnamese_way(reviewer, agencies):
+def test_the_length_limit_is_written_the_vietnamese_way(reviewer):
     with pytest.raises(MessageError, match=r"tối đa 20\.000 ký tự"):
         services.send_message(
             actor=reviewer,
@@ -107,7 +105,7 @@ def test_the_length_limit_is_written_the_vietnamese_way(reviewer, agencies):
         )
 
 
-def test_a_refused_file_stores_nothing_and_an_accepted_one_is_kept(reviewer, agencies, pdf):
+def test_a_refused_file_stores_nothing_and_an_accepted_one_is_kept(reviewer):
     with pytest.raises(MessageError, match="không phải là tệp PDF"):
         services.send_message(
             actor=reviewer,
@@ -116,7 +114,7 @@ def test_a_refused_file_stores_nothing_and_an_accepted_one_is_kept(reviewer, age
             kind="information",
             subject="Tài liệu",
             body="Gửi kèm",
-            attachments=[pdf("x.pdf", b"MZ\x90\x00")],
+            attachments=[pdf_upload("x.pdf", b"MZ\x90\x00")],
         )
     assert not Message.objects.exists()
     message = services.send_message(
@@ -126,17 +124,15 @@ def test_a_refused_file_stores_nothing_and_an_accepted_one_is_kept(reviewer, age
         kind="information",
         subject="Tài liệu",
         body="Gửi kèm",
-        attachments=[pdf("huong-dan.pdf")],
+        attachments=[pdf_upload("huong-dan.pdf")],
     )
     stored = MessageAttachment.objects.get()
     assert stored.message == message and stored.original_name == "huong-dan.pdf"
     assert stored.uploaded_by == reviewer
 
 
-def test_a_message_refers_only_to_an_activity_its_sender_sees(
-    staff, syt_staff, agencies, activity_of
-):
-    other = activity_of(syt_staff, "SYT")
+def test_a_message_refers_only_to_an_activity_its_sender_sees(staff, syt_staff):
+    other = make_activity(syt_staff, agency="SYT")
     with pytest.raises(MessageError, match="không được dẫn chiếu"):
         services.send_message(
             actor=staff,
@@ -150,7 +146,7 @@ def test_a_message_refers_only_to_an_activity_its_sender_sees(
     assert not Message.objects.exists()
 
 
-def test_a_superuser_sends_for_no_agency_he_does_not_belong_to(client, admin_user, agencies):
+def test_a_superuser_sends_for_no_agency_he_does_not_belong_to(client, admin_user):
     # Acting for every agency (Action.ACT) does not make a superuser a party to its messages:
     # he would send one he could not open.
     assert permissions.sending_agency_ids(admin_user) == frozenset()
@@ -180,9 +176,7 @@ def test_a_superuser_sends_for_no_agency_he_does_not_belong_to(client, admin_use
     assert response.status_code == 404 and not Message.objects.exists()
 
 
-def test_a_superuser_who_belongs_to_an_agency_sends_for_it_alone_and_reads_what_he_sent(
-    agencies,
-):
+def test_a_superuser_who_belongs_to_an_agency_sends_for_it_alone_and_reads_what_he_sent():
     member = make_user("quantri2", "VUNGTAU", "staff", superuser=True)
     vungtau = Agency.objects.get(code="VUNGTAU")
     assert permissions.sending_agency_ids(member) == {vungtau.pk}
@@ -207,7 +201,7 @@ def test_a_superuser_who_belongs_to_an_agency_sends_for_it_alone_and_reads_what_
         )
 
 
-def test_a_membership_given_during_a_request_counts_for_messages_at_once(manager, agencies):
+def test_a_membership_given_during_a_request_counts_for_messages_at_once(manager):
     vungtau, baria = Agency.objects.get(code="VUNGTAU"), Agency.objects.get(code="BARIA")
     assert permissions.message_agency_ids(manager) == {vungtau.pk}  # kept on the user
     Membership.objects.create(user=manager, agency=baria, role="staff")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from activities.exchange import services
 from activities.exchange.models import Message
 from agencies.models import Agency
-from tests.conftest import make_user
+from tests.factories import agencies, make_user, pdf_upload, send_request
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def difficulty(staff) -> Message:
 
 
 @pytest.fixture
-def request_to_the_province(reviewer, agencies) -> Message:
+def request_to_the_province(reviewer) -> Message:
     """Sở Ngoại vụ asks the provincial committee (whose leader reads it) and a district."""
     return services.send_message(
         actor=reviewer,
@@ -47,12 +47,10 @@ def request_to_the_province(reviewer, agencies) -> Message:
     )
 
 
-def test_a_recipient_may_not_remind_and_nothing_changes(
-    client, reviewer, manager, request_to_districts
-):
+def test_a_recipient_may_not_remind_and_nothing_changes(client, reviewer, manager):
     manager.email = "minh@vungtau.gov.vn"
     manager.save()
-    message = request_to_districts(reviewer)
+    message = send_request(reviewer)
     client.force_login(manager)
     response = client.post(reverse("exchange:remind", args=[message.pk]), follow=True)
     assert response.redirect_chain == [(message.get_absolute_url(), 302)]
@@ -62,8 +60,8 @@ def test_a_recipient_may_not_remind_and_nothing_changes(
 
 
 @pytest.mark.parametrize("role", ["staff", "outsider", "admin"])
-def test_an_outsider_reminding_gets_404(client, cast, reviewer, role, request_to_districts):
-    message = request_to_districts(reviewer)
+def test_an_outsider_reminding_gets_404(client, cast, reviewer, role):
+    message = send_request(reviewer)
     client.force_login(cast[role])
     assert client.post(reverse("exchange:remind", args=[message.pk])).status_code == 404
     assert not message.recipients.filter(reminded_at__isnull=False).exists()
@@ -79,7 +77,7 @@ def test_an_outsider_handling_a_difficulty_gets_404(client, cast, role, difficul
     assert difficulty.difficulty_status == "open" and difficulty.history.count() == 1
 
 
-def test_a_party_that_does_not_review_may_not_handle_a_difficulty(client, reviewer, agencies):
+def test_a_party_that_does_not_review_may_not_handle_a_difficulty(client, reviewer):
     # Sở Ngoại vụ reports one to Liên hiệp các tổ chức hữu nghị, whose staff reads it.
     message = services.send_message(
         actor=reviewer,
@@ -120,10 +118,8 @@ def test_a_leader_reads_what_is_addressed_to_the_province_but_may_not_answer_it(
     assert message.recipients.get(agency__code="UBNDTINH").answer is None
 
 
-def test_a_leader_answering_what_the_province_did_not_receive_gets_404(
-    client, leader, reviewer, request_to_districts
-):
-    message = request_to_districts(reviewer)
+def test_a_leader_answering_what_the_province_did_not_receive_gets_404(client, leader, reviewer):
+    message = send_request(reviewer)
     client.force_login(leader)
     response = client.post(
         reverse("exchange:reply", args=[message.pk]),
@@ -133,8 +129,8 @@ def test_a_leader_answering_what_the_province_did_not_receive_gets_404(
 
 
 @pytest.mark.parametrize("role", ["outsider", "admin"])
-def test_an_outsider_answering_gets_404(client, cast, reviewer, role, request_to_districts):
-    message = request_to_districts(reviewer)
+def test_an_outsider_answering_gets_404(client, cast, reviewer, role):
+    message = send_request(reviewer)
     client.force_login(cast[role])
     response = client.post(
         reverse("exchange:reply", args=[message.pk]),
@@ -143,7 +139,7 @@ def test_an_outsider_answering_gets_404(client, cast, reviewer, role, request_to
     assert response.status_code == 404 and Message.objects.count() == 1
 
 
-def test_anonymous_users_posting_or_downloading_are_sent_to_login(client, reviewer, agencies, pdf):
+def test_anonymous_users_posting_or_downloading_are_sent_to_login(client, reviewer):
     message = services.send_message(
         actor=reviewer,
         sender_agency=Agency.objects.get(code="SNGV"),
@@ -152,7 +148,7 @@ def test_anonymous_users_posting_or_downloading_are_sent_to_login(client, review
         subject="Tài liệu",
         body="Gửi kèm",
         due_date=timezone.localdate() + timedelta(days=3),
-        attachments=[pdf("huong-dan.pdf")],
+        attachments=[pdf_upload("huong-dan.pdf")],
     )
     posts = [
         reverse("exchange:new"),

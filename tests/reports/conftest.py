@@ -20,21 +20,24 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
-from activities import services as activities
-from activities.exchange import services as exchange
 from activities.exchange.models import Message
 from activities.models import Activity
-from activities.services import ActivityData, get_or_create_partner
-from agencies.models import Agency, Duty, User
+from activities.services import get_or_create_partner
+from agencies.models import Duty, User
 from reports import agency_reports, pdf
 from reports.consolidation import issue_report, start_build
 from reports.models import AgencyReport, ConsolidatedReport, ReportingPeriod
-from reports.periods import ensure_periods
-from tests.conftest import make_user
+from tests.factories import (
+    make_activity,
+    make_periods,
+    make_user,
+    send_message,
+    write_agency_report,
+)
+from tests.support import FakeRenderer
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 H1_START, H1_END = date(2019, 12, 15), date(2020, 6, 14)  # Decree 09/2019: 15/12 to 14/6
@@ -44,44 +47,16 @@ RESULTS = "Tổ chức 2 đoàn công tác, tiếp 1 đoàn Nhật Bản."
 # ---------------------------------------------------------------------------- the renderer
 
 
-def tiny_pdf(serial: int) -> bytes:
-    """A valid PDF of one empty A4 page (poppler and browsers open it), its comment line
-    numbered so that no two renders give the same bytes."""
-    objects = [
-        b"<</Type/Catalog/Pages 2 0 R>>",
-        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
-        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>",
-    ]
-    out = b"%%PDF-1.4\n%%render %d\n" % serial
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return out
-
-
 @pytest.fixture(autouse=True)
 def fake_renderer(request, monkeypatch) -> list[str]:
-    """reports.pdf.render_pdf without WeasyPrint: the template is rendered (its HTML is kept
-    in the returned list, one per document) and a tiny PDF comes back. Not applied to a test
-    that asks for `real_renderer`."""
-    rendered: list[str] = []
+    """reports.pdf.render_pdf without WeasyPrint (tests.support.FakeRenderer): the HTML of
+    each document it rendered, in order. Not applied to a test that asks for
+    `real_renderer`."""
     if "real_renderer" in request.fixturenames:
-        return rendered
-
-    def render(template_name: str, context) -> bytes:
-        rendered.append(render_to_string(template_name, {**context, "pdf_static": ""}))
-        return tiny_pdf(len(rendered))
-
-    monkeypatch.setattr(pdf, "render_pdf", render)
-    return rendered
+        return []
+    renderer = FakeRenderer()
+    monkeypatch.setattr(pdf, "render_pdf", renderer)
+    return renderer.rendered
 
 
 @pytest.fixture
@@ -241,11 +216,6 @@ def stale_text(vi) -> str:
 
 
 @pytest.fixture
-def syt(db) -> User:
-    return make_user("sytstaff", "SYT", "staff", full_name="Võ Thị Hạnh")
-
-
-@pytest.fixture
 def boss(db) -> User:
     """A manager of SLDTBXH, who sends its report."""
     return make_user("boss", "SLDTBXH", "manager", full_name="Võ Thành Công")
@@ -254,8 +224,7 @@ def boss(db) -> User:
 @pytest.fixture
 def periods(db) -> dict[str, ReportingPeriod]:
     """The periods of 2019 and 2020, by code, with every reporting agency's draft."""
-    ensure_periods([2019, 2020])
-    return {p.code: p for p in ReportingPeriod.objects.all()}
+    return make_periods(2019, 2020)
 
 
 @pytest.fixture
@@ -266,8 +235,7 @@ def h1(periods) -> ReportingPeriod:
 @pytest.fixture
 def period(db) -> ReportingPeriod:
     """2020-H1, when only the periods of 2020 exist."""
-    ensure_periods([2020])
-    return ReportingPeriod.objects.get(kind="half", year=2020)
+    return make_periods(2020)["2020-H1"]
 
 
 @pytest.fixture
@@ -276,92 +244,7 @@ def report(period) -> AgencyReport:
     return period.agency_reports.get(agency__code="SLDTBXH")
 
 
-# ---------------------------------------------------------------------------- agency reports
-
-
-@pytest.fixture
-def save() -> Callable[..., AgencyReport]:
-    """What the agency writes in its report, saved through the service."""
-
-    def save(actor, report, results=RESULTS, difficulties="", proposals="", version=None):
-        return agency_reports.save_agency_report(
-            actor=actor,
-            report=report,
-            version=report.version if version is None else version,
-            results=results,
-            difficulties=difficulties,
-            proposals=proposals,
-        )
-
-    return save
-
-
-@pytest.fixture
-def submitted(save) -> Callable[..., AgencyReport]:
-    """A report written by `writer` and sent by `manager`."""
-
-    def send(writer, manager, report) -> AgencyReport:
-        report = save(writer, report)
-        return agency_reports.submit_agency_report(
-            actor=manager, report=report, version=report.version
-        )
-
-    return send
-
-
 # ---------------------------------------------------------------------------- activities
-
-
-def _make_activity(
-    user: User,
-    agency: str = "SLDTBXH",
-    status: str = "draft",
-    reviewer: User | None = None,
-    **fields,
-) -> Activity:
-    """An activity of `agency` brought to `status` through the services, as a user would: an
-    inbound delegation from Japan, 2 to 3/3/2020, unless `fields` say otherwise. The reports
-    tests' own, until a shared tests/factories.py takes the duplicates in."""
-    values = dict(
-        agency=Agency.objects.get(code=agency),
-        kind="inbound",
-        title="Đoàn công tác Nhật Bản",
-        start_date=date(2020, 3, 2),
-        end_date=date(2020, 3, 3),
-        place="Vũng Tàu",
-        description="Làm việc về lao động nước ngoài",
-        countries=["JP"],
-    )
-    activity = activities.create_activity(actor=user, data=ActivityData(**(values | fields)))
-    if status in {"submitted", "accepted", "returned"}:
-        activity = activities.submit_activity(
-            actor=user, activity=activity, version=activity.version
-        )
-    if status == "accepted":
-        activity = activities.accept_activity(
-            actor=reviewer, activity=activity, version=activity.version
-        )
-    if status == "returned":
-        activity = activities.return_activity(
-            actor=reviewer, activity=activity, version=activity.version, reason="Thiếu biên bản"
-        )
-    return activity
-
-
-@pytest.fixture
-def accepted() -> Callable[..., Activity]:
-    """An activity of `agency` logged by `user` and accepted by `reviewer`."""
-
-    def make(user, reviewer, agency: str, **fields) -> Activity:
-        return _make_activity(user, agency=agency, status="accepted", reviewer=reviewer, **fields)
-
-    return make
-
-
-@pytest.fixture
-def make_activity() -> Callable[..., Activity]:
-    """An activity in any status, through the services (_make_activity)."""
-    return _make_activity
 
 
 @pytest.fixture
@@ -385,39 +268,40 @@ def counted_in() -> Callable[[ReportingPeriod], list[Activity]]:
 
 
 def _message(manager, kind: str, subject: str, when: datetime) -> Message:
-    sent_message = exchange.send_message(
-        actor=manager,
-        sender_agency=Agency.objects.get(code="VUNGTAU"),
-        recipients=list(Agency.objects.filter(code="SNGV")),
+    """A message of Vũng Tàu to Sở Ngoại vụ, dated `when` (the service dates it now)."""
+    sent = send_message(
+        manager,
+        sender="VUNGTAU",
+        to=["SNGV"],
         kind=kind,
         subject=subject,
         body="Chậm cấp phép cho đoàn vào.",
     )
-    Message.objects.filter(pk=sent_message.pk).update(created_at=when)
-    return sent_message
+    Message.objects.filter(pk=sent.pk).update(created_at=when)
+    return sent
 
 
 @pytest.fixture
-def dataset(h1, staff, manager, reviewer, syt, accepted, save) -> dict[str, list[Activity]]:
+def dataset(h1, staff, manager, reviewer, syt_staff) -> dict[str, list[Activity]]:
     """Activities of every kind that counts, and of every kind that must not: not accepted,
     outside the period; the same period of 2019; agency reports and difficulty messages."""
     duty = {ref: Duty.objects.get(ref=ref) for ref in ("III.3.1", "III.7.1")}
     water = get_or_create_partner(name="Quỹ Nước sạch Quốc tế", kind="ngo", country="US")
     friends = get_or_create_partner(name="Hội Hữu nghị Đức - Việt", kind="ngo", country="DE")
     counted = [
-        accepted(
+        make_activity(
             staff,
-            reviewer,
-            "SLDTBXH",
+            status="accepted",
+            reviewer=reviewer,
             title="Đón đoàn Bộ Y tế, Lao động và Phúc lợi Nhật Bản",
             duty=duty["III.3.1"],
             participants_vietnamese=10,
             participants_foreign=5,
         ),
-        accepted(
+        make_activity(
             staff,
-            reviewer,
-            "SLDTBXH",
+            status="accepted",
+            reviewer=reviewer,
             kind="outbound",
             title="Đoàn công tác sang Hàn Quốc",
             start_date=date(2020, 1, 10),
@@ -426,10 +310,11 @@ def dataset(h1, staff, manager, reviewer, syt, accepted, save) -> dict[str, list
             duty=duty["III.3.1"],
             participants_vietnamese=4,
         ),
-        accepted(
+        make_activity(
             manager,
-            reviewer,
-            "VUNGTAU",
+            agency="VUNGTAU",
+            status="accepted",
+            reviewer=reviewer,
             kind="aid",
             title="Dự án nước sạch cho trường học",
             start_date=date(2020, 4, 1),
@@ -439,10 +324,11 @@ def dataset(h1, staff, manager, reviewer, syt, accepted, save) -> dict[str, list
             partners=[water],
             aid={"donor": water, "sector": "health", "committed_vnd": 1_500_000_000},
         ),
-        accepted(
+        make_activity(
             manager,
-            reviewer,
-            "VUNGTAU",
+            agency="VUNGTAU",
+            status="accepted",
+            reviewer=reviewer,
             kind="aid",
             title="Học bổng cho học sinh nghèo",
             start_date=date(2020, 5, 20),
@@ -451,10 +337,11 @@ def dataset(h1, staff, manager, reviewer, syt, accepted, save) -> dict[str, list
             partners=[friends],
             aid={"donor": friends, "sector": "education", "committed_vnd": 500_000_000},
         ),
-        accepted(  # the first day of the period counts
+        make_activity(  # the first day of the period counts
             manager,
-            reviewer,
-            "VUNGTAU",
+            agency="VUNGTAU",
+            status="accepted",
+            reviewer=reviewer,
             kind="event",
             title="Gặp mặt hữu nghị Việt - Nhật - Hàn",
             start_date=H1_START,
@@ -463,10 +350,11 @@ def dataset(h1, staff, manager, reviewer, syt, accepted, save) -> dict[str, list
             participants_vietnamese=100,
             participants_foreign=50,
         ),
-        accepted(  # and the last day
-            syt,
-            reviewer,
-            "SYT",
+        make_activity(  # and the last day
+            syt_staff,
+            agency="SYT",
+            status="accepted",
+            reviewer=reviewer,
             kind="training",
             title="Tập huấn y tế cộng đồng",
             start_date=H1_END,
@@ -475,9 +363,9 @@ def dataset(h1, staff, manager, reviewer, syt, accepted, save) -> dict[str, list
         ),
     ]
     not_counted = [
-        _make_activity(staff, status="submitted", title="Chờ duyệt", start_date=date(2020, 2, 2)),
-        _make_activity(staff, status="draft", title="Bản nháp", start_date=date(2020, 2, 3)),
-        _make_activity(
+        make_activity(staff, status="submitted", title="Chờ duyệt", start_date=date(2020, 2, 2)),
+        make_activity(staff, status="draft", title="Bản nháp", start_date=date(2020, 2, 3)),
+        make_activity(
             manager,
             agency="VUNGTAU",
             status="returned",
@@ -486,36 +374,37 @@ def dataset(h1, staff, manager, reviewer, syt, accepted, save) -> dict[str, list
             start_date=date(2020, 2, 4),
             end_date=date(2020, 2, 4),
         ),
-        accepted(
+        make_activity(
             staff,
-            reviewer,
-            "SLDTBXH",
+            status="accepted",
+            reviewer=reviewer,
             title="Ngày sau kỳ",
             start_date=H1_END + timedelta(days=1),
             end_date=H1_END + timedelta(days=1),
         ),
-        accepted(
+        make_activity(
             staff,
-            reviewer,
-            "SLDTBXH",
+            status="accepted",
+            reviewer=reviewer,
             title="Ngày trước kỳ",
             start_date=H1_START - timedelta(days=1),
             end_date=H1_START - timedelta(days=1),
         ),
     ]
     previous = [  # 6 months of 2019: 15/12/2018 to 14/6/2019
-        accepted(
+        make_activity(
             staff,
-            reviewer,
-            "SLDTBXH",
+            status="accepted",
+            reviewer=reviewer,
             title="Đoàn Nhật Bản 2019",
             start_date=date(2019, 3, 1),
             end_date=date(2019, 3, 1),
         ),
-        accepted(
+        make_activity(
             manager,
-            reviewer,
-            "VUNGTAU",
+            agency="VUNGTAU",
+            status="accepted",
+            reviewer=reviewer,
             kind="aid",
             title="Viện trợ 2019",
             start_date=date(2019, 2, 1),
@@ -524,10 +413,10 @@ def dataset(h1, staff, manager, reviewer, syt, accepted, save) -> dict[str, list
             aid={"donor": water, "sector": "health", "committed_vnd": 1_000_000_000},
         ),
     ]
-    _make_activity(staff, status="submitted", title="2019 chưa duyệt", start_date=date(2019, 4, 1))
+    make_activity(staff, status="submitted", title="2019 chưa duyệt", start_date=date(2019, 4, 1))
 
     vungtau = AgencyReport.objects.get(period=h1, agency__code="VUNGTAU")
-    vungtau = save(
+    vungtau = write_agency_report(
         manager,
         vungtau,
         results="Đã tổ chức các hoạt động theo kế hoạch.",
@@ -578,7 +467,7 @@ def issue_now(django_capture_on_commit_callbacks) -> Callable[..., ConsolidatedR
 
 
 @pytest.fixture
-def two_ready(h1, staff, reviewer, accepted, build_now) -> tuple[ConsolidatedReport, ...]:
+def two_ready(h1, staff, reviewer, build_now) -> tuple[ConsolidatedReport, ...]:
     """Versions 1 and 2 of 2020-H1, both ready."""
-    accepted(staff, reviewer, "SLDTBXH")
+    make_activity(staff, status="accepted", reviewer=reviewer)
     return build_now(h1, reviewer), build_now(h1, reviewer)

@@ -13,7 +13,7 @@ from reports import agency_reports
 from reports.figures import agency_figures
 from reports.models import AgencyReport
 from reports.periods import ensure_periods
-from tests.conftest import make_user
+from tests.factories import make_activity, make_agency_report, make_user, write_agency_report
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_urls(report):
 
 
 @pytest.fixture
-def states(staff, boss, reviewer, period, save):
+def states(staff, boss, reviewer, period):
     """Reports of SLDTBXH, VUNGTAU, SYT and HLHPN in each state (all of the same period)."""
 
     def member(code):
@@ -44,7 +44,7 @@ def states(staff, boss, reviewer, period, save):
     for status, code in (("submitted", "SYT"), ("accepted", "HLHPN"), ("returned", "SGDDT")):
         who = member(code)
         report = period.agency_reports.get(agency__code=code)
-        report = save(who, report)
+        report = write_agency_report(who, report)
         report = agency_reports.submit_agency_report(
             actor=who, report=report, version=report.version
         )
@@ -129,7 +129,7 @@ def test_manager_sees_the_send_button(client, boss, report):
     assert 'data-testid="report-form"' in page and 'value="submit"' in page
 
 
-def test_the_draft_shows_live_figures(client, staff, reviewer, report, make_activity):
+def test_the_draft_shows_live_figures(client, staff, reviewer, report):
     make_activity(staff, status="accepted", reviewer=reviewer, title="Đoàn Hàn Quốc")
     make_activity(staff, status="draft", title="Bản nháp chưa gửi")
     client.force_login(staff)
@@ -187,7 +187,7 @@ def test_staff_saves_from_the_page(client, staff, report, fresh):
     assert (fresh(report).results, fresh(report).version) == ("Kết quả mới", 2)
 
 
-def test_manager_sends_from_the_page(client, boss, staff, report, vi, make_activity, fresh):
+def test_manager_sends_from_the_page(client, boss, staff, report, vi, fresh):
     make_activity(staff, status="submitted")
     client.force_login(boss)
     response = client.post(
@@ -236,9 +236,9 @@ def test_a_failed_send_changes_nothing_and_the_form_can_be_sent_again(
 
 
 def test_a_stale_version_shows_the_conflict_and_changes_nothing(
-    client, staff, boss, report, vi, save, fresh
+    client, staff, boss, report, vi, fresh
 ):
-    save(boss, report, results="Bản của trưởng phòng")
+    write_agency_report(boss, report, results="Bản của trưởng phòng")
     client.force_login(staff)
     response = client.post(
         url(report),
@@ -379,7 +379,7 @@ def test_review_only_by_post(client, reviewer, states):
     assert client.get(review_url(states["submitted"])).status_code == 405
 
 
-def test_the_page_counts_the_agencys_duties_touched(client, staff, reviewer, report, make_activity):
+def test_the_page_counts_the_agencys_duties_touched(client, staff, reviewer, report):
     duties = Duty.objects.filter(assignments__agency=report.agency)
     duty = duties.order_by("plan", "position").first()
     make_activity(staff, status="submitted", duty=duty)
@@ -404,7 +404,7 @@ def test_the_send_button_waits_for_the_end_of_the_period(client, manager):
 
 
 def test_leaders_see_only_accepted_activities_in_an_agency_report(
-    client, manager, reviewer, leader, periods, make_activity
+    client, manager, reviewer, leader, periods
 ):
     h1 = periods["2020-H1"]
     make_activity(manager, agency="VUNGTAU", status="accepted", reviewer=reviewer, title="Đã duyệt")
@@ -431,9 +431,7 @@ def test_leaders_see_only_accepted_activities_in_an_agency_report(
     assert "Chưa thẩm định xong" in client.get(url).content.decode()
 
 
-def test_leaders_figures_count_accepted_activities_only(
-    client, manager, reviewer, leader, periods, make_activity
-):
+def test_leaders_figures_count_accepted_activities_only(client, manager, reviewer, leader, periods):
     h1 = periods["2020-H1"]
     make_activity(manager, agency="VUNGTAU", status="accepted", reviewer=reviewer)
     make_activity(manager, agency="VUNGTAU", status="submitted")
@@ -447,20 +445,6 @@ def test_leaders_figures_count_accepted_activities_only(
 
 
 # ---------------------------------------------------------------------------- query counts
-
-
-def _round(report, status, *, staff, boss, reviewer, save, text):
-    """`report` (a draft or returned) written again and brought to `status`."""
-    report = save(staff, report, results=text)
-    if status in ("submitted", "accepted"):
-        report = agency_reports.submit_agency_report(
-            actor=boss, report=report, version=report.version
-        )
-    if status == "accepted":
-        report = agency_reports.accept_agency_report(
-            actor=reviewer, report=report, version=report.version
-        )
-    return report
 
 
 # role -> the report it reads (SLDTBXH's, 2020-H1) and the queries of its page
@@ -480,11 +464,10 @@ PAGE_QUERIES = {
 
 @pytest.mark.parametrize("role", list(PAGE_QUERIES))
 def test_the_report_page_costs_the_same_with_ten_times_the_history_and_activities(
-    client, cast, boss, report, save, make_activity, role, django_assert_num_queries
+    client, cast, boss, report, role, django_assert_num_queries
 ):
     status, queries = PAGE_QUERIES[role]
     staff, reviewer = cast["staff"], cast["reviewer"]
-    people = {"staff": staff, "boss": boss, "reviewer": reviewer, "save": save}
 
     def grow(report, activities: int, rounds: int) -> AgencyReport:
         for index in range(activities):
@@ -495,7 +478,15 @@ def test_the_report_page_costs_the_same_with_ten_times_the_history_and_activitie
                 report = agency_reports.return_agency_report(
                     actor=reviewer, report=report, version=report.version, reason="Bổ sung"
                 )
-            report = _round(report, status, text=f"Lần {index}", **people)
+            report = make_agency_report(
+                report.period,
+                report.agency,
+                status=status,
+                writer=staff,
+                sender=boss,
+                reviewer=reviewer,
+                results=f"Lần {index}",
+            )
         return report
 
     report = grow(report, activities=1, rounds=1)

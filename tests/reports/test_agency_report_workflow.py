@@ -16,7 +16,12 @@ from reports.agency_reports import WORKFLOW
 from reports.errors import ReportConflict, ReportError, UnknownAction
 from reports.models import AgencyReport
 from reports.periods import ensure_periods
-from tests.conftest import make_user
+from tests.factories import (
+    make_activity,
+    make_agency_report,
+    make_user,
+    write_agency_report,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +29,10 @@ Status = AgencyReport.Status
 RESULTS = "Tổ chức 2 đoàn công tác, tiếp 1 đoàn Nhật Bản."
 
 
-def test_staff_saves_the_narrative_and_the_history_says_who(staff, report, save, fresh):
-    saved = save(staff, report, difficulties="Thiếu kinh phí", proposals="Bổ sung biên chế")
+def test_staff_saves_the_narrative_and_the_history_says_who(staff, report, fresh):
+    saved = write_agency_report(
+        staff, report, difficulties="Thiếu kinh phí", proposals="Bổ sung biên chế"
+    )
     row = fresh(report)
     assert (row.results, row.difficulties, row.proposals) == (
         RESULTS,
@@ -39,8 +46,8 @@ def test_staff_saves_the_narrative_and_the_history_says_who(staff, report, save,
     assert record.results == RESULTS
 
 
-def test_staff_cannot_submit_only_a_manager_can(staff, report, save, fresh):
-    report = save(staff, report)
+def test_staff_cannot_submit_only_a_manager_can(staff, report, fresh):
+    report = write_agency_report(staff, report)
     with pytest.raises(ReportError):
         agency_reports.submit_agency_report(actor=staff, report=report, version=report.version)
     row = fresh(report)
@@ -48,7 +55,7 @@ def test_staff_cannot_submit_only_a_manager_can(staff, report, save, fresh):
 
 
 def test_manager_submits_and_the_figures_are_kept_as_sent(
-    staff, boss, reviewer, report, period, make_activity, submitted, fresh
+    staff, boss, reviewer, report, period, fresh
 ):
     in_period = dict(start_date=date(2020, 3, 2), end_date=date(2020, 3, 3))
     make_activity(staff, status="submitted", title="Đã gửi", **in_period)
@@ -69,7 +76,9 @@ def test_manager_submits_and_the_figures_are_kept_as_sent(
     vungtau = make_user("vtstaff", "VUNGTAU", "staff")
     make_activity(vungtau, agency="VUNGTAU", status="accepted", reviewer=reviewer, **in_period)
 
-    sent = submitted(staff, boss, report)
+    sent = make_agency_report(
+        report.period, report.agency, status="submitted", writer=staff, sender=boss
+    )
     row = fresh(report)
     assert row.status == Status.SUBMITTED
     assert (row.submitted_by, row.version) == (boss, sent.version)
@@ -92,20 +101,18 @@ def test_manager_submits_and_the_figures_are_kept_as_sent(
 
 
 @pytest.mark.parametrize("results", ["", "   \n\t "])
-def test_a_report_without_results_is_not_sent(staff, boss, report, results, save, fresh):
-    report = save(staff, report, results=results, difficulties="Khó khăn")
+def test_a_report_without_results_is_not_sent(staff, boss, report, results, fresh):
+    report = write_agency_report(staff, report, results=results, difficulties="Khó khăn")
     with pytest.raises(ReportError):
         agency_reports.submit_agency_report(actor=boss, report=report, version=report.version)
     row = fresh(report)
     assert (row.status, row.version, row.difficulties) == (Status.DRAFT, 2, "Khó khăn")
 
 
-def test_a_stale_version_is_a_conflict_and_nothing_changes(
-    staff, boss, reviewer, report, save, fresh
-):
-    first = save(staff, report, results="Bản thứ nhất")
+def test_a_stale_version_is_a_conflict_and_nothing_changes(staff, boss, reviewer, report, fresh):
+    first = write_agency_report(staff, report, results="Bản thứ nhất")
     with pytest.raises(ReportConflict):
-        save(boss, report, results="Bản cũ đè lên", version=1)
+        write_agency_report(boss, report, results="Bản cũ đè lên", version=1)
     with pytest.raises(ReportConflict):
         agency_reports.submit_agency_report(actor=boss, report=report, version=1)
     row = fresh(report)
@@ -123,23 +130,27 @@ def test_a_stale_version_is_a_conflict_and_nothing_changes(
     assert fresh(report).version == sent.version
 
 
-def test_reviewer_accepts(staff, boss, reviewer, report, save, submitted, fresh):
-    sent = submitted(staff, boss, report)
+def test_reviewer_accepts(staff, boss, reviewer, report, fresh):
+    sent = make_agency_report(
+        report.period, report.agency, status="submitted", writer=staff, sender=boss
+    )
     agency_reports.accept_agency_report(actor=reviewer, report=sent, version=sent.version)
     row = fresh(report)
     assert (row.status, row.reviewed_by) == (Status.ACCEPTED, reviewer)
     assert row.reviewed_at is not None
     assert not row.is_editable
     with pytest.raises(ReportError):
-        save(staff, row)
+        write_agency_report(staff, row)
     with pytest.raises(ReportError):
         agency_reports.accept_agency_report(actor=reviewer, report=row, version=row.version)
 
 
 def test_reviewer_returns_with_a_reason_and_the_agency_sends_it_again(
-    staff, boss, reviewer, report, save, submitted, fresh
+    staff, boss, reviewer, report, fresh
 ):
-    sent = submitted(staff, boss, report)
+    sent = make_agency_report(
+        report.period, report.agency, status="submitted", writer=staff, sender=boss
+    )
     returned = agency_reports.return_agency_report(
         actor=reviewer, report=sent, version=sent.version, reason="  Thiếu số liệu viện trợ  "
     )
@@ -152,7 +163,9 @@ def test_reviewer_returns_with_a_reason_and_the_agency_sends_it_again(
     assert row.history.latest().history_change_reason == "Thiếu số liệu viện trợ"
     assert row.is_editable
 
-    edited = save(staff, row, results=RESULTS + " Viện trợ 2 tỷ đồng.", version=returned.version)
+    edited = write_agency_report(
+        staff, row, results=RESULTS + " Viện trợ 2 tỷ đồng.", version=returned.version
+    )
     again = agency_reports.submit_agency_report(actor=boss, report=edited, version=edited.version)
     row = fresh(report)
     assert (row.status, row.return_reason) == (Status.SUBMITTED, "")
@@ -168,10 +181,10 @@ def test_reviewer_returns_with_a_reason_and_the_agency_sends_it_again(
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "\x00", " \x00\n"])
-def test_a_return_without_a_reason_is_refused(
-    staff, boss, reviewer, report, reason, submitted, fresh
-):
-    sent = submitted(staff, boss, report)
+def test_a_return_without_a_reason_is_refused(staff, boss, reviewer, report, reason, fresh):
+    sent = make_agency_report(
+        report.period, report.agency, status="submitted", writer=staff, sender=boss
+    )
     with pytest.raises(ReportError):
         agency_reports.return_agency_report(
             actor=reviewer, report=sent, version=sent.version, reason=reason
@@ -180,11 +193,11 @@ def test_a_return_without_a_reason_is_refused(
     assert (row.status, row.return_reason, row.version) == (Status.SUBMITTED, "", sent.version)
 
 
-def test_a_long_reason_with_nul_bytes_is_kept_whole(
-    staff, boss, reviewer, report, submitted, fresh
-):
+def test_a_long_reason_with_nul_bytes_is_kept_whole(staff, boss, reviewer, report, fresh):
     """The history's change reason is a short column; the reason itself is kept in full."""
-    sent = submitted(staff, boss, report)
+    sent = make_agency_report(
+        report.period, report.agency, status="submitted", writer=staff, sender=boss
+    )
     reason = "Bổ sung\x00 " + "số liệu chi tiết của từng đoàn, " * 20
     agency_reports.return_agency_report(
         actor=reviewer, report=sent, version=sent.version, reason=reason
@@ -198,9 +211,7 @@ def test_a_long_reason_with_nul_bytes_is_kept_whole(
     assert record.history_change_reason.startswith("Bổ sung số liệu")
 
 
-def test_draft_and_returned_reports_cannot_be_reviewed(
-    staff, boss, reviewer, report, submitted, fresh
-):
+def test_draft_and_returned_reports_cannot_be_reviewed(staff, boss, reviewer, report, fresh):
     with pytest.raises(ReportError):
         agency_reports.accept_agency_report(actor=reviewer, report=report, version=report.version)
     with pytest.raises(ReportError):
@@ -208,15 +219,17 @@ def test_draft_and_returned_reports_cannot_be_reviewed(
             actor=reviewer, report=report, version=report.version, reason="Sai"
         )
     assert fresh(report).status == Status.DRAFT
-    sent = submitted(staff, boss, report)
+    sent = make_agency_report(
+        report.period, report.agency, status="submitted", writer=staff, sender=boss
+    )
     with pytest.raises(ReportError):
         agency_reports.submit_agency_report(actor=boss, report=sent, version=sent.version)
 
 
-def test_a_manager_of_another_agency_cannot_touch_it(staff, boss, manager, report, save, fresh):
+def test_a_manager_of_another_agency_cannot_touch_it(staff, boss, manager, report, fresh):
     with pytest.raises(ReportError):
-        save(manager, report)
-    report = save(staff, report)
+        write_agency_report(manager, report)
+    report = write_agency_report(staff, report)
     with pytest.raises(ReportError):
         agency_reports.submit_agency_report(actor=manager, report=report, version=report.version)
     row = fresh(report)
@@ -224,12 +237,12 @@ def test_a_manager_of_another_agency_cannot_touch_it(staff, boss, manager, repor
 
 
 def test_leader_outsider_and_reviewer_do_not_write_or_send_it(
-    staff, boss, reviewer, leader, outsider, report, save, fresh
+    staff, boss, reviewer, leader, outsider, report, fresh
 ):
     for user in (leader, outsider, reviewer):
         with pytest.raises(ReportError):
-            save(user, report)
-    report = save(staff, report)
+            write_agency_report(user, report)
+    report = write_agency_report(staff, report)
     for user in (leader, outsider, reviewer, staff):
         with pytest.raises(ReportError):
             agency_reports.submit_agency_report(actor=user, report=report, version=report.version)
@@ -245,8 +258,8 @@ def test_leader_outsider_and_reviewer_do_not_write_or_send_it(
     assert (row.status, row.version, row.reviewed_by) == (Status.SUBMITTED, sent.version, None)
 
 
-def test_an_inactive_agency_cannot_send(staff, boss, report, save, fresh):
-    report = save(staff, report)
+def test_an_inactive_agency_cannot_send(staff, boss, report, fresh):
+    report = write_agency_report(staff, report)
     Agency.objects.filter(code="SLDTBXH").update(is_active=False)
     with pytest.raises(ReportError):
         agency_reports.submit_agency_report(actor=boss, report=report, version=report.version)
@@ -254,13 +267,13 @@ def test_an_inactive_agency_cannot_send(staff, boss, report, save, fresh):
 
 
 @pytest.mark.parametrize("field", ["results", "difficulties", "proposals"])
-def test_over_long_text_is_refused_and_nothing_is_saved(staff, report, field, save, fresh):
-    save(staff, report, results="Trước")
+def test_over_long_text_is_refused_and_nothing_is_saved(staff, report, field, fresh):
+    write_agency_report(staff, report, results="Trước")
     row = fresh(report)
     texts = {"results": "Sau", "difficulties": "", "proposals": ""}
     texts[field] = "x" * (AgencyReport.TEXT_MAX_CHARS + 1)
     with pytest.raises(ReportError, match=r"20\.000"):
-        save(staff, row, **texts)
+        write_agency_report(staff, row, **texts)
     after = fresh(report)
     assert (after.results, after.difficulties, after.proposals, after.version) == (
         "Trước",
@@ -269,12 +282,14 @@ def test_over_long_text_is_refused_and_nothing_is_saved(staff, report, field, sa
         2,
     )
     texts[field] = "x" * AgencyReport.TEXT_MAX_CHARS  # exactly the limit is fine
-    save(staff, after, **texts)
+    write_agency_report(staff, after, **texts)
     assert len(getattr(fresh(report), field)) == AgencyReport.TEXT_MAX_CHARS
 
 
-def test_nul_bytes_are_stripped(staff, report, save, fresh):
-    save(staff, report, results="Kết\x00 quả\x00", difficulties="\x00", proposals=" Đề\x00 xuất ")
+def test_nul_bytes_are_stripped(staff, report, fresh):
+    write_agency_report(
+        staff, report, results="Kết\x00 quả\x00", difficulties="\x00", proposals=" Đề\x00 xuất "
+    )
     row = fresh(report)
     assert (row.results, row.difficulties, row.proposals) == ("Kết quả", "", "Đề xuất")
 
@@ -330,13 +345,13 @@ def test_the_status_table_offers_each_role_its_moves(cast, boss, report, role, s
         assert offer.url.startswith("/reports/2020-H1/agencies/SLDTBXH/")
 
 
-def test_sending_waits_for_the_end_of_the_period_on_the_page_and_in_the_service(boss, save, vi):
+def test_sending_waits_for_the_end_of_the_period_on_the_page_and_in_the_service(boss, vi):
     year = timezone.localdate().year + 1
     ensure_periods([year])
     report = AgencyReport.objects.get(
         period__kind="half", period__year=year, agency__code="SLDTBXH"
     )
-    report = save(boss, report)
+    report = write_agency_report(boss, report)
 
     assert WORKFLOW.available(report, boss) == []
     day = f"14/06/{year}"
@@ -349,8 +364,8 @@ def test_sending_waits_for_the_end_of_the_period_on_the_page_and_in_the_service(
     assert str(refused.value) == expected
 
 
-def test_a_refusal_of_the_table_names_the_agency(staff, report, save, vi):
-    report = save(staff, report)
+def test_a_refusal_of_the_table_names_the_agency(staff, report, vi):
+    report = write_agency_report(staff, report)
 
     with pytest.raises(ReportError) as refused:
         agency_reports.submit_agency_report(actor=staff, report=report, version=report.version)
@@ -375,7 +390,7 @@ WRITES = {
 @pytest.mark.parametrize("role", list(WRITES))
 @pytest.mark.parametrize("status", ["draft", "submitted", "accepted", "returned"])
 def test_the_page_offers_the_form_exactly_when_the_service_saves(
-    cast, boss, report, role, status, save, fresh
+    cast, boss, report, role, status, fresh
 ):
     user = boss if role == "boss" else cast[role]
     AgencyReport.objects.filter(pk=report.pk).update(status=status)
@@ -383,7 +398,7 @@ def test_the_page_offers_the_form_exactly_when_the_service_saves(
 
     offered = agency_reports.may_write(user, report)
     try:
-        save(user, report, results="Sửa")
+        write_agency_report(user, report, results="Sửa")
     except ReportError:
         saved = False
     else:
@@ -392,7 +407,7 @@ def test_the_page_offers_the_form_exactly_when_the_service_saves(
     assert offered == saved == (status in WRITES[role])
 
 
-def test_saving_and_sending_is_one_step_or_nothing(staff, boss, report, save, fresh):
+def test_saving_and_sending_is_one_step_or_nothing(staff, boss, report, fresh):
     with pytest.raises(ReportError) as refused:
         agency_reports.save_and_submit_agency_report(
             actor=staff,
@@ -432,10 +447,12 @@ def test_a_review_move_the_panel_does_not_offer_is_refused_before_anything_is_re
 
 
 def test_only_the_refusal_of_an_actor_is_formatted_with_the_agency(
-    staff, boss, report, save, submitted, monkeypatch
+    staff, boss, report, monkeypatch
 ):
     """The other messages are final: a '%' in their translation must not break them."""
-    sent = submitted(staff, boss, report)
+    sent = make_agency_report(
+        report.period, report.agency, status="submitted", writer=staff, sender=boss
+    )
     wrong_state = "Báo cáo đã gửi (100 %)."  # "%)" alone would raise ValueError
     table = dict(WORKFLOW.transitions)
     table["submit"] = dataclasses.replace(table["submit"], wrong_state=wrong_state)

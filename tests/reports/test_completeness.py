@@ -18,7 +18,7 @@ from reports.errors import ReportError
 from reports.models import AgencyReport, ReportingPeriod
 from reports.periods import ensure_periods
 from reports.tasks import remind_agency_reports, send_agency_report_reminders
-from tests.conftest import make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from reports import consolidation, documents
 from reports.errors import ReportError
 from reports.models import ConsolidatedReport
+from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +26,9 @@ OTHERS = ["staff", "manager", "leader", "outsider"]
 
 
 @pytest.fixture
-def ready(h1, staff, reviewer, accepted, build_now) -> ConsolidatedReport:
-    accepted(staff, reviewer, "SLDTBXH")
-    accepted(staff, reviewer, "SLDTBXH", kind="training", title="Tập huấn")
+def ready(h1, staff, reviewer, build_now) -> ConsolidatedReport:
+    make_activity(staff, status="accepted", reviewer=reviewer)
+    make_activity(staff, status="accepted", reviewer=reviewer, kind="training", title="Tập huấn")
     return build_now(h1, reviewer)
 
 
@@ -215,9 +216,9 @@ def test_an_issued_version_is_downloaded_by_leaders_and_reviewers(
 
 
 def test_a_reviewer_builds_a_version_from_the_period_page(
-    client, h1, staff, reviewer, django_capture_on_commit_callbacks, accepted
+    client, h1, staff, reviewer, django_capture_on_commit_callbacks
 ):
-    accepted(staff, reviewer, "SLDTBXH")
+    make_activity(staff, status="accepted", reviewer=reviewer)
     client.force_login(reviewer)
     page = urls_for_period = reverse("reports:consolidated-period", args=["2020-H1"])
 
@@ -322,9 +323,9 @@ def test_the_status_panel_and_the_period_page_also_fail_stuck_builds(
 
 
 def test_a_failed_build_is_retried_from_its_page(
-    client, h1, staff, reviewer, django_capture_on_commit_callbacks, vi, accepted
+    client, h1, staff, reviewer, django_capture_on_commit_callbacks, vi
 ):
-    accepted(staff, reviewer, "SLDTBXH")
+    make_activity(staff, status="accepted", reviewer=reviewer)
     report = failed_version(h1, reviewer)
     client.force_login(reviewer)
     assert "Lỗi thử nghiệm." in client.get(report.get_absolute_url()).content.decode()
@@ -488,9 +489,9 @@ def test_the_versions_page_costs_the_same_whatever_its_length(
 
 
 def test_issuing_from_a_page_shown_before_a_change_is_refused(
-    client, h1, staff, reviewer, build_now, accepted
+    client, h1, staff, reviewer, build_now
 ):
-    accepted(staff, reviewer, "SLDTBXH")
+    make_activity(staff, status="accepted", reviewer=reviewer)
     ready = build_now(h1, reviewer)
     client.force_login(reviewer)
     url = reverse("reports:consolidated-issue", args=[ready.pk])
@@ -504,9 +505,9 @@ def test_issuing_from_a_page_shown_before_a_change_is_refused(
 
 
 def test_a_refused_save_shows_the_current_text_so_a_second_click_cannot_overwrite_it(
-    client, h1, staff, reviewer, django_capture_on_commit_callbacks, build_now, accepted
+    client, h1, staff, reviewer, django_capture_on_commit_callbacks, build_now
 ):
-    accepted(staff, reviewer, "SLDTBXH")
+    make_activity(staff, status="accepted", reviewer=reviewer)
     ready = build_now(h1, reviewer)
     seen = ready.version
     with django_capture_on_commit_callbacks(execute=True):
@@ -529,11 +530,11 @@ def test_a_refused_save_shows_the_current_text_so_a_second_click_cannot_overwrit
 
 
 def test_the_version_page_costs_the_same_with_ten_times_the_activities_and_reports(
-    client, h1, staff, reviewer, accepted, build_now, django_assert_num_queries
+    client, h1, staff, reviewer, build_now, django_assert_num_queries
 ):
     def grow(activities: int, reports: int) -> ConsolidatedReport:
         for index in range(activities):
-            accepted(staff, reviewer, "SLDTBXH", title=f"Hoạt động {index}")
+            make_activity(staff, status="accepted", reviewer=reviewer, title=f"Hoạt động {index}")
         sent = h1.agency_reports.filter(status="draft").order_by("pk")[:reports]
         h1.agency_reports.filter(pk__in=list(sent.values_list("pk", flat=True))).update(
             status="submitted", submitted_at=timezone.now(), difficulties="Thiếu kinh phí."

@@ -22,6 +22,7 @@ from activities.services import get_or_create_partner
 from agencies.models import Agency, Duty
 from reports import agency_reports, consolidation
 from reports.models import AgencyReport, ConsolidatedReport
+from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -108,14 +109,14 @@ def test_the_issued_pdf_carries_its_number_and_date_in_the_shipped_fonts(
 
 
 def test_the_xlsx_annex_lists_every_counted_activity_once_and_escapes_formulas(
-    dataset, h1, staff, reviewer, build_now, accepted, counted_in
+    dataset, h1, staff, reviewer, build_now, counted_in
 ):
     trap = '=HYPERLINK("http://evil.example/","Bấm vào")'
     partner = get_or_create_partner(name="@SUM(1+1)", kind="ngo", country="FR")
-    accepted(
+    make_activity(
         staff,
-        reviewer,
-        "SLDTBXH",
+        status="accepted",
+        reviewer=reviewer,
         title=trap,
         outcome="+cmd|' /C calc'!A0",
         place="-2+3",
@@ -169,7 +170,6 @@ def test_user_text_is_shown_and_never_fetched_or_attached(
     django_capture_on_commit_callbacks,
     build_now,
     issue_now,
-    accepted,
     poppler,
     real_renderer,
 ):
@@ -181,10 +181,11 @@ def test_user_text_is_shown_and_never_fetched_or_attached(
     donor = get_or_create_partner(
         name=f'<img src="http://127.0.0.1:{port}/donor"> {attach}', kind="ngo", country="US"
     )
-    accepted(
+    make_activity(
         manager,
-        reviewer,
-        "VUNGTAU",
+        agency="VUNGTAU",
+        status="accepted",
+        reviewer=reviewer,
         kind="aid",
         title=f"{img} Đoàn {attach}",
         place=f'<img src="{metadata}">',

@@ -17,6 +17,7 @@ from reports.errors import ReportError
 from reports.figures import period_figures
 from reports.models import AgencyReport, ConsolidatedReport
 from reports.narrative import draft
+from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,6 @@ def test_edited_sections_are_kept_and_the_others_drafted_again(
     reviewer,
     django_capture_on_commit_callbacks,
     build_now,
-    accepted,
     pdf_words,
     real_renderer,
 ):
@@ -94,10 +94,10 @@ def test_edited_sections_are_kept_and_the_others_drafted_again(
     assert first.directions == draft(first.figures)["directions"]
     assert "Tình hình do chuyên viên Sở Ngoại vụ viết lại." in pdf_words(first)
 
-    accepted(
+    make_activity(
         staff,
-        reviewer,
-        "SLDTBXH",
+        status="accepted",
+        reviewer=reviewer,
         title="Hoạt động mới",
         start_date=date(2020, 6, 1),
         end_date=date(2020, 6, 1),
@@ -148,12 +148,12 @@ def test_only_the_latest_version_takes_edits_and_a_failed_one_keeps_them(
 
 
 def test_saving_the_text_keeps_the_figures_and_the_annex_of_the_version(
-    h1, staff, reviewer, django_capture_on_commit_callbacks, build_now, accepted
+    h1, staff, reviewer, django_capture_on_commit_callbacks, build_now
 ):
-    accepted(staff, reviewer, "SLDTBXH")
+    make_activity(staff, status="accepted", reviewer=reviewer)
     ready = build_now(h1, reviewer)
     annex = ready.xlsx.name
-    accepted(staff, reviewer, "SLDTBXH", title="Được tiếp nhận sau khi dựng")
+    make_activity(staff, status="accepted", reviewer=reviewer, title="Được tiếp nhận sau khi dựng")
     assert period_figures(h1)["total"] == 2
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -173,9 +173,9 @@ def test_saving_the_text_keeps_the_figures_and_the_annex_of_the_version(
 
 
 def test_a_text_only_render_without_an_annex_builds_the_annex_again(
-    h1, staff, reviewer, django_capture_on_commit_callbacks, build_now, accepted
+    h1, staff, reviewer, django_capture_on_commit_callbacks, build_now
 ):
-    accepted(staff, reviewer, "SLDTBXH")
+    make_activity(staff, status="accepted", reviewer=reviewer)
     ready = build_now(h1, reviewer)
     ConsolidatedReport.objects.filter(pk=ready.pk).update(xlsx="")
     ready.refresh_from_db()
@@ -187,10 +187,8 @@ def test_a_text_only_render_without_an_annex_builds_the_annex_again(
     assert ready.status == Built.READY and ready.xlsx
 
 
-def test_an_older_failed_version_is_not_built_again_next_to_a_newer_one(
-    h1, staff, reviewer, accepted
-):
-    accepted(staff, reviewer, "SLDTBXH")
+def test_an_older_failed_version_is_not_built_again_next_to_a_newer_one(h1, staff, reviewer):
+    make_activity(staff, status="accepted", reviewer=reviewer)
     old = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
     consolidation.mark_failed(old.pk, "Lỗi thử nghiệm.")
     newer = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
@@ -231,9 +229,9 @@ def test_only_a_failed_version_is_retried(dataset, h1, reviewer, staff, vi, buil
     ],
 )
 def test_a_text_too_long_is_named_as_the_reviewer_reads_it(
-    h1, staff, reviewer, accepted, build_now, section, label, vi
+    h1, staff, reviewer, build_now, section, label, vi
 ):
-    accepted(staff, reviewer, "SLDTBXH")
+    make_activity(staff, status="accepted", reviewer=reviewer)
     ready = build_now(h1, reviewer)
     too_long = "x" * (AgencyReport.TEXT_MAX_CHARS + 1)
 

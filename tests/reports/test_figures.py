@@ -23,6 +23,7 @@ from reports.figures import (
 )
 from reports.models import AgencyReport
 from reports.narrative import draft, number, vnd
+from tests.factories import make_activity, make_agency_report
 
 pytestmark = pytest.mark.django_db
 
@@ -124,8 +125,8 @@ def test_comparison_with_the_same_period_of_the_previous_year(dataset, h1):
     assert "tăng 200% so với cùng kỳ năm 2019" in draft(period_figures(h1))["results"]
 
 
-def test_no_previous_activity_means_no_percentage(periods, staff, reviewer, accepted):
-    accepted(staff, reviewer, "SLDTBXH")
+def test_no_previous_activity_means_no_percentage(periods, staff, reviewer):
+    make_activity(staff, status="accepted", reviewer=reviewer)
     previous = period_figures(periods["2020-H1"])["previous"]
 
     assert previous["total"] == 0
@@ -260,14 +261,12 @@ def test_the_shape_check_finds_what_departs_from_the_contract():
     ]
 
 
-def test_the_period_figures_have_the_shape_of_the_contract(
-    dataset, h1, reviewer, staff, accepted, build_now
-):
+def test_the_period_figures_have_the_shape_of_the_contract(dataset, h1, reviewer, staff, build_now):
     # Aid without a committed amount: a notable activity whose amount is None.
-    accepted(
+    make_activity(
         staff,
-        reviewer,
-        "SLDTBXH",
+        status="accepted",
+        reviewer=reviewer,
         kind="aid",
         title="Viện trợ chưa cam kết",
         start_date=date(2020, 3, 5),
@@ -283,12 +282,18 @@ def test_the_period_figures_have_the_shape_of_the_contract(
     assert shape_errors(stored, PeriodFigures, "stored") == []
 
 
-def test_the_agency_figures_have_the_shape_of_the_contract(dataset, h1, staff, boss, submitted):
+def test_the_agency_figures_have_the_shape_of_the_contract(dataset, h1, staff, boss):
     sldtbxh = Agency.objects.get(code="SLDTBXH")
     figures = agency_figures(h1, sldtbxh)
     assert shape_errors(figures, AgencyFigures, "figures") == []
     leaders = agency_figures(h1, sldtbxh, statuses=COUNTED)
     assert shape_errors(leaders, AgencyFigures, "leaders") == []
-    sent = submitted(staff, boss, AgencyReport.objects.get(period=h1, agency=sldtbxh))
+    sent = make_agency_report(
+        AgencyReport.objects.get(period=h1, agency=sldtbxh).period,
+        AgencyReport.objects.get(period=h1, agency=sldtbxh).agency,
+        status="submitted",
+        writer=staff,
+        sender=boss,
+    )
     sent.refresh_from_db()  # as the page reads it: the JSON kept when it was sent
     assert shape_errors(sent.figures, AgencyFigures, "sent") == []

@@ -16,7 +16,8 @@ from reports import consolidation, documents
 from reports.errors import ReportConflict, ReportError
 from reports.models import ConsolidatedReport, IssueCounter, ReportingPeriod
 from reports.periods import ensure_periods
-from tests.conftest import make_user, postgres_only
+from tests.factories import make_activity, make_user
+from tests.support import postgres_only
 
 pytestmark = pytest.mark.django_db
 
@@ -134,9 +135,9 @@ def test_an_older_version_cannot_be_issued_once_a_newer_one_exists(
 
 
 def test_a_form_from_an_older_version_changes_nothing(
-    h1, staff, reviewer, django_capture_on_commit_callbacks, build_now, accepted
+    h1, staff, reviewer, django_capture_on_commit_callbacks, build_now
 ):
-    accepted(staff, reviewer, "SLDTBXH")
+    make_activity(staff, status="accepted", reviewer=reviewer)
     ready = build_now(h1, reviewer)
     seen = ready.version
     with django_capture_on_commit_callbacks(execute=True):

@@ -12,7 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from reports.models import ConsolidatedReport
 from reports.periods import ensure_periods
-from tests.conftest import postgres_only
+from tests.support import postgres_only
 
 BEFORE = [("reports", "0002_revision_and_text_only_renders")]
 

@@ -18,6 +18,7 @@ from reports import periods
 from reports.figures import SENT, activities_between, agency_figures
 from reports.models import AgencyReport, ReportingPeriod
 from reports.periods import Bounds, PeriodError, bounds, ensure_periods, get_period, parse_code
+from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +85,7 @@ def test_an_unknown_scheme_is_refused():
         bounds(HALF, 2020, "lunar")
 
 
-def test_activities_count_by_their_first_day_around_the_cut_off(staff, reviewer, make_activity):
+def test_activities_count_by_their_first_day_around_the_cut_off(staff, reviewer):
     ensure_periods([2019, 2020])
     h1_2020 = ReportingPeriod.objects.get(kind=HALF, year=2020)
     year_2019 = ReportingPeriod.objects.get(kind=YEAR, year=2019)
@@ -124,9 +125,7 @@ def test_activities_count_by_their_first_day_around_the_cut_off(staff, reviewer,
     ) == (3, 1)
 
 
-def test_an_activity_that_starts_in_the_period_and_ends_after_it_counts_once(
-    staff, reviewer, make_activity
-):
+def test_an_activity_that_starts_in_the_period_and_ends_after_it_counts_once(staff, reviewer):
     ensure_periods([2020])
     h1 = ReportingPeriod.objects.get(kind=HALF, year=2020)
     make_activity(

@@ -26,7 +26,8 @@ from django.db import connection, transaction
 
 from reports import consolidation
 from reports.models import ConsolidatedReport
-from tests.conftest import postgres_only, redis_url
+from tests.factories import make_activity
+from tests.support import postgres_only, redis_url
 
 Built = ConsolidatedReport.Status
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,9 +104,9 @@ def queued_messages(queue: str) -> int:
 
 @apply_marks
 def test_a_real_worker_builds_what_a_committed_transaction_queued(
-    worker_app, queue, period, staff, reviewer, accepted
+    worker_app, queue, period, staff, reviewer
 ):
-    accepted(staff, reviewer, "SLDTBXH")
+    make_activity(staff, status="accepted", reviewer=reviewer)
     # Rolled back: nothing is queued, no version exists.
     try:
         with transaction.atomic():
@@ -131,9 +132,9 @@ def test_a_real_worker_builds_what_a_committed_transaction_queued(
 
 @apply_marks
 def test_the_same_task_sent_twice_to_a_real_worker_builds_one_version(
-    worker_app, period, staff, reviewer, accepted, stored
+    worker_app, period, staff, reviewer, stored
 ):
-    accepted(staff, reviewer, "SLDTBXH")
+    make_activity(staff, status="accepted", reviewer=reviewer)
     report = consolidation.start_build(actor=reviewer, period=period, enqueue=False)
     finished: list[tuple[str, object]] = []
 
@@ -247,9 +248,9 @@ def _stop(process, sig=signal.SIGTERM) -> None:
 
 @apply_marks
 def test_a_worker_killed_mid_build_loses_nothing_the_next_one_builds_the_version(
-    worker_app, queue, period, staff, reviewer, tmp_path, accepted, stored
+    worker_app, queue, period, staff, reviewer, tmp_path, stored
 ):
-    accepted(staff, reviewer, "SLDTBXH")
+    make_activity(staff, status="accepted", reviewer=reviewer)
     marker = tmp_path / "rendering"
     first = _start_worker_process(tmp_path, queue, "doomed", hang=marker)
     second = None

@@ -1,0 +1,394 @@
+"""The tests' data, built through the portal's services as its users build it: the cast, an
+activity in any status, an agency report in any status, a consolidated version, a message
+with its recipients, a difficulty, an answer.
+
+Plain functions: the first argument is who acts (or what is acted on), everything else is a
+keyword with a Vietnamese default that makes a sensible record. A service's refusal is not
+caught: a factory asked for something the rules forbid fails the test that asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import date, timedelta
+from unittest import mock
+
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.utils import timezone
+
+from activities import services as activity_services
+from activities.exchange import services as exchange_services
+from activities.exchange.models import Message
+from activities.models import Activity
+from activities.services import ActivityData
+from agencies.models import Agency, User
+from agencies.services import create_account
+from reports import agency_reports, consolidation, pdf
+from reports.models import AgencyReport, ConsolidatedReport, ReportingPeriod
+from reports.periods import ensure_periods, parse_code
+from tests.support import DISTRICTS, FakeRenderer
+
+PASSWORD = "Pw-for-tests-1"
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+RESULTS = "Tổ chức 2 đoàn công tác, tiếp 1 đoàn Nhật Bản."
+
+# ---------------------------------------------------------------------------- people
+
+
+@dataclass(frozen=True)
+class Member:
+    """One of the fixed cast: an account and its one role in one agency."""
+
+    username: str
+    agency: str | None
+    role: str | None
+    full_name: str = ""
+    superuser: bool = False
+
+
+# The fixed cast (STYLE rule 10), by the name tests call them: tests/conftest.py's fixtures
+# and the permission matrix's world are made from this one table.
+CAST: dict[str, Member] = {
+    # a staff member of a department (Sở Lao động - Thương binh và Xã hội)
+    "staff": Member("staff", "SLDTBXH", "staff", "Nguyễn Thị Lan"),
+    # a manager of a district People's Committee (TP Vũng Tàu)
+    "manager": Member("manager", "VUNGTAU", "manager", "Trần Văn Minh"),
+    # a reviewer of Sở Ngoại vụ, the focal point
+    "reviewer": Member("reviewer", "SNGV", "reviewer", "Lê Hoàng Nam"),
+    # provincial leadership (UBND tỉnh): reads, never writes
+    "leader": Member("leader", "UBNDTINH", "leader", "Phạm Quốc Hùng"),
+    # a signed-in account that belongs to no agency
+    "outsider": Member("outsider", None, None),
+    # a superuser who belongs to no agency
+    "admin": Member("quantri", None, None, superuser=True),
+}
+
+
+def make_user(
+    username: str,
+    agency: str | None = None,
+    role: str | None = None,
+    *,
+    password: str = PASSWORD,
+    **fields,
+) -> User:
+    """An account with `role` in the agency of code `agency`, made by the accounts service
+    (`fields`: full_name, email, superuser). Raises AccountError as the service does."""
+    return create_account(
+        actor=None,
+        username=username,
+        agency_code=agency,
+        role=role,
+        password=password,
+        **fields,
+    ).user
+
+
+def make_member(name: str) -> User:
+    """The member of the cast called `name` ("staff", "manager", "reviewer", "leader",
+    "outsider", "admin"), as CAST describes them."""
+    member = CAST[name]
+    if member.agency is None and not member.superuser:
+        # No service makes an account of no agency (the accounts service refuses one): this
+        # is the one account made directly.
+        return User.objects.create_user(member.username, password=PASSWORD)
+    return make_user(
+        member.username,
+        member.agency,
+        member.role,
+        full_name=member.full_name,
+        superuser=member.superuser,
+    )
+
+
+def agencies(*codes: str) -> list[Agency]:
+    """The agencies of these codes, in the directory's order."""
+    return list(Agency.objects.filter(code__in=codes))
+
+
+def _agency(agency: Agency | str) -> Agency:
+    return agency if isinstance(agency, Agency) else Agency.objects.get(code=agency)
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def pdf_upload(name: str = "bien-ban.pdf", content: bytes = PDF_BYTES) -> SimpleUploadedFile:
+    """A file as a browser uploads it: a small PDF unless `content` says otherwise."""
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def _uploads(files: Iterable[str | UploadedFile]) -> list[UploadedFile]:
+    return [pdf_upload(f) if isinstance(f, str) else f for f in files]
+
+
+# ---------------------------------------------------------------------------- activities
+
+
+def activity_data(*, agency: Agency | str = "SLDTBXH", **fields) -> ActivityData:
+    """What a user enters about an activity: an inbound delegation from Japan to Vũng Tàu,
+    2 to 3/3/2020, unless `fields` (any ActivityData field) say otherwise. Co-organisers
+    may be given by code."""
+    co_organisers = [_agency(a) for a in fields.pop("co_organisers", ())]
+    values = dict(
+        agency=_agency(agency),
+        kind="inbound",
+        title="Đoàn công tác Nhật Bản",
+        start_date=date(2020, 3, 2),
+        end_date=date(2020, 3, 3),
+        place="Vũng Tàu",
+        description="Làm việc về lao động nước ngoài",
+        countries=["JP"],
+        co_organisers=co_organisers,
+    )
+    return ActivityData(**(values | fields))
+
+
+def make_activity(
+    actor: User,
+    *,
+    agency: Agency | str = "SLDTBXH",
+    status: str = "draft",
+    reviewer: User | None = None,
+    reason: str = "Thiếu biên bản",
+    attachments: Sequence[str | UploadedFile] = (),
+    **fields,
+) -> Activity:
+    """An activity of `agency` recorded by `actor` and brought to `status` (draft,
+    submitted, accepted, returned) through the services, as users do: `actor` submits it,
+    `reviewer` accepts it or returns it for `reason`. `attachments` (file names or uploads)
+    are added while it is a draft; `fields` are activity_data's (co_organisers, countries,
+    aid, partners, title, dates…)."""
+    if status in {"accepted", "returned"} and reviewer is None:
+        raise ValueError(f"an activity {status} needs the reviewer who decided")
+    activity = activity_services.create_activity(
+        actor=actor, data=activity_data(agency=agency, **fields)
+    )
+    for upload in _uploads(attachments):
+        activity_services.add_attachment(actor=actor, activity=activity, upload=upload)
+    activity.refresh_from_db()
+    if status in {"submitted", "accepted", "returned"}:
+        activity = activity_services.submit_activity(
+            actor=actor, activity=activity, version=activity.version
+        )
+    if status == "accepted":
+        activity = activity_services.accept_activity(
+            actor=reviewer, activity=activity, version=activity.version
+        )
+    if status == "returned":
+        activity = activity_services.return_activity(
+            actor=reviewer, activity=activity, version=activity.version, reason=reason
+        )
+    return activity
+
+
+# ---------------------------------------------------------------------------- periods and reports
+
+
+def make_periods(*years: int) -> dict[str, ReportingPeriod]:
+    """The reporting periods of `years` (each with every reporting agency's draft), and any
+    made before, by code ("2020-H1", "2020")."""
+    ensure_periods(list(years))
+    return {p.code: p for p in ReportingPeriod.objects.all()}
+
+
+def period_of(code: str) -> ReportingPeriod:
+    """The period of `code` ("2020-H1", "2020"), made with its year's periods if missing."""
+    kind, year = parse_code(code)
+    period = ReportingPeriod.objects.filter(kind=kind, year=year).first()
+    if period is None:
+        ensure_periods([year])
+        period = ReportingPeriod.objects.get(kind=kind, year=year)
+    return period
+
+
+def agency_report(period: ReportingPeriod | str, agency: Agency | str) -> AgencyReport:
+    """The report of `agency` for `period` (a period or its code), as the periods made it."""
+    if isinstance(period, str):
+        period = period_of(period)
+    return period.agency_reports.get(agency=_agency(agency))
+
+
+def write_agency_report(
+    actor: User,
+    report: AgencyReport,
+    *,
+    results: str = RESULTS,
+    difficulties: str = "",
+    proposals: str = "",
+    version: int | None = None,
+) -> AgencyReport:
+    """What the agency writes in its report, saved by `actor` at `version` (the report's
+    own unless given). Raises ReportError, ReportConflict as the service does."""
+    return agency_reports.save_agency_report(
+        actor=actor,
+        report=report,
+        version=report.version if version is None else version,
+        results=results,
+        difficulties=difficulties,
+        proposals=proposals,
+    )
+
+
+def make_agency_report(
+    period: ReportingPeriod | str = "2020-H1",
+    agency: Agency | str = "SLDTBXH",
+    *,
+    status: str = "draft",
+    writer: User | None = None,
+    sender: User | None = None,
+    reviewer: User | None = None,
+    reason: str = "Thiếu số liệu",
+    results: str = RESULTS,
+    difficulties: str = "",
+    proposals: str = "",
+) -> AgencyReport:
+    """The report of `agency` for `period` brought to `status` (draft, submitted, accepted,
+    returned) through the services: written by `writer` (by `sender` if no writer; a draft
+    with neither is left empty), sent by `sender` (a manager of the agency), accepted or
+    returned for `reason` by `reviewer`."""
+    if status != "draft" and sender is None:
+        raise ValueError(f"a report {status} needs the manager who sent it")
+    if status in {"accepted", "returned"} and reviewer is None:
+        raise ValueError(f"a report {status} needs the reviewer who decided")
+    report = agency_report(period, agency)
+    writer = writer or sender
+    if writer is not None:
+        report = write_agency_report(
+            writer, report, results=results, difficulties=difficulties, proposals=proposals
+        )
+    if status == "draft":
+        return report
+    report = agency_reports.submit_agency_report(
+        actor=sender, report=report, version=report.version
+    )
+    if status == "accepted":
+        report = agency_reports.accept_agency_report(
+            actor=reviewer, report=report, version=report.version
+        )
+    if status == "returned":
+        report = agency_reports.return_agency_report(
+            actor=reviewer, report=report, version=report.version, reason=reason
+        )
+    return report
+
+
+def make_consolidated_report(
+    period: ReportingPeriod | str = "2020-H1",
+    *,
+    actor: User,
+    status: str = "ready",
+    error: str = "Máy chủ dừng.",
+    real_pdf: bool = False,
+) -> ConsolidatedReport:
+    """A version of the province's report for `period`, started by `actor` (a reviewer) and
+    brought to `status`: queued, failed (for `error`), ready (drafted here, not by a
+    worker), issued (numbered). Unless `real_pdf`, its PDFs come from the fake renderer
+    whenever WeasyPrint itself is in place (a test's own fake renderer is left alone)."""
+    if isinstance(period, str):
+        period = period_of(period)
+    version = consolidation.start_build(actor=actor, period=period, enqueue=False)
+    if status == "failed":
+        consolidation.mark_failed(version.pk, error)
+    if status in {"queued", "failed"}:
+        version.refresh_from_db()
+        return version
+    fake = not real_pdf and pdf.render_pdf is _WEASYPRINT
+    with mock.patch.object(pdf, "render_pdf", FakeRenderer()) if fake else nullcontext():
+        version = consolidation.build_version(version.pk, version.task_id)
+        if status == "issued":
+            version = consolidation.issue_report(actor=actor, report=version)
+    version.refresh_from_db()
+    return version
+
+
+_WEASYPRINT = pdf.render_pdf
+
+# ---------------------------------------------------------------------------- messages
+
+
+def send_message(
+    actor: User,
+    *,
+    sender: Agency | str = "SNGV",
+    to: Sequence[Agency | str] = ("VUNGTAU",),
+    kind: str = "information",
+    subject: str = "Thông báo",
+    body: str = "Nội dung.",
+    due_date: date | None = None,
+    attachments: Sequence[str | UploadedFile] = (),
+    activity: Activity | None = None,
+) -> Message:
+    """A message `actor` sends for `sender` to the agencies `to` (codes or agencies), with
+    PDF `attachments` (file names or uploads). Raises MessageError as the service does."""
+    return exchange_services.send_message(
+        actor=actor,
+        sender_agency=_agency(sender),
+        recipients=[_agency(a) for a in to],
+        kind=kind,
+        subject=subject,
+        body=body,
+        due_date=due_date,
+        activity=activity,
+        attachments=_uploads(attachments),
+    )
+
+
+def send_request(
+    actor: User,
+    *,
+    sender: Agency | str = "SNGV",
+    to: Sequence[Agency | str] = DISTRICTS,
+    subject: str = "Báo cáo hoạt động đón đoàn 6 tháng",
+    body: str = "Đề nghị các địa phương báo cáo.",
+    due_date: date | None = None,
+    **options,
+) -> Message:
+    """A request for information, by default Sở Ngoại vụ's to the eight districts, to be
+    answered within a week (`due_date`); `options` as send_message's."""
+    return send_message(
+        actor,
+        sender=sender,
+        to=to,
+        kind="request",
+        subject=subject,
+        body=body,
+        due_date=due_date or timezone.localdate() + timedelta(days=7),
+        **options,
+    )
+
+
+def report_difficulty(
+    actor: User,
+    *,
+    sender: Agency | str = "SLDTBXH",
+    to: Sequence[Agency | str] = (),
+    subject: str = "Vướng mắc thủ tục",
+    body: str = "Chưa rõ quy trình tiếp nhận.",
+    **options,
+) -> Message:
+    """A report of a difficulty, by default Sở Lao động's; it always reaches Sở Ngoại vụ."""
+    return send_message(
+        actor, sender=sender, to=to, kind="difficulty", subject=subject, body=body, **options
+    )
+
+
+def reply(
+    actor: User,
+    message: Message,
+    *,
+    agency: Agency | str = "VUNGTAU",
+    body: str = "Đã đón 3 đoàn.",
+    attachments: Sequence[str | UploadedFile] = (),
+) -> Message:
+    """The answer `actor` sends to `message` for the recipient `agency`. Raises MessageError
+    as the service does."""
+    return exchange_services.reply_to_message(
+        actor=actor,
+        message=message,
+        agency=_agency(agency),
+        body=body,
+        attachments=_uploads(attachments),
+    )

@@ -1,0 +1,105 @@
+"""What the tests share that is not data: the markers and addresses of the real services, the
+province's district codes, a stand-in for WeasyPrint and an e-mail server that is down.
+
+Test modules import this module and tests/factories.py, never another test module or a
+conftest (tests/test_test_suite.py checks it).
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+from django.core.mail.backends.locmem import EmailBackend
+from django.template.loader import render_to_string
+
+T = TypeVar("T")
+
+# CI sets REQUIRE_SERVICES=1: a test that needs PostgreSQL or Redis then fails without it
+# instead of being skipped.
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+# For a transactional test that needs PostgreSQL: decided at collection, because a
+# transactional test skipped from a fixture still flushes the database behind it.
+POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+postgres_only = pytest.mark.skipif(
+    not POSTGRES and not REQUIRE_SERVICES, reason="needs PostgreSQL: set DATABASE_URL=postgres://…"
+)
+
+# The province's eight district-level People's Committees of 2019, in the official order.
+DISTRICTS = ["VUNGTAU", "BARIA", "PHUMY", "LONGDIEN", "DATDO", "XUYENMOC", "CHAUDUC", "CONDAO"]
+
+
+def redis_url() -> str:
+    """The Redis database of this run (REDIS_URL), or db 15 of a local server."""
+    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+def wait_for(condition: Callable[[], T], timeout: float, what: str, every: float = 0.05) -> T:
+    """Poll `condition` every `every` seconds until it returns something true, and return it;
+    fail the test after `timeout` seconds, naming `what` was awaited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+# ---------------------------------------------------------------------------- the renderer
+
+
+def tiny_pdf(serial: int = 1) -> bytes:
+    """A valid PDF of one empty A4 page (poppler and browsers open it), its comment line
+    numbered so that no two renders give the same bytes."""
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>",
+    ]
+    out = b"%%PDF-1.4\n%%render %d\n" % serial
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return out
+
+
+class FakeRenderer:
+    """reports.pdf.render_pdf without WeasyPrint (about a second a document): the template is
+    still rendered, so a broken template still fails, its HTML kept in `rendered` (one per
+    document), and a tiny valid PDF comes back."""
+
+    def __init__(self) -> None:
+        self.rendered: list[str] = []
+
+    def __call__(self, template_name: str, context: Any) -> bytes:
+        self.rendered.append(render_to_string(template_name, {**context, "pdf_static": ""}))
+        return tiny_pdf(len(self.rendered))
+
+
+# ---------------------------------------------------------------------------- e-mail
+
+
+class FlakyBackend(EmailBackend):
+    """An e-mail backend whose server is down for the next `failures_left` messages."""
+
+    failures_left = 0
+
+    def send_messages(self, messages):
+        if FlakyBackend.failures_left > 0:
+            FlakyBackend.failures_left -= 1
+            raise smtplib.SMTPServerDisconnected("the mail server is down")
+        return super().send_messages(messages)
