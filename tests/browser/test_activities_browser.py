@@ -15,26 +15,13 @@ pytestmark = [
 ]
 
 
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill("Pw-for-tests-1")
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_text("Xin chào")).to_be_visible()
-
-
-def log_out(page: Page) -> None:
-    page.get_by_role("button", name="Đăng xuất").click()
-
-
-def test_aid_activity_goes_round_the_review_loop(live_server, page: Page, tmp_path):
+def test_aid_activity_goes_round_the_review_loop(page: Page, log_in, log_out, tmp_path):
     make_user("canbo", "SLDTBXH", "staff", full_name="Nguyễn Thị Lan")
     make_user("thamdinh", "SNGV", "reviewer", full_name="Lê Hoàng Nam")
     evidence = tmp_path / "quyet-dinh-tiep-nhan.pdf"
     evidence.write_bytes(PDF_BYTES)
-    base = live_server.url
 
-    log_in(page, base, "canbo")
+    log_in("canbo")
     page.get_by_role("link", name="Hoạt động của đơn vị").click()
     page.get_by_role("link", name="Thêm hoạt động").click()
     expect(page.get_by_test_id("aid-fields")).to_have_count(0)
@@ -64,17 +51,17 @@ def test_aid_activity_goes_round_the_review_loop(live_server, page: Page, tmp_pa
     expect(page.get_by_role("link", name="quyet-dinh-tiep-nhan.pdf")).to_be_visible()
     page.get_by_role("button", name="Gửi Sở Ngoại vụ").click()
     expect(page.get_by_text("Đã gửi hoạt động đến Sở Ngoại vụ.")).to_be_visible()
-    log_out(page)
+    log_out()
 
-    log_in(page, base, "thamdinh")
+    log_in("thamdinh")
     page.get_by_role("link", name="Thẩm định hoạt động").click()
     page.get_by_role("link", name="Vận động tài trợ xe lăn cho người khuyết tật").click()
     page.get_by_label("Trả lại đơn vị, kèm lý do").fill("Bổ sung số quyết định phê duyệt.")
     page.get_by_role("button", name="Trả lại", exact=True).click()
     expect(page.get_by_text("Đã trả lại hoạt động cho đơn vị.")).to_be_visible()
-    log_out(page)
+    log_out()
 
-    log_in(page, base, "canbo")
+    log_in("canbo")
     page.get_by_role("link", name="Hoạt động của đơn vị").click()
     page.get_by_role("link", name="Vận động tài trợ xe lăn cho người khuyết tật").click()
     expect(page.get_by_test_id("return-reason")).to_contain_text("Bổ sung số quyết định")
@@ -84,9 +71,9 @@ def test_aid_activity_goes_round_the_review_loop(live_server, page: Page, tmp_pa
     expect(page.get_by_text("Đã lưu thay đổi.")).to_be_visible()
     page.get_by_role("button", name="Gửi Sở Ngoại vụ").click()
     expect(page.get_by_text("Đã gửi hoạt động đến Sở Ngoại vụ.")).to_be_visible()
-    log_out(page)
+    log_out()
 
-    log_in(page, base, "thamdinh")
+    log_in("thamdinh")
     page.get_by_role("link", name="Thẩm định hoạt động").click()
     page.get_by_role("link", name="Vận động tài trợ xe lăn cho người khuyết tật").click()
     page.get_by_role("button", name="Tiếp nhận", exact=True).click()

@@ -10,7 +10,6 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from activities.exchange.models import Message
-from tests.browser.test_activities_browser import log_in, log_out
 from tests.factories import make_user
 
 pytestmark = [
@@ -19,13 +18,12 @@ pytestmark = [
 ]
 
 
-def test_request_to_all_districts_answered_by_one_then_reminded(live_server, page: Page):
+def test_request_to_all_districts_answered_by_one_then_reminded(page: Page, log_in, log_out):
     make_user("thamdinh", "SNGV", "reviewer", full_name="Lê Hoàng Nam")
     make_user("vungtau", "VUNGTAU", "manager", full_name="Trần Văn Minh")
-    base = live_server.url
     due = (timezone.localdate() + timedelta(days=7)).strftime("%d/%m/%Y")
 
-    log_in(page, base, "thamdinh")
+    log_in("thamdinh")
     page.get_by_role("link", name="Trao đổi thông tin").click()
     page.get_by_role("link", name="Soạn văn bản").click()
     page.locator("#id_kind").select_option("request")
@@ -37,17 +35,17 @@ def test_request_to_all_districts_answered_by_one_then_reminded(live_server, pag
     expect(page.get_by_text("Đã gửi văn bản.")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/messages/\d+/$"))  # the exchange's own address
     expect(page.get_by_test_id("recipients").locator("tbody tr")).to_have_count(8)
-    log_out(page)
+    log_out()
 
-    log_in(page, base, "vungtau")
+    log_in("vungtau")
     page.get_by_role("link", name="Trao đổi thông tin").click()
     page.get_by_role("link", name="Báo cáo số đoàn nước ngoài 6 tháng").click()
     page.locator("textarea[name=body]").fill("TP Vũng Tàu đã đón 3 đoàn.")
     page.get_by_role("button", name="Gửi trả lời").click()
     expect(page.get_by_text("Đã gửi văn bản trả lời.")).to_be_visible()
-    log_out(page)
+    log_out()
 
-    log_in(page, base, "thamdinh")
+    log_in("thamdinh")
     page.get_by_role("link", name="Trao đổi thông tin").click()
     page.get_by_role("link", name="Văn bản đi").click()
     expect(page.get_by_role("row", name="Báo cáo số đoàn nước ngoài 6 tháng")).to_contain_text(

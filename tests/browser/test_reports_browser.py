@@ -9,11 +9,8 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from activities.models import Activity
-from agencies.models import Agency
 from reports.models import ConsolidatedReport
-from reports.periods import ensure_periods
-from tests.factories import make_user
+from tests.factories import make_activity, make_periods, make_user
 from tests.support import postgres_only, redis_url
 
 pytestmark = [
@@ -23,14 +20,6 @@ pytestmark = [
     postgres_only,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill("Pw-for-tests-1")
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_text("Xin chào")).to_be_visible()
 
 
 @pytest.fixture
@@ -57,29 +46,31 @@ def worker():
         app.set_default()
 
 
-def accepted(agency: str, title: str, day: date, kind: str = "inbound") -> None:
-    Activity.objects.create(
-        agency=Agency.objects.get(code=agency),
-        kind=kind,
-        title=title,
-        start_date=day,
-        end_date=day,
-        status=Activity.Status.ACCEPTED,
-    )
-
-
 def test_sngv_drafts_and_issues_the_six_month_report_and_a_leader_downloads_it(
-    live_server, page: Page, worker, tmp_path
+    page: Page, log_in, log_out, worker, tmp_path
 ):
-    make_user("thamdinh", "SNGV", "reviewer", full_name="Lê Hoàng Nam")
+    reviewer = make_user("thamdinh", "SNGV", "reviewer", full_name="Lê Hoàng Nam")
     make_user("lanhdao", "UBNDTINH", "leader", full_name="Phạm Quốc Hùng")
-    ensure_periods([2019, 2020])
-    accepted("SLDTBXH", "Đón đoàn Đại sứ quán Nhật Bản", date(2020, 3, 2))
-    accepted("VUNGTAU", "Giao lưu hữu nghị Việt Nam - Hàn Quốc", date(2020, 6, 14), "exchange")
-    accepted("VUNGTAU", "Hoạt động ngày 15/6 thuộc kỳ sau", date(2020, 6, 15))
-    base = live_server.url
+    make_periods(2019, 2020)
+    department = make_user("canbo", "SLDTBXH", "staff")
+    district = make_user("vungtau", "VUNGTAU", "staff")
+    for actor, title, day, kind in [
+        (department, "Đón đoàn Đại sứ quán Nhật Bản", date(2020, 3, 2), "inbound"),
+        (district, "Giao lưu hữu nghị Việt Nam - Hàn Quốc", date(2020, 6, 14), "exchange"),
+        (district, "Hoạt động ngày 15/6 thuộc kỳ sau", date(2020, 6, 15), "inbound"),
+    ]:
+        make_activity(
+            actor,
+            agency=actor.memberships.get().agency,
+            status="accepted",
+            reviewer=reviewer,
+            kind=kind,
+            title=title,
+            start_date=day,
+            end_date=day,
+        )
 
-    log_in(page, base, "thamdinh")
+    log_in("thamdinh")
     page.get_by_role("link", name="Báo cáo định kỳ").click()
     page.get_by_role("row", name="6 tháng đầu năm 2020").get_by_role(
         "link", name="các phiên bản, lập dự thảo báo cáo"
@@ -97,9 +88,9 @@ def test_sngv_drafts_and_issues_the_six_month_report_and_a_leader_downloads_it(
     expect(page.get_by_text("Đã ban hành báo cáo số 01/BC-SNgV")).to_be_visible()
     report = ConsolidatedReport.objects.get()
     assert (report.status, report.number, report.draft_number) == ("issued", 1, 1)
-    page.get_by_role("button", name="Đăng xuất").click()
+    log_out()
 
-    log_in(page, base, "lanhdao")
+    log_in("lanhdao")
     page.get_by_role("link", name="Báo cáo định kỳ").click()
     page.get_by_role("link", name="Báo cáo đã ban hành").click()
     row = page.get_by_role("row", name="6 tháng đầu năm 2020")
@@ -119,24 +110,24 @@ def test_sngv_drafts_and_issues_the_six_month_report_and_a_leader_downloads_it(
 
 
 def test_a_manager_sends_the_agency_report_and_sngv_returns_it_with_a_reason(
-    live_server, page: Page
+    live_server, page: Page, log_in, log_out
 ):
     make_user("truongphong", "SLDTBXH", "manager", full_name="Võ Thành Công")
     make_user("thamdinh", "SNGV", "reviewer", full_name="Lê Hoàng Nam")
-    ensure_periods([2020])
+    make_periods(2020)
     base = live_server.url
     report_page = f"{base}/reports/2020-H1/agencies/SLDTBXH/"
 
-    log_in(page, base, "truongphong")
+    log_in("truongphong")
     page.goto(report_page)
     page.get_by_label("Kết quả", exact=True).fill("Tổ chức 2 đoàn công tác.")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Gửi Sở Ngoại vụ").click()
     expect(page.get_by_text("Đã gửi báo cáo cho Sở Ngoại vụ.")).to_be_visible()
-    page.get_by_role("button", name="Đăng xuất").click()
+    log_out()
 
     # The review panel offers what the status table allows: accept, or return with a reason.
-    log_in(page, base, "thamdinh")
+    log_in("thamdinh")
     page.goto(report_page)
     review = page.get_by_test_id("review")
     expect(review.get_by_role("button", name="Tiếp nhận")).to_be_visible()
@@ -144,9 +135,9 @@ def test_a_manager_sends_the_agency_report_and_sngv_returns_it_with_a_reason(
     review.get_by_role("button", name="Trả lại").click()
     expect(page.get_by_text("Đã trả lại báo cáo cho cơ quan, đơn vị.")).to_be_visible()
     expect(page.get_by_test_id("review")).to_have_count(0)
-    page.get_by_role("button", name="Đăng xuất").click()
+    log_out()
 
-    log_in(page, base, "truongphong")
+    log_in("truongphong")
     page.goto(report_page)
     expect(page.get_by_test_id("return-reason")).to_contain_text("Thiếu số liệu viện trợ.")
     expect(page.get_by_test_id("history")).to_contain_text("Thiếu số liệu viện trợ.")

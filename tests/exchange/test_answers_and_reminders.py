@@ -20,7 +20,7 @@ from activities.exchange.services import MessageError
 from activities.exchange.tasks import remind_due_requests
 from agencies.models import Agency, Membership
 from agencies.permissions import sync_user_groups
-from tests.factories import agencies, make_user, send_request
+from tests.factories import make_user, send_message, send_request
 from tests.support import DISTRICTS
 
 pytestmark = pytest.mark.django_db
@@ -90,14 +90,7 @@ def test_an_answered_request_and_other_kinds_are_never_overdue(reviewer, manager
     services.reply_to_message(
         actor=manager, message=message, agency=Agency.objects.get(code="VUNGTAU"), body="Xong."
     )
-    services.send_message(
-        actor=reviewer,
-        sender_agency=Agency.objects.get(code="SNGV"),
-        recipients=agencies("VUNGTAU"),
-        kind="information",
-        subject="Thông báo",
-        body="Nội dung.",
-    )
+    send_message(reviewer)
     later = message.due_date + timedelta(days=1)
     late = MessageRecipient.objects.overdue(later)
     assert sorted(late.values_list("agency__code", flat=True)) == sorted(
@@ -128,14 +121,7 @@ def test_the_inbox_the_message_page_and_the_reminder_agree_on_what_is_overdue(
 def test_only_requests_are_reminded_and_recipients_see_only_their_own_state(
     client, reviewer, manager
 ):
-    info = services.send_message(
-        actor=reviewer,
-        sender_agency=Agency.objects.get(code="SNGV"),
-        recipients=list(Agency.objects.filter(code__in=DISTRICTS)),
-        kind="information",
-        subject="Thông báo",
-        body="Nội dung.",
-    )
+    info = send_message(reviewer, to=DISTRICTS)
     with pytest.raises(MessageError, match="Chỉ nhắc được"):
         services.remind_missing(actor=reviewer, message=info)
     client.force_login(manager)
@@ -161,13 +147,10 @@ def test_the_sender_sees_every_recipients_row_a_recipient_only_its_own(
 
 
 def test_nobody_is_reminded_once_everyone_answered(reviewer, manager):
-    request = services.send_message(
-        actor=reviewer,
-        sender_agency=Agency.objects.get(code="SNGV"),
-        recipients=agencies("VUNGTAU"),
+    request = send_message(
+        reviewer,
         kind="request",
         subject="Đề nghị",
-        body="Nội dung.",
         due_date=timezone.localdate() + timedelta(days=1),
     )
     services.reply_to_message(

@@ -13,23 +13,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from activities.exchange import services
-from activities.exchange.models import Message
 from activities.exchange.services import MessageError
-from agencies.models import Agency
-from tests.factories import send_request
+from tests.factories import report_difficulty, send_request
 
 pytestmark = pytest.mark.django_db
-
-
-def report_difficulty(staff) -> Message:
-    return services.send_message(
-        actor=staff,
-        sender_agency=Agency.objects.get(code="SLDTBXH"),
-        recipients=[],
-        kind="difficulty",
-        subject="Vướng mắc thủ tục",
-        body="Chưa rõ quy trình tiếp nhận.",
-    )
 
 
 def history_table(html: str) -> list[list[str]]:
@@ -62,13 +49,8 @@ def test_a_difficulty_report_always_reaches_sngv(staff, reviewer, visible):
 
 
 def test_sngv_reporting_a_difficulty_does_not_address_itself(reviewer):
-    message = services.send_message(
-        actor=reviewer,
-        sender_agency=Agency.objects.get(code="SNGV"),
-        recipients=list(Agency.objects.filter(code="LHHN")),
-        kind="difficulty",
-        subject="Vướng mắc",
-        body="Nội dung.",
+    message = report_difficulty(
+        reviewer, sender="SNGV", to=["LHHN"], subject="Vướng mắc", body="Nội dung."
     )
     assert list(message.recipients.values_list("agency__code", flat=True)) == ["LHHN"]
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from activities.exchange import notifications, services
 from activities.exchange.models import Message
 from agencies.models import Agency
-from tests.factories import agencies, make_user, send_request
+from tests.factories import make_user, send_message, send_request
 from tests.support import postgres_only, redis_url
 
 pytestmark = pytest.mark.django_db
@@ -35,14 +35,7 @@ def test_emails_go_after_commit_to_members_who_want_them(
 
 def test_the_email_is_written_from_its_templates_in_vietnamese(settings, reviewer, manager):
     settings.SITE_URL = "https://doingoai.example.vn/"
-    message = services.send_message(
-        actor=reviewer,
-        sender_agency=Agency.objects.get(code="SNGV"),
-        recipients=agencies("VUNGTAU"),
-        kind="information",
-        subject='Lịch làm việc & <đoàn> "Hàn Quốc"',
-        body="Nội dung.",
-    )
+    message = send_message(reviewer, subject='Lịch làm việc & <đoàn> "Hàn Quốc"')
     subject, body = notifications.compose(message)
     assert subject == 'Lịch làm việc & <đoàn> "Hàn Quốc"'  # plain text: nothing escaped
     assert body == (

@@ -19,11 +19,11 @@ from agencies import context_processors, permissions
 from agencies.models import Agency
 from tests.factories import (
     PDF_BYTES,
-    agencies,
     make_activity,
     make_user,
-    pdf_upload,
     reply,
+    report_difficulty,
+    send_message,
     send_request,
 )
 from tests.support import DISTRICTS
@@ -173,14 +173,8 @@ def test_a_message_links_an_activity_only_if_the_sender_may_see_it(client, staff
 
 
 def test_message_files_follow_the_message_permission(client, reviewer, manager, staff):
-    message = services.send_message(
-        actor=reviewer,
-        sender_agency=Agency.objects.get(code="SNGV"),
-        recipients=list(Agency.objects.filter(code="VUNGTAU")),
-        kind="information",
-        subject="Tài liệu",
-        body="Gửi kèm",
-        attachments=[pdf_upload("huong-dan.pdf")],
+    message = send_message(
+        reviewer, subject="Tài liệu", body="Gửi kèm", attachments=["huong-dan.pdf"]
     )
     url = message.attachments.get().get_absolute_url()
     client.force_login(manager)
@@ -194,14 +188,7 @@ def test_message_files_follow_the_message_permission(client, reviewer, manager, 
 def test_inbox_filters_overdue_requests_and_searches_without_accents(client, reviewer, manager):
     overdue = send_request(reviewer)
     Message.objects.filter(pk=overdue.pk).update(due_date=timezone.localdate() - timedelta(1))
-    services.send_message(
-        actor=reviewer,
-        sender_agency=Agency.objects.get(code="SNGV"),
-        recipients=list(Agency.objects.filter(code="VUNGTAU")),
-        kind="guidance",
-        subject="Hướng dẫn đón đoàn",
-        body="Chi tiết.",
-    )
+    send_message(reviewer, kind="guidance", subject="Hướng dẫn đón đoàn", body="Chi tiết.")
     client.force_login(manager)
     response = client.get(reverse("exchange:inbox"), {"state": "overdue"})
     assert [m.pk for m in response.context["page"].object_list] == [overdue.pk]
@@ -211,13 +198,8 @@ def test_inbox_filters_overdue_requests_and_searches_without_accents(client, rev
 
 def test_inbox_filters_unread_kind_and_sender(client, reviewer, manager):
     read = send_request(reviewer)
-    guidance = services.send_message(
-        actor=reviewer,
-        sender_agency=Agency.objects.get(code="SNGV"),
-        recipients=list(Agency.objects.filter(code="VUNGTAU")),
-        kind="guidance",
-        subject="Hướng dẫn đón đoàn",
-        body="Chi tiết.",
+    guidance = send_message(
+        reviewer, kind="guidance", subject="Hướng dẫn đón đoàn", body="Chi tiết."
     )
     client.force_login(manager)
     client.get(reverse("exchange:message", args=[read.pk]))
@@ -258,14 +240,7 @@ def test_crafted_filters_filter_nothing_on_both_lists(
 
 def test_sent_list_searches_and_shows_requests_waiting_for_answers(client, reviewer):
     waiting = send_request(reviewer)
-    services.send_message(
-        actor=reviewer,
-        sender_agency=Agency.objects.get(code="SNGV"),
-        recipients=list(Agency.objects.filter(code="VUNGTAU")),
-        kind="guidance",
-        subject="Hướng dẫn đón đoàn",
-        body="Chi tiết.",
-    )
+    send_message(reviewer, kind="guidance", subject="Hướng dẫn đón đoàn", body="Chi tiết.")
     client.force_login(reviewer)
     response = client.get(reverse("exchange:outbox"), {"state": "waiting"})
     assert [m.pk for m in response.context["page"].object_list] == [waiting.pk]
@@ -376,14 +351,7 @@ def test_the_message_page_costs_the_same_queries_however_long_the_thread(
 def test_a_difficulty_page_costs_the_same_queries_however_long_its_history(
     client, staff, reviewer, django_assert_num_queries
 ):
-    difficulty = services.send_message(
-        actor=staff,
-        sender_agency=Agency.objects.get(code="SLDTBXH"),
-        recipients=[],
-        kind="difficulty",
-        subject="Vướng mắc thủ tục",
-        body="Chưa rõ quy trình tiếp nhận.",
-    )
+    difficulty = report_difficulty(staff)
     client.force_login(reviewer)
     url = reverse("exchange:message", args=[difficulty.pk])
     for handled in (1, 10):
@@ -405,13 +373,11 @@ def test_the_remind_button_is_offered_to_those_who_write_for_the_sender_while_so
     client, leader, manager
 ):
     office = make_user("vanphong", "UBNDTINH", "staff")  # writes for the provincial committee
-    request = services.send_message(
-        actor=office,
-        sender_agency=Agency.objects.get(code="UBNDTINH"),
-        recipients=agencies("VUNGTAU"),
+    request = send_message(
+        office,
+        sender="UBNDTINH",
         kind="request",
         subject="Đề nghị",
-        body="Nội dung.",
         due_date=timezone.localdate() + timedelta(days=3),
     )
     url = reverse("exchange:message", args=[request.pk])

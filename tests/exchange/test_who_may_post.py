@@ -12,10 +12,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from activities.exchange import services
 from activities.exchange.models import Message
 from agencies.models import Agency
-from tests.factories import agencies, make_user, pdf_upload, send_request
+from tests.factories import make_user, report_difficulty, send_message, send_request
 
 pytestmark = pytest.mark.django_db
 
@@ -23,26 +22,17 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def difficulty(staff) -> Message:
     """Sở Lao động reports a difficulty (it reaches Sở Ngoại vụ)."""
-    return services.send_message(
-        actor=staff,
-        sender_agency=Agency.objects.get(code="SLDTBXH"),
-        recipients=[],
-        kind="difficulty",
-        subject="Vướng mắc thủ tục",
-        body="Chưa rõ quy trình tiếp nhận.",
-    )
+    return report_difficulty(staff)
 
 
 @pytest.fixture
 def request_to_the_province(reviewer) -> Message:
     """Sở Ngoại vụ asks the provincial committee (whose leader reads it) and a district."""
-    return services.send_message(
-        actor=reviewer,
-        sender_agency=Agency.objects.get(code="SNGV"),
-        recipients=agencies("UBNDTINH", "VUNGTAU"),
+    return send_message(
+        reviewer,
+        to=["UBNDTINH", "VUNGTAU"],
         kind="request",
         subject="Đề nghị cho ý kiến",
-        body="Nội dung.",
         due_date=timezone.localdate() + timedelta(days=3),
     )
 
@@ -79,13 +69,8 @@ def test_an_outsider_handling_a_difficulty_gets_404(client, cast, role, difficul
 
 def test_a_party_that_does_not_review_may_not_handle_a_difficulty(client, reviewer):
     # Sở Ngoại vụ reports one to Liên hiệp các tổ chức hữu nghị, whose staff reads it.
-    message = services.send_message(
-        actor=reviewer,
-        sender_agency=Agency.objects.get(code="SNGV"),
-        recipients=agencies("LHHN"),
-        kind="difficulty",
-        subject="Vướng mắc",
-        body="Nội dung.",
+    message = report_difficulty(
+        reviewer, sender="SNGV", to=["LHHN"], subject="Vướng mắc", body="Nội dung."
     )
     client.force_login(make_user("lhhn", "LHHN", "staff"))
     response = client.post(
@@ -140,15 +125,13 @@ def test_an_outsider_answering_gets_404(client, cast, reviewer, role):
 
 
 def test_anonymous_users_posting_or_downloading_are_sent_to_login(client, reviewer):
-    message = services.send_message(
-        actor=reviewer,
-        sender_agency=Agency.objects.get(code="SNGV"),
-        recipients=agencies("VUNGTAU"),
+    message = send_message(
+        reviewer,
         kind="request",
         subject="Tài liệu",
         body="Gửi kèm",
         due_date=timezone.localdate() + timedelta(days=3),
-        attachments=[pdf_upload("huong-dan.pdf")],
+        attachments=["huong-dan.pdf"],
     )
     posts = [
         reverse("exchange:new"),
