@@ -17,37 +17,41 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import HttpResponseBase
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
 from activities import imports
-from activities import services as activity_services
-from activities.exchange import services as exchange
 from activities.exchange.models import Message
 from activities.models import Activity, Attachment
-from activities.services import ActivityData
 from agencies.models import Agency, Plan, User
-from reports import agency_reports, consolidation, pdf
-from reports.models import AgencyReport, ConsolidatedReport, ReportingPeriod
-from reports.periods import ensure_periods, parse_code
-from tests.conftest import make_user
+from reports import pdf
+from reports.models import ConsolidatedReport
+from tests.factories import (
+    PASSWORD,
+    agency_report,
+    make_activity,
+    make_agency_report,
+    make_consolidated_report,
+    make_member,
+    make_periods,
+    period_of,
+    report_difficulty,
+    send_request,
+)
+from tests.support import FakeRenderer
 
 # ---------------------------------------------------------------------------- roles and answers
 
 ROLES = ("anonymous", "outsider", "staff", "manager", "reviewer", "leader", "admin")
-SIGNED_IN = frozenset(ROLES) - {"anonymous"}
-PASSWORD = "Pw-for-tests-1"
+SIGNED_IN_ORDER = ROLES[1:]  # each the member of tests/factories.py's CAST of that name
+SIGNED_IN = frozenset(SIGNED_IN_ORDER)
 
 # What a response is recorded as: its status code, or one of these redirects.
 LOGIN = "login page"  # 302 to the login page, with ?next= the page asked for
@@ -108,120 +112,39 @@ class World:
     sessions: dict[str, str]  # role → the session key of its signed-in account
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def upload(name: str = "bien-ban.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
-
-
-def fake_render_pdf(template_name: str, context: Any) -> bytes:
-    """reports.pdf.render_pdf without WeasyPrint: no row reads a PDF's content."""
-    return PDF_BYTES
-
-
-def activity_data(agency: str, title: str) -> ActivityData:
-    return ActivityData(
-        agency=Agency.objects.get(code=agency),
-        kind="inbound",
-        title=title,
-        start_date=date(2020, 3, 2),
-        end_date=date(2020, 3, 3),
-        place="Vũng Tàu",
-        countries=["JP"],
-    )
-
-
-def period_of(code: str) -> ReportingPeriod:
-    kind, year = parse_code(code)
-    return ReportingPeriod.objects.get(kind=kind, year=year)
-
-
-def agency_report(period: str, agency: str) -> AgencyReport:
-    return period_of(period).agency_reports.get(agency__code=agency)
-
-
 def build_world() -> World:
-    """The cast of tests/conftest.py, and one object in each state the rows need, made
+    """The cast of tests/factories.py, and one object in each state the rows need, made
     through the services as users make them."""
-    users: dict[str, User | None] = {
-        "anonymous": None,
-        "outsider": User.objects.create_user("outsider", password=PASSWORD),
-        "staff": make_user("staff", "SLDTBXH", "staff", full_name="Nguyễn Thị Lan"),
-        "manager": make_user("manager", "VUNGTAU", "manager", full_name="Trần Văn Minh"),
-        "reviewer": make_user("reviewer", "SNGV", "reviewer", full_name="Lê Hoàng Nam"),
-        "leader": make_user("leader", "UBNDTINH", "leader", full_name="Phạm Quốc Hùng"),
-        "admin": make_user("quantri", None, None, superuser=True),
-    }
+    users: dict[str, User | None] = {"anonymous": None}
+    users |= {role: make_member(role) for role in SIGNED_IN_ORDER}
     staff, manager, reviewer = users["staff"], users["manager"], users["reviewer"]
 
-    create = activity_services.create_activity
-    draft = create(actor=staff, data=activity_data("SLDTBXH", "Bản nháp của Sở"))
-    attachment = activity_services.add_attachment(actor=staff, activity=draft, upload=upload())
-    submitted = create(actor=manager, data=activity_data("VUNGTAU", "Đoàn chờ duyệt"))
-    submitted = activity_services.submit_activity(
-        actor=manager, activity=submitted, version=submitted.version
-    )
-    accepted = create(actor=staff, data=activity_data("SLDTBXH", "Đoàn đã duyệt"))
-    accepted = activity_services.submit_activity(
-        actor=staff, activity=accepted, version=accepted.version
-    )
-    accepted = activity_services.accept_activity(
-        actor=reviewer, activity=accepted, version=accepted.version
-    )
-
-    agencies = {a.code: a for a in Agency.objects.all()}
-    difficulty = exchange.send_message(
-        actor=manager,
-        sender_agency=agencies["VUNGTAU"],
-        recipients=[agencies["SNGV"]],
-        kind="difficulty",
-        subject="Vướng mắc thủ tục",
+    draft = make_activity(staff, title="Bản nháp của Sở", attachments=["bien-ban.pdf"])
+    submitted = make_activity(manager, agency="VUNGTAU", status="submitted", title="Đoàn chờ duyệt")
+    accepted = make_activity(staff, status="accepted", reviewer=reviewer, title="Đoàn đã duyệt")
+    difficulty = report_difficulty(
+        manager,
+        sender="VUNGTAU",
+        to=["SNGV"],
         body="Chậm cấp phép cho đoàn vào.",
-        attachments=[upload("cong-van.pdf")],
+        attachments=["cong-van.pdf"],
     )
-    request = exchange.send_message(
-        actor=reviewer,
-        sender_agency=agencies["SNGV"],
-        recipients=[agencies["VUNGTAU"], agencies["SLDTBXH"]],
-        kind="request",
-        subject="Báo cáo đón đoàn",
-        body="Đề nghị báo cáo.",
-        due_date=timezone.localdate() + timedelta(days=7),
+    request = send_request(
+        reviewer, to=["VUNGTAU", "SLDTBXH"], subject="Báo cáo đón đoàn", body="Đề nghị báo cáo."
     )
 
-    ensure_periods([2019, 2020])
+    make_periods(2019, 2020)
+    text = {"results": "Đã đón 2 đoàn."}
+    make_agency_report("2020-H1", "SLDTBXH", writer=staff, **text)  # a draft
+    make_agency_report("2020", "VUNGTAU", writer=manager, **text)  # a draft ready to send
+    make_agency_report("2020-H1", "VUNGTAU", status="submitted", sender=manager, **text)
+    make_agency_report(
+        "2019-H1", "VUNGTAU", status="accepted", sender=manager, reviewer=reviewer, **text
+    )
 
-    def write(report: AgencyReport, actor: User) -> AgencyReport:
-        return agency_reports.save_agency_report(
-            actor=actor,
-            report=report,
-            version=report.version,
-            results="Đã đón 2 đoàn.",
-            difficulties="",
-            proposals="",
-        )
-
-    def send(report: AgencyReport) -> AgencyReport:
-        report = write(report, manager)
-        return agency_reports.submit_agency_report(
-            actor=manager, report=report, version=report.version
-        )
-
-    write(agency_report("2020-H1", "SLDTBXH"), staff)  # a draft
-    write(agency_report("2020", "VUNGTAU"), manager)  # a draft ready to send
-    send(agency_report("2020-H1", "VUNGTAU"))  # submitted
-    sent = send(agency_report("2019-H1", "VUNGTAU"))
-    agency_reports.accept_agency_report(actor=reviewer, report=sent, version=sent.version)
-
-    def drafted(period: str) -> ConsolidatedReport:
-        version = consolidation.start_build(actor=reviewer, period=period_of(period), enqueue=False)
-        return consolidation.build_version(version.pk, version.task_id)
-
-    issued = consolidation.issue_report(actor=reviewer, report=drafted("2020-H1"))
-    ready = drafted("2020-H1")
-    failed = consolidation.start_build(actor=reviewer, period=period_of("2019"), enqueue=False)
-    consolidation.mark_failed(failed.pk, "Máy chủ dừng.")
+    issued = make_consolidated_report("2020-H1", actor=reviewer, status="issued")
+    ready = make_consolidated_report("2020-H1", actor=reviewer, status="ready")
+    failed = make_consolidated_report("2019", actor=reviewer, status="failed")
 
     sessions = {}
     for role, user in users.items():
@@ -232,10 +155,10 @@ def build_world() -> World:
     return World(
         users=users,
         sessions=sessions,
-        agency={code: agency.pk for code, agency in agencies.items()},
+        agency=dict(Agency.objects.values_list("code", "pk")),
         plan=Plan.objects.values_list("pk", flat=True).first(),
         activity={"draft": draft.pk, "submitted": submitted.pk, "accepted": accepted.pk},
-        attachment=attachment.pk,
+        attachment=draft.attachments.get().pk,
         message={"difficulty": difficulty.pk, "request": request.pk},
         message_file=difficulty.attachments.get().pk,
         version={"issued": issued.pk, "ready": ready.pk, "failed": failed.pk},
@@ -255,7 +178,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
         pytest.MonkeyPatch.context() as patch,
         override_settings(STORAGES={**settings.STORAGES, "default": private}),
     ):
-        patch.setattr(pdf, "render_pdf", fake_render_pdf)
+        patch.setattr(pdf, "render_pdf", FakeRenderer())
         with django_db_blocker.unblock():
             outer.__enter__()
         try:

@@ -22,7 +22,7 @@ from activities.imports import COLUMNS, ImportFileError, check_sheet, import_she
 from activities.models import Activity
 from activities.services import AID_FIELDS, NewPartner
 from agencies.models import Duty
-from tests.activities.conftest import make_activity
+from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from activities import services
 from activities.models import Activity, Partner
 from activities.services import ActivityConflict, ActivityError, NewPartner
 from agencies.models import Agency, Duty
-from tests.factories import activity_data, make_activity
+from tests.factories import activity_data, make_activity, make_user
 from tests.support import postgres_only
 
 pytestmark = pytest.mark.django_db
@@ -206,8 +206,6 @@ def test_a_stale_version_is_refused_never_silently_overwritten(staff, reviewer):
 @postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_reviewers_at_once_one_wins_the_other_is_told(staff, reviewer):
-    from tests.conftest import make_user
-
     second = make_user("reviewer2", "SNGV", "reviewer")
     activity = make_activity(staff, status="submitted")
     version = activity.version

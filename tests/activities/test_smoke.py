@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.activities.conftest import make_activity
+from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
 

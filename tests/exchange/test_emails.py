@@ -13,7 +13,7 @@ from activities.exchange import notifications, services
 from activities.exchange.models import Message
 from agencies.models import Agency
 from tests.factories import make_user, send_message, send_request
-from tests.support import postgres_only, redis_url
+from tests.support import FlakyBackend, postgres_only, redis_url
 
 pytestmark = pytest.mark.django_db
 
@@ -81,9 +81,7 @@ def test_no_email_for_a_message_that_was_rolled_back(
 def test_a_mail_server_that_is_down_loses_nothing(
     settings, reviewer, manager, django_capture_on_commit_callbacks
 ):
-    from tests.exchange.failing_mail import FlakyBackend
-
-    settings.EMAIL_BACKEND = "tests.exchange.failing_mail.FlakyBackend"
+    settings.EMAIL_BACKEND = "tests.support.FlakyBackend"
     manager.email = "minh@vungtau.gov.vn"
     manager.save()
     FlakyBackend.failures_left = 100  # down for good: the request still succeeds

@@ -1,7 +1,7 @@
 """The information exchange's actions posted by the wrong side: a recipient reminding, a party
-that does not review handling a difficulty, a leader answering, an outsider doing any of it,
-and anonymous users. Outsiders get 404 (existence does not leak), parties a refusal in
-Vietnamese, and nothing changes."""
+that does not review handling a difficulty, a leader answering, an outsider doing any of it.
+Outsiders get 404 (existence does not leak), parties a refusal in Vietnamese, and nothing
+changes. Anonymous users are the permission matrix's (tests/test_permission_matrix.py)."""
 
 from __future__ import annotations
 
@@ -122,28 +122,3 @@ def test_an_outsider_answering_gets_404(client, cast, reviewer, role):
         {"agency": Agency.objects.get(code="VUNGTAU").pk, "body": "Giả mạo."},
     )
     assert response.status_code == 404 and Message.objects.count() == 1
-
-
-def test_anonymous_users_posting_or_downloading_are_sent_to_login(client, reviewer):
-    message = send_message(
-        reviewer,
-        kind="request",
-        subject="Tài liệu",
-        body="Gửi kèm",
-        due_date=timezone.localdate() + timedelta(days=3),
-        attachments=["huong-dan.pdf"],
-    )
-    posts = [
-        reverse("exchange:new"),
-        reverse("exchange:reply", args=[message.pk]),
-        reverse("exchange:remind", args=[message.pk]),
-        reverse("exchange:handle", args=[message.pk]),
-    ]
-    for url in posts:
-        response = client.post(url, {"body": "x", "status": "resolved", "response": "x"})
-        assert response.status_code == 302, url
-        assert response.url.startswith(reverse("login")), url
-    response = client.get(message.attachments.get().get_absolute_url())
-    assert response.status_code == 302 and response.url.startswith(reverse("login"))
-    assert Message.objects.count() == 1
-    assert not message.recipients.filter(reminded_at__isnull=False).exists()

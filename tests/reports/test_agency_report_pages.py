@@ -92,11 +92,6 @@ def test_the_agencys_own_members_read_every_state(client, states, status):
         assert client.get(url(states[status])).status_code == 200
 
 
-def test_anonymous_is_sent_to_login(client, report):
-    response = client.get(url(report))
-    assert response.status_code == 302 and "/login" in response["Location"]
-
-
 @pytest.mark.parametrize(
     "path",
     [

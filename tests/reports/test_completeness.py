@@ -228,11 +228,6 @@ def test_only_reviewers_see_the_page(client, cast, periods, role):
     assert client.get(PAGE).status_code == 404
 
 
-def test_anonymous_is_sent_to_login(client, periods):
-    response = client.get(PAGE)
-    assert response.status_code == 302 and "/login" in response["Location"]
-
-
 def more_agencies(count: int) -> None:
     duty = Duty.objects.first()
     for i in range(count):

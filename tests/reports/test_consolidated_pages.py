@@ -77,15 +77,6 @@ def narrative(report: ConsolidatedReport, **changes) -> dict[str, str]:
 # ---------------------------------------------------------------------------- permissions
 
 
-def test_anonymous_users_are_sent_to_login(client, ready):
-    for name, url in urls(ready).items():
-        response = client.post(url) if name in ("retry", "issue") else client.get(url)
-        assert response.status_code == 302, name
-        assert response.url.startswith(reverse("login")), name
-    response = client.get(reverse("reports:issued"))
-    assert response.status_code == 302 and response.url.startswith(reverse("login"))
-
-
 @pytest.mark.parametrize("role", OTHERS)
 def test_the_consolidated_pages_are_404_to_everyone_but_reviewers(
     client, cast, periods, ready, reviewer, role, django_capture_on_commit_callbacks
