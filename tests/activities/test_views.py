@@ -39,6 +39,24 @@ def activities(staff, reviewer):
     }
 
 
+def test_the_activity_pages_open_for_their_users(client, staff, reviewer):
+    activity = make_activity(staff)
+    client.force_login(staff)
+    for url in [
+        reverse("activities:list"),
+        reverse("activities:mine"),
+        reverse("activities:create"),
+        activity.get_absolute_url(),
+        reverse("activities:edit", args=[activity.pk]),
+        reverse("activities:form-kind-fields") + "?kind=aid",
+        reverse("activities:form-duties") + "?agency=1",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    client.force_login(reviewer)
+    assert client.get(reverse("activities:review")).status_code == 200
+
+
 # (role, status) -> may read the activity, its files and its history
 READ = {
     "staff": {"draft", "submitted", "accepted", "returned"},
