@@ -34,29 +34,18 @@ def test_urls(report):
 
 
 @pytest.fixture
-def states(staff, boss, reviewer, period):
-    """Reports of SLDTBXH, VUNGTAU, SYT and HLHPN in each state (all of the same period)."""
-
-    def member(code):
-        return make_user(f"mgr{code.lower()}", code, "manager")
-
+def states(reviewer, period):
+    """Reports of SLDTBXH, SYT, HLHPN and SGDDT in each state (all of the same period), the
+    last three sent by a manager of their own (mgrsyt, mgrhlhpn, mgrsgddt)."""
     made = {"draft": period.agency_reports.get(agency__code="SLDTBXH")}
     for status, code in (("submitted", "SYT"), ("accepted", "HLHPN"), ("returned", "SGDDT")):
-        who = member(code)
-        report = period.agency_reports.get(agency__code=code)
-        report = write_agency_report(who, report)
-        report = agency_reports.submit_agency_report(
-            actor=who, report=report, version=report.version
+        made[status] = make_agency_report(
+            period,
+            code,
+            status=status,
+            sender=make_user(f"mgr{code.lower()}", code, "manager"),
+            reviewer=reviewer,
         )
-        if status == "accepted":
-            report = agency_reports.accept_agency_report(
-                actor=reviewer, report=report, version=report.version
-            )
-        if status == "returned":
-            report = agency_reports.return_agency_report(
-                actor=reviewer, report=report, version=report.version, reason="Thiếu số liệu"
-            )
-        made[status] = report
     return made
 
 
@@ -404,19 +393,9 @@ def test_leaders_see_only_accepted_activities_in_an_agency_report(
     h1 = periods["2020-H1"]
     make_activity(manager, agency="VUNGTAU", status="accepted", reviewer=reviewer, title="Đã duyệt")
     make_activity(manager, agency="VUNGTAU", status="submitted", title="Chưa thẩm định xong")
-    report = AgencyReport.objects.get(period=h1, agency__code="VUNGTAU")
-    report = agency_reports.save_agency_report(
-        actor=manager,
-        report=report,
-        version=report.version,
-        results="Kết quả.",
-        difficulties="",
-        proposals="",
+    report = make_agency_report(
+        h1, "VUNGTAU", status="accepted", sender=manager, reviewer=reviewer, results="Kết quả."
     )
-    report = agency_reports.submit_agency_report(
-        actor=manager, report=report, version=report.version
-    )
-    agency_reports.accept_agency_report(actor=reviewer, report=report, version=report.version)
     url = report.get_absolute_url()
 
     client.force_login(leader)
