@@ -4,16 +4,20 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
 from doingoai.forms import (
+    MAX_INTEGER,
     AmountField,
     FastSelect,
     FastSelectMultiple,
+    IdsChoiceField,
     country_choices,
+    parse_id,
 )
 
 from .imports import MAX_ROWS
@@ -34,11 +38,37 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+# The files one form takes at once. Django refuses a request of more than
+# DATA_UPLOAD_MAX_NUMBER_FILES with a bare error page before any form is read, so that limit
+# is higher: a user who picks too many gets this form's message, the text typed kept.
+MAX_FILES = 10
+
+
+def _files_help() -> str:
+    return _("PDF, DOCX, XLSX, JPG or PNG; at most %(count)d files at a time, 20 MB each.") % {
+        "count": MAX_FILES
+    }
+
+
+FILES_HELP = lazy(_files_help, str)()
+
+
 class MultipleFileField(forms.FileField):
+    """Several files in one input, at most MAX_FILES."""
+
     widget = MultipleFileInput
+    default_error_messages = {
+        "too_many": _("Attach at most %(count)d files at a time; you chose %(chosen)d."),
+    }
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
+        if len(files) > MAX_FILES:
+            raise ValidationError(
+                self.error_messages["too_many"],
+                code="too_many",
+                params={"count": MAX_FILES, "chosen": len(files)},
+            )
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
@@ -49,6 +79,25 @@ def date_field(label: str, required: bool = True) -> forms.DateField:
         widget=DateInput(),
         input_formats=[DATE_FORMAT, "%d-%m-%Y", "%Y-%m-%d"],
         error_messages={"invalid": _("Enter a date as dd/mm/yyyy, e.g. 25/11/2019.")},
+    )
+
+
+def _count_range() -> str:
+    return _("Enter a whole number from 0 to %(max)s.") % {
+        "max": number_format(MAX_INTEGER, force_grouping=True)
+    }
+
+
+def count_field(label: str) -> forms.IntegerField:
+    """A number of people: a whole number from 0 to MAX_INTEGER, as the import reads it
+    (imports.check_rows), so that both store what the database's integer column holds."""
+    message = lazy(_count_range, str)()
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=MAX_INTEGER,
+        required=False,
+        error_messages={"invalid": message, "min_value": message, "max_value": message},
     )
 
 
@@ -80,7 +129,7 @@ class ActivityForm(forms.Form):
         widget=FastSelectMultiple(attrs={"size": 6}),
         help_text=_("Hold Ctrl to choose several."),
     )
-    partners = forms.ModelMultipleChoiceField(
+    partners = IdsChoiceField(
         label=_("Partner organisations"),
         queryset=Partner.objects.all(),
         required=False,
@@ -98,18 +147,14 @@ class ActivityForm(forms.Form):
         required=False,
         widget=FastSelect,
     )
-    co_organisers = forms.ModelMultipleChoiceField(
+    co_organisers = IdsChoiceField(
         label=_("Co-organising agencies"),
         queryset=Agency.objects.active(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    participants_vietnamese = forms.IntegerField(
-        label=_("Vietnamese participants"), min_value=0, required=False
-    )
-    participants_foreign = forms.IntegerField(
-        label=_("Foreign participants"), min_value=0, required=False
-    )
+    participants_vietnamese = count_field(_("Vietnamese participants"))
+    participants_foreign = count_field(_("Foreign participants"))
 
     donor = forms.ModelChoiceField(label=_("Donor"), queryset=Partner.objects.all(), required=False)
     donor_is_new_partner = forms.BooleanField(
@@ -142,9 +187,7 @@ class ActivityForm(forms.Form):
     approval_date = date_field(_("Approval decision date"), required=False)
 
     attachments = MultipleFileField(
-        label=_("Attach evidence"),
-        required=False,
-        help_text=_("PDF, DOCX, XLSX, JPG or PNG; at most 20 MB each."),
+        label=_("Attach evidence"), required=False, help_text=FILES_HELP
     )
 
     AID_FORM_FIELDS = (*AID_FIELDS, "donor_is_new_partner")
@@ -310,19 +353,38 @@ class MoveForm(ReasonForm, VersionForm):
         return str(_("The form was incomplete; nothing was changed."))
 
 
+# The rows of one page of the review queue (views.review_queue): more ticked than that is no
+# form of ours. A full page posts this many fields and three more (the token, the move, the
+# reason), far below DATA_UPLOAD_MAX_NUMBER_FIELDS.
+REVIEW_PAGE_SIZE = 25
+MAX_TICKED = REVIEW_PAGE_SIZE
+
+
 class VersionsField(forms.Field):
-    """The ticked rows of the review queue, each posted as "<id>:<version>", as
-    {activity id: version}; values of another shape are ignored."""
+    """The ticked rows of the review queue, each posted as "<id>:<version>" (both numbers
+    from 1 to MAX_INTEGER, see parse_id), as {activity id: version}. Refuses more than
+    MAX_TICKED rows, and a row of another shape: neither comes from the queue's page."""
 
     widget = forms.MultipleHiddenInput
-    default_error_messages = {"required": _("Tick at least one activity.")}
+    default_error_messages = {
+        "required": _("Tick at least one activity."),
+        "invalid": _("The form was incomplete; reload the page and tick the activities again."),
+        "too_many": _("Tick at most %(count)d activities at a time (one page of the queue)."),
+    }
 
     def to_python(self, value) -> dict[int, int]:
+        items = value if isinstance(value, list | tuple) else [value] if value else []
+        if len(items) > MAX_TICKED:
+            raise ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"count": MAX_TICKED}
+            )
         versions = {}
-        for item in value or []:
+        for item in items:
             pk, _sep, version = str(item).partition(":")
-            if pk.isdigit() and version.isdigit():
-                versions[int(pk)] = int(version)
+            pk, version = parse_id(pk), parse_id(version)
+            if pk is None or version is None:
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            versions[pk] = version
         return versions
 
 

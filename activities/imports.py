@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -36,7 +37,7 @@ from simple_history.utils import bulk_create_with_history
 from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
-from doingoai.forms import parse_amount
+from doingoai.forms import MAX_INTEGER, parse_amount
 from doingoai.text import fold
 
 from .models import CURRENCIES, Activity, ActivityCountry, Partner
@@ -46,7 +47,6 @@ MAX_ROWS = 20_000
 MAX_RAW_ROWS = MAX_ROWS + 1_000  # empty rows count too
 MAX_COLUMNS = 64
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a real sheet of MAX_ROWS rows is far below this
-MAX_INTEGER = 2_147_483_647
 MAX_AMOUNT = Decimal("9999999999999999")  # 16 digits before the decimal mark
 TEXT_LIMITS = {"title": 500, "place": 255, "approval_number": 100}
 # Dates in a sheet, read and written in every language: what _parse_date reads.
@@ -535,8 +535,13 @@ def _preview_folder(user: User) -> str:
     return f"imports/{user.pk}"
 
 
+# The shape of the tokens keep_preview makes (uuid4().hex). Anything else names no preview,
+# and is never made a file name: "²" passes str.isalnum(), and 300 letters are too long a name.
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
 def _preview_path(user: User, token: str) -> str:
-    if not token.isalnum():
+    if not _TOKEN.fullmatch(token):
         raise PreviewGone(token)
     return f"{_preview_folder(user)}/{token}.json"
 

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies import permissions
@@ -22,7 +23,14 @@ from doingoai.pagination import CappedPaginator
 from . import imports, services
 from .exports import FORMATS, ExportTooLarge, export_activities
 from .filters import ActivityFilter
-from .forms import ActivityEditForm, ActivityForm, BulkReviewForm, ImportForm, MoveForm
+from .forms import (
+    REVIEW_PAGE_SIZE,
+    ActivityEditForm,
+    ActivityForm,
+    BulkReviewForm,
+    ImportForm,
+    MoveForm,
+)
 from .models import Activity, ActivityCountry, Attachment
 from .workflow import BULK_MOVES, WORKFLOW
 
@@ -207,7 +215,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _review_bulk(request)
     submitted = reviewable.filter(status=Activity.Status.SUBMITTED)
-    page = Paginator(_listed(submitted.order_by("submitted_at", "pk")), PAGE_SIZE).get_page(
+    page = Paginator(_listed(submitted.order_by("submitted_at", "pk")), REVIEW_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     per_agency = (
@@ -235,11 +243,37 @@ def _review_bulk(request: HttpRequest) -> HttpResponse:
     if result.done:
         done = WORKFLOW[form.cleaned_data["action"]].bulk.done
         messages.success(request, done % {"count": len(result.done)})
-    for pk, why in result.skipped:
-        messages.warning(
-            request, _("Activity #%(pk)d was skipped: %(why)s") % {"pk": pk, "why": why}
-        )
+    for text in _skipped_messages(result.skipped):
+        messages.warning(request, text)
     return redirect("activities:review")
+
+
+SKIPPED_NAMED = 5  # the numbers a summary of skipped activities names
+
+
+def _skipped_messages(skipped: list[tuple[int, str]]) -> list[str]:
+    """One message per reason the bulk review skipped activities for: the activity's number
+    when it is alone, else how many, the first SKIPPED_NAMED numbers, and the reason."""
+    by_reason: dict[str, list[int]] = {}
+    for pk, why in skipped:
+        by_reason.setdefault(why, []).append(pk)
+    said = []
+    for why, pks in by_reason.items():
+        if len(pks) == 1:
+            said.append(_("Activity #%(pk)d was skipped: %(why)s") % {"pk": pks[0], "why": why})
+            continue
+        numbers = ", ".join(f"#{pk}" for pk in pks[:SKIPPED_NAMED])
+        if len(pks) > SKIPPED_NAMED:
+            numbers += ", …"
+        said.append(
+            ngettext(
+                "%(count)d activity was skipped (%(numbers)s): %(why)s",
+                "%(count)d activities were skipped (%(numbers)s): %(why)s",
+                len(pks),
+            )
+            % {"count": len(pks), "numbers": numbers, "why": why}
+        )
+    return said
 
 
 @login_required

@@ -12,15 +12,22 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
 from django.forms.utils import flatatt
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 _GROUPED = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+
+# The largest PostgreSQL `integer`: the bound of the numbers a form takes for an id, a version
+# or a count. A larger one overflows the column (or SQLite's 64-bit integers, for 20 digits)
+# before it can match nothing.
+MAX_INTEGER = 2**31 - 1
 
 # The admin's own forms that no ModelAdmin builds (see is_admin_form). Not the admin site's
 # own password change form: its page is the portal's templates/registration/
@@ -189,3 +196,41 @@ def country_choices() -> tuple[tuple[str, str], ...]:
     translates and sorts the 250 names on every use; a list page needs them once per
     language."""
     return _country_choices(get_language() or "vi")
+
+
+def parse_id(value: object) -> int | None:
+    """`value` (a posted string, or an int) as a whole number from 1 to MAX_INTEGER written
+    in ASCII digits, or None. Stricter than int(): "²" passes str.isdigit() but int() refuses
+    it, and int() reads "٣" (an Arabic-Indic 3) and " 3 " too."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_INTEGER)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_INTEGER else None
+
+
+NOT_A_CHOICE = _("“%(value)s” is not one of the choices offered; choose again from the list.")
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField of records chosen by id, whose posted values are checked to
+    be ids (parse_id) before the database is asked: Django's own asks the database with any
+    number (20 digits overflow SQLite) and answers "²" in English."""
+
+    default_error_messages = {
+        "invalid_choice": NOT_A_CHOICE,
+        "invalid_pk_value": _(
+            "“%(pk)s” is not one of the choices offered; choose again from the list."
+        ),
+    }
+
+    def _check_values(self, value):
+        if not self.to_field_name:
+            for pk in value:
+                if parse_id(pk) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super()._check_values(value)

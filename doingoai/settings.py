@@ -262,8 +262,10 @@ AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
 )
-# At most this many files in one request (Django's default is 100).
-DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# At most this many files in one request (Django's default is 100). Above what any form
+# takes (activities.forms.MAX_FILES, 10): a form refuses too many with its own message and
+# keeps what was typed, where this limit answers a bare error page.
+DATA_UPLOAD_MAX_NUMBER_FILES = 50
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
