@@ -10,18 +10,19 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from activities.forms import MultipleFileField, date_field
+from activities.forms import FILES_HELP, MultipleFileField, date_field
 from activities.models import Activity
 from agencies import permissions
 from agencies.models import Agency, Duty, User
+from doingoai.forms import IdsChoiceField
 from doingoai.text import fold
 
 from .models import Message, MessageQuerySet
-
-FILES_HELP = _("PDF, DOCX, XLSX, JPG or PNG; at most 20 MB each.")
+from .services import response_too_long
 
 
 class MessageForm(forms.Form):
@@ -30,7 +31,7 @@ class MessageForm(forms.Form):
         label=_("Kind"),
         choices=[(v, label) for v, label in Message.Kind.choices if v != Message.Kind.REPLY],
     )
-    recipients = forms.ModelMultipleChoiceField(
+    recipients = IdsChoiceField(
         # Not the date filter's "To" ("Đến ngày"): the agencies a message goes to.
         label=pgettext_lazy("recipients of a message", "To"),
         queryset=Agency.objects.active(),
@@ -136,8 +137,19 @@ class HandlingForm(forms.Form):
 
     status = forms.ChoiceField(label=_("Handling"), choices=Message.DifficultyStatus.choices)
     response = forms.CharField(
-        label=_("Response"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Response"),
+        required=False,
+        max_length=Message.BODY_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": lazy(response_too_long, str)()},
     )
+
+    def problem(self) -> str:
+        """What to tell the user when the form is not valid: the response's own error, or
+        the status to choose."""
+        if "response" in self.errors:
+            return " ".join(self.errors["response"])
+        return str(_("Choose how far the handling has come."))
 
     def __init__(self, *args, message: Message, **kwargs) -> None:
         kwargs.setdefault(

@@ -65,6 +65,13 @@ def _check_body(body: str) -> str:
     return body
 
 
+def response_too_long() -> str:
+    """What a response to a difficulty longer than Message.BODY_MAX_CHARS is told."""
+    return _("The response is too long: at most %(count)s characters.") % {
+        "count": number_format(Message.BODY_MAX_CHARS, force_grouping=True)
+    }
+
+
 def _check_files(uploads: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
     """Check every file (the rules of activity evidence) before anything is written, so a
     refused one stores nothing; each upload with the content type found in it."""
@@ -299,8 +306,9 @@ def handle_difficulty(*, actor: User, message: Message, status: str, response: s
 
     Raises MessageError when none of the actor's agencies is a party to the message, for
     another kind of message, an actor who does not handle difficulties, an unknown status,
-    "resolved" without a response, or a status and response that are those already recorded
-    (nothing is written then: the history holds changes only).
+    a response longer than Message.BODY_MAX_CHARS, "resolved" without a response, or a status
+    and response that are those already recorded (nothing is written then: the history holds
+    changes only).
     """
     locked = _get_for(actor, message, lock=True)
     if locked.kind != Message.Kind.DIFFICULTY:
@@ -310,6 +318,8 @@ def handle_difficulty(*, actor: User, message: Message, status: str, response: s
     if status not in Message.DifficultyStatus.values:
         raise MessageError(_("Choose how far the handling has come."))
     response = response.strip()
+    if len(response) > Message.BODY_MAX_CHARS:
+        raise MessageError(response_too_long())
     if status == Message.DifficultyStatus.RESOLVED and not response:
         raise MessageError(_("Write the response before marking the difficulty resolved."))
     if (status, response) == (locked.difficulty_status, locked.difficulty_response):

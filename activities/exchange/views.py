@@ -111,7 +111,9 @@ def message_reply(request: HttpRequest, pk: int) -> HttpResponse:
     agencies = permissions.answering_agencies(request.user, message)
     form = ReplyForm(request.POST, request.FILES, agencies=agencies)
     if not form.is_valid():
-        flash.error(request, _("Choose your agency and write the answer; nothing was sent."))
+        files = form.errors.get("attachments")  # too many, or an empty one: say which
+        problem = _("Choose your agency and write the answer; nothing was sent.")
+        flash.error(request, " ".join(files) if files else problem)
         return redirect(message)
     try:
         services.reply_to_message(actor=request.user, message=message, **form.cleaned_data)
@@ -145,7 +147,7 @@ def message_handle(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_message_for(request.user, pk)
     form = HandlingForm(request.POST, message=message)
     if not form.is_valid():
-        flash.error(request, _("Choose how far the handling has come."))
+        flash.error(request, form.problem())
         return redirect(message)
     try:  # the service checks who may, and the response a status needs
         services.handle_difficulty(actor=request.user, message=message, **form.cleaned_data)
