@@ -3,9 +3,30 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from doingoai.forms import MAX_INTEGER
+
 from .models import AgencyReport, ConsolidatedReport
 
 TEXT_MAX = AgencyReport.TEXT_MAX_CHARS
+
+# What a form whose hidden version is missing or broken says: the page's fault, not the
+# typing's, and not someone else's change either.
+INCOMPLETE_FORM = _(
+    "The form was incomplete: it did not say which version of the report you loaded. Reload "
+    "the page and make your changes again; nothing was changed."
+)
+
+
+def version_field() -> forms.IntegerField:
+    """The version of the report the page loaded (a hidden field)."""
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=MAX_INTEGER,
+        error_messages={
+            code: INCOMPLETE_FORM for code in ("required", "invalid", "min_value", "max_value")
+        },
+    )
 
 
 def _text(label, help_text="", rows=6) -> forms.CharField:
@@ -19,7 +40,7 @@ def _text(label, help_text="", rows=6) -> forms.CharField:
 
 
 class AgencyReportForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = version_field()
     results = _text(
         _("Results"), _("What the agency did in the period, beyond the figures listed above.")
     )
@@ -38,6 +59,10 @@ class AgencyReportForm(forms.Form):
 
 
 class NarrativeForm(forms.Form):
+    """The text of the latest version of the province's report, as the page showed it at
+    `version`."""
+
+    version = version_field()
     situation = _text(_("I. General situation"), rows=5)
     results = _text(_("II. Results"), rows=8)
     shortcomings = _text(_("III. Shortcomings and limitations"), rows=5)
@@ -47,3 +72,13 @@ class NarrativeForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ConsolidatedReport.SECTIONS:
             self.fields[name].help_text = _("Leave empty to draft it again from the data.")
+
+    def sections(self) -> dict[str, str]:
+        """The text of each section, as save_narrative takes it (a valid form's)."""
+        return {name: self.cleaned_data[name] for name in ConsolidatedReport.SECTIONS}
+
+
+class IssueForm(forms.Form):
+    """The issue button, with the version of the report the page showed."""
+
+    version = version_field()

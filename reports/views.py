@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agencies import permissions
 from doingoai.files import private_download
+from doingoai.forms import parse_id
 from doingoai.pagination import CappedPaginator
 
 from . import completeness
@@ -44,7 +45,7 @@ from .consolidation import (
     version_state,
 )
 from .errors import ReportConflict, ReportError, UnknownAction
-from .forms import AgencyReportForm, NarrativeForm
+from .forms import INCOMPLETE_FORM, AgencyReportForm, IssueForm, NarrativeForm
 from .models import AgencyReport, ConsolidatedReport, ReportingPeriod
 from .overview import period_rows
 from .periods import PeriodError, parse_code, started_periods
@@ -76,15 +77,6 @@ def _period(code: str) -> ReportingPeriod:
     except PeriodError:
         raise Http404 from None
     return get_object_or_404(ReportingPeriod, kind=kind, year=year)
-
-
-def _posted_int(request: HttpRequest, name: str) -> int:
-    """A number the page's form carries (the version it showed); -1, which matches nothing,
-    when it is missing or broken."""
-    try:
-        return int(request.POST.get(name, ""))
-    except ValueError:
-        return -1
 
 
 # --- the periods and the agency's own reports -------------------------------------------
@@ -148,8 +140,8 @@ def _save_or_send(request: HttpRequest, report: AgencyReport, data: dict) -> boo
 def agency_report_review(request: HttpRequest, period: str, code: str) -> HttpResponse:
     report = get_agency_report_for(request.user, period, code)
     action = request.POST.get("action", "")
-    version = _posted_int(request, "version")
-    if version < 0:
+    version = parse_id(request.POST.get("version", ""))
+    if version is None:
         messages.error(request, _("The form was incomplete; nothing was changed."))
         return redirect(report)
     try:
@@ -216,9 +208,10 @@ def _agency_ids(value: str | None) -> list[int] | None:
     """One agency to remind, or all of them; anything else is not a form of ours."""
     if not value:
         return None
-    if not value.isdigit() or len(value) > 9:
+    agency_id = parse_id(value)
+    if agency_id is None:
         raise Http404
-    return [int(value)]
+    return [agency_id]
 
 
 # --- the consolidated report -------------------------------------------------------------
@@ -259,27 +252,32 @@ def _fresh_version(request: HttpRequest, pk: int) -> ConsolidatedReport:
 @reviewers_only
 def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
     report = _fresh_version(request, pk)
-    form = NarrativeForm(initial={s: getattr(report, s) for s in report.SECTIONS})
-    shown = report.version
+    initial = {s: getattr(report, s) for s in report.SECTIONS} | {"version": report.version}
+    form = NarrativeForm(initial=initial)
     if request.method == "POST":
-        form, shown = NarrativeForm(request.POST), _posted_int(request, "version")
-        if _save_text(request, report, form, shown):
+        form = NarrativeForm(request.POST)
+        if _save_text(request, report, form):
             return redirect(report)
-    # A form shown again stays at the version its text was written against.
-    context = {"report": report, "form": form, "f": report.figures, "version": shown}
+    # A form shown again (its text kept) stays at the version its text was written against,
+    # and so does the issue button beside it.
+    shown = form["version"].value()
+    context = {"report": report, "form": form, "f": report.figures, "version": shown or ""}
     return render(request, "reports/consolidated.html", context | version_state(report))
 
 
-def _save_text(
-    request: HttpRequest, report: ConsolidatedReport, form: NarrativeForm, shown: int
-) -> bool:
-    """The reviewer's text posted against version `shown`; True when the page is to be
-    loaded again (saved, or changed by someone else meanwhile)."""
+def _save_text(request: HttpRequest, report: ConsolidatedReport, form: NarrativeForm) -> bool:
+    """The reviewer's text posted against the version the form carries; True when the page
+    is to be loaded again (saved, or changed by someone else meanwhile)."""
     if not form.is_valid():
         messages.error(request, _("Please correct the errors below; nothing was saved."))
         return False
     try:
-        save_narrative(actor=request.user, report=report, sections=form.cleaned_data, version=shown)
+        save_narrative(
+            actor=request.user,
+            report=report,
+            sections=form.sections(),
+            version=form.cleaned_data["version"],
+        )
     except ReportConflict as exc:
         # Show what is there now; the user's text would overwrite it on a second click.
         messages.error(request, str(exc))
@@ -321,10 +319,12 @@ def consolidated_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def consolidated_issue(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_consolidated_for(request.user, pk)
+    form = IssueForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, str(INCOMPLETE_FORM))
+        return redirect(report)
     try:
-        report = issue_report(
-            actor=request.user, report=report, version=_posted_int(request, "version")
-        )
+        report = issue_report(actor=request.user, report=report, **form.cleaned_data)
     except ReportError as exc:
         messages.error(request, str(exc))
     else:
