@@ -329,7 +329,10 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(
         widget=forms.HiddenInput,
         min_value=1,
-        error_messages={"required": STALE_PAGE, "invalid": STALE_PAGE, "min_value": STALE_PAGE},
+        max_value=MAX_INTEGER,
+        error_messages={
+            code: STALE_PAGE for code in ("required", "invalid", "min_value", "max_value")
+        },
     )
 
 

@@ -19,7 +19,9 @@ from activities.forms import (
     MAX_FILES,
     MAX_TICKED,
     REVIEW_PAGE_SIZE,
+    STALE_PAGE,
     ActivityForm,
+    MoveForm,
     MultipleFileField,
     VersionsField,
 )
@@ -223,3 +225,24 @@ def test_more_files_than_a_form_takes_change_no_draft(client, staff):
     draft.refresh_from_db()
     assert (draft.title, draft.version) == ("Bản nháp", 1)
     assert not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize("version", ["²", "99999999999999999999", str(MAX_INTEGER + 1)])
+def test_an_edit_or_a_move_with_an_impossible_version_says_to_reload(
+    client, staff, reviewer, version
+):
+    draft = make_activity(staff, title="Bản nháp")
+    client.force_login(staff)
+    data = new_activity(title="Đổi tên", version=version)
+    response = client.post(reverse("activities:edit", args=[draft.pk]), data)
+    assert response.status_code == 200
+    assert escape(in_vietnamese(STALE_PAGE)) in response.content.decode()
+    submitted = make_activity(staff, status="submitted")
+    client.force_login(reviewer)
+    response = client.post(reverse("activities:accept", args=[submitted.pk]), {"version": version})
+    with translation.override("vi"):
+        incomplete = MoveForm(needs_reason=False).problem()
+    assert said(response) == [incomplete]
+    draft.refresh_from_db()
+    submitted.refresh_from_db()
+    assert (draft.title, draft.version, submitted.status) == ("Bản nháp", 1, "submitted")
