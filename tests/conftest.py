@@ -8,6 +8,7 @@ REQUIRE_SERVICES=1 (CI), where a missing service fails them instead.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, Mapping
 
 import pytest
 from django.db import connection
@@ -128,17 +129,38 @@ def syt_staff(db) -> User:
     return make_user("sytstaff", "SYT", "staff", full_name="Võ Thị Hạnh")
 
 
+# The cast's fixtures by the names of tests/factories.py's CAST.
+CAST_FIXTURES = {
+    "staff": "staff",
+    "manager": "manager",
+    "reviewer": "reviewer",
+    "leader": "leader",
+    "outsider": "outsider",
+    "admin": "admin_user",
+}
+
+
+class Cast(Mapping[str, User]):
+    """The whole cast by name, each member made when first asked for (most tests that take
+    the cast act as one role of it): the same user as the test's own fixture of that name."""
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self._request = request
+
+    def __getitem__(self, name: str) -> User:
+        return self._request.getfixturevalue(CAST_FIXTURES[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(CAST_FIXTURES)
+
+    def __len__(self) -> int:
+        return len(CAST_FIXTURES)
+
+
 @pytest.fixture
-def cast(staff, manager, reviewer, leader, outsider, admin_user) -> dict[str, User]:
-    """The whole cast, by the names of tests/factories.py's CAST."""
-    return {
-        "staff": staff,
-        "manager": manager,
-        "reviewer": reviewer,
-        "leader": leader,
-        "outsider": outsider,
-        "admin": admin_user,
-    }
+def cast(request, db) -> Cast:
+    """The cast by name: "staff", "manager", "reviewer", "leader", "outsider", "admin"."""
+    return Cast(request)
 
 
 @pytest.fixture
