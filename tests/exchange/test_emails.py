@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import time
 
 import pytest
 from django.core import mail
@@ -13,7 +12,7 @@ from activities.exchange import notifications, services
 from activities.exchange.models import Message
 from agencies.models import Agency
 from tests.factories import make_user, send_message, send_request
-from tests.support import FlakyBackend, postgres_only, redis_url
+from tests.support import FlakyBackend, postgres_only, redis_url, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +103,7 @@ def test_a_mail_server_that_is_down_loses_nothing(
 def test_a_real_worker_sends_the_email_after_commit_and_never_after_rollback(reviewer, manager):
     from celery import Celery
     from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
 
     manager.email = "minh@vungtau.gov.vn"
     manager.save()
@@ -124,6 +124,14 @@ def test_a_real_worker_sends_the_email_after_commit_and_never_after_rollback(rev
         return real_delay(message_id, **kwargs)
 
     notifications.send_message_emails.delay = recording_delay
+    # And which e-mail tasks the worker ran to their end.
+    ran: list[list] = []
+
+    def record_run(sender=None, args=None, **kwargs):
+        if sender is not None and sender.name == notifications.send_message_emails.name:
+            ran.append(list(args))
+
+    task_postrun.connect(record_run, weak=False)
     try:
         with start_worker(worker_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
             try:
@@ -132,12 +140,12 @@ def test_a_real_worker_sends_the_email_after_commit_and_never_after_rollback(rev
                     raise RuntimeError("rolled back")
             except RuntimeError:
                 pass
-            send_request(reviewer)  # committed: its e-mail is queued after commit
-            deadline = time.monotonic() + 30
-            while not mail.outbox and time.monotonic() < deadline:
-                time.sleep(0.2)
-            time.sleep(1)  # a second e-mail (the rolled-back one) would have arrived by now
+            committed = send_request(reviewer)  # its e-mail is queued after commit
+            # One worker runs its tasks in the order they came: once the committed message's
+            # task has run, a task queued for the rolled-back one would have run before it.
+            wait_for(lambda: [committed.pk] in ran, 30, "the e-mail task to run")
     finally:
+        task_postrun.disconnect(record_run)
         del notifications.send_message_emails.delay
         from doingoai.celery import app
 

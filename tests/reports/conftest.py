@@ -16,11 +16,13 @@ import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+from html import unescape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
+from django.utils.html import strip_tags
 from django.utils.translation import gettext
 
 from activities.exchange.models import Message
@@ -57,6 +59,18 @@ def fake_renderer(request, monkeypatch) -> list[str]:
     renderer = FakeRenderer()
     monkeypatch.setattr(pdf, "render_pdf", renderer)
     return renderer.rendered
+
+
+@pytest.fixture
+def rendered_words(fake_renderer) -> Callable[..., str]:
+    """The text of a document the fake renderer was given (the last one unless `index` says
+    otherwise), its HTML tags stripped and its words separated by one space: what its PDF
+    would say, for a test that checks what the PDF says, not how WeasyPrint lays it out."""
+
+    def read(index: int = -1) -> str:
+        return " ".join(unescape(strip_tags(fake_renderer[index])).split())
+
+    return read
 
 
 @pytest.fixture

@@ -71,8 +71,7 @@ def test_edited_sections_are_kept_and_the_others_drafted_again(
     reviewer,
     django_capture_on_commit_callbacks,
     build_now,
-    pdf_words,
-    real_renderer,
+    rendered_words,
 ):
     first = build_now(h1, reviewer)
     assert "tổ chức 6 hoạt động" in first.results
@@ -92,7 +91,7 @@ def test_edited_sections_are_kept_and_the_others_drafted_again(
     assert first.edited_sections == ["situation"]
     assert first.situation == "Tình hình do chuyên viên Sở Ngoại vụ viết lại."
     assert first.directions == draft(first.figures)["directions"]
-    assert "Tình hình do chuyên viên Sở Ngoại vụ viết lại." in pdf_words(first)
+    assert "Tình hình do chuyên viên Sở Ngoại vụ viết lại." in rendered_words()  # its new PDF
 
     make_activity(
         staff,

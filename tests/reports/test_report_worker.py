@@ -1,9 +1,10 @@
 """The consolidated report built by real Celery workers through Redis, on PostgreSQL.
 
 A worker started in this process (celery.contrib.testing) builds what a committed transaction
-queued, and a task delivered twice builds once. A worker process killed in the middle of a
-build loses nothing: the unacknowledged task goes back to the queue and the next worker
-builds the same version again.
+queued, and a task delivered twice builds once; its PDFs come from the fake renderer (the
+queue is under test, not WeasyPrint). A worker process killed in the middle of a build loses
+nothing: the unacknowledged task goes back to the queue and the next worker builds the same
+version again, end to end, with WeasyPrint itself.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from django.db import connection, transaction
 from reports import consolidation
 from reports.models import ConsolidatedReport
 from tests.factories import make_activity
-from tests.support import postgres_only, redis_url
+from tests.support import postgres_only, redis_url, wait_for
 
 Built = ConsolidatedReport.Status
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,6 @@ needs_services = [
     pytest.mark.postgres,
     postgres_only,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("real_renderer"),  # end to end: WeasyPrint itself
 ]
 
 
@@ -46,16 +46,6 @@ def apply_marks(test):
     for mark in reversed(needs_services):
         test = mark(test)
     return test
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 def status_of(report: ConsolidatedReport) -> str:
@@ -176,7 +166,7 @@ WORKER = textwrap.dedent(
 
     app.conf.task_default_queue = os.environ["TEST_QUEUE"]
     app.conf.broker_transport_options = {
-        "visibility_timeout": 2,
+        "visibility_timeout": 1,
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
     }
@@ -264,7 +254,7 @@ def test_a_worker_killed_mid_build_loses_nothing_the_next_one_builds_the_version
 
         os.killpg(first.pid, signal.SIGKILL)  # the worker dies mid-build, task unacknowledged
         first.wait(10)
-        time.sleep(2.5)  # past the visibility timeout
+        time.sleep(1.5)  # past the visibility timeout
         assert status_of(report) == Built.BUILDING  # nothing failed it: it is just stuck
 
         second = _start_worker_process(tmp_path, queue, "rescuer", hang=None)
