@@ -16,7 +16,7 @@ from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
 from doingoai.files import StoredFile
-from doingoai.text import fold
+from doingoai.text import fold, search_terms
 
 # ISO 4217 codes the province meets in aid decisions; VND first.
 CURRENCIES = [
@@ -114,7 +114,7 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
 
     def search(self, query: str) -> ActivityQuerySet:
         found = self
-        for term in fold(query).split():
+        for term in search_terms(query):
             found = found.filter(search_text__contains=term)
         return found
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from doingoai.text import fold
+from doingoai.text import fold, search_terms
 
 
 class User(AbstractUser):
@@ -52,7 +52,8 @@ class AgencyQuerySet(models.QuerySet["Agency"]):
         return self.filter(is_active=True)
 
     def search(self, query: str) -> AgencyQuerySet:
-        folded = fold(query)
+        """Agencies whose name holds the (accent-insensitive) words typed, in that order."""
+        folded = " ".join(search_terms(query))
         return self.filter(search_text__contains=folded) if folded else self
 
     def with_duty_counts(self) -> AgencyQuerySet:

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from doingoai import converters  # noqa: F401  (registers <id:…>, the database ids)
+
 from . import views
 
 app_name = "agencies"
@@ -8,5 +10,5 @@ urlpatterns = [
     path("agencies/", views.agency_list, name="list"),
     path("agencies/<str:code>/", views.agency_detail, name="detail"),
     path("plan/", views.plan_detail, name="plan"),
-    path("plan/<int:plan>/duties/<str:ref>/", views.duty_detail, name="duty"),
+    path("plan/<id:plan>/duties/<str:ref>/", views.duty_detail, name="duty"),
 ]

@@ -21,6 +21,18 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", stripped).strip().lower()
 
 
+# What a search box is read up to: enough for any title, and far below SQLite's limit on a
+# LIKE pattern (50,000 bytes), past which a pasted page was a server error.
+SEARCH_MAX_CHARS = 200
+SEARCH_MAX_TERMS = 10
+
+
+def search_terms(query: str) -> list[str]:
+    """The folded words of a search box, each to be found in the search column: at most
+    SEARCH_MAX_TERMS words of the first SEARCH_MAX_CHARS characters (the rest is ignored)."""
+    return fold(query[:SEARCH_MAX_CHARS]).split()[:SEARCH_MAX_TERMS]
+
+
 # django-simple-history keeps the reason of a change in a 100-character column.
 CHANGE_REASON_MAX = 100
 

@@ -19,7 +19,7 @@ from activities.models import Activity
 from agencies import permissions
 from agencies.models import Agency, Duty, User
 from doingoai.forms import IdsChoiceField
-from doingoai.text import fold
+from doingoai.text import search_terms
 
 from .models import Message, MessageQuerySet
 from .services import response_too_long
@@ -201,8 +201,8 @@ class ListFilters:
 
     def search(self, messages: MessageQuerySet) -> MessageQuerySet:
         """Accent-insensitive search of subject and content, and the kind."""
-        for term in self.query.split():
-            messages = messages.filter(search_text__contains=fold(term))
+        for term in search_terms(self.query):
+            messages = messages.filter(search_text__contains=term)
         if self.kind:
             messages = messages.filter(kind=self.kind)
         return messages

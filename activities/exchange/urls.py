@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.urls import path
 
+from doingoai import converters  # noqa: F401  (registers <id:…>, the database ids)
+
 from . import views
 
 app_name = "exchange"
@@ -14,11 +16,11 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("sent/", views.outbox, name="outbox"),
     path("new/", views.message_new, name="new"),
-    path("<int:pk>/", views.message_detail, name="message"),
-    path("<int:pk>/reply/", views.message_reply, name="reply"),
-    path("<int:pk>/remind/", views.message_remind, name="remind"),
-    path("<int:pk>/handle/", views.message_handle, name="handle"),
-    path("<int:pk>/files/<int:file_pk>/", views.message_attachment, name="attachment"),
+    path("<id:pk>/", views.message_detail, name="message"),
+    path("<id:pk>/reply/", views.message_reply, name="reply"),
+    path("<id:pk>/remind/", views.message_remind, name="remind"),
+    path("<id:pk>/handle/", views.message_handle, name="handle"),
+    path("<id:pk>/files/<id:file_pk>/", views.message_attachment, name="attachment"),
 ]
 
 # Mounted at /activities/messages/ by doingoai/urls.py, under the namespace "exchange_moved":
