@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.utils import timezone
@@ -22,8 +23,8 @@ from activities import services as activity_services
 from activities.exchange import services as exchange_services
 from activities.exchange.models import Message
 from activities.models import Activity
-from activities.services import ActivityData
-from agencies.models import Agency, User
+from activities.services import ActivityData, get_or_create_partner
+from agencies.models import Agency, Duty, User
 from agencies.services import create_account
 from reports import agency_reports, consolidation, pdf
 from reports.models import AgencyReport, ConsolidatedReport, ReportingPeriod
@@ -392,3 +393,190 @@ def reply(
         body=body,
         attachments=_uploads(attachments),
     )
+
+
+# ---------------------------------------------------------------------------- a report's data set
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+H1_START, H1_END = date(2019, 12, 15), date(2020, 6, 14)  # Decree 09/2019: 15/12 to 14/6
+
+
+def _dated_message(manager: User, kind: str, subject: str, when: datetime) -> Message:
+    """A message of Vũng Tàu to Sở Ngoại vụ, dated `when` (the service dates it now)."""
+    sent = send_message(
+        manager,
+        sender="VUNGTAU",
+        to=["SNGV"],
+        kind=kind,
+        subject=subject,
+        body="Chậm cấp phép cho đoàn vào.",
+    )
+    Message.objects.filter(pk=sent.pk).update(created_at=when)
+    return sent
+
+
+def make_report_dataset(
+    *, staff: User, manager: User, reviewer: User, syt_staff: User
+) -> dict[str, list[Activity]]:
+    """The periods of 2019 and 2020, and for the first six months of 2020 activities of every
+    kind that counts and of every kind that must not (not accepted, outside the period), the
+    same period of 2019, agency reports and difficulty messages: `staff` (SLDTBXH),
+    `manager` (VUNGTAU) and `syt_staff` (SYT) record, `reviewer` accepts. The activities by
+    "counted", "not_counted" and "previous"."""
+    h1 = make_periods(2019, 2020)["2020-H1"]
+    duty = {ref: Duty.objects.get(ref=ref) for ref in ("III.3.1", "III.7.1")}
+    water = get_or_create_partner(name="Quỹ Nước sạch Quốc tế", kind="ngo", country="US")
+    friends = get_or_create_partner(name="Hội Hữu nghị Đức - Việt", kind="ngo", country="DE")
+    counted = [
+        make_activity(
+            staff,
+            status="accepted",
+            reviewer=reviewer,
+            title="Đón đoàn Bộ Y tế, Lao động và Phúc lợi Nhật Bản",
+            duty=duty["III.3.1"],
+            participants_vietnamese=10,
+            participants_foreign=5,
+        ),
+        make_activity(
+            staff,
+            status="accepted",
+            reviewer=reviewer,
+            kind="outbound",
+            title="Đoàn công tác sang Hàn Quốc",
+            start_date=date(2020, 1, 10),
+            end_date=date(2020, 1, 15),
+            countries=["KR"],
+            duty=duty["III.3.1"],
+            participants_vietnamese=4,
+        ),
+        make_activity(
+            manager,
+            agency="VUNGTAU",
+            status="accepted",
+            reviewer=reviewer,
+            kind="aid",
+            title="Dự án nước sạch cho trường học",
+            start_date=date(2020, 4, 1),
+            end_date=date(2020, 4, 1),
+            countries=["US"],
+            duty=duty["III.7.1"],
+            partners=[water],
+            aid={"donor": water, "sector": "health", "committed_vnd": 1_500_000_000},
+        ),
+        make_activity(
+            manager,
+            agency="VUNGTAU",
+            status="accepted",
+            reviewer=reviewer,
+            kind="aid",
+            title="Học bổng cho học sinh nghèo",
+            start_date=date(2020, 5, 20),
+            end_date=date(2020, 5, 20),
+            countries=["DE"],
+            partners=[friends],
+            aid={"donor": friends, "sector": "education", "committed_vnd": 500_000_000},
+        ),
+        make_activity(  # the first day of the period counts
+            manager,
+            agency="VUNGTAU",
+            status="accepted",
+            reviewer=reviewer,
+            kind="event",
+            title="Gặp mặt hữu nghị Việt - Nhật - Hàn",
+            start_date=H1_START,
+            end_date=H1_START,
+            countries=["JP", "KR"],
+            participants_vietnamese=100,
+            participants_foreign=50,
+        ),
+        make_activity(  # and the last day
+            syt_staff,
+            agency="SYT",
+            status="accepted",
+            reviewer=reviewer,
+            kind="training",
+            title="Tập huấn y tế cộng đồng",
+            start_date=H1_END,
+            end_date=H1_END,
+            countries=[],
+        ),
+    ]
+    not_counted = [
+        make_activity(staff, status="submitted", title="Chờ duyệt", start_date=date(2020, 2, 2)),
+        make_activity(staff, status="draft", title="Bản nháp", start_date=date(2020, 2, 3)),
+        make_activity(
+            manager,
+            agency="VUNGTAU",
+            status="returned",
+            reviewer=reviewer,
+            title="Bị trả lại",
+            start_date=date(2020, 2, 4),
+            end_date=date(2020, 2, 4),
+        ),
+        make_activity(
+            staff,
+            status="accepted",
+            reviewer=reviewer,
+            title="Ngày sau kỳ",
+            start_date=H1_END + timedelta(days=1),
+            end_date=H1_END + timedelta(days=1),
+        ),
+        make_activity(
+            staff,
+            status="accepted",
+            reviewer=reviewer,
+            title="Ngày trước kỳ",
+            start_date=H1_START - timedelta(days=1),
+            end_date=H1_START - timedelta(days=1),
+        ),
+    ]
+    previous = [  # 6 months of 2019: 15/12/2018 to 14/6/2019
+        make_activity(
+            staff,
+            status="accepted",
+            reviewer=reviewer,
+            title="Đoàn Nhật Bản 2019",
+            start_date=date(2019, 3, 1),
+            end_date=date(2019, 3, 1),
+        ),
+        make_activity(
+            manager,
+            agency="VUNGTAU",
+            status="accepted",
+            reviewer=reviewer,
+            kind="aid",
+            title="Viện trợ 2019",
+            start_date=date(2019, 2, 1),
+            end_date=date(2019, 2, 1),
+            countries=["US"],
+            aid={"donor": water, "sector": "health", "committed_vnd": 1_000_000_000},
+        ),
+    ]
+    make_activity(staff, status="submitted", title="2019 chưa duyệt", start_date=date(2019, 4, 1))
+
+    vungtau = AgencyReport.objects.get(period=h1, agency__code="VUNGTAU")
+    vungtau = write_agency_report(
+        manager,
+        vungtau,
+        results="Đã tổ chức các hoạt động theo kế hoạch.",
+        difficulties="Thiếu kinh phí đón đoàn.",
+        proposals="Đề nghị bổ sung kinh phí đối ngoại.",
+    )
+    agency_reports.submit_agency_report(actor=manager, report=vungtau, version=vungtau.version)
+    # Not sent: what these agencies wrote is not the province's yet.
+    AgencyReport.objects.filter(period=h1, agency__code="SLDTBXH").update(
+        difficulties="Bản nháp chưa gửi.", proposals="Đề xuất chưa gửi."
+    )
+    AgencyReport.objects.filter(period=h1, agency__code="SYT").update(
+        status="returned", difficulties="Báo cáo bị trả lại."
+    )
+    _dated_message(
+        manager, "difficulty", "Vướng mắc thủ tục", datetime(2020, 3, 10, 9, 0, tzinfo=LOCAL)
+    )
+    _dated_message(
+        manager, "difficulty", "Sau kỳ báo cáo", datetime(2020, 6, 15, 9, 0, tzinfo=LOCAL)
+    )
+    _dated_message(
+        manager, "information", "Thông tin thường", datetime(2020, 3, 11, 9, 0, tzinfo=LOCAL)
+    )
+    return {"counted": counted, "not_counted": not_counted, "previous": previous}

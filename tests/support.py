@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import smtplib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pytest
 from django.core.mail.backends.locmem import EmailBackend
+from django.db import transaction
 from django.template.loader import render_to_string
 
 T = TypeVar("T")
@@ -49,6 +51,30 @@ def wait_for(condition: Callable[[], T], timeout: float, what: str, every: float
             return value
         time.sleep(every)
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+@contextmanager
+def shared_data(django_db_blocker, build: Callable[[], T]) -> Iterator[T]:
+    """What `build()` makes, made once for a whole module (as Django's setUpTestData does for
+    a class), in a transaction rolled back when the module ends.
+
+    Use it in a module-scoped fixture that depends on `django_db_setup`: pytest sets it up
+    before each test's own transaction, so every test runs in a savepoint of it and what a
+    test changes is gone for the next. Every test of the module sees the data, so a module
+    shares it only if all its tests can; hand tests ids (or objects read again per test),
+    so that one test's changes in memory do not reach the next.
+    """
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+    try:
+        with django_db_blocker.unblock():
+            built = build()
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 # ---------------------------------------------------------------------------- the renderer

@@ -45,7 +45,7 @@ from tests.factories import (
     report_difficulty,
     send_request,
 )
-from tests.support import FakeRenderer
+from tests.support import FakeRenderer, shared_data
 
 # ---------------------------------------------------------------------------- roles and answers
 
@@ -173,22 +173,13 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": tmp_path_factory.mktemp("private"), "base_url": None},
     }
-    outer = transaction.atomic()
     with (
         pytest.MonkeyPatch.context() as patch,
         override_settings(STORAGES={**settings.STORAGES, "default": private}),
     ):
         patch.setattr(pdf, "render_pdf", FakeRenderer())
-        with django_db_blocker.unblock():
-            outer.__enter__()
-        try:
-            with django_db_blocker.unblock():
-                built = build_world()
+        with shared_data(django_db_blocker, build_world) as built:
             yield built
-        finally:
-            with django_db_blocker.unblock():
-                transaction.set_rollback(True)
-                outer.__exit__(None, None, None)
 
 
 # ---------------------------------------------------------------------------- the rows

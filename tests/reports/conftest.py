@@ -15,36 +15,26 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
 from html import unescape
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
 
-from activities.exchange.models import Message
 from activities.models import Activity
-from activities.services import get_or_create_partner
-from agencies.models import Duty, User
-from reports import agency_reports, pdf
+from agencies.models import User
+from reports import pdf
 from reports.consolidation import issue_report, start_build
 from reports.models import AgencyReport, ConsolidatedReport, ReportingPeriod
 from tests.factories import (
     make_activity,
     make_periods,
+    make_report_dataset,
     make_user,
-    send_message,
-    write_agency_report,
 )
 from tests.support import FakeRenderer
-
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-H1_START, H1_END = date(2019, 12, 15), date(2020, 6, 14)  # Decree 09/2019: 15/12 to 14/6
-RESULTS = "Tổ chức 2 đoàn công tác, tiếp 1 đoàn Nhật Bản."
-
 
 # ---------------------------------------------------------------------------- the renderer
 
@@ -281,174 +271,10 @@ def counted_in() -> Callable[[ReportingPeriod], list[Activity]]:
     return counted
 
 
-def _message(manager, kind: str, subject: str, when: datetime) -> Message:
-    """A message of Vũng Tàu to Sở Ngoại vụ, dated `when` (the service dates it now)."""
-    sent = send_message(
-        manager,
-        sender="VUNGTAU",
-        to=["SNGV"],
-        kind=kind,
-        subject=subject,
-        body="Chậm cấp phép cho đoàn vào.",
-    )
-    Message.objects.filter(pk=sent.pk).update(created_at=when)
-    return sent
-
-
 @pytest.fixture
 def dataset(h1, staff, manager, reviewer, syt_staff) -> dict[str, list[Activity]]:
-    """Activities of every kind that counts, and of every kind that must not: not accepted,
-    outside the period; the same period of 2019; agency reports and difficulty messages."""
-    duty = {ref: Duty.objects.get(ref=ref) for ref in ("III.3.1", "III.7.1")}
-    water = get_or_create_partner(name="Quỹ Nước sạch Quốc tế", kind="ngo", country="US")
-    friends = get_or_create_partner(name="Hội Hữu nghị Đức - Việt", kind="ngo", country="DE")
-    counted = [
-        make_activity(
-            staff,
-            status="accepted",
-            reviewer=reviewer,
-            title="Đón đoàn Bộ Y tế, Lao động và Phúc lợi Nhật Bản",
-            duty=duty["III.3.1"],
-            participants_vietnamese=10,
-            participants_foreign=5,
-        ),
-        make_activity(
-            staff,
-            status="accepted",
-            reviewer=reviewer,
-            kind="outbound",
-            title="Đoàn công tác sang Hàn Quốc",
-            start_date=date(2020, 1, 10),
-            end_date=date(2020, 1, 15),
-            countries=["KR"],
-            duty=duty["III.3.1"],
-            participants_vietnamese=4,
-        ),
-        make_activity(
-            manager,
-            agency="VUNGTAU",
-            status="accepted",
-            reviewer=reviewer,
-            kind="aid",
-            title="Dự án nước sạch cho trường học",
-            start_date=date(2020, 4, 1),
-            end_date=date(2020, 4, 1),
-            countries=["US"],
-            duty=duty["III.7.1"],
-            partners=[water],
-            aid={"donor": water, "sector": "health", "committed_vnd": 1_500_000_000},
-        ),
-        make_activity(
-            manager,
-            agency="VUNGTAU",
-            status="accepted",
-            reviewer=reviewer,
-            kind="aid",
-            title="Học bổng cho học sinh nghèo",
-            start_date=date(2020, 5, 20),
-            end_date=date(2020, 5, 20),
-            countries=["DE"],
-            partners=[friends],
-            aid={"donor": friends, "sector": "education", "committed_vnd": 500_000_000},
-        ),
-        make_activity(  # the first day of the period counts
-            manager,
-            agency="VUNGTAU",
-            status="accepted",
-            reviewer=reviewer,
-            kind="event",
-            title="Gặp mặt hữu nghị Việt - Nhật - Hàn",
-            start_date=H1_START,
-            end_date=H1_START,
-            countries=["JP", "KR"],
-            participants_vietnamese=100,
-            participants_foreign=50,
-        ),
-        make_activity(  # and the last day
-            syt_staff,
-            agency="SYT",
-            status="accepted",
-            reviewer=reviewer,
-            kind="training",
-            title="Tập huấn y tế cộng đồng",
-            start_date=H1_END,
-            end_date=H1_END,
-            countries=[],
-        ),
-    ]
-    not_counted = [
-        make_activity(staff, status="submitted", title="Chờ duyệt", start_date=date(2020, 2, 2)),
-        make_activity(staff, status="draft", title="Bản nháp", start_date=date(2020, 2, 3)),
-        make_activity(
-            manager,
-            agency="VUNGTAU",
-            status="returned",
-            reviewer=reviewer,
-            title="Bị trả lại",
-            start_date=date(2020, 2, 4),
-            end_date=date(2020, 2, 4),
-        ),
-        make_activity(
-            staff,
-            status="accepted",
-            reviewer=reviewer,
-            title="Ngày sau kỳ",
-            start_date=H1_END + timedelta(days=1),
-            end_date=H1_END + timedelta(days=1),
-        ),
-        make_activity(
-            staff,
-            status="accepted",
-            reviewer=reviewer,
-            title="Ngày trước kỳ",
-            start_date=H1_START - timedelta(days=1),
-            end_date=H1_START - timedelta(days=1),
-        ),
-    ]
-    previous = [  # 6 months of 2019: 15/12/2018 to 14/6/2019
-        make_activity(
-            staff,
-            status="accepted",
-            reviewer=reviewer,
-            title="Đoàn Nhật Bản 2019",
-            start_date=date(2019, 3, 1),
-            end_date=date(2019, 3, 1),
-        ),
-        make_activity(
-            manager,
-            agency="VUNGTAU",
-            status="accepted",
-            reviewer=reviewer,
-            kind="aid",
-            title="Viện trợ 2019",
-            start_date=date(2019, 2, 1),
-            end_date=date(2019, 2, 1),
-            countries=["US"],
-            aid={"donor": water, "sector": "health", "committed_vnd": 1_000_000_000},
-        ),
-    ]
-    make_activity(staff, status="submitted", title="2019 chưa duyệt", start_date=date(2019, 4, 1))
-
-    vungtau = AgencyReport.objects.get(period=h1, agency__code="VUNGTAU")
-    vungtau = write_agency_report(
-        manager,
-        vungtau,
-        results="Đã tổ chức các hoạt động theo kế hoạch.",
-        difficulties="Thiếu kinh phí đón đoàn.",
-        proposals="Đề nghị bổ sung kinh phí đối ngoại.",
-    )
-    agency_reports.submit_agency_report(actor=manager, report=vungtau, version=vungtau.version)
-    # Not sent: what these agencies wrote is not the province's yet.
-    AgencyReport.objects.filter(period=h1, agency__code="SLDTBXH").update(
-        difficulties="Bản nháp chưa gửi.", proposals="Đề xuất chưa gửi."
-    )
-    AgencyReport.objects.filter(period=h1, agency__code="SYT").update(
-        status="returned", difficulties="Báo cáo bị trả lại."
-    )
-    _message(manager, "difficulty", "Vướng mắc thủ tục", datetime(2020, 3, 10, 9, 0, tzinfo=LOCAL))
-    _message(manager, "difficulty", "Sau kỳ báo cáo", datetime(2020, 6, 15, 9, 0, tzinfo=LOCAL))
-    _message(manager, "information", "Thông tin thường", datetime(2020, 3, 11, 9, 0, tzinfo=LOCAL))
-    return {"counted": counted, "not_counted": not_counted, "previous": previous}
+    """tests/factories.py's make_report_dataset, made by the cast."""
+    return make_report_dataset(staff=staff, manager=manager, reviewer=reviewer, syt_staff=syt_staff)
 
 
 # ---------------------------------------------------------------------------- versions

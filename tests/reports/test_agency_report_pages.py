@@ -13,12 +13,17 @@ from reports import agency_reports
 from reports.figures import agency_figures
 from reports.models import AgencyReport
 from reports.periods import ensure_periods
-from tests.factories import make_activity, make_agency_report, make_user, write_agency_report
+from tests.factories import (
+    RESULTS,
+    make_activity,
+    make_agency_report,
+    make_user,
+    write_agency_report,
+)
 
 pytestmark = pytest.mark.django_db
 
 Status = AgencyReport.Status
-RESULTS = "Tổ chức 2 đoàn công tác, tiếp 1 đoàn Nhật Bản."
 
 
 def url(report: AgencyReport) -> str:

@@ -17,6 +17,7 @@ from reports.errors import ReportConflict, ReportError, UnknownAction
 from reports.models import AgencyReport
 from reports.periods import ensure_periods
 from tests.factories import (
+    RESULTS,
     make_activity,
     make_agency_report,
     make_user,
@@ -26,7 +27,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 Status = AgencyReport.Status
-RESULTS = "Tổ chức 2 đoàn công tác, tiếp 1 đoàn Nhật Bản."
 
 
 def test_staff_saves_the_narrative_and_the_history_says_who(staff, report, fresh):

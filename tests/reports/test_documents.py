@@ -10,7 +10,6 @@ import re
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -22,13 +21,12 @@ from activities.services import get_or_create_partner
 from agencies.models import Agency, Duty
 from reports import agency_reports, consolidation
 from reports.models import AgencyReport, ConsolidatedReport
-from tests.factories import make_activity
+from tests.factories import LOCAL, make_activity
 
 pytestmark = pytest.mark.django_db
 
 Built = ConsolidatedReport.Status
 SUMMARY = "Kết quả công tác đối ngoại Nhân dân 6 tháng đầu năm 2020"
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def squash(text: str) -> str:
