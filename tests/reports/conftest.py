@@ -30,11 +30,12 @@ from reports.consolidation import issue_report, start_build
 from reports.models import AgencyReport, ConsolidatedReport, ReportingPeriod
 from tests.factories import (
     make_activity,
+    make_agency_report,
     make_periods,
     make_report_dataset,
     make_user,
 )
-from tests.support import FakeRenderer
+from tests.support import FakeRenderer, shared_data
 
 # ---------------------------------------------------------------------------- the renderer
 
@@ -128,7 +129,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def http_server() -> Iterator[Recorder]:
     server = Recorder()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled every 50 ms (not Python's 0.5 s), so that shutting it down does not wait.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server
@@ -271,10 +273,75 @@ def counted_in() -> Callable[[ReportingPeriod], list[Activity]]:
     return counted
 
 
+# The agencies whose report of 2020-H1 `states` brings to each status.
+REPORT_STATES = {"draft": "SLDTBXH", "submitted": "SYT", "accepted": "HLHPN", "returned": "SGDDT"}
+
+
+@pytest.fixture(scope="module")
+def module_report_states(django_db_setup, django_db_blocker) -> Iterator[dict[str, int]]:
+    """The reports of 2020-H1 of REPORT_STATES, made once for the module that asks for them
+    (tests/support.py shared_data): SLDTBXH's an untouched draft, the others written and sent
+    by a manager of their own (mgrsyt, mgrhlhpn, mgrsgddt), then accepted or returned for
+    "Thiếu số liệu" by a reviewer who is not the cast's. Their ids by status."""
+
+    def build() -> dict[str, int]:
+        period = make_periods(2020)["2020-H1"]
+        reviewer = make_user("states-reviewer", "SNGV", "reviewer")
+        return {
+            status: make_agency_report(
+                period,
+                code,
+                status=status,
+                sender=None
+                if status == "draft"
+                else make_user(f"mgr{code.lower()}", code, "manager"),
+                reviewer=reviewer,
+            ).pk
+            for status, code in REPORT_STATES.items()
+        }
+
+    with shared_data(django_db_blocker, build) as ids:
+        yield ids
+
+
 @pytest.fixture
-def dataset(h1, staff, manager, reviewer, syt_staff) -> dict[str, list[Activity]]:
-    """tests/factories.py's make_report_dataset, made by the cast."""
-    return make_report_dataset(staff=staff, manager=manager, reviewer=reviewer, syt_staff=syt_staff)
+def states(module_report_states, period) -> dict[str, AgencyReport]:
+    """The report of 2020-H1 in each status (module_report_states), read again for this
+    test."""
+    return {status: AgencyReport.objects.get(pk=pk) for status, pk in module_report_states.items()}
+
+
+@pytest.fixture(scope="module")
+def module_dataset(django_db_setup, django_db_blocker) -> Iterator[dict[str, list[int]]]:
+    """make_report_dataset made once for a module (tests/support.py shared_data) by members of
+    its own, not the cast: the activities' ids. A module whose tests may all see the data set
+    asks for it with `pytest.mark.usefixtures("module_dataset")`; `dataset` then reads it."""
+
+    def build() -> dict[str, list[int]]:
+        made = make_report_dataset(
+            staff=make_user("dataset-staff", "SLDTBXH", "staff"),
+            manager=make_user("dataset-manager", "VUNGTAU", "manager"),
+            reviewer=make_user("dataset-reviewer", "SNGV", "reviewer"),
+            syt_staff=make_user("dataset-syt", "SYT", "staff"),
+        )
+        return {key: [activity.pk for activity in rows] for key, rows in made.items()}
+
+    with shared_data(django_db_blocker, build) as ids:
+        yield ids
+
+
+@pytest.fixture
+def dataset(request, h1) -> dict[str, list[Activity]]:
+    """tests/factories.py's make_report_dataset, by its key: the module's (read again for
+    this test) where the module shares one, otherwise made for this test by the cast."""
+    if "module_dataset" in request.fixturenames:
+        shared = request.getfixturevalue("module_dataset")
+        return {key: [Activity.objects.get(pk=pk) for pk in ids] for key, ids in shared.items()}
+    cast = {
+        name: request.getfixturevalue(name)
+        for name in ("staff", "manager", "reviewer", "syt_staff")
+    }
+    return make_report_dataset(**cast)
 
 
 # ---------------------------------------------------------------------------- versions

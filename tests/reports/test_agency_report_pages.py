@@ -38,22 +38,6 @@ def test_urls(report):
     assert report.get_absolute_url() == url(report) == "/reports/2020-H1/agencies/SLDTBXH/"
 
 
-@pytest.fixture
-def states(reviewer, period):
-    """Reports of SLDTBXH, SYT, HLHPN and SGDDT in each state (all of the same period), the
-    last three sent by a manager of their own (mgrsyt, mgrhlhpn, mgrsgddt)."""
-    made = {"draft": period.agency_reports.get(agency__code="SLDTBXH")}
-    for status, code in (("submitted", "SYT"), ("accepted", "HLHPN"), ("returned", "SGDDT")):
-        made[status] = make_agency_report(
-            period,
-            code,
-            status=status,
-            sender=make_user(f"mgr{code.lower()}", code, "manager"),
-            reviewer=reviewer,
-        )
-    return made
-
-
 def members(code):
     return {
         "staff": make_user(f"staff{code.lower()}", code, "staff"),

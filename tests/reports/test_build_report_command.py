@@ -14,7 +14,8 @@ from django.core.management import CommandError, call_command
 from reports import consolidation, documents
 from reports.models import ConsolidatedReport
 
-pytestmark = pytest.mark.django_db
+# The command drafts versions on top of the one data set, each test in a savepoint of it.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_dataset")]
 
 Built = ConsolidatedReport.Status
 

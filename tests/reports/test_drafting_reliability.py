@@ -3,7 +3,6 @@ PDF whatever happens, no version 'being drafted' for ever, a clear message and a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,39 +11,13 @@ from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.db.models import F
 from django.utils import timezone
 
-from activities.models import Activity
 from reports import consolidation, documents, tasks
 from reports.models import ConsolidatedReport
-from tests.factories import make_report_dataset, make_user
-from tests.support import shared_data
 
-pytestmark = pytest.mark.django_db
+# Every test here drafts versions on top of the one data set, each in a savepoint of it.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_dataset")]
 
 Built = ConsolidatedReport.Status
-
-
-@pytest.fixture(scope="module")
-def shared_dataset(django_db_setup, django_db_blocker) -> Iterator[dict[str, list[int]]]:
-    """The report's data set (tests/factories.py), made once for this module by members of
-    its own; every test here drafts versions on top of it, each in a savepoint."""
-
-    def build() -> dict[str, list[int]]:
-        made = make_report_dataset(
-            staff=make_user("dataset-staff", "SLDTBXH", "staff"),
-            manager=make_user("dataset-manager", "VUNGTAU", "manager"),
-            reviewer=make_user("dataset-reviewer", "SNGV", "reviewer"),
-            syt_staff=make_user("dataset-syt", "SYT", "staff"),
-        )
-        return {key: [activity.pk for activity in rows] for key, rows in made.items()}
-
-    with shared_data(django_db_blocker, build) as ids:
-        yield ids
-
-
-@pytest.fixture
-def dataset(shared_dataset, db) -> dict[str, list[Activity]]:
-    """The shared data set, read again for this test."""
-    return {key: [Activity.objects.get(pk=pk) for pk in ids] for key, ids in shared_dataset.items()}
 
 
 def test_building_twice_leaves_one_version_and_one_pdf(dataset, h1, reviewer, stored):

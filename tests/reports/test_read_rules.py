@@ -13,28 +13,12 @@ from django.http import Http404
 from reports.agency_reports import get_agency_report_for
 from reports.consolidation import get_consolidated_for
 from reports.models import AgencyReport, ConsolidatedReport
-from tests.factories import make_agency_report, make_user
 
 pytestmark = pytest.mark.django_db
 
 Built = ConsolidatedReport.Status
+# The agencies of the reports in each state (tests/reports/conftest.py `states`).
 STATES = {"SLDTBXH": "draft", "SYT": "submitted", "HLHPN": "accepted", "SGDDT": "returned"}
-
-
-@pytest.fixture
-def states(period, reviewer) -> dict[str, AgencyReport]:
-    """One report of 2020-H1 in each state, sent by a manager of its agency; the other
-    agencies' are drafts."""
-    return {
-        status: make_agency_report(
-            period,
-            code,
-            status=status,
-            sender=None if status == "draft" else make_user(f"mgr{code}", code, "manager"),
-            reviewer=reviewer,
-        )
-        for code, status in STATES.items()
-    }
 
 
 # role -> the agencies whose report of each state it reads, among the four above
