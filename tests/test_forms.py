@@ -5,7 +5,6 @@ Bootstrap class."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -13,10 +12,9 @@ from django import forms
 from django.template import Context, Template
 from django.urls import reverse
 
-from activities import services
-from activities.services import ActivityData
 from agencies.models import Agency
 from doingoai.forms import FormRenderer, StyledBoundField
+from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -99,20 +97,6 @@ def test_the_aid_part_and_the_duty_list_describe_their_fields_too(client, staff)
         assert found.unstyled == []
 
 
-def submitted_activity(user) -> None:
-    activity = services.create_activity(
-        actor=user,
-        data=ActivityData(
-            agency=Agency.objects.get(code="SLDTBXH"),
-            kind="meeting",
-            title="Hội nghị",
-            start_date=date(2020, 3, 2),
-            end_date=date(2020, 3, 2),
-        ),
-    )
-    services.submit_activity(actor=user, activity=activity, version=activity.version)
-
-
 @pytest.mark.parametrize(
     "url_name",
     [
@@ -129,7 +113,7 @@ def submitted_activity(user) -> None:
 )
 def test_every_field_of_a_page_is_styled(client, admin_user, url_name):
     if url_name == "activities:review":  # its fields are those of the submitted rows
-        submitted_activity(admin_user)
+        make_activity(admin_user, status="submitted", kind="meeting", title="Hội nghị")
     client.force_login(admin_user)
     response = client.get(reverse(url_name))
     assert response.status_code == 200
@@ -277,7 +261,7 @@ def test_the_admin_keeps_its_own_look(client, admin_user, staff, url_name, arg):
         "agency": [Agency.objects.get(code="SLDTBXH").pk],
         "user": [staff.pk],
     }[arg]
-    submitted_activity(admin_user)
+    make_activity(admin_user, status="submitted", kind="meeting", title="Hội nghị")
     client.force_login(admin_user)
     response = client.get(reverse(url_name, args=args))
     assert response.status_code == 200

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from activities import services
 from activities.models import Activity
-from activities.services import ActivityData
-from agencies.models import Agency
 from doingoai.history import history_rows
+from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -21,16 +17,7 @@ def test_a_record_without_history_has_no_rows():
 
 
 def test_each_row_names_the_fields_it_changed_against_the_one_before(staff):
-    activity = services.create_activity(
-        actor=staff,
-        data=ActivityData(
-            agency=Agency.objects.get(code="SLDTBXH"),
-            kind="inbound",
-            title="Đoàn Nhật Bản",
-            start_date=date(2020, 3, 2),
-            end_date=date(2020, 3, 3),
-        ),
-    )
+    activity = make_activity(staff, title="Đoàn Nhật Bản")
     activity.place = "Côn Đảo"
     activity.save()
     rows = history_rows(activity.history.order_by("-history_date", "-history_id"))

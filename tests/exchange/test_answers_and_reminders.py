@@ -20,7 +20,7 @@ from activities.exchange.services import MessageError
 from activities.exchange.tasks import remind_due_requests
 from agencies.models import Agency, Membership
 from agencies.permissions import sync_user_groups
-from tests.factories import make_user, send_message, send_request
+from tests.factories import make_user, reply, send_message, send_request
 from tests.support import DISTRICTS
 
 pytestmark = pytest.mark.django_db
@@ -87,9 +87,7 @@ def test_an_unanswered_request_past_its_date_is_overdue(reviewer):
 
 def test_an_answered_request_and_other_kinds_are_never_overdue(reviewer, manager):
     message = send_request(reviewer)
-    services.reply_to_message(
-        actor=manager, message=message, agency=Agency.objects.get(code="VUNGTAU"), body="Xong."
-    )
+    reply(manager, message, body="Xong.")
     send_message(reviewer)
     later = message.due_date + timedelta(days=1)
     late = MessageRecipient.objects.overdue(later)
@@ -153,9 +151,7 @@ def test_nobody_is_reminded_once_everyone_answered(reviewer, manager):
         subject="Đề nghị",
         due_date=timezone.localdate() + timedelta(days=1),
     )
-    services.reply_to_message(
-        actor=manager, message=request, agency=Agency.objects.get(code="VUNGTAU"), body="Xong."
-    )
+    reply(manager, request, body="Xong.")
     with pytest.raises(MessageError, match="không còn ai để nhắc"):
         services.remind_missing(actor=reviewer, message=request)
 

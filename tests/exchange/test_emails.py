@@ -8,10 +8,9 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from activities.exchange import notifications, services
+from activities.exchange import notifications
 from activities.exchange.models import Message
-from agencies.models import Agency
-from tests.factories import make_user, send_message, send_request
+from tests.factories import make_user, reply, send_message, send_request
 from tests.support import FlakyBackend, postgres_only, redis_url, wait_for
 
 pytestmark = pytest.mark.django_db
@@ -52,9 +51,7 @@ def test_a_reminder_goes_only_to_the_agencies_that_have_not_answered(reviewer, m
     manager.save()
     message = send_request(reviewer)
     assert notifications.recipient_addresses(message) == [colleague.email, manager.email]
-    services.reply_to_message(
-        actor=manager, message=message, agency=Agency.objects.get(code="VUNGTAU"), body="Xong."
-    )
+    reply(manager, message, body="Xong.")
     assert notifications.recipient_addresses(message, reminder=True) == [colleague.email]
     assert notifications.email_message(message.pk, reminder=True) == 1
     assert [m.to for m in mail.outbox] == [[colleague.email]]

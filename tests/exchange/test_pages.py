@@ -251,9 +251,7 @@ def test_the_unread_count_shows_in_the_navigation_until_read(client, reviewer, m
 
 def test_reading_a_thread_clears_the_answers_from_the_unread_count(client, reviewer, manager):
     message = send_request(reviewer)
-    services.reply_to_message(
-        actor=manager, message=message, agency=Agency.objects.get(code="VUNGTAU"), body="Trả lời."
-    )
+    reply(manager, message, body="Trả lời.")
     client.force_login(reviewer)
     assert 'data-testid="unread-count"' in client.get(reverse("home")).content.decode()
     client.get(reverse("exchange:message", args=[message.pk]))  # the thread shows the answer
@@ -382,9 +380,7 @@ def test_the_remind_button_is_offered_to_those_who_write_for_the_sender_while_so
     client.force_login(manager)
     response = client.get(url)
     assert not response.context["can_remind"] and remind not in response.content.decode()
-    services.reply_to_message(
-        actor=manager, message=request, agency=Agency.objects.get(code="VUNGTAU"), body="Xong."
-    )
+    reply(manager, request, body="Xong.")
     client.force_login(office)  # everyone answered: nobody to remind
     response = client.get(url)
     assert not response.context["can_remind"] and remind not in response.content.decode()

@@ -15,13 +15,12 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from activities.exchange import services as exchange
 from activities.exchange.models import Message
 from activities.services import get_or_create_partner
-from agencies.models import Agency, Duty
-from reports import agency_reports, consolidation
-from reports.models import AgencyReport, ConsolidatedReport
-from tests.factories import LOCAL, make_activity
+from agencies.models import Duty
+from reports import consolidation
+from reports.models import ConsolidatedReport
+from tests.factories import LOCAL, make_activity, make_agency_report, report_difficulty
 
 pytestmark = pytest.mark.django_db
 
@@ -192,21 +191,18 @@ def test_user_text_is_shown_and_never_fetched_or_attached(
         countries=["US"],
         aid={"donor": donor, "sector": "health", "committed_vnd": 900_000_000},
     )
-    report = AgencyReport.objects.get(period=h1, agency__code="VUNGTAU")
-    report = agency_reports.save_agency_report(
-        actor=manager,
-        report=report,
-        version=report.version,
+    make_agency_report(
+        h1,
+        "VUNGTAU",
+        status="submitted",
+        sender=manager,
         results="Kết quả.",
         difficulties=f"{img} <style>@import url(http://127.0.0.1:{port}/css);</style>",
         proposals=f'{attach} <object data="http://127.0.0.1:{port}/o"></object>',
     )
-    agency_reports.submit_agency_report(actor=manager, report=report, version=report.version)
-    sent = exchange.send_message(
-        actor=manager,
-        sender_agency=Agency.objects.get(code="VUNGTAU"),
-        recipients=[],
-        kind="difficulty",
+    sent = report_difficulty(
+        manager,
+        sender="VUNGTAU",
         subject=f'<img src="{metadata}">',
         body=f'<a rel="attachment" href="{passwd}">passwd</a>',
     )
