@@ -38,6 +38,8 @@ def test_the_issued_list_costs_the_same_whatever_its_length(
     client.force_login(leader)
     client.get(reverse("reports:issued"))  # session and caches warm
 
+    # session, user, the user's agency rights, the count of issued versions, the
+    # navigation's memberships, the unread count, the page of versions with their periods
     with django_assert_num_queries(7):
         one = client.get(reverse("reports:issued"))
     _issued_rows(periods["2020"], 7, first_number=2)
@@ -68,6 +70,8 @@ def test_the_versions_page_costs_the_same_whatever_its_length(
     page = reverse("reports:consolidated-period", args=["2020-H1"])
     client.get(page)
 
+    # session, user, the user's agency rights, the period, failing its stuck versions (one
+    # UPDATE), the navigation's memberships, the unread count, the versions with their users
     with django_assert_num_queries(8):
         client.get(page)
     for number, status in [
