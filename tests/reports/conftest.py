@@ -1,11 +1,13 @@
 """What the reports tests share: a renderer that stands in for WeasyPrint, private storage
-per test, the periods and a data set of activities, agency reports and messages, helpers that
-draft and issue versions as the pages do, and the tools that read a PDF back (poppler-utils).
+per test, the periods, the agency reports in each state and the data set (made by
+tests/factories.py, once per module where a module shares them), helpers that draft and issue
+versions as the pages do, and the tools that read a PDF back (poppler-utils).
 
 WeasyPrint takes about a second a document. Every test here gets `fake_renderer` (autouse):
 the PDF template is still rendered (a broken template still fails the drafting) and the result
-is a tiny valid one-page PDF. Tests that read the PDF ask for `real_renderer`: the PDF's own
-tests, the security tests and the end-to-end ones.
+is a tiny valid one-page PDF; `rendered_words` reads what the PDF would say. Tests that read
+the PDF WeasyPrint makes ask for `real_renderer`: the PDF's own tests, the security tests and
+the end-to-end ones.
 """
 
 from __future__ import annotations
