@@ -18,8 +18,9 @@ from activities.exchange import services
 from activities.exchange.models import Message, MessageRecipient
 from activities.exchange.services import MessageError
 from activities.exchange.tasks import remind_due_requests
-from agencies.models import Agency, Membership
+from agencies.models import Agency
 from agencies.permissions import sync_user_groups
+from agencies.services import grant_membership
 from tests.factories import make_user, reply, send_message, send_request
 from tests.support import DISTRICTS
 
@@ -53,7 +54,7 @@ def test_reading_is_recorded_per_agency_not_per_person(reviewer, manager):
 def test_a_forged_reply_is_refused(reviewer, manager, staff):
     message = send_request(reviewer)
     both = make_user("haidonvi", "VUNGTAU", "staff")  # a district's, and a department's
-    Membership.objects.create(user=both, agency=Agency.objects.get(code="SLDTBXH"), role="staff")
+    grant_membership(actor=None, user=both, agency=Agency.objects.get(code="SLDTBXH"), role="staff")
     sync_user_groups(both)
     with pytest.raises(MessageError, match="không nhận được"):
         services.reply_to_message(
@@ -140,7 +141,7 @@ def test_the_sender_sees_every_recipients_row_a_recipient_only_its_own(
     assert not rows.seen_by(staff).exists() and not rows.seen_by(leader).exists()
     # a user of both sides sees every row of what their agency sent
     both = make_user("sngvvt", "VUNGTAU", "staff")
-    Membership.objects.create(user=both, agency=Agency.objects.get(code="SNGV"), role="staff")
+    grant_membership(actor=None, user=both, agency=Agency.objects.get(code="SNGV"), role="staff")
     assert message.recipients.seen_by(both).count() == 8
 
 

@@ -12,7 +12,8 @@ from activities.exchange import services
 from activities.exchange.models import Message, MessageAttachment, MessageRecipient
 from activities.exchange.services import MessageError
 from agencies import permissions
-from agencies.models import Agency, Membership
+from agencies.models import Agency
+from agencies.services import grant_membership
 from tests.factories import agencies, make_activity, make_user, pdf_upload, send_request
 
 pytestmark = pytest.mark.django_db
@@ -204,7 +205,7 @@ def test_a_superuser_who_belongs_to_an_agency_sends_for_it_alone_and_reads_what_
 def test_a_membership_given_during_a_request_counts_for_messages_at_once(manager):
     vungtau, baria = Agency.objects.get(code="VUNGTAU"), Agency.objects.get(code="BARIA")
     assert permissions.message_agency_ids(manager) == {vungtau.pk}  # kept on the user
-    Membership.objects.create(user=manager, agency=baria, role="staff")
+    grant_membership(actor=None, user=manager, agency=baria, role="staff")
     permissions.sync_user_groups(manager)
     assert permissions.message_agency_ids(manager) == {vungtau.pk, baria.pk}
     assert permissions.sending_agency_ids(manager) == {vungtau.pk, baria.pk}
