@@ -170,3 +170,18 @@ def test_a_membership_moved_to_another_user_takes_the_rights_from_the_first(staf
     assert codes(staff, Action.ACT) == set()
     assert staff.groups.count() == 0
     assert codes(outsider, Action.ACT) == {"SLDTBXH"}
+
+
+def test_those_who_may_act_for_an_agency_are_its_writers_only(staff, manager, reviewer, leader):
+    sldtbxh = Agency.objects.get(code="SLDTBXH")
+    assert set(permissions.users_who_may(Action.ACT, sldtbxh)) == {staff}
+    assert set(permissions.users_who_may(Action.ACT, Agency.objects.get(code="SNGV"))) == {reviewer}
+    assert leader not in permissions.users_who_may(Action.ACT)
+    assert manager in permissions.users_who_may(Action.ACT)
+
+
+def test_those_who_oversee_the_province_are_its_leaders(staff, manager, reviewer, leader):
+    assert list(permissions.users_who_may(Action.OVERSEE)) == [leader]
+    leader.is_active = False
+    leader.save()
+    assert list(permissions.users_who_may(Action.OVERSEE)) == []
