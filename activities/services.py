@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,6 +80,17 @@ class ActivityData:
     participants_vietnamese: int | None = None
     participants_foreign: int | None = None
     aid: dict[str, Any] = field(default_factory=dict)
+
+
+def get_activity_for(user: User, pk: int, *, editable: bool = False) -> Activity:
+    """Activity `pk` with its agency, duty and donor if `user` may read it
+    (Activity.objects.visible_to), or with `editable` if they may change it now
+    (Activity.objects.editable_by: a draft or returned activity of an agency they act for).
+    Raises Http404 otherwise, whether it exists or not."""
+    activities = (
+        Activity.objects.editable_by(user) if editable else Activity.objects.visible_to(user)
+    )
+    return get_object_or_404(activities.select_related("agency", "duty", "donor"), pk=pk)
 
 
 def duties_of(agency: Agency):
@@ -205,7 +217,7 @@ def _save_relations(activity: Activity, data: ActivityData) -> None:
 def create_activity(
     *, actor: User, data: ActivityData, attachments: Iterable[UploadedFile] = ()
 ) -> Activity:
-    """Record a new draft activity for an agency the actor may log for."""
+    """Record a new draft activity for an agency the actor may act for."""
     _require(
         actor,
         Action.ACT,

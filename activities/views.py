@@ -37,13 +37,6 @@ from .workflow import BULK_MOVES, WORKFLOW
 PAGE_SIZE = 25
 
 
-def get_activity_for(user: User, pk: int) -> Activity:
-    """Fetch an activity the user may read, or 404: existence does not leak."""
-    return get_object_or_404(
-        Activity.objects.visible_to(user).select_related("agency", "duty", "donor"), pk=pk
-    )
-
-
 def _listed(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
     return queryset.select_related("agency", "duty").prefetch_related(
         Prefetch("countries", queryset=ActivityCountry.objects.order_by("country"))
@@ -88,7 +81,7 @@ def my_activities(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = get_activity_for(request.user, pk)
+    activity = services.get_activity_for(request.user, pk)
     history = activity.history.select_related("history_user").order_by(
         "-history_date", "-history_id"
     )
@@ -135,9 +128,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = get_object_or_404(
-        Activity.objects.editable_by(request.user).select_related("agency"), pk=pk
-    )
+    activity = services.get_activity_for(request.user, pk, editable=True)
     form = ActivityEditForm(
         request.POST or None,
         request.FILES or None,
@@ -163,7 +154,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Make the move `action` of the status table as the review panel posted it."""
-    activity = get_activity_for(request.user, pk)
+    activity = services.get_activity_for(request.user, pk)
     transition = WORKFLOW[action]
     form = MoveForm(request.POST, needs_reason=transition.needs_reason)
     if not form.is_valid():
@@ -279,13 +270,13 @@ def _skipped_messages(skipped: list[tuple[int, str]]) -> list[str]:
 @login_required
 @require_GET
 def attachment_download(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
-    activity = get_activity_for(request.user, pk)
+    activity = services.get_activity_for(request.user, pk)
     return private_file_response(get_object_or_404(Attachment, activity=activity, pk=file_pk))
 
 
 @login_required
 def attachment_delete(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
-    activity = get_object_or_404(Activity.objects.editable_by(request.user), pk=pk)
+    activity = services.get_activity_for(request.user, pk, editable=True)
     attachment = get_object_or_404(Attachment, activity=activity, pk=file_pk)
     if request.method == "POST":
         try:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from django.http import Http404
 from django.urls import reverse
 
 from activities import services
@@ -100,6 +101,28 @@ def test_editing_is_for_drafts_and_returned_of_ones_own_agency(client, cast, act
         assert (
             client.get(reverse("activities:edit", args=[activities["draft"].pk])).status_code == 404
         )
+
+
+# role -> the statuses in which it may change the activity (drafts and returned ones of an
+# agency it acts for; the superuser acts for every working agency)
+EDIT = {"staff": {"draft", "returned"}, "admin": {"draft", "returned"}}
+
+
+@pytest.mark.parametrize("role", list(READ))
+def test_get_activity_for_fetches_what_the_role_may_read_or_edit_and_404_otherwise(
+    cast, activities, role
+):
+    user = cast[role]
+    for status, activity in activities.items():
+        for editable, allowed in ((False, READ[role]), (True, EDIT.get(role, set()))):
+            if status in allowed:
+                fetched = services.get_activity_for(user, activity.pk, editable=editable)
+                assert fetched == activity, (status, editable)
+            else:
+                with pytest.raises(Http404):
+                    services.get_activity_for(user, activity.pk, editable=editable)
+    with pytest.raises(Http404):  # no such activity: the same answer
+        services.get_activity_for(user, max(a.pk for a in activities.values()) + 1)
 
 
 def test_reviewer_returns_with_reason_and_staff_sees_it(client, staff, reviewer, activities):
