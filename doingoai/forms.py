@@ -124,13 +124,6 @@ class FormRenderer(DjangoTemplates):
         )
 
 
-def style_fields(form: forms.BaseForm) -> None:
-    """Give each widget its Bootstrap class (StyledBoundField does it for every form at
-    render time; this is for forms whose widgets are read before a BoundField is made)."""
-    for field in form.fields.values():
-        style_widget(field.widget)
-
-
 def parse_amount(value: str) -> str:
     """Read an amount as Vietnamese offices write it: "1.234.567,50" (dots group thousands,
     the comma is the decimal mark); "1234567.5" is accepted too."""
