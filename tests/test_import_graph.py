@@ -43,7 +43,7 @@ def _resolve(module: str, path: Path, node: ast.ImportFrom | ast.Import, known) 
     if target.split(".")[0] not in PACKAGES:
         return []
     loaded = [target]
-    for alias in node.names:  # `from reports import services` loads reports.services
+    for alias in node.names:  # `from activities import services` loads activities.services
         child = f"{target}.{alias.name}"
         if child in known:
             loaded.append(child)
