@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TypedDict
 
-from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
@@ -31,7 +30,6 @@ from django.utils.translation import gettext_lazy
 from agencies import permissions
 from agencies.models import User
 from agencies.permissions import Action
-from doingoai.celery import EMAIL_TASK_OPTIONS
 from doingoai.history import HistoryRow, history_rows
 from doingoai.text import change_reason
 from doingoai.workflow import Offer, Transition, Workflow
@@ -336,7 +334,7 @@ def remind_agencies(
     # One task per agency: an SMTP failure retries that agency's e-mail, not everyone's.
     for report_id in ids:
         transaction.on_commit(
-            lambda report_id=report_id: send_agency_report_reminder.delay(report_id)
+            lambda report_id=report_id: notifications.send_agency_report_reminder.delay(report_id)
         )
     return len(ids)
 
@@ -350,9 +348,3 @@ def remind_due_agencies(today: date) -> int:
     for period in ReportingPeriod.objects.filter(deadline__in=[before, after]):
         reminded += remind_agencies(actor=None, period=period)
     return reminded
-
-
-@shared_task(**EMAIL_TASK_OPTIONS)
-def send_agency_report_reminder(report_id: int) -> int:
-    """E-mail the members of one agency whose report is still to be sent."""
-    return notifications.remind_agency(report_id)

@@ -1,6 +1,7 @@
 """The province's consolidated report: drafting its versions, the reviewer's text, issuing,
 and the versions that stop half-way. Views, tasks, commands and tests all go through these
-functions; the task that drafts a version is here too, beside the services that queue it.
+functions; the task that drafts a version is here too, beside build_version, the one
+function it calls (the leaders' e-mail task is in notifications.py).
 
     queued ──▶ building ──▶ ready ──issue──▶ issued
        │           │          │
@@ -33,7 +34,6 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from agencies.models import User
-from doingoai.celery import EMAIL_TASK_OPTIONS
 
 from . import notifications
 from .errors import ReportConflict, ReportError, clean_text, require_reviewer
@@ -485,12 +485,5 @@ def issue_report(
     locked.version += 1
     locked.save()
     report_id = locked.pk
-    transaction.on_commit(lambda: notify_leaders.delay(report_id))
+    transaction.on_commit(lambda: notifications.notify_leaders.delay(report_id))
     return locked
-
-
-# The name it had in reports/tasks.py: tasks already queued at deploy must still find it.
-@shared_task(name="reports.tasks.notify_leaders", **EMAIL_TASK_OPTIONS)
-def notify_leaders(report_id: int) -> int:
-    """Tell provincial leadership that a report was issued."""
-    return notifications.announce_issue(report_id)

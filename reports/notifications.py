@@ -1,24 +1,21 @@
-"""Who the reports app e-mails, and what it says (subjects and bodies are the templates in
-templates/reports/email/). The tasks that send these e-mails sit beside the services that
-queue them (agency_reports.py, consolidation.py) and only call these functions.
+"""Who the reports app e-mails, what it says (subjects and bodies are the templates in
+reports/templates/reports/email/), and the Celery tasks that send these e-mails, each beside
+the one function it calls. The services queue the tasks after their transaction commits
+(agency_reports.remind_agencies, consolidation.issue_report); turning users into addresses
+and templates into e-mails is doingoai/mail.py's, the same for every app.
 
-Everyone gets their own e-mail (nobody sees the others' addresses); accounts that are
-inactive, have no address or turned notifications off get none. E-mails are written in the
-portal's language (settings.LANGUAGE_CODE), whatever language the action was taken in.
+Accounts that are inactive, have no address or turned notifications off get no e-mail.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db.models import QuerySet
-from django.template.loader import render_to_string
+from celery import shared_task
 from django.urls import reverse
-from django.utils import translation
 
 from agencies import permissions
-from agencies.models import User
 from agencies.permissions import Action
+from doingoai import mail
+from doingoai.celery import EMAIL_TASK_OPTIONS
 
 from .models import AgencyReport, ConsolidatedReport
 
@@ -35,8 +32,9 @@ def remind_agency(report_id: int) -> int:
     if report is None:
         return 0
     members = permissions.users_who_may(Action.ACT, report.agency)
-    context = {"report": report, "period": report.period, "link": _link(report.get_absolute_url())}
-    return _send("reports/email/agency_reminder", context, _addresses(members))
+    link = mail.absolute_url(report.get_absolute_url())
+    context = {"report": report, "period": report.period, "link": link}
+    return mail.send_each("reports/email/agency_reminder", context, mail.addresses(members))
 
 
 def announce_issue(report_id: int) -> int:
@@ -46,30 +44,33 @@ def announce_issue(report_id: int) -> int:
     if report is None or not report.is_issued:
         return 0
     leaders = permissions.users_who_may(Action.OVERSEE)
-    context = {"report": report, "link": _link(reverse("reports:issued"))}
-    return _send("reports/email/report_issued", context, _addresses(leaders))
+    context = {"report": report, "link": mail.absolute_url(reverse("reports:issued"))}
+    return mail.send_each("reports/email/report_issued", context, mail.addresses(leaders))
 
 
-def _addresses(users: QuerySet[User]) -> list[str]:
-    return sorted(
-        set(
-            users.filter(is_active=True, email_notifications=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-    )
+# Each task keeps the name it was first registered under (the module that defined it then):
+# tasks already queued at a deploy (acks_late, retried for about a day) carry that name, and a
+# worker that knew the task only by its new module's name would reject them and lose the
+# e-mails.
 
 
-def _link(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+@shared_task(name="reports.agency_reports.send_agency_report_reminder", **EMAIL_TASK_OPTIONS)
+def send_agency_report_reminder(report_id: int) -> int:
+    """E-mail the members of one agency whose report is still to be sent (remind_agency).
+    Queued once per agency: an SMTP failure retries that agency's e-mail, not everyone's."""
+    return remind_agency(report_id)
 
 
-def _send(template: str, context: dict, addresses: list[str]) -> int:
-    """One e-mail per address from `<template>_subject.txt` and `<template>_body.txt`."""
-    if not addresses:
-        return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body = render_to_string(f"{template}_body.txt", context).strip() + "\n"
-    send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [a]) for a in addresses])
-    return len(addresses)
+@shared_task(name="reports.tasks.notify_leaders", **EMAIL_TASK_OPTIONS)
+def notify_leaders(report_id: int) -> int:
+    """Tell provincial leadership that a report was issued (announce_issue)."""
+    return announce_issue(report_id)
+
+
+# Kept for one release only, then removed: reminders queued before the deploy that introduced
+# one task per agency (send_agency_report_reminder) carry this name and a list of report ids.
+@shared_task(name="reports.tasks.send_agency_report_reminders", **EMAIL_TASK_OPTIONS)
+def send_agency_report_reminders(report_ids: list[int]) -> int:
+    """The former reminder task: remind the agency of each report of `report_ids` that is
+    still to be sent (remind_agency). Returns the number of e-mails."""
+    return sum(remind_agency(report_id) for report_id in report_ids)

@@ -1,26 +1,27 @@
 """E-mails of the information exchange: who receives them, what they say (the templates under
-`exchange/email/`), and the Celery task that sends them.
+`exchange/email/`), and the Celery task that sends them. Turning users into addresses and
+templates into e-mails is doingoai/mail.py's, the same for every app.
 
-The task lives here, beside the rules it applies, so that the services that queue it
+The task lives here, beside the one function it calls, so that the services that queue it
 (`services.py`) and the beat job that calls a service (`tasks.py`) form no import cycle.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.template.loader import render_to_string
-from django.utils import translation
 
 from agencies import permissions
+from doingoai import mail
 from doingoai.celery import EMAIL_TASK_OPTIONS
 
 from .models import Message
 
 logger = logging.getLogger(__name__)
+
+TEMPLATE = "exchange/email/message"
 
 
 def recipient_addresses(message: Message, *, reminder: bool = False) -> list[str]:
@@ -29,29 +30,20 @@ def recipient_addresses(message: Message, *, reminder: bool = False) -> list[str
     recipients = message.recipients.all()
     if reminder:
         recipients = recipients.filter(answer__isnull=True)
-    readers = permissions.message_readers(recipients.values_list("agency_id", flat=True))
-    return sorted(
-        set(
-            readers.filter(email_notifications=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
+    return mail.addresses(
+        permissions.message_readers(recipients.values_list("agency_id", flat=True))
     )
+
+
+def _context(message: Message, reminder: bool) -> dict[str, Any]:
+    link = mail.absolute_url(message.get_absolute_url())
+    return {"message": message, "reminder": reminder, "link": link}
 
 
 def compose(message: Message, *, reminder: bool = False) -> tuple[str, str]:
     """The subject and body of the e-mail, in the portal's language, from the templates
     `exchange/email/message_subject.txt` and `message_body.txt`."""
-    context = {
-        "message": message,
-        "reminder": reminder,
-        "link": settings.SITE_URL.rstrip("/") + message.get_absolute_url(),
-    }
-    with translation.override(settings.LANGUAGE_CODE):
-        # One line: a header never carries the template's line breaks.
-        subject = " ".join(render_to_string("exchange/email/message_subject.txt", context).split())
-        body = render_to_string("exchange/email/message_body.txt", context)
-    return subject, body
+    return mail.render(TEMPLATE, _context(message, reminder))
 
 
 def email_message(message_id: int, *, reminder: bool = False) -> int:
@@ -62,14 +54,8 @@ def email_message(message_id: int, *, reminder: bool = False) -> int:
     if message is None:
         logger.warning("message %s not found: nothing to e-mail", message_id)
         return 0
-    addresses = recipient_addresses(message, reminder=reminder)
-    if not addresses:
-        return 0
-    subject, body = compose(message, reminder=reminder)
-    send_mass_mail(
-        [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
-    )
-    return len(addresses)
+    to = recipient_addresses(message, reminder=reminder)
+    return mail.send_each(TEMPLATE, _context(message, reminder), to)
 
 
 # The name it had in activities/tasks.py, before the exchange became its own app: jobs already

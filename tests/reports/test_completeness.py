@@ -13,11 +13,11 @@ from django.utils import timezone, translation
 
 from agencies.models import Agency, Duty, DutyAssignment, User
 from reports import agency_reports, completeness
-from reports.agency_reports import send_agency_report_reminder
 from reports.errors import ReportError
 from reports.models import AgencyReport, ReportingPeriod
+from reports.notifications import send_agency_report_reminder, send_agency_report_reminders
 from reports.periods import ensure_periods
-from reports.tasks import remind_agency_reports, send_agency_report_reminders
+from reports.tasks import remind_agency_reports
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

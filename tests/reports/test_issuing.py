@@ -12,7 +12,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from reports import consolidation, documents
+from reports import consolidation, documents, notifications
 from reports.errors import ReportConflict, ReportError
 from reports.models import ConsolidatedReport, IssueCounter, ReportingPeriod
 from reports.periods import ensure_periods
@@ -180,8 +180,8 @@ def test_the_leaders_are_emailed_when_a_report_is_issued(
     assert all(link in m.body for m in mail.outbox)
     # Telling them again about a version that is not issued does nothing.
     draft_version = build_now(h1, reviewer)
-    assert consolidation.notify_leaders(draft_version.pk) == 0
-    assert consolidation.notify_leaders(report.pk) == 2
+    assert notifications.notify_leaders(draft_version.pk) == 0
+    assert notifications.notify_leaders(report.pk) == 2
 
 
 def test_the_leaders_notice_says_which_report_and_where_in_the_portals_language(

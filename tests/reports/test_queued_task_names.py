@@ -1,6 +1,7 @@
 """Tasks already in the queue at a deploy still find their task: the reports' tasks that
-services queue keep the names they were registered under in reports/tasks.py before the app
-was cut at its seam (a worker rejects a task it knows under another name, and the job is lost).
+services queue keep the names they were first registered under (reports/tasks.py before the
+app was cut at its seam, reports/agency_reports.py for the per-agency reminder), wherever they
+live now (a worker rejects a task it knows under another name, and the job is lost).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from doingoai.celery import app
-from reports import agency_reports, consolidation, tasks
+from reports import consolidation, notifications
 
 # registered name -> the task the code queues under it, and the module that defines it now
 KEPT = {
@@ -16,17 +17,21 @@ KEPT = {
         consolidation.build_consolidated_report,
         "reports.consolidation",
     ),
-    "reports.tasks.notify_leaders": (consolidation.notify_leaders, "reports.consolidation"),
+    "reports.tasks.notify_leaders": (notifications.notify_leaders, "reports.notifications"),
+    "reports.agency_reports.send_agency_report_reminder": (
+        notifications.send_agency_report_reminder,
+        "reports.notifications",
+    ),
     # For one release: the reminders queued before one task per agency carried a list of ids.
     "reports.tasks.send_agency_report_reminders": (
-        tasks.send_agency_report_reminders,
-        "reports.tasks",
+        notifications.send_agency_report_reminders,
+        "reports.notifications",
     ),
 }
 
 
 @pytest.mark.parametrize("name", list(KEPT))
-def test_tasks_queued_before_the_cut_keep_their_registered_names(name):
+def test_tasks_queued_before_a_move_keep_their_registered_names(name):
     task, module = KEPT[name]
     assert task.name == name
     assert app.tasks[name].__module__ == module
@@ -37,18 +42,20 @@ def test_tasks_queued_before_the_cut_keep_their_registered_names(name):
     [
         "reports.consolidation.build_consolidated_report",
         "reports.consolidation.notify_leaders",
+        "reports.notifications.notify_leaders",
+        "reports.notifications.send_agency_report_reminder",
+        "reports.notifications.send_agency_report_reminders",
     ],
 )
 def test_the_moved_tasks_are_not_registered_under_a_second_name(new_name):
     assert new_name not in app.tasks
 
 
-def test_the_beat_jobs_and_the_per_agency_reminder_are_registered():
+def test_the_beat_jobs_are_registered():
     for name in (
         "reports.tasks.ensure_reporting_periods",
         "reports.tasks.remind_agency_reports",
         "reports.tasks.draft_consolidated_reports",
         "reports.tasks.fail_stale_builds",
-        agency_reports.send_agency_report_reminder.name,
     ):
         assert name in app.tasks
