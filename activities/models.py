@@ -100,10 +100,10 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
         return self.filter(visible)
 
     def editable_by(self, user: User) -> ActivityQuerySet:
-        """Drafts and returned activities of the agencies `user` may log for
+        """Drafts and returned activities of the agencies `user` may act for
         (`Activity.is_editable_by` asks it of one activity)."""
-        logged = permissions.agency_ids(user)[Action.ACT]
-        return self.filter(agency_id__in=logged, status__in=Activity.EDITABLE_STATUSES)
+        acting = permissions.agency_ids(user)[Action.ACT]
+        return self.filter(agency_id__in=acting, status__in=Activity.EDITABLE_STATUSES)
 
     def reviewable_by(self, user: User) -> ActivityQuerySet:
         return self.filter(agency_id__in=permissions.agency_ids(user)[Action.REVIEW])

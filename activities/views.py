@@ -60,7 +60,7 @@ def _list_page(request: HttpRequest, queryset: QuerySet[Activity], title: str, m
             "title": title,
             "mine": mine,
             "query": query.urlencode(),
-            "can_log": bool(permissions.agency_ids(request.user)[Action.ACT]),
+            "can_act": bool(permissions.agency_ids(request.user)[Action.ACT]),
         },
     )
 
@@ -297,7 +297,7 @@ def attachment_delete(request: HttpRequest, pk: int, file_pk: int) -> HttpRespon
 @require_GET
 def form_kind_fields(request: HttpRequest) -> HttpResponse:
     """The part of the form that depends on the kind (htmx swaps it in)."""
-    _require_logging(request.user)
+    _require_acting(request.user)
     form = ActivityForm(initial={"kind": request.GET.get("kind", "")}, user=request.user)
     return render(request, "activities/_kind_fields.html", {"form": form})
 
@@ -306,7 +306,7 @@ def form_kind_fields(request: HttpRequest) -> HttpResponse:
 @require_GET
 def form_duty_options(request: HttpRequest) -> HttpResponse:
     """The duties of the chosen agency (htmx swaps them into the duty select)."""
-    _require_logging(request.user)
+    _require_acting(request.user)
     form = ActivityForm(initial={"agency": request.GET.get("agency")}, user=request.user)
     return render(request, "activities/_duty_options.html", {"field": form["duty"]})
 
@@ -333,7 +333,9 @@ def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
-def _require_logging(user: User) -> None:
+def _require_acting(user: User) -> None:
+    """404 unless `user` may act for some agency (the import and the form's parts are
+    theirs)."""
     if not permissions.agency_ids(user)[Action.ACT]:
         raise Http404
 
@@ -341,7 +343,7 @@ def _require_logging(user: User) -> None:
 @login_required
 @require_GET
 def import_template(request: HttpRequest) -> HttpResponse:
-    _require_logging(request.user)
+    _require_acting(request.user)
     response = HttpResponse(imports.template_workbook(), content_type=FORMATS["xlsx"][0])
     response["Content-Disposition"] = 'attachment; filename="mau-nhap-hoat-dong.xlsx"'
     return response
@@ -350,7 +352,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Upload a sheet and see every row's result before anything is saved."""
-    _require_logging(request.user)
+    _require_acting(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -382,7 +384,7 @@ def _import_preview(request: HttpRequest, rows, result, token: str, name: str) -
 @require_POST
 def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Save the previewed sheet: every row or none."""
-    _require_logging(request.user)
+    _require_acting(request.user)
     try:
         rows = imports.claim_preview(user=request.user, token=token)
     except imports.PreviewGone:

@@ -171,7 +171,7 @@ class Navigation:
     """What the navigation bar offers a user."""
 
     memberships: list[Membership]
-    can_log: bool
+    can_act: bool
     can_review: bool
     can_oversee: bool
     can_admin: bool
@@ -187,7 +187,7 @@ def navigation_for(user: User) -> Navigation:
     everything = user.is_superuser
     return Navigation(
         memberships=memberships,
-        can_log=everything or Action.ACT in actions,
+        can_act=everything or Action.ACT in actions,
         can_review=everything or Action.REVIEW in actions,
         can_oversee=everything or Action.OVERSEE in actions,
         can_admin=user.is_staff,
