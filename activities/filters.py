@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import ActivityKind, Agency, Duty
 from doingoai.forms import FastSelect, country_choices
 
-from .forms import DATE_FORMAT, DateInput
+from .forms import DateInput
 from .models import Activity, ActivityCountry
 
 
@@ -31,14 +31,12 @@ class ActivityFilter(django_filters.FilterSet):
         field_name="end_date",
         lookup_expr="gte",
         widget=DateInput(),
-        input_formats=[DATE_FORMAT, "%Y-%m-%d"],
     )
     date_to = django_filters.DateFilter(
         label=_("To"),
         field_name="start_date",
         lookup_expr="lte",
         widget=DateInput(),
-        input_formats=[DATE_FORMAT, "%Y-%m-%d"],
     )
     country = django_filters.ChoiceFilter(
         label=_("Partner country"),

@@ -25,13 +25,14 @@ from .models import CURRENCIES, Activity, Partner
 from .services import AID_FIELDS, ActivityData, NewPartner, duties_of, validate_activity
 from .workflow import BULK_MOVES
 
-DATE_FORMAT = "%d/%m/%Y"
-
 
 class DateInput(forms.DateInput):
+    """A day typed as digits. Shown as Django shows a date input, in the first of the active
+    language's DATE_INPUT_FORMATS (doingoai/formats/: dd/mm/yyyy in every language)."""
+
     def __init__(self, **kwargs) -> None:
         attrs = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
-        super().__init__(format=DATE_FORMAT, attrs=attrs, **kwargs)
+        super().__init__(attrs=attrs, **kwargs)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -73,11 +74,12 @@ class MultipleFileField(forms.FileField):
 
 
 def date_field(label: str, required: bool = True) -> forms.DateField:
+    """A date read in any of the active language's DATE_INPUT_FORMATS, as Django's DateField
+    reads one (doingoai/formats/)."""
     return forms.DateField(
         label=label,
         required=required,
         widget=DateInput(),
-        input_formats=[DATE_FORMAT, "%d-%m-%Y", "%Y-%m-%d"],
         error_messages={"invalid": _("Enter a date as dd/mm/yyyy, e.g. 25/11/2019.")},
     )
 

@@ -3,11 +3,22 @@ that the fast importer (imports.py) is measured against."""
 
 from __future__ import annotations
 
+from django.utils.formats import get_format_lazy
 from import_export import fields, resources, widgets
 
 from agencies.models import Agency
 
 from .models import Activity
+
+
+class DateWidget(widgets.DateWidget):
+    """A date written in the first of the active language's DATE_INPUT_FORMATS (dd/mm/yyyy
+    in every language, doingoai/formats/) and read in any of them, as the portal's forms
+    read one. Asked at each use, not at import: the language is the request's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.formats = get_format_lazy("DATE_INPUT_FORMATS")
 
 
 class ActivityResource(resources.ModelResource):
@@ -16,14 +27,8 @@ class ActivityResource(resources.ModelResource):
         column_name="agency",
         widget=widgets.ForeignKeyWidget(Agency, field="code"),
     )
-    start_date = fields.Field(
-        attribute="start_date",
-        column_name="start_date",
-        widget=widgets.DateWidget(format="%d/%m/%Y"),
-    )
-    end_date = fields.Field(
-        attribute="end_date", column_name="end_date", widget=widgets.DateWidget(format="%d/%m/%Y")
-    )
+    start_date = fields.Field(attribute="start_date", column_name="start_date", widget=DateWidget())
+    end_date = fields.Field(attribute="end_date", column_name="end_date", widget=DateWidget())
 
     class Meta:
         model = Activity
