@@ -332,10 +332,11 @@ def remind_agencies(
         return 0
     AgencyReport.objects.filter(pk__in=ids).update(reminded_at=timezone.now())
     # One task per agency: an SMTP failure retries that agency's e-mail, not everyone's.
+    # robust: run in-process (no broker), a mail server that is down must not turn the
+    # reminders already recorded into an error page (a worker retries instead).
+    task = notifications.send_agency_report_reminder
     for report_id in ids:
-        transaction.on_commit(
-            lambda report_id=report_id: notifications.send_agency_report_reminder.delay(report_id)
-        )
+        transaction.on_commit(lambda report_id=report_id: task.delay(report_id), robust=True)
     return len(ids)
 
 

@@ -485,5 +485,7 @@ def issue_report(
     locked.version += 1
     locked.save()
     report_id = locked.pk
-    transaction.on_commit(lambda: notifications.notify_leaders.delay(report_id))
+    # robust: run in-process (no broker), a mail server that is down must not turn the
+    # report just issued into an error page (a worker retries instead).
+    transaction.on_commit(lambda: notifications.notify_leaders.delay(report_id), robust=True)
     return locked
