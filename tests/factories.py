@@ -421,8 +421,9 @@ def make_report_dataset(
     """The periods of 2019 and 2020, and for the first six months of 2020 activities of every
     kind that counts and of every kind that must not (not accepted, outside the period), the
     same period of 2019, agency reports and difficulty messages: `staff` (SLDTBXH),
-    `manager` (VUNGTAU) and `syt_staff` (SYT) record, `reviewer` accepts. The activities by
-    "counted", "not_counted" and "previous"."""
+    `manager` (VUNGTAU) and `syt_staff` (SYT) record, `reviewer` accepts, and returns SYT's
+    report, sent by a manager of SYT made here (`syt_staff`'s username + "-manager"). The
+    activities by "counted", "not_counted" and "previous"."""
     h1 = make_periods(2019, 2020)["2020-H1"]
     duty = {ref: Duty.objects.get(ref=ref) for ref in ("III.3.1", "III.7.1")}
     water = get_or_create_partner(name="Quỹ Nước sạch Quốc tế", kind="ngo", country="US")
@@ -554,21 +555,31 @@ def make_report_dataset(
     ]
     make_activity(staff, status="submitted", title="2019 chưa duyệt", start_date=date(2019, 4, 1))
 
-    vungtau = AgencyReport.objects.get(period=h1, agency__code="VUNGTAU")
-    vungtau = write_agency_report(
-        manager,
-        vungtau,
+    make_agency_report(
+        h1,
+        "VUNGTAU",
+        status="submitted",
+        sender=manager,
         results="Đã tổ chức các hoạt động theo kế hoạch.",
         difficulties="Thiếu kinh phí đón đoàn.",
         proposals="Đề nghị bổ sung kinh phí đối ngoại.",
     )
-    agency_reports.submit_agency_report(actor=manager, report=vungtau, version=vungtau.version)
-    # Not sent: what these agencies wrote is not the province's yet.
-    AgencyReport.objects.filter(period=h1, agency__code="SLDTBXH").update(
-        difficulties="Bản nháp chưa gửi.", proposals="Đề xuất chưa gửi."
+    # Not sent (a draft; a report returned to its agency): what these agencies wrote is not
+    # the province's yet.
+    write_agency_report(
+        staff,
+        agency_report(h1, "SLDTBXH"),
+        results="",
+        difficulties="Bản nháp chưa gửi.",
+        proposals="Đề xuất chưa gửi.",
     )
-    AgencyReport.objects.filter(period=h1, agency__code="SYT").update(
-        status="returned", difficulties="Báo cáo bị trả lại."
+    make_agency_report(
+        h1,
+        "SYT",
+        status="returned",
+        sender=make_user(f"{syt_staff.username}-manager", "SYT", "manager"),
+        reviewer=reviewer,
+        difficulties="Báo cáo bị trả lại.",
     )
     _dated_message(
         manager, "difficulty", "Vướng mắc thủ tục", datetime(2020, 3, 10, 9, 0, tzinfo=LOCAL)
