@@ -25,7 +25,8 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpResponseBase
 from django.test import Client, override_settings
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+from django.urls.resolvers import RoutePattern
 
 from activities import imports
 from activities.exchange.models import Message
@@ -845,6 +846,22 @@ def url_names(resolver: URLResolver | None = None, namespace: str = "") -> set[s
     return names
 
 
+def nameless_patterns(resolver: URLResolver | None = None, namespace: str = "") -> list[str]:
+    """The URL patterns of the project that have no name, outside EXCLUDED's namespaces (the
+    admin's), as their routes: a pattern without a name would escape url_names, and so the
+    matrix."""
+    nameless: list[str] = []
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in EXCLUDED:
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            nameless += [f"{pattern.pattern}{route}" for route in nameless_patterns(pattern, inner)]
+        elif isinstance(pattern, URLPattern) and not pattern.name:
+            nameless.append(str(pattern.pattern))
+    return nameless
+
+
 def is_excluded(name: str) -> bool:
     namespace, _, short = name.rpartition(":")
     return namespace in EXCLUDED and short not in EXCLUDED[namespace][0]
@@ -853,6 +870,26 @@ def is_excluded(name: str) -> bool:
 def test_every_url_pattern_has_a_row():
     names = {name for name in url_names() if not is_excluded(name)}
     assert names == {row.name for row in ROWS}
+
+
+def test_every_url_pattern_but_the_admins_has_a_name():
+    assert nameless_patterns() == []
+
+
+def test_the_name_guard_finds_a_nameless_pattern_at_any_depth():
+    def view(request):
+        raise AssertionError("never called")
+
+    urls = URLResolver(
+        RoutePattern(""),
+        [
+            path("named/", view, name="named"),
+            path("top/", view),
+            path("app/", include(([path("deep/", view), path("ok/", view, name="ok")], "app"))),
+            path("admin/", include(([path("own/", view)], "admin"))),
+        ],
+    )
+    assert nameless_patterns(urls) == ["top/", "app/deep/"]
 
 
 def test_the_rows_have_distinct_ids_and_expect_every_role():
