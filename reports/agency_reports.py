@@ -52,7 +52,7 @@ def _period_not_over(report: AgencyReport) -> str:
     }
 
 
-# `refused` may name the report's agency as %(agency)s (see _check).
+# `refused` may name the report's agency as %(agency)s (see _move).
 WORKFLOW = Workflow(
     Transition(
         name="submit",
@@ -173,9 +173,15 @@ def report_page(user: User, report: AgencyReport) -> ReportPage:
 # --- writing and moving ------------------------------------------------------------------
 
 
-def _locked(report: AgencyReport, version: int) -> AgencyReport:
+def _lock(report: AgencyReport) -> AgencyReport:
+    """The report's row, locked for the change, with its period and agency."""
     locked = AgencyReport.objects.select_for_update().select_related("period", "agency")
-    locked = locked.get(pk=report.pk)
+    return locked.get(pk=report.pk)
+
+
+def _check_version(locked: AgencyReport, version: int) -> None:
+    """Make sure nobody changed the locked row since the page showed `version`. Called once
+    the actor's right is checked: the conflict tells the report's status."""
     if locked.version != version:
         raise ReportConflict(
             _(
@@ -184,12 +190,21 @@ def _locked(report: AgencyReport, version: int) -> AgencyReport:
             )
             % {"status": locked.get_status_display()}
         )
+
+
+def _move(action: str, *, actor: User, report: AgencyReport, version: int) -> AgencyReport:
+    """The row of `report` locked for the move `action` of WORKFLOW by `actor`, as the page
+    showed it at `version`: the actor's right first (fresh), so that someone who may not
+    make the move learns neither that the report changed nor its status; then the version;
+    then the table (WORKFLOW.check: the right again, the status, the guard). Raises
+    ReportError with the user's message, ReportConflict for a stale version."""
+    locked = _lock(report)
+    transition = WORKFLOW[action]
+    if not permissions.can(actor, transition.permission, locked.agency):
+        raise ReportError(str(transition.refused) % {"agency": locked.agency})
+    _check_version(locked, version)
+    WORKFLOW.check(action, actor=actor, record=locked, error=ReportError)
     return locked
-
-
-def _check(action: str, *, actor: User, report: AgencyReport) -> Transition:
-    """WORKFLOW.check with the reports' domain error."""
-    return WORKFLOW.check(action, actor=actor, record=report, error=ReportError)
 
 
 def _save(report: AgencyReport, actor: User, reason: str) -> AgencyReport:
@@ -211,13 +226,15 @@ def save_agency_report(
     proposals: str,
 ) -> AgencyReport:
     """Change what the agency writes in a draft or returned report (its `version` as the
-    page showed it). Raises ReportConflict when it changed since, ReportError when the actor
-    may not write for the agency, the report was sent, or a text is too long."""
-    locked = _locked(report, version)
+    page showed it). Checks the actor's right (fresh) before the version, then the status.
+    Raises ReportError when the actor may not write for the agency, the report was sent, or
+    a text is too long; ReportConflict when it changed since."""
+    locked = _lock(report)
     if not permissions.can(actor, Action.ACT, locked.agency):
         raise ReportError(
             _("You may not write the report of %(agency)s.") % {"agency": locked.agency}
         )
+    _check_version(locked, version)
     if not locked.is_editable:
         raise ReportError(_("Only a draft or a returned report can be changed."))
     locked.results = clean_text(results, _("Results"))
@@ -255,8 +272,7 @@ def submit_agency_report(*, actor: User, report: AgencyReport, version: int) -> 
     """A manager sends the agency's report to Sở Ngoại vụ (WORKFLOW "submit"); its figures
     are kept as sent. Raises ReportConflict for a stale `version`, ReportError when the table
     refuses (not a manager, already sent, period not over) or the results are empty."""
-    locked = _locked(report, version)
-    _check("submit", actor=actor, report=locked)
+    locked = _move("submit", actor=actor, report=report, version=version)
     if not locked.results.strip():
         raise ReportError(_("Write the results of the period before sending the report."))
     locked.figures = agency_figures(locked.period, locked.agency)
@@ -270,8 +286,7 @@ def submit_agency_report(*, actor: User, report: AgencyReport, version: int) -> 
 def accept_agency_report(*, actor: User, report: AgencyReport, version: int) -> AgencyReport:
     """A reviewer accepts a submitted report (WORKFLOW "accept"). Raises ReportConflict for
     a stale `version`, ReportError when the table refuses."""
-    locked = _locked(report, version)
-    _check("accept", actor=actor, report=locked)
+    locked = _move("accept", actor=actor, report=report, version=version)
     locked.status = Status.ACCEPTED
     locked.reviewed_at, locked.reviewed_by = timezone.now(), actor
     return _save(locked, actor, str(Status.ACCEPTED.label))
@@ -285,8 +300,7 @@ def return_agency_report(
     (WORKFLOW "return"); the agency may then change it and send it again. Raises
     ReportConflict for a stale `version`, ReportError when the table refuses or there is no
     reason."""
-    locked = _locked(report, version)
-    _check("return", actor=actor, report=locked)
+    locked = _move("return", actor=actor, report=report, version=version)
     # Cleaned (NUL bytes) before the emptiness check: "\x00" alone is no reason.
     reason = clean_text(reason, _("Reason for return"))
     if not reason:

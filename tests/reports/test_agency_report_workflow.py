@@ -1,5 +1,6 @@
 """An agency's report through its services and its status table: writing, sending after the
-period, accepting, returning with a reason; who may do which move; conflicts and limits."""
+period, accepting, returning with a reason; who may do which move (a user without the right is
+refused before anything about the report is told); conflicts and limits."""
 
 from __future__ import annotations
 
@@ -478,3 +479,55 @@ def test_before_the_period_ends_an_empty_report_is_told_the_period_first(boss, v
         "The period ends on %(date)s: send the report after that day, with its figures.",
         date=f"14/06/{year}",
     )
+
+
+@pytest.mark.parametrize(
+    ("role", "action", "status"),
+    [
+        ("staff", "submit", "draft"),  # staff write, a manager sends
+        ("manager", "submit", "draft"),  # a manager of another agency
+        ("boss", "accept", "submitted"),  # the agency does not review itself
+        ("leader", "return", "accepted"),
+        ("outsider", "accept", "submitted"),
+    ],
+)
+def test_a_user_without_the_right_is_refused_before_a_stale_version_is_told(
+    cast, staff, boss, reviewer, report, fresh, role, action, status
+):
+    report = make_agency_report(
+        report.period, report.agency, status=status, writer=staff, sender=boss, reviewer=reviewer
+    )
+    actor = boss if role == "boss" else cast[role]
+    move = {
+        "submit": agency_reports.submit_agency_report,
+        "accept": agency_reports.accept_agency_report,
+        "return": lambda **kwargs: agency_reports.return_agency_report(**kwargs, reason="Sai"),
+    }[action]
+    with pytest.raises(ReportError) as refused:
+        move(actor=actor, report=report, version=report.version - 1)
+    # The refusal, not the conflict: the conflict would tell the report's status.
+    assert not isinstance(refused.value, ReportConflict)
+    assert str(refused.value) == str(WORKFLOW[action].refused) % {"agency": report.agency}
+    row = fresh(report)
+    assert (row.status, row.version) == (status, report.version)
+
+
+def test_a_reviewer_with_a_stale_version_is_told_of_the_conflict(staff, boss, reviewer, report):
+    sent = make_agency_report(
+        report.period, report.agency, status="submitted", writer=staff, sender=boss
+    )
+    with pytest.raises(ReportConflict):
+        agency_reports.accept_agency_report(actor=reviewer, report=sent, version=sent.version - 1)
+
+
+def test_a_write_by_someone_who_may_not_is_refused_before_a_stale_version_is_told(
+    staff, reviewer, report, fresh, vi
+):
+    report = write_agency_report(staff, report, results="Bản của đơn vị")
+    with pytest.raises(ReportError) as refused:
+        write_agency_report(reviewer, report, results="Sửa hộ", version=report.version - 1)
+    assert not isinstance(refused.value, ReportConflict)
+    assert str(refused.value) == vi(
+        "You may not write the report of %(agency)s.", agency=report.agency
+    )
+    assert fresh(report).results == "Bản của đơn vị"
