@@ -15,7 +15,7 @@ from django.db import connection
 
 from agencies.models import Agency, User
 from tests.factories import make_member, make_user
-from tests.support import POSTGRES, REQUIRE_SERVICES, redis_url
+from tests.support import POSTGRES, REQUIRE_SERVICES, redis_url, refuse_transactional_test
 
 
 def pytest_sessionstart(session) -> None:
@@ -62,6 +62,13 @@ def _is_transactional(item) -> bool:
     return bool(marker and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & fixtures
     )
+
+
+@pytest.fixture(autouse=True)
+def _outside_shared_data(request) -> None:
+    """A transactional test never runs inside its module's shared data (tests/support.py)."""
+    if _is_transactional(request.node):
+        refuse_transactional_test()
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import pytest
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 
 T = TypeVar("T")
@@ -63,7 +63,18 @@ def shared_data(django_db_blocker, build: Callable[[], T]) -> Iterator[T]:
     test changes is gone for the next. Every test of the module sees the data, so a module
     shares it only if all its tests can; hand tests ids (or objects read again per test),
     so that one test's changes in memory do not reach the next.
+
+    It refuses to start inside a transaction (AssertionError): inside another shared_data,
+    whose rollback would then end its data too soon, or inside a test's own transaction
+    (from a test or a function-scoped fixture), which the test's rollback would end before
+    the module's other tests read the data. A transactional test of the module would run
+    inside the data's transaction: tests/conftest.py fails it (refuse_transactional_test).
     """
+    assert not connection.in_atomic_block, (
+        "shared_data must start outside any transaction: from a module-scoped fixture that "
+        "depends on django_db_setup (set up before each test's own transaction), never inside "
+        "another shared_data, a test, or a function-scoped fixture."
+    )
     outer = transaction.atomic()
     with django_db_blocker.unblock():
         outer.__enter__()
@@ -75,6 +86,18 @@ def shared_data(django_db_blocker, build: Callable[[], T]) -> Iterator[T]:
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+def refuse_transactional_test() -> None:
+    """Fail a transactional test that would run inside a module's shared data (shared_data
+    still open: the module shares data with its other tests). Its commits would only be
+    savepoints of the data's transaction, and the flush at its end would empty the data for
+    the tests after it. tests/conftest.py calls it before each transactional test."""
+    if connection.in_atomic_block:
+        pytest.fail(
+            "a transactional test runs inside its module's shared data (tests/support.py "
+            "shared_data): move it to a module that shares no data"
+        )
 
 
 # ---------------------------------------------------------------------------- the renderer

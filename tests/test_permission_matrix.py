@@ -31,7 +31,9 @@ from django.urls.resolvers import RoutePattern
 from activities import imports
 from activities.exchange.models import Message
 from activities.models import Activity, Attachment
+from agencies import permissions
 from agencies.models import Agency, Plan, User
+from agencies.permissions import Action
 from reports import pdf
 from reports.models import ConsolidatedReport
 from tests.factories import (
@@ -100,9 +102,11 @@ def answer(response, path: str) -> Status:
 
 @dataclass
 class World:
-    """What the rows point at, by key: ids, codes and the cast (None for anonymous)."""
+    """What the rows point at, by key: ids and codes. The cast by id only: `user` reads an
+    account again for each use, so the rights the build cached on its User objects
+    (permissions.agency_ids, message_agency_ids) never reach a test, nor one test's another."""
 
-    users: dict[str, User | None]
+    user_ids: dict[str, int]  # signed-in role → the pk of the cast's member
     agency: dict[str, int]  # code → pk, for forms
     plan: int
     activity: dict[str, int]  # draft (SLDTBXH), submitted (VUNGTAU), accepted (SLDTBXH)
@@ -112,12 +116,16 @@ class World:
     version: dict[str, int]  # consolidated versions: issued, ready (2020-H1), failed (2019)
     sessions: dict[str, str]  # role → the session key of its signed-in account
 
+    def user(self, role: str) -> User | None:
+        """The account of `role`, read from the database now (None for anonymous)."""
+        pk = self.user_ids.get(role)
+        return None if pk is None else User.objects.get(pk=pk)
+
 
 def build_world() -> World:
     """The cast of tests/factories.py, and one object in each state the rows need, made
     through the services as users make them."""
-    users: dict[str, User | None] = {"anonymous": None}
-    users |= {role: make_member(role) for role in SIGNED_IN_ORDER}
+    users = {role: make_member(role) for role in SIGNED_IN_ORDER}
     staff, manager, reviewer = users["staff"], users["manager"], users["reviewer"]
 
     draft = make_activity(staff, title="Bản nháp của Sở", attachments=["bien-ban.pdf"])
@@ -149,12 +157,11 @@ def build_world() -> World:
 
     sessions = {}
     for role, user in users.items():
-        if user is not None:
-            client = Client()
-            client.force_login(user)
-            sessions[role] = client.session.session_key
+        client = Client()
+        client.force_login(user)
+        sessions[role] = client.session.session_key
     return World(
-        users=users,
+        user_ids={role: user.pk for role, user in users.items()},
         sessions=sessions,
         agency=dict(Agency.objects.values_list("code", "pk")),
         plan=Plan.objects.values_list("pk", flat=True).first(),
@@ -282,12 +289,7 @@ def staff_preview(world: World) -> list:
             },
         )
     ]
-    return [imports.keep_preview(user=world.users["staff"], rows=rows)]
-
-
-def role_user(world: World, role: str) -> User | None:
-    user = world.users[role]
-    return None if user is None else User.objects.get(pk=user.pk)
+    return [imports.keep_preview(user=world.user("staff"), rows=rows)]
 
 
 def moved(name: str, method: str = "get", args: Callable[[World], list] = no_args) -> Row:
@@ -330,7 +332,7 @@ ROWS: list[Row] = [
         expect(302),
         method="post",
         data=lambda world, role: {"first_name": "Tên", "last_name": "Mới", "email": ""},
-        state=lambda world, role: getattr(role_user(world, role), "first_name", None),
+        state=lambda world, role: getattr(world.user(role), "first_name", None),
         changes_for=SIGNED_IN,
     ),
     Row("password_change", "own account", EVERYONE),
@@ -344,7 +346,7 @@ ROWS: list[Row] = [
             "new_password1": "Mat-khau-moi-2026",
             "new_password2": "Mat-khau-moi-2026",
         },
-        state=lambda world, role: getattr(role_user(world, role), "password", None),
+        state=lambda world, role: getattr(world.user(role), "password", None),
         changes_for=SIGNED_IN,
     ),
     Row("password_change_done", "page", EVERYONE),
@@ -890,6 +892,16 @@ def test_the_name_guard_finds_a_nameless_pattern_at_any_depth():
         ],
     )
     assert nameless_patterns(urls) == ["top/", "app/deep/"]
+
+
+@pytest.mark.django_db
+def test_the_world_hands_each_use_a_fresh_user(world):
+    staff = world.user("staff")
+    assert permissions.agency_ids(staff)[Action.ACT]  # now cached on that object
+    again = world.user("staff")
+    assert again is not staff and "_agency_ids" not in again.__dict__
+    assert world.user("anonymous") is None
+    assert set(world.user_ids) == SIGNED_IN
 
 
 def test_the_rows_have_distinct_ids_and_expect_every_role():

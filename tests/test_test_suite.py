@@ -1,4 +1,6 @@
-"""The test suite's own rules: no test module imports another test module or a conftest.
+"""The test suite's own rules: no test module imports another test module or a conftest, and
+data shared by a module's tests (tests/support.py shared_data) starts outside any transaction
+and never has a transactional test run inside it.
 
 What tests share lives in fixtures (a conftest.py, which pytest loads by itself), in
 tests/factories.py (data built through the services) or in tests/support.py (markers,
@@ -10,6 +12,12 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from agencies.models import Agency
+from tests.support import refuse_transactional_test, shared_data
 
 TESTS = Path(__file__).resolve().parent
 ALLOWED = {"tests.factories", "tests.support"}
@@ -82,3 +90,41 @@ def test_the_guard_sees_every_way_of_importing():
         "tests.exchange.test_pages",
     }
     assert not {m for m in named if m.startswith(("tests.factories", "tests.support", "django"))}
+
+
+@pytest.mark.django_db
+def test_shared_data_refuses_to_start_inside_a_tests_transaction(django_db_blocker):
+    built = []
+    with (
+        pytest.raises(AssertionError, match="outside any transaction"),
+        shared_data(django_db_blocker, lambda: built.append("made")),
+    ):
+        pass
+    assert built == []
+
+
+def test_shared_data_refuses_to_nest_and_rolls_back_what_it_made(
+    django_db_setup, django_db_blocker
+):
+    def rename() -> str:
+        return Agency.objects.filter(code="SYT").update(name="Đổi tên") and "renamed"
+
+    with shared_data(django_db_blocker, rename) as outer:
+        assert outer == "renamed"
+        with (
+            pytest.raises(AssertionError, match="never inside another shared_data"),
+            shared_data(django_db_blocker, lambda: None),
+        ):
+            pass
+    assert not connection.in_atomic_block
+    with django_db_blocker.unblock():
+        assert Agency.objects.get(code="SYT").name != "Đổi tên"
+
+
+def test_a_transactional_test_is_failed_inside_shared_data(django_db_setup, django_db_blocker):
+    with (
+        shared_data(django_db_blocker, lambda: None),
+        pytest.raises(pytest.fail.Exception, match="transactional test runs inside"),
+    ):
+        refuse_transactional_test()
+    refuse_transactional_test()  # outside any shared data: nothing to refuse
