@@ -83,7 +83,7 @@ WORKFLOW = Workflow(
     ),
     Transition(
         name="return",
-        sources=(Status.SUBMITTED, Status.ACCEPTED),
+        sources=AgencyReport.SENT_STATUSES,
         target=Status.RETURNED,
         permission=Action.REVIEW,
         label=gettext_lazy("Return"),

@@ -74,7 +74,7 @@ def _rate(cells: Sequence[Cell]) -> int | None:
 
 
 def state_of(status: str, submitted_at, period: ReportingPeriod, today: date) -> str:
-    if status in (Status.SUBMITTED, Status.ACCEPTED):
+    if status in AgencyReport.SENT_STATUSES:
         sent_on = timezone.localdate(submitted_at) if submitted_at else today
         return "on_time" if sent_on <= period.deadline else "late"
     if status == Status.RETURNED:

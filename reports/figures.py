@@ -36,7 +36,9 @@ from .periods import Bounds, previous_year_period
 
 Status = Activity.Status
 COUNTED = (Status.ACCEPTED,)  # what the province's report counts: reviewed and accepted
-SENT = (Status.SUBMITTED, Status.ACCEPTED)  # what an agency's own report lists
+# The activities an agency's own report lists: submitted and accepted. (Whether an agency's
+# report was sent is AgencyReport.SENT_STATUSES.)
+LISTED = (Status.SUBMITTED, Status.ACCEPTED)
 
 
 # ---------------------------------------------------------------------------- the contract
@@ -343,7 +345,8 @@ def _from_agencies(
     period: ReportingPeriod, start: date, end: date
 ) -> tuple[list[Quote], list[Quote]]:
     reports = (
-        AgencyReport.objects.filter(period=period, status__in=SENT)
+        AgencyReport.objects.sent()
+        .filter(period=period)
         .select_related("agency")
         .order_by("agency__position", "agency__name")
     )
@@ -381,10 +384,11 @@ def _short(text: str) -> str:
 
 
 def _submissions(period: ReportingPeriod) -> Submissions:
+    sent = Q(status__in=AgencyReport.SENT_STATUSES)
     counts = period.agency_reports.aggregate(
         expected=Count("pk"),
-        sent=Count("pk", filter=Q(status__in=SENT)),
-        on_time=Count("pk", filter=Q(status__in=SENT, submitted_at__date__lte=period.deadline)),
+        sent=Count("pk", filter=sent),
+        on_time=Count("pk", filter=sent & Q(submitted_at__date__lte=period.deadline)),
     )
     return {"expected": counts["expected"], "sent": counts["sent"], "on_time": counts["on_time"]}
 
@@ -455,7 +459,7 @@ def period_figures(period: ReportingPeriod) -> PeriodFigures:
         }
 
 
-def agency_figures(period: ReportingPeriod, agency: Agency, statuses=SENT) -> AgencyFigures:
+def agency_figures(period: ReportingPeriod, agency: Agency, statuses=LISTED) -> AgencyFigures:
     """What an agency's own report is pre-filled with: its submitted and accepted activities
     of the period (or only those of `statuses`), its funding mobilised, and which of its
     duties it touched."""

@@ -96,6 +96,10 @@ class AgencyReportQuerySet(models.QuerySet["AgencyReport"]):
             | Q(agency_id__in=ids[Action.OVERSEE], status=AgencyReport.Status.ACCEPTED)
         )
 
+    def sent(self) -> AgencyReportQuerySet:
+        """The reports their agency has sent to Sở Ngoại vụ (AgencyReport.SENT_STATUSES)."""
+        return self.filter(status__in=AgencyReport.SENT_STATUSES)
+
 
 class AgencyReport(models.Model):
     """One agency's submission for one period: figures pre-filled from its activities, and
@@ -109,6 +113,9 @@ class AgencyReport(models.Model):
         RETURNED = "returned", _("Returned")
 
     EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+    # Sent to Sở Ngoại vụ, and not returned: what the province's report quotes and counts as
+    # sent, what the completeness table rates, whose figures are kept as they were sent.
+    SENT_STATUSES = (Status.SUBMITTED, Status.ACCEPTED)
     # What reviewers of Sở Ngoại vụ read (visible_to, the completeness table's links): what
     # was sent to them, and what they returned; never a draft.
     REVIEWER_VISIBLE_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.RETURNED)
@@ -184,7 +191,7 @@ class AgencyReport(models.Model):
 
     @property
     def was_sent(self) -> bool:
-        return self.status in (self.Status.SUBMITTED, self.Status.ACCEPTED)
+        return self.status in self.SENT_STATUSES
 
     @property
     def is_returned(self) -> bool:

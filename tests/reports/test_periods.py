@@ -15,7 +15,7 @@ from django.utils import timezone
 from activities.models import Activity
 from agencies.models import Agency, Duty, DutyAssignment
 from reports import periods
-from reports.figures import SENT, activities_between, agency_figures
+from reports.figures import LISTED, activities_between, agency_figures
 from reports.models import AgencyReport, ReportingPeriod
 from reports.periods import Bounds, PeriodError, bounds, ensure_periods, get_period, parse_code
 from tests.factories import make_activity
@@ -107,7 +107,7 @@ def test_activities_count_by_their_first_day_around_the_cut_off(staff, reviewer)
     first_of_2020 = on(date(2019, 12, 15))
 
     def ids(period: ReportingPeriod) -> set[int]:
-        found = activities_between(period.start_date, period.end_date, SENT)
+        found = activities_between(period.start_date, period.end_date, LISTED)
         return set(found.values_list("pk", flat=True))
 
     assert ids(h1_2020) == {last_of_h1.pk, first_of_2020.pk}
