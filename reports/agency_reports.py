@@ -146,7 +146,8 @@ class ReportPage(TypedDict):
     figures: AgencyFigures
     may_write: bool  # the form is shown
     send: Offer | None  # the form's send button; None when sending is not possible now
-    send_blocked: str  # why there is no send button yet (the period is not over), or ""
+    send_blocked: str  # the guard's reason there is no send button yet (period not over), or ""
+    may_send: bool  # the user sends the agency's reports (Action.SUBMIT), now or once allowed
     review_actions: list[Offer]  # the review panel's moves
     history: list[HistoryRow]  # newest first, the last HISTORY_SHOWN changes
 
@@ -165,6 +166,7 @@ def report_page(user: User, report: AgencyReport) -> ReportPage:
         "may_write": may_write(user, report),
         "send": next((offer for offer in offers if offer.name == "submit"), None),
         "send_blocked": WORKFLOW["submit"].blocked(report),
+        "may_send": permissions.shows(user, WORKFLOW["submit"].permission, report.agency_id),
         "review_actions": [offer for offer in offers if offer.name in REVIEW_ACTIONS],
         "history": history_rows(records[:HISTORY_SHOWN]),
     }

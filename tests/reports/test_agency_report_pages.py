@@ -365,7 +365,8 @@ def test_the_page_counts_the_agencys_duties_touched(client, staff, reviewer, rep
     assert f">1/{duties.count()}</div>" in cards
 
 
-def test_the_send_button_waits_for_the_end_of_the_period(client, manager):
+def test_the_send_button_waits_for_the_end_of_the_period(client, manager, vi):
+    """In its place the page says the table's guard, as the service would refuse."""
     year = timezone.localdate().year + 1
     ensure_periods([year])
     client.force_login(manager)
@@ -373,7 +374,34 @@ def test_the_send_button_waits_for_the_end_of_the_period(client, manager):
     body = page.content.decode()
     assert page.context["send"] is None
     assert 'value="submit"' not in body
-    assert "Có thể gửi báo cáo sau khi kỳ báo cáo kết thúc" in body
+    guard = vi(
+        "The period ends on %(date)s: send the report after that day, with its figures.",
+        date=f"14/06/{year}",
+    )
+    assert page.context["send_blocked"] == guard
+    assert f'data-testid="send-blocked">{guard}</span>' in body
+    assert 'data-testid="who-sends"' not in body  # a manager sends it, once the period is over
+
+
+@pytest.mark.parametrize(
+    ("role", "next_year", "says"),
+    [
+        ("boss", False, set()),  # the send button instead
+        ("boss", True, {"send-blocked"}),
+        ("staff", False, {"who-sends"}),
+        ("staff", True, {"who-sends", "send-blocked"}),
+    ],
+)
+def test_without_a_send_button_the_form_says_why(client, staff, boss, role, next_year, says):
+    """A manager (Action.SUBMIT) is told only of the period; staff also that a manager sends."""
+    year = timezone.localdate().year + 1 if next_year else 2020
+    ensure_periods([year])
+    client.force_login(boss if role == "boss" else staff)
+    page = client.get(reverse("reports:agency-report", args=[f"{year}-H1", "SLDTBXH"]))
+    body = page.content.decode()
+    assert page.context["may_send"] is (role == "boss")
+    assert (page.context["send"] is None) is bool(says)
+    assert {tag for tag in ("who-sends", "send-blocked") if f'data-testid="{tag}"' in body} == says
 
 
 def test_leaders_see_only_accepted_activities_in_an_agency_report(
