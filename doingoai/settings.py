@@ -204,7 +204,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "remind-due-requests": {
-        "task": "activities.exchange.tasks.remind_due_requests",
+        "task": "activities.tasks.remind_due_requests",
         "schedule": crontab(hour=7, minute=0),
     },
     "ensure-reporting-periods": {

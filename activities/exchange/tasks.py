@@ -1,5 +1,5 @@
 """The information exchange's scheduled job (Celery beat). The e-mail task it queues lives in
-`notifications.py`, beside who gets e-mailed and what the e-mail says."""
+`notifications.py`, beside the one function it calls."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ from django.utils import timezone
 from . import services
 
 
-@shared_task
+# The name it had in activities/tasks.py, before the exchange became its own app: the beat
+# schedule (settings.CELERY_BEAT_SCHEDULE) names it so, and a job beat sent just before a
+# deploy must still find the task, or a worker would reject it and the day's reminders would
+# be lost.
+@shared_task(name="activities.tasks.remind_due_requests")
 def remind_due_requests() -> int:
     """Daily: remind the agencies whose requested answer is due tomorrow or overdue."""
     return services.remind_due_requests(today=timezone.localdate())

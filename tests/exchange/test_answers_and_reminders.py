@@ -181,7 +181,7 @@ def test_the_beat_schedule_runs_the_daily_reminders(settings):
     from doingoai.celery import app
 
     entry = settings.CELERY_BEAT_SCHEDULE["remind-due-requests"]
-    assert entry["task"] == "activities.exchange.tasks.remind_due_requests"
+    assert entry["task"] == remind_due_requests.name == "activities.tasks.remind_due_requests"
     assert entry["task"] in app.tasks  # the name in the schedule is a registered task
 
 

@@ -150,14 +150,3 @@ def test_a_real_worker_sends_the_email_after_commit_and_never_after_rollback(rev
         app.set_default()
     assert [m.to for m in mail.outbox] == [["minh@vungtau.gov.vn"]]
     assert queued == [Message.objects.get().pk]
-
-
-def test_the_email_task_keeps_the_name_jobs_already_queued_carry():
-    # Jobs queued before the exchange became its own app name "activities.tasks…"; a worker
-    # that knew the task only by its new module's name would reject them.
-    from doingoai.celery import app
-
-    assert notifications.send_message_emails.name == "activities.tasks.send_message_emails"
-    registered = app.tasks["activities.tasks.send_message_emails"]
-    assert registered.__module__ == "activities.exchange.notifications"
-    assert "activities.exchange.notifications.send_message_emails" not in app.tasks
