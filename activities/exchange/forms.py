@@ -18,7 +18,7 @@ from activities.forms import FILES_HELP, MultipleFileField, date_field
 from activities.models import Activity
 from agencies import permissions
 from agencies.models import Agency, Duty, User
-from doingoai.forms import IdsChoiceField
+from doingoai.forms import IdsChoiceField, parse_id
 from doingoai.text import search_terms
 
 from .models import Message, MessageQuerySet
@@ -159,20 +159,15 @@ class HandlingForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-# The largest id of a BigAutoField (DEFAULT_AUTO_FIELD): a larger number overflows the
-# database's integer before it can match nothing.
-MAX_ID = 2**63 - 1
-
-
 class _FilterForm(forms.Form):
     """The query string of the lists, checked by Django's own fields: the search rejects a
-    NUL character (PostgreSQL would refuse it), the agency takes only an id in range (no "²",
-    which passes str.isdigit, nor 20 digits)."""
+    NUL character (PostgreSQL would refuse it). The agency is read by parse_id, as every id
+    of the portal is (ListFilters.from_query)."""
 
     q = forms.CharField(required=False)
     kind = forms.ChoiceField(required=False, choices=Message.Kind.choices)
     state = forms.CharField(required=False)
-    agency = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    agency = forms.CharField(required=False, strip=False)
 
 
 @dataclass(frozen=True)
@@ -196,7 +191,8 @@ class ListFilters:
             query=values.get("q", ""),
             kind=values.get("kind", ""),
             state=values.get("state", ""),
-            agency_id=values.get("agency"),
+            # An id in range or nothing: no "²" (str.isdigit passes it), nor 20 digits.
+            agency_id=parse_id(values.get("agency", "")),
         )
 
     def search(self, messages: MessageQuerySet) -> MessageQuerySet:

@@ -209,6 +209,9 @@ def test_inbox_filters_unread_kind_and_sender(client, reviewer, manager):
     [
         {"agency": "²"},  # a digit to str.isdigit, not to int()
         {"agency": "99999999999999999999"},  # more than any database integer holds
+        {"agency": "2147483648"},  # one more than an id may be (doingoai.forms.MAX_INTEGER)
+        {"agency": "٣"},  # an Arabic-Indic 3: int() reads it, an id is ASCII digits
+        {"agency": " 3 "},
         {"agency": "-3"},
         {"state": "x"},
         {"kind": "<script>"},
