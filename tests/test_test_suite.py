@@ -14,9 +14,9 @@ import ast
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 
-from agencies.models import Agency
 from tests.support import refuse_transactional_test, shared_data
 
 TESTS = Path(__file__).resolve().parent
@@ -106,11 +106,12 @@ def test_shared_data_refuses_to_start_inside_a_tests_transaction(django_db_block
 def test_shared_data_refuses_to_nest_and_rolls_back_what_it_made(
     django_db_setup, django_db_blocker
 ):
-    def rename() -> str:
-        return Agency.objects.filter(code="SYT").update(name="Đổi tên") and "renamed"
+    def build() -> int:
+        return Group.objects.create(name="shared-data-guard").pk
 
-    with shared_data(django_db_blocker, rename) as outer:
-        assert outer == "renamed"
+    with shared_data(django_db_blocker, build) as made:
+        with django_db_blocker.unblock():
+            assert Group.objects.filter(pk=made).exists()
         with (
             pytest.raises(AssertionError, match="never inside another shared_data"),
             shared_data(django_db_blocker, lambda: None),
@@ -118,7 +119,7 @@ def test_shared_data_refuses_to_nest_and_rolls_back_what_it_made(
             pass
     assert not connection.in_atomic_block
     with django_db_blocker.unblock():
-        assert Agency.objects.get(code="SYT").name != "Đổi tên"
+        assert not Group.objects.filter(pk=made).exists()
 
 
 def test_a_transactional_test_is_failed_inside_shared_data(django_db_setup, django_db_blocker):
