@@ -329,6 +329,7 @@ def review_agency_report(
 # --- reminders ---------------------------------------------------------------------------
 
 
+@transaction.atomic
 def remind_agencies(
     *, actor: User | None, period: ReportingPeriod, agency_ids: Iterable[int] | None = None
 ) -> int:
@@ -356,7 +357,7 @@ def remind_agencies(
     return len(ids)
 
 
-def remind_due_agencies(today: date) -> int:
+def remind_due_agencies(*, today: date) -> int:
     """The daily reminder: the agencies that have not sent their report, REPORT_REMIND_DAYS_BEFORE
     days before the deadline and on the day after it. Returns how many agencies."""
     before = today + timedelta(days=settings.REPORT_REMIND_DAYS_BEFORE)

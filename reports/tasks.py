@@ -30,16 +30,18 @@ def ensure_reporting_periods() -> int:
 def remind_agency_reports(today_iso: str | None = None) -> int:
     """Daily: remind the agencies that have not sent their report, N days before the
     deadline and on the day after it."""
-    return agency_reports.remind_due_agencies(_day(today_iso))
+    return agency_reports.remind_due_agencies(today=_day(today_iso))
 
 
 @shared_task
 def draft_consolidated_reports(today_iso: str | None = None) -> int:
     """Daily: on the day after a period ends, draft a first version of its report."""
-    return consolidation.draft_ended_periods(_day(today_iso))
+    return consolidation.draft_ended_periods(today=_day(today_iso))
 
 
-@shared_task
-def fail_stale_builds() -> int:
+# Registered under its former name, which the beat schedule (settings.CELERY_BEAT_SCHEDULE)
+# names: a job beat sent just before a deploy must still find the task.
+@shared_task(name="reports.tasks.fail_stale_builds")
+def fail_stale_drafts() -> int:
     """Every few minutes: no version stays 'being drafted' forever."""
     return consolidation.mark_stale()

@@ -39,9 +39,9 @@ from .consolidation import (
     get_consolidated_for,
     issue_report,
     mark_stale,
-    retry_build,
+    retry_drafting,
     save_narrative,
-    start_build,
+    start_drafting,
     version_state,
 )
 from .errors import ReportConflict, ReportError, UnknownAction
@@ -224,7 +224,7 @@ def consolidated_period(request: HttpRequest, period: str) -> HttpResponse:
     mark_stale(period_obj.consolidated_reports.all())
     if request.method == "POST":
         try:
-            report = start_build(actor=request.user, period=period_obj)
+            report = start_drafting(actor=request.user, period=period_obj)
         except ReportError as exc:
             messages.error(request, str(exc))
             return redirect("reports:consolidated-period", period_obj.code)
@@ -307,7 +307,7 @@ def consolidated_status(request: HttpRequest, pk: int) -> HttpResponse:
 def consolidated_retry(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_consolidated_for(request.user, pk)
     try:
-        retry_build(actor=request.user, report=report)
+        retry_drafting(actor=request.user, report=report)
     except ReportError as exc:
         messages.error(request, str(exc))
     else:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext
 from activities.models import Activity
 from agencies.models import User
 from reports import pdf
-from reports.consolidation import issue_report, start_build
+from reports.consolidation import issue_report, start_drafting
 from reports.models import AgencyReport, ConsolidatedReport, ReportingPeriod
 from tests.factories import (
     make_activity,
@@ -355,7 +355,7 @@ def build_now(django_capture_on_commit_callbacks) -> Callable[..., ConsolidatedR
 
     def build(period: ReportingPeriod, actor) -> ConsolidatedReport:
         with django_capture_on_commit_callbacks(execute=True):
-            report = start_build(actor=actor, period=period)
+            report = start_drafting(actor=actor, period=period)
         report.refresh_from_db()
         return report
 

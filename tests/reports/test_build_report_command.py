@@ -17,7 +17,7 @@ from reports.models import ConsolidatedReport
 # The command drafts versions on top of the one data set, each test in a savepoint of it.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_dataset")]
 
-Built = ConsolidatedReport.Status
+Status = ConsolidatedReport.Status
 
 
 @pytest.mark.parametrize(("code", "kind"), [("2020-H1", "half"), ("2020", "year")])
@@ -27,7 +27,7 @@ def test_build_report_prints_the_paths_of_both_files(dataset, code, kind):
     call_command("build_report", "--period", code, stdout=out)
 
     report = ConsolidatedReport.objects.get()
-    assert (report.period.kind, report.status, report.created_by) == (kind, Built.READY, None)
+    assert (report.period.kind, report.status, report.created_by) == (kind, Status.READY, None)
     lines = out.getvalue().splitlines()
     assert lines[1:] == [report.pdf.path, report.xlsx.path]
     assert Path(lines[1]).read_bytes().startswith(b"%PDF-")
@@ -50,7 +50,7 @@ def test_build_report_refuses_a_bad_code_and_a_missing_period(periods, vi):
 
 
 def test_build_report_refuses_while_a_build_is_in_progress(h1, reviewer, vi):
-    consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
 
     with pytest.raises(
         CommandError,
@@ -73,7 +73,7 @@ def test_build_report_that_fails_leaves_a_failed_version_not_a_stuck_one(
     with pytest.raises(CommandError) as failed:
         call_command("build_report", "--period", "2020-H1")
     report = ConsolidatedReport.objects.get()
-    assert report.status == Built.FAILED and report.finished_at
+    assert report.status == Status.FAILED and report.finished_at
     assert report.error == failed_message("An unexpected error stopped the drafting.")
     assert str(failed.value).startswith(report.error)
     assert "template exploded" in str(failed.value)  # the operator sees the cause

@@ -21,7 +21,7 @@ from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
 
-Built = ConsolidatedReport.Status
+Status = ConsolidatedReport.Status
 OTHERS = ["staff", "manager", "leader", "outsider"]
 
 
@@ -38,7 +38,7 @@ def issued(ready, reviewer, issue_now) -> ConsolidatedReport:
 
 
 def failed_version(period, reviewer) -> ConsolidatedReport:
-    report = consolidation.start_build(actor=reviewer, period=period, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=period, enqueue=False)
     consolidation.mark_failed(report.pk, "Lỗi thử nghiệm.")
     report.refresh_from_db()
     return report
@@ -219,7 +219,7 @@ def test_a_reviewer_builds_a_version_from_the_period_page(
         response = client.post(urls_for_period)
     report = ConsolidatedReport.objects.get()
     assert response.status_code == 302 and response.url == report.get_absolute_url()
-    assert (report.draft_number, report.status, report.created_by) == (1, Built.READY, reviewer)
+    assert (report.draft_number, report.status, report.created_by) == (1, Status.READY, reviewer)
 
     listed = client.get(page)
     assert [v.pk for v in listed.context["versions"]] == [report.pk]
@@ -237,7 +237,7 @@ def test_a_reviewer_builds_a_version_from_the_period_page(
 
 
 def test_a_second_build_while_one_is_running_is_refused_on_the_page(client, h1, reviewer, vi):
-    running = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    running = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     client.force_login(reviewer)
 
     response = client.post(reverse("reports:consolidated-period", args=["2020-H1"]), follow=True)
@@ -253,7 +253,7 @@ def test_a_second_build_while_one_is_running_is_refused_on_the_page(client, h1, 
 
 
 def test_the_status_panel_follows_the_build_and_reloads_the_page_once_done(client, h1, reviewer):
-    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     client.force_login(reviewer)
     status = reverse("reports:consolidated-status", args=[report.pk])
 
@@ -277,17 +277,17 @@ def test_the_status_panel_follows_the_build_and_reloads_the_page_once_done(clien
 def test_a_stuck_build_is_failed_when_its_page_is_loaded(
     client, h1, reviewer, settings, stale_text
 ):
-    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     long_ago = timezone.now() - timedelta(seconds=settings.REPORT_BUILD_STALE_SECONDS + 1)
     ConsolidatedReport.objects.filter(pk=report.pk).update(
-        status=Built.BUILDING, queued_at=long_ago, started_at=long_ago
+        status=Status.BUILDING, queued_at=long_ago, started_at=long_ago
     )
     client.force_login(reviewer)
 
     page = client.get(report.get_absolute_url())
 
     report.refresh_from_db()
-    assert report.status == Built.FAILED
+    assert report.status == Status.FAILED
     body = page.content.decode()
     assert 'data-status="failed"' in body
     assert escape(stale_text) in body
@@ -299,7 +299,7 @@ def test_a_stuck_build_is_failed_when_its_page_is_loaded(
 def test_the_status_panel_and_the_period_page_also_fail_stuck_builds(
     client, h1, reviewer, settings, which, stale_text
 ):
-    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     long_ago = timezone.now() - timedelta(seconds=settings.REPORT_BUILD_STALE_SECONDS + 1)
     ConsolidatedReport.objects.filter(pk=report.pk).update(queued_at=long_ago)
     client.force_login(reviewer)
@@ -307,7 +307,7 @@ def test_the_status_panel_and_the_period_page_also_fail_stuck_builds(
     response = client.get(urls(report)[which], {"was": "queued"})
 
     report.refresh_from_db()
-    assert report.status == Built.FAILED
+    assert report.status == Status.FAILED
     if which == "status":
         assert response["HX-Refresh"] == "true"
         assert escape(stale_text) in response.content.decode()
@@ -326,7 +326,7 @@ def test_a_failed_build_is_retried_from_its_page(
 
     assert response.status_code == 302 and response.url == report.get_absolute_url()
     report.refresh_from_db()
-    assert report.status == Built.READY and report.error == "" and report.pdf
+    assert report.status == Status.READY and report.error == "" and report.pdf
     again = client.post(urls(report)["retry"], follow=True)
     assert escape(vi("Only a version whose drafting failed can be drafted again.")) in (
         again.content.decode()
@@ -348,7 +348,7 @@ def test_the_reviewer_edits_the_text_and_the_pdf_is_rendered_again(
 
     assert response.status_code == 302 and response.url == ready.get_absolute_url()
     ready.refresh_from_db()
-    assert ready.status == Built.READY
+    assert ready.status == Status.READY
     assert ready.situation == "Tình hình chung do Sở viết."
     assert ready.edited_sections == ["situation"]
     assert ready.directions  # emptied: drafted again
@@ -380,7 +380,7 @@ def test_issuing_from_the_page_numbers_freezes_and_notifies(
         response = client.post(urls(ready)["issue"], {"version": shown}, follow=True)
 
     ready.refresh_from_db()
-    assert (ready.status, ready.number_display) == (Built.ISSUED, "01/BC-SNgV")
+    assert (ready.status, ready.number_display) == (Status.ISSUED, "01/BC-SNgV")
     body = response.content.decode()
     assert (
         escape(
@@ -480,12 +480,12 @@ def _moves(reviewer) -> dict:
         "issue": lambda report: consolidation.issue_report(
             actor=reviewer, report=report, version=report.version
         ),
-        "retry": lambda report: consolidation.retry_build(actor=reviewer, report=report),
+        "retry": lambda report: consolidation.retry_drafting(actor=reviewer, report=report),
     }
 
 
 def _version(period, number: int, status: str) -> ConsolidatedReport:
-    issued = status == Built.ISSUED
+    issued = status == Status.ISSUED
     return ConsolidatedReport.objects.create(
         period=period,
         draft_number=number,
@@ -498,11 +498,11 @@ def _version(period, number: int, status: str) -> ConsolidatedReport:
 
 # the latest version's status -> what its page offers (older versions offer nothing)
 OFFERS = {
-    Built.READY: {"edit", "issue"},
-    Built.FAILED: {"edit", "retry"},
-    Built.QUEUED: set(),
-    Built.BUILDING: set(),
-    Built.ISSUED: set(),
+    Status.READY: {"edit", "issue"},
+    Status.FAILED: {"edit", "retry"},
+    Status.QUEUED: set(),
+    Status.BUILDING: set(),
+    Status.ISSUED: set(),
 }
 
 
@@ -512,7 +512,7 @@ def test_a_version_page_offers_exactly_what_the_services_allow(
 ):
     # The final PDF is not what this test is about; issuing renders one.
     monkeypatch.setattr(documents, "render_pdf", lambda report: b"%PDF-1.4\n")
-    older = [_version(h1, 1, Built.READY), _version(h1, 2, Built.FAILED)]
+    older = [_version(h1, 1, Status.READY), _version(h1, 2, Status.FAILED)]
     latest = _version(h1, 3, status)
     client.force_login(reviewer)
 

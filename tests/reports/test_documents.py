@@ -24,7 +24,7 @@ from tests.factories import LOCAL, make_activity, make_agency_report, report_dif
 
 pytestmark = pytest.mark.django_db
 
-Built = ConsolidatedReport.Status
+Status = ConsolidatedReport.Status
 SUMMARY = "Kết quả công tác đối ngoại Nhân dân 6 tháng đầu năm 2020"
 
 
@@ -221,7 +221,7 @@ def test_user_text_is_shown_and_never_fetched_or_attached(
             },
         )
     first.refresh_from_db()
-    assert first.status == Built.READY
+    assert first.status == Status.READY
     draft_pdf = tmp_path / "draft.pdf"  # the issued PDF replaces the draft's file
     draft_pdf.write_bytes(Path(first.pdf.path).read_bytes())
     issued = issue_now(first, reviewer)

@@ -21,7 +21,7 @@ from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
 
-Built = ConsolidatedReport.Status
+Status = ConsolidatedReport.Status
 
 
 def test_builds_make_numbered_ready_versions_with_both_files(
@@ -29,7 +29,7 @@ def test_builds_make_numbered_ready_versions_with_both_files(
 ):
     first = build_now(h1, reviewer)
 
-    assert (first.draft_number, first.status, first.attempts) == (1, Built.READY, 1)
+    assert (first.draft_number, first.status, first.attempts) == (1, Status.READY, 1)
     assert first.error == "" and first.finished_at and first.created_by == reviewer
     assert first.figures == period_figures(h1)
     assert Path(first.pdf.path).read_bytes().startswith(b"%PDF-")
@@ -37,7 +37,7 @@ def test_builds_make_numbered_ready_versions_with_both_files(
     assert first.situation and first.results and first.shortcomings and first.directions
 
     second = build_now(h1, reviewer)
-    assert (second.draft_number, second.status) == (2, Built.READY)
+    assert (second.draft_number, second.status) == (2, Status.READY)
     assert second.task_id != first.task_id
     assert list(h1.consolidated_reports.values_list("draft_number", "status")) == [
         (2, "ready"),
@@ -47,10 +47,10 @@ def test_builds_make_numbered_ready_versions_with_both_files(
 
 
 def test_only_one_build_at_a_time_per_period(h1, reviewer, vi):
-    consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
 
     with pytest.raises(ReportError) as refused:
-        consolidation.start_build(actor=reviewer, period=h1)
+        consolidation.start_drafting(actor=reviewer, period=h1)
     english = "A version of this report is already being drafted; wait until it is ready."
     assert str(refused.value) == vi(english) != english  # in Vietnamese
     assert h1.consolidated_reports.count() == 1
@@ -59,7 +59,7 @@ def test_only_one_build_at_a_time_per_period(h1, reviewer, vi):
 @pytest.mark.parametrize("role", ["staff", "manager", "leader", "outsider"])
 def test_only_reviewers_build(cast, h1, role, vi):
     with pytest.raises(ReportError) as refused:
-        consolidation.start_build(actor=cast[role], period=h1)
+        consolidation.start_drafting(actor=cast[role], period=h1)
     assert str(refused.value) == vi("Only reviewers of Sở Ngoại vụ may do this.")
     assert not ConsolidatedReport.objects.exists()
 
@@ -87,7 +87,7 @@ def test_edited_sections_are_kept_and_the_others_drafted_again(
             },
         )
     first.refresh_from_db()
-    assert first.status == Built.READY and first.attempts == 2  # rendered again
+    assert first.status == Status.READY and first.attempts == 2  # rendered again
     assert first.edited_sections == ["situation"]
     assert first.situation == "Tình hình do chuyên viên Sở Ngoại vụ viết lại."
     assert first.directions == draft(first.figures)["directions"]
@@ -123,7 +123,7 @@ def test_edited_sections_are_kept_and_the_others_drafted_again(
     second.refresh_from_db()
     assert second.edited_sections == []
     assert second.situation == draft(second.figures)["situation"]
-    assert second.status == Built.READY
+    assert second.status == Status.READY
 
 
 def test_only_the_latest_version_takes_edits_and_a_failed_one_keeps_them(
@@ -139,7 +139,7 @@ def test_only_the_latest_version_takes_edits_and_a_failed_one_keeps_them(
             actor=reviewer, report=second, sections={"situation": "Tình hình do người sửa."}
         )
     # The next build fails; its successor still has the reviewer's text.
-    failed = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    failed = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     consolidation.mark_failed(failed.pk, "Lỗi thử nghiệm.")
     third = build_now(h1, reviewer)
     assert third.situation == "Tình hình do người sửa."
@@ -163,7 +163,7 @@ def test_saving_the_text_keeps_the_figures_and_the_annex_of_the_version(
             version=ready.version,
         )
     ready.refresh_from_db()
-    assert ready.status == Built.READY
+    assert ready.status == Status.READY
     assert ready.figures["total"] == 1  # what the reviewer saw, not what came later
     assert ready.xlsx.name == annex
     assert ready.results == "Kết quả do người sửa."
@@ -183,41 +183,41 @@ def test_a_text_only_render_without_an_annex_builds_the_annex_again(
             actor=reviewer, report=ready, sections={"situation": "Sửa."}, version=ready.version
         )
     ready.refresh_from_db()
-    assert ready.status == Built.READY and ready.xlsx
+    assert ready.status == Status.READY and ready.xlsx
 
 
 def test_an_older_failed_version_is_not_built_again_next_to_a_newer_one(h1, staff, reviewer):
     make_activity(staff, status="accepted", reviewer=reviewer)
-    old = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    old = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     consolidation.mark_failed(old.pk, "Lỗi thử nghiệm.")
-    newer = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    newer = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     with pytest.raises(ReportError):
-        consolidation.retry_build(actor=reviewer, report=old)
+        consolidation.retry_drafting(actor=reviewer, report=old)
     old.refresh_from_db()
     newer.refresh_from_db()
-    assert (old.status, newer.status) == (Built.FAILED, Built.QUEUED)
+    assert (old.status, newer.status) == (Status.FAILED, Status.QUEUED)
 
 
 def test_a_stuck_build_blocks_nothing_for_long(h1, reviewer):
-    stuck = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    stuck = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     long_ago = timezone.now() - timedelta(hours=2)
     ConsolidatedReport.objects.filter(pk=stuck.pk).update(queued_at=long_ago)
-    assert consolidation.start_build(actor=reviewer, period=h1, enqueue=False).draft_number == 2
+    assert consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False).draft_number == 2
     stuck.refresh_from_db()
-    assert stuck.status == Built.FAILED
+    assert stuck.status == Status.FAILED
 
 
 def test_only_a_failed_version_is_retried(dataset, h1, reviewer, staff, vi, build_now):
     report = build_now(h1, reviewer)
 
     with pytest.raises(ReportError) as refused:
-        consolidation.retry_build(actor=reviewer, report=report)
+        consolidation.retry_drafting(actor=reviewer, report=report)
     assert str(refused.value) == vi("Only a version whose drafting failed can be drafted again.")
-    ConsolidatedReport.objects.filter(pk=report.pk).update(status=Built.FAILED)
+    ConsolidatedReport.objects.filter(pk=report.pk).update(status=Status.FAILED)
     with pytest.raises(ReportError):
-        consolidation.retry_build(actor=staff, report=report)
+        consolidation.retry_drafting(actor=staff, report=report)
     report.refresh_from_db()
-    assert report.status == Built.FAILED
+    assert report.status == Status.FAILED
 
 
 @pytest.mark.parametrize(
@@ -247,7 +247,7 @@ def test_a_text_too_long_is_named_as_the_reviewer_reads_it(
 
 
 def test_the_narrative_cannot_change_while_building(h1, reviewer, vi):
-    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
 
     with pytest.raises(ReportError) as refused:
         consolidation.save_narrative(actor=reviewer, report=report, sections={"situation": "x"})
@@ -261,7 +261,7 @@ def test_a_first_draft_is_built_the_day_after_a_period_ends_and_only_once(
         assert tasks.draft_consolidated_reports(today_iso="2020-06-14") == 0  # not over yet
         assert tasks.draft_consolidated_reports(today_iso="2020-06-15") == 1
     report = ConsolidatedReport.objects.get()
-    assert (report.period.code, report.draft_number, report.status) == ("2020-H1", 1, Built.READY)
+    assert (report.period.code, report.draft_number, report.status) == ("2020-H1", 1, Status.READY)
     assert report.created_by is None
 
     with django_capture_on_commit_callbacks(execute=True):

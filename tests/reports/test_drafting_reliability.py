@@ -17,16 +17,16 @@ from reports.models import ConsolidatedReport
 # Every test here drafts versions on top of the one data set, each in a savepoint of it.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_dataset")]
 
-Built = ConsolidatedReport.Status
+Status = ConsolidatedReport.Status
 
 
 def test_building_twice_leaves_one_version_and_one_pdf(dataset, h1, reviewer, stored):
-    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
 
     built = consolidation.build_version(report.pk, report.task_id)
     again = consolidation.build_version(report.pk, report.task_id)
 
-    assert built.status == again.status == Built.READY
+    assert built.status == again.status == Status.READY
     assert again.pdf.name == built.pdf.name and again.finished_at == built.finished_at
     assert again.attempts == 1
     assert ConsolidatedReport.objects.count() == 1
@@ -34,7 +34,7 @@ def test_building_twice_leaves_one_version_and_one_pdf(dataset, h1, reviewer, st
 
 
 def test_the_same_task_delivered_twice_builds_once(dataset, h1, reviewer, stored):
-    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     task = consolidation.build_consolidated_report
 
     first = task.apply(args=[report.pk], task_id=report.task_id)
@@ -62,7 +62,7 @@ def test_a_redelivered_task_leaves_ready_and_issued_versions_alone(
     pdf_bytes = Path(issued.pdf.path).read_bytes()
     assert task.apply(args=[issued.pk], task_id=issued.task_id).get() == "issued"
     issued.refresh_from_db()
-    assert issued.status == Built.ISSUED and Path(issued.pdf.path).read_bytes() == pdf_bytes
+    assert issued.status == Status.ISSUED and Path(issued.pdf.path).read_bytes() == pdf_bytes
     # The draft's PDF was replaced by the issued one; nothing else is kept.
     assert stored("pdf") == [Path(issued.pdf.path)]
     # A task of a version that no longer exists does nothing either.
@@ -70,7 +70,7 @@ def test_a_redelivered_task_leaves_ready_and_issued_versions_alone(
 
 
 def test_a_task_with_another_task_id_does_not_build(dataset, h1, reviewer):
-    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
 
     result = consolidation.build_consolidated_report.apply(
         args=[report.pk], task_id="an-old-task-id"
@@ -78,20 +78,20 @@ def test_a_task_with_another_task_id_does_not_build(dataset, h1, reviewer):
 
     assert result.get() == "queued"
     report.refresh_from_db()
-    assert report.status == Built.QUEUED and report.attempts == 0 and not report.pdf
+    assert report.status == Status.QUEUED and report.attempts == 0 and not report.pdf
 
 
 def test_a_build_left_building_by_a_dead_worker_is_built_again_on_redelivery(dataset, h1, reviewer):
-    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     ConsolidatedReport.objects.filter(pk=report.pk).update(
-        status=Built.BUILDING, attempts=1, started_at=timezone.now() - timedelta(minutes=1)
+        status=Status.BUILDING, attempts=1, started_at=timezone.now() - timedelta(minutes=1)
     )
 
     result = consolidation.build_consolidated_report.apply(args=[report.pk], task_id=report.task_id)
 
     assert result.get() == "ready"
     report.refresh_from_db()
-    assert report.status == Built.READY and report.attempts == 2 and report.pdf
+    assert report.status == Status.READY and report.attempts == 2 and report.pdf
     assert ConsolidatedReport.objects.count() == 1
 
 
@@ -104,18 +104,18 @@ def test_stuck_builds_are_failed_with_a_clear_message_and_can_be_built_again(
     dataset, periods, reviewer, settings, django_capture_on_commit_callbacks, stale_text
 ):
     stale = settings.REPORT_BUILD_STALE_SECONDS
-    stuck = consolidation.start_build(actor=reviewer, period=periods["2020-H1"], enqueue=False)
+    stuck = consolidation.start_drafting(actor=reviewer, period=periods["2020-H1"], enqueue=False)
     _age(
         stuck,
         stale + 60,
-        status=Built.BUILDING,
+        status=Status.BUILDING,
         started_at=timezone.now() - timedelta(seconds=stale + 30),
     )
-    waiting = consolidation.start_build(actor=reviewer, period=periods["2020"], enqueue=False)
+    waiting = consolidation.start_drafting(actor=reviewer, period=periods["2020"], enqueue=False)
     _age(waiting, stale + 60)  # queued, never started
-    recent = consolidation.start_build(actor=reviewer, period=periods["2019"], enqueue=False)
-    busy = consolidation.start_build(actor=reviewer, period=periods["2019-H1"], enqueue=False)
-    _age(busy, stale + 60, status=Built.BUILDING, started_at=timezone.now())
+    recent = consolidation.start_drafting(actor=reviewer, period=periods["2019"], enqueue=False)
+    busy = consolidation.start_drafting(actor=reviewer, period=periods["2019-H1"], enqueue=False)
+    _age(busy, stale + 60, status=Status.BUILDING, started_at=timezone.now())
 
     assert consolidation.mark_stale() == 2
     statuses = dict(ConsolidatedReport.objects.values_list("pk", "status"))
@@ -131,31 +131,31 @@ def test_stuck_builds_are_failed_with_a_clear_message_and_can_be_built_again(
     assert consolidation.mark_stale() == 0
 
     # The worker that was thought dead finishes late: its result is dropped.
-    assert consolidation.build_version(stuck.pk, stuck.task_id).status == Built.FAILED
+    assert consolidation.build_version(stuck.pk, stuck.task_id).status == Status.FAILED
     stuck.refresh_from_db()
     assert not stuck.pdf
 
     with django_capture_on_commit_callbacks(execute=True):
-        consolidation.retry_build(actor=reviewer, report=stuck)
+        consolidation.retry_drafting(actor=reviewer, report=stuck)
     stuck.refresh_from_db()
-    assert stuck.status == Built.READY and stuck.error == "" and stuck.pdf
+    assert stuck.status == Status.READY and stuck.error == "" and stuck.pdf
     assert ConsolidatedReport.objects.filter(period=stuck.period).count() == 1
 
 
 def test_the_beat_task_fails_stale_builds(h1, reviewer, settings, stale_text):
-    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     _age(report, settings.REPORT_BUILD_STALE_SECONDS + 1)
 
-    assert tasks.fail_stale_builds.delay().get() == 1
+    assert tasks.fail_stale_drafts.delay().get() == 1
     report.refresh_from_db()
-    assert report.status == Built.FAILED and report.error == stale_text
+    assert report.status == Status.FAILED and report.error == stale_text
     assert "fail-stale-report-builds" in settings.CELERY_BEAT_SCHEDULE
     # A period with a stuck version can be built again: the stuck one is failed first.
-    _age(report, 0, status=Built.QUEUED)
+    _age(report, 0, status=Status.QUEUED)
     _age(report, settings.REPORT_BUILD_STALE_SECONDS + 1)
-    assert consolidation.start_build(actor=reviewer, period=h1, enqueue=False).draft_number == 2
+    assert consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False).draft_number == 2
     report.refresh_from_db()
-    assert report.status == Built.FAILED
+    assert report.status == Status.FAILED
 
 
 def test_a_build_that_keeps_killing_its_worker_ends_failed_not_building_forever(
@@ -172,7 +172,7 @@ def test_a_build_that_keeps_killing_its_worker_ends_failed_not_building_forever(
         raise WorkerKilled
 
     monkeypatch.setattr(documents, "render_pdf", killed)
-    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     hard_limit = timedelta(seconds=settings.REPORT_BUILD_TIME_LIMIT)
     attempts = 0
     while attempts < 10:
@@ -187,18 +187,18 @@ def test_a_build_that_keeps_killing_its_worker_ends_failed_not_building_forever(
             break
 
     report.refresh_from_db()
-    assert report.status == Built.FAILED and report.error == stale_text
+    assert report.status == Status.FAILED and report.error == stale_text
     stale = settings.REPORT_BUILD_STALE_SECONDS
     assert attempts == report.attempts <= stale // settings.REPORT_BUILD_TIME_LIMIT + 1
     assert (
-        consolidation.build_version(report.pk, report.task_id).status == Built.FAILED
+        consolidation.build_version(report.pk, report.task_id).status == Status.FAILED
     )  # loop over
 
 
 def test_a_version_failed_as_stale_while_rendering_drops_the_late_result(
     dataset, h1, reviewer, settings, monkeypatch, stale_text
 ):
-    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     real = documents.render_pdf
 
     def slow_render(version):
@@ -210,9 +210,9 @@ def test_a_version_failed_as_stale_while_rendering_drops_the_late_result(
     monkeypatch.setattr(documents, "render_pdf", slow_render)
     result = consolidation.build_version(report.pk, report.task_id)
 
-    assert result.status == Built.FAILED and result.error == stale_text
+    assert result.status == Status.FAILED and result.error == stale_text
     report.refresh_from_db()
-    assert report.status == Built.FAILED and not report.pdf and not report.xlsx
+    assert report.status == Status.FAILED and not report.pdf and not report.xlsx
 
 
 @pytest.mark.parametrize(
@@ -245,7 +245,7 @@ def test_a_failing_build_ends_failed_never_stuck(
     monkeypatch.setattr(documents, "render_pdf", broken)
     report = build_now(h1, reviewer)
 
-    assert report.status == Built.FAILED
+    assert report.status == Status.FAILED
     assert report.error == failed_message(reason)
     assert report.finished_at and not report.pdf and not report.xlsx
     assert report.attempts == attempts == len(calls)
@@ -253,15 +253,15 @@ def test_a_failing_build_ends_failed_never_stuck(
 
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
-        consolidation.retry_build(actor=reviewer, report=report)
+        consolidation.retry_drafting(actor=reviewer, report=report)
     report.refresh_from_db()
-    assert report.status == Built.READY and report.error == "" and report.pdf
+    assert report.status == Status.READY and report.error == "" and report.pdf
 
 
 def test_a_transient_error_under_a_worker_is_retried_with_backoff_then_failed(
     dataset, h1, reviewer, monkeypatch, failed_message
 ):
-    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     task = consolidation.build_consolidated_report._get_current_object()
     countdowns = []
 
@@ -284,7 +284,7 @@ def test_a_transient_error_under_a_worker_is_retried_with_backoff_then_failed(
             task.pop_request()
         report.refresh_from_db()
         # Left 'building' under the same task id: the retry builds it again.
-        assert (report.status, report.attempts) == (Built.BUILDING, attempt + 1)
+        assert (report.status, report.attempts) == (Status.BUILDING, attempt + 1)
     task.push_request(id=report.task_id, retries=task.max_retries, is_eager=False)
     try:
         assert task.run(report.pk) is None
@@ -293,7 +293,7 @@ def test_a_transient_error_under_a_worker_is_retried_with_backoff_then_failed(
 
     assert countdowns == [10, 20, 40]
     report.refresh_from_db()
-    assert report.status == Built.FAILED and report.attempts == 4
+    assert report.status == Status.FAILED and report.attempts == 4
     assert report.error == failed_message("The database or the disk did not answer.")
 
 
@@ -304,5 +304,5 @@ def test_a_broken_template_setting_fails_the_build(
 
     report = build_now(h1, reviewer)
 
-    assert report.status == Built.FAILED
+    assert report.status == Status.FAILED
     assert report.error == failed_message("An unexpected error stopped the drafting.")

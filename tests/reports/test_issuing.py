@@ -21,7 +21,7 @@ from tests.support import postgres_only
 
 pytestmark = pytest.mark.django_db
 
-Built = ConsolidatedReport.Status
+Status = ConsolidatedReport.Status
 
 
 def test_issuing_numbers_reports_one_after_the_other_within_the_year(
@@ -38,7 +38,7 @@ def test_issuing_numbers_reports_one_after_the_other_within_the_year(
     assert (year.number, year.number_display) == (2, "02/BC-SNgV")
     assert half.number_year == year.number_year == today.year
     assert half.issued_on == today and half.issued_by == reviewer and half.issued_at
-    assert half.status == year.status == Built.ISSUED
+    assert half.status == year.status == Status.ISSUED
     assert IssueCounter.objects.get(year=today.year).last_number == 2
     assert "Số: 02/BC-SNgV" in rendered_words()  # the year's final PDF, rendered last
 
@@ -60,16 +60,16 @@ def test_a_version_is_issued_once_and_never_changes(
         )
     assert str(frozen.value) == vi("An issued report cannot be changed: draft a new version.")
     with pytest.raises(ReportError):
-        consolidation.retry_build(actor=reviewer, report=report)
+        consolidation.retry_drafting(actor=reviewer, report=report)
     report.refresh_from_db()
-    assert (report.status, report.number, report.edited_sections) == (Built.ISSUED, 1, [])
+    assert (report.status, report.number, report.edited_sections) == (Status.ISSUED, 1, [])
     assert "Sửa sau khi ban hành" not in report.situation
     assert IssueCounter.objects.get().last_number == 1
     assert ConsolidatedReport.objects.filter(number__isnull=False).count() == 1
 
     # A new version can follow; it is a draft until issued in turn.
     newer = build_now(h1, reviewer)
-    assert (newer.draft_number, newer.status, newer.number) == (2, Built.READY, None)
+    assert (newer.draft_number, newer.status, newer.number) == (2, Status.READY, None)
 
 
 def test_an_issue_that_fails_to_render_takes_no_number(
@@ -91,16 +91,16 @@ def test_an_issue_that_fails_to_render_takes_no_number(
     )
     assert callbacks == []  # nobody is told
     report.refresh_from_db()
-    assert (report.status, report.number, report.issued_on) == (Built.READY, None, None)
+    assert (report.status, report.number, report.issued_on) == (Status.READY, None, None)
     assert not IssueCounter.objects.filter(last_number__gt=0).exists()
 
     monkeypatch.undo()
     assert issue_now(report, reviewer).number == 1
 
 
-@pytest.mark.parametrize("status", [Built.QUEUED, Built.BUILDING, Built.FAILED])
+@pytest.mark.parametrize("status", [Status.QUEUED, Status.BUILDING, Status.FAILED])
 def test_only_a_ready_draft_is_issued(h1, reviewer, status, vi):
-    report = consolidation.start_build(actor=reviewer, period=h1, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=h1, enqueue=False)
     ConsolidatedReport.objects.filter(pk=report.pk).update(status=status)
 
     with pytest.raises(ReportError) as refused:
@@ -116,7 +116,7 @@ def test_only_reviewers_issue(cast, h1, reviewer, role, build_now):
     with pytest.raises(ReportError):
         consolidation.issue_report(actor=cast[role], report=report)
     report.refresh_from_db()
-    assert report.status == Built.READY and report.number is None
+    assert report.status == Status.READY and report.number is None
 
 
 def test_an_older_version_cannot_be_issued_once_a_newer_one_exists(
@@ -151,7 +151,7 @@ def test_a_form_from_an_older_version_changes_nothing(
     with pytest.raises(ReportConflict):
         consolidation.issue_report(actor=reviewer, report=ready, version=seen)
     ready.refresh_from_db()
-    assert (ready.situation, ready.status, ready.number) == ("Người khác sửa.", Built.READY, None)
+    assert (ready.situation, ready.status, ready.number) == ("Người khác sửa.", Status.READY, None)
 
 
 def test_the_leaders_are_emailed_when_a_report_is_issued(
@@ -244,9 +244,9 @@ def _issue_in_threads(report_ids: list[int], actor) -> list[tuple[str, object]]:
 def test_two_reviewers_issuing_the_same_version_at_once_get_one_number(reviewer, vi):
     ensure_periods([2020])
     period = ReportingPeriod.objects.get(kind="half", year=2020)
-    report = consolidation.start_build(actor=reviewer, period=period)  # built on commit (eager)
+    report = consolidation.start_drafting(actor=reviewer, period=period)  # built on commit (eager)
     report.refresh_from_db()
-    assert report.status == Built.READY
+    assert report.status == Status.READY
 
     results = _issue_in_threads([report.pk, report.pk], reviewer)
 
@@ -257,7 +257,7 @@ def test_two_reviewers_issuing_the_same_version_at_once_get_one_number(reviewer,
         "number": "01/BC-SNgV"
     }
     report.refresh_from_db()
-    assert (report.status, report.number) == (Built.ISSUED, 1)
+    assert (report.status, report.number) == (Status.ISSUED, 1)
     assert IssueCounter.objects.get().last_number == 1
 
 
@@ -268,9 +268,9 @@ def test_two_versions_issued_at_once_get_numbers_one_and_two(reviewer):
     ensure_periods([2020])
     ids = []
     for period in ReportingPeriod.objects.filter(year=2020):
-        report = consolidation.start_build(actor=reviewer, period=period)
+        report = consolidation.start_drafting(actor=reviewer, period=period)
         report.refresh_from_db()
-        assert report.status == Built.READY
+        assert report.status == Status.READY
         ids.append(report.pk)
 
     results = _issue_in_threads(ids, reviewer)

@@ -16,7 +16,7 @@ from reports.models import AgencyReport, ConsolidatedReport
 
 pytestmark = pytest.mark.django_db
 
-Built = ConsolidatedReport.Status
+Status = ConsolidatedReport.Status
 # The agencies of the reports in each state (tests/reports/conftest.py `states`).
 STATES = {"SLDTBXH": "draft", "SYT": "submitted", "HLHPN": "accepted", "SGDDT": "returned"}
 
@@ -69,8 +69,8 @@ def test_the_members_own_report_is_read_in_one_query(staff, states, django_asser
 def versions(period) -> dict[str, ConsolidatedReport]:
     """A version of 2020-H1 in each status."""
     made = {}
-    for number, status in enumerate(Built.values, start=1):
-        issued = status == Built.ISSUED
+    for number, status in enumerate(Status.values, start=1):
+        issued = status == Status.ISSUED
         made[status] = ConsolidatedReport.objects.create(
             period=period,
             draft_number=number,
@@ -86,10 +86,10 @@ def versions(period) -> dict[str, ConsolidatedReport]:
 CONSOLIDATED = {
     "staff": set(),
     "manager": set(),
-    "reviewer": set(Built.values),
-    "leader": {Built.ISSUED},
+    "reviewer": set(Status.values),
+    "leader": {Status.ISSUED},
     "outsider": set(),
-    "admin": set(Built.values),
+    "admin": set(Status.values),
 }
 
 

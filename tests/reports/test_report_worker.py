@@ -30,7 +30,7 @@ from reports.models import ConsolidatedReport
 from tests.factories import make_activity
 from tests.support import postgres_only, redis_url, wait_for
 
-Built = ConsolidatedReport.Status
+Status = ConsolidatedReport.Status
 ROOT = Path(__file__).resolve().parents[2]
 TASK = "reports.tasks.build_consolidated_report"  # its name from before the cut
 
@@ -100,7 +100,7 @@ def test_a_real_worker_builds_what_a_committed_transaction_queued(
     # Rolled back: nothing is queued, no version exists.
     try:
         with transaction.atomic():
-            consolidation.start_build(actor=reviewer, period=period)
+            consolidation.start_drafting(actor=reviewer, period=period)
             raise RuntimeError("rolled back")
     except RuntimeError:
         pass
@@ -108,12 +108,12 @@ def test_a_real_worker_builds_what_a_committed_transaction_queued(
     assert queued_messages(queue) == 0
 
     with start_worker(worker_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-        report = consolidation.start_build(actor=reviewer, period=period)  # queued after commit
+        report = consolidation.start_drafting(actor=reviewer, period=period)  # queued after commit
         result = worker_app.AsyncResult(report.task_id)
         assert result.get(timeout=60) == "ready"
 
     report.refresh_from_db()
-    assert (report.draft_number, report.status, report.attempts) == (1, Built.READY, 1)
+    assert (report.draft_number, report.status, report.attempts) == (1, Status.READY, 1)
     assert report.figures["total"] == 1
     assert Path(report.pdf.path).read_bytes().startswith(b"%PDF-")
     assert Path(report.xlsx.path).is_file()
@@ -125,7 +125,7 @@ def test_the_same_task_sent_twice_to_a_real_worker_builds_one_version(
     worker_app, period, staff, reviewer, stored
 ):
     make_activity(staff, status="accepted", reviewer=reviewer)
-    report = consolidation.start_build(actor=reviewer, period=period, enqueue=False)
+    report = consolidation.start_drafting(actor=reviewer, period=period, enqueue=False)
     finished: list[tuple[str, object]] = []
 
     def record(sender=None, task_id=None, retval=None, **kwargs):
@@ -145,7 +145,7 @@ def test_the_same_task_sent_twice_to_a_real_worker_builds_one_version(
 
     assert finished == [(report.task_id, "ready"), (report.task_id, "ready")]
     report.refresh_from_db()
-    assert report.status == Built.READY and report.attempts == 1
+    assert report.status == Status.READY and report.attempts == 1
     assert ConsolidatedReport.objects.count() == 1
     assert len(stored("pdf")) == 1
 
@@ -245,21 +245,21 @@ def test_a_worker_killed_mid_build_loses_nothing_the_next_one_builds_the_version
     first = _start_worker_process(tmp_path, queue, "doomed", hang=marker)
     second = None
     try:
-        report = consolidation.start_build(actor=reviewer, period=period)  # sent to Redis
+        report = consolidation.start_drafting(actor=reviewer, period=period)  # sent to Redis
         wait_for(
             lambda: marker.exists() or first.poll() is not None, 25, "the worker to start building"
         )
         assert first.poll() is None, (tmp_path / "doomed.log").read_text()
-        assert status_of(report) == Built.BUILDING
+        assert status_of(report) == Status.BUILDING
 
         os.killpg(first.pid, signal.SIGKILL)  # the worker dies mid-build, task unacknowledged
         first.wait(10)
         time.sleep(1.5)  # past the visibility timeout
-        assert status_of(report) == Built.BUILDING  # nothing failed it: it is just stuck
+        assert status_of(report) == Status.BUILDING  # nothing failed it: it is just stuck
 
         second = _start_worker_process(tmp_path, queue, "rescuer", hang=None)
         wait_for(
-            lambda: status_of(report) != Built.BUILDING or second.poll() is not None,
+            lambda: status_of(report) != Status.BUILDING or second.poll() is not None,
             25,
             "the task to come back and be built",
         )
@@ -269,7 +269,7 @@ def test_a_worker_killed_mid_build_loses_nothing_the_next_one_builds_the_version
             _stop(second)
     log = (tmp_path / "rescuer.log").read_text(errors="replace")
     report.refresh_from_db()
-    assert report.status == Built.READY, log
+    assert report.status == Status.READY, log
     assert report.attempts == 2  # the dead worker's attempt, then the redelivery
     assert ConsolidatedReport.objects.count() == 1
     assert Path(report.pdf.path).read_bytes().startswith(b"%PDF-")

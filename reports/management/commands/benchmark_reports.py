@@ -24,7 +24,7 @@ from django.db import connection
 from activities.models import Activity
 from agencies.models import Agency, Duty, DutyAssignment
 from reports import documents, pdf
-from reports.consolidation import build_version, start_build
+from reports.consolidation import build_version, start_drafting
 from reports.figures import activities_between, period_figures
 from reports.models import ConsolidatedReport
 from reports.periods import ensure_periods, get_period
@@ -133,7 +133,7 @@ class Command(BaseCommand):
 
     def child_build(self) -> None:
         period = get_period(str(YEAR))
-        report = start_build(actor=None, period=period, enqueue=False)
+        report = start_drafting(actor=None, period=period, enqueue=False)
         began = time.perf_counter()
         figures = period_figures(period)
         t_figures = time.perf_counter()

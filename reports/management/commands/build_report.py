@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from reports.consolidation import build_version, failure_message, mark_failed, start_build
+from reports.consolidation import build_version, failure_message, mark_failed, start_drafting
 from reports.errors import ReportError
 from reports.periods import PeriodError, get_period
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, period: str, **options) -> None:
         try:
             period_obj = get_period(period)
-            report = start_build(actor=None, period=period_obj, enqueue=False)
+            report = start_drafting(actor=None, period=period_obj, enqueue=False)
         except (PeriodError, ReportError) as exc:
             raise CommandError(str(exc)) from exc
         try:
