@@ -144,19 +144,19 @@ class HandlingForm(forms.Form):
         error_messages={"max_length": lazy(response_too_long, str)()},
     )
 
-    def problem(self) -> str:
-        """What to tell the user when the form is not valid: the response's own error, or
-        the status to choose."""
-        if "response" in self.errors:
-            return " ".join(self.errors["response"])
-        return str(_("Choose how far the handling has come."))
-
     def __init__(self, *args, message: Message, **kwargs) -> None:
         kwargs.setdefault(
             "initial",
             {"status": message.difficulty_status, "response": message.difficulty_response},
         )
         super().__init__(*args, **kwargs)
+
+    def problem(self) -> str:
+        """What to tell the user when the form is not valid: the response's own error, or
+        the status to choose."""
+        if "response" in self.errors:
+            return " ".join(self.errors["response"])
+        return str(_("Choose how far the handling has come."))
 
 
 class _FilterForm(forms.Form):
