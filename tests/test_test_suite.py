@@ -103,28 +103,38 @@ def test_shared_data_refuses_to_start_inside_a_tests_transaction(django_db_block
     assert built == []
 
 
-def test_shared_data_refuses_to_nest_and_rolls_back_what_it_made(
-    django_db_setup, django_db_blocker
-):
+@pytest.fixture
+def blocker_outside_transactions(django_db_setup, django_db_blocker):
+    """The database as a module-scoped fixture meets it: no test's transaction around. The
+    connection these tests open is closed after them: run after a Playwright test, it would
+    otherwise still be open when the test databases are dropped, which PostgreSQL refuses."""
+    yield django_db_blocker
+    with django_db_blocker.unblock():
+        connection.close()
+
+
+def test_shared_data_refuses_to_nest_and_rolls_back_what_it_made(blocker_outside_transactions):
+    blocker = blocker_outside_transactions
+
     def build() -> int:
         return Group.objects.create(name="shared-data-guard").pk
 
-    with shared_data(django_db_blocker, build) as made:
-        with django_db_blocker.unblock():
+    with shared_data(blocker, build) as made:
+        with blocker.unblock():
             assert Group.objects.filter(pk=made).exists()
         with (
             pytest.raises(AssertionError, match="never inside another shared_data"),
-            shared_data(django_db_blocker, lambda: None),
+            shared_data(blocker, lambda: None),
         ):
             pass
     assert not connection.in_atomic_block
-    with django_db_blocker.unblock():
+    with blocker.unblock():
         assert not Group.objects.filter(pk=made).exists()
 
 
-def test_a_transactional_test_is_failed_inside_shared_data(django_db_setup, django_db_blocker):
+def test_a_transactional_test_is_failed_inside_shared_data(blocker_outside_transactions):
     with (
-        shared_data(django_db_blocker, lambda: None),
+        shared_data(blocker_outside_transactions, lambda: None),
         pytest.raises(pytest.fail.Exception, match="transactional test runs inside"),
     ):
         refuse_transactional_test()
