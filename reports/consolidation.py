@@ -183,11 +183,6 @@ def start_drafting(
     return report
 
 
-# Its former name, for tests/factories.py only (a file of another change at the time of the
-# rename): removed once that file calls start_drafting.
-start_build = start_drafting
-
-
 def draft_ended_periods(*, today: date) -> int:
     """The daily first drafts: on the day after a period ends, a first version of its
     report, unless it has one already. Returns how many were started."""

@@ -292,7 +292,7 @@ def make_consolidated_report(
     whenever WeasyPrint itself is in place (a test's own fake renderer is left alone)."""
     if isinstance(period, str):
         period = period_of(period)
-    version = consolidation.start_build(actor=actor, period=period, enqueue=False)
+    version = consolidation.start_drafting(actor=actor, period=period, enqueue=False)
     if status == "failed":
         consolidation.mark_failed(version.pk, error)
     if status in {"queued", "failed"}:

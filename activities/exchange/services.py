@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -106,6 +107,18 @@ def _notify(message_id: int, *, reminder: bool = False) -> None:
     transaction.on_commit(
         lambda: notifications.send_message_emails.delay(message_id, reminder=reminder),
         robust=True,
+    )
+
+
+def get_message_for(user: User, pk: int) -> Message:
+    """The message `pk` that `user` may read (Message.objects.visible_to), with what its page
+    shows of the sender, the thread and the duty; Http404 otherwise: existence does not
+    leak."""
+    return get_object_or_404(
+        Message.objects.visible_to(user).select_related(
+            "sender_agency", "sent_by", "thread", "duty"
+        ),
+        pk=pk,
     )
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies import permissions
-from agencies.models import Agency, User
+from agencies.models import Agency
 from doingoai.files import private_file_response
 from doingoai.pagination import CappedPaginator
 
@@ -22,16 +22,6 @@ from .forms import HandlingForm, ListFilters, MessageForm, ReplyForm
 from .models import Message, MessageAttachment
 
 PAGE_SIZE = 25
-
-
-def get_message_for(user: User, pk: int) -> Message:
-    """Fetch a message the user may read, or 404: existence does not leak."""
-    return get_object_or_404(
-        Message.objects.visible_to(user).select_related(
-            "sender_agency", "sent_by", "thread", "duty"
-        ),
-        pk=pk,
-    )
 
 
 def _agencies() -> QuerySet[Agency]:
@@ -93,7 +83,7 @@ def message_new(request: HttpRequest) -> HttpResponse:
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A message with its thread, read by the user's agencies by opening it (see
     services.read_message), with the answer form and the handling form where they apply."""
-    message = get_message_for(request.user, pk)
+    message = services.get_message_for(request.user, pk)
     page = services.read_message(actor=request.user, message=message)
     context = {
         **vars(page),
@@ -107,7 +97,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def message_reply(request: HttpRequest, pk: int) -> HttpResponse:
     """Answer the message as one of the user's agencies among its recipients."""
-    message = get_message_for(request.user, pk)
+    message = services.get_message_for(request.user, pk)
     agencies = permissions.answering_agencies(request.user, message)
     form = ReplyForm(request.POST, request.FILES, agencies=agencies)
     if not form.is_valid():
@@ -128,7 +118,7 @@ def message_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def message_remind(request: HttpRequest, pk: int) -> HttpResponse:
     """Remind the recipients of a request that have not answered."""
-    message = get_message_for(request.user, pk)
+    message = services.get_message_for(request.user, pk)
     try:
         missing = services.remind_missing(actor=request.user, message=message)
     except services.MessageError as exc:
@@ -144,7 +134,7 @@ def message_remind(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def message_handle(request: HttpRequest, pk: int) -> HttpResponse:
     """Record how far the handling of a reported difficulty has come (Sở Ngoại vụ)."""
-    message = get_message_for(request.user, pk)
+    message = services.get_message_for(request.user, pk)
     form = HandlingForm(request.POST, message=message)
     if not form.is_valid():
         flash.error(request, form.problem())
@@ -162,7 +152,7 @@ def message_handle(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def message_attachment(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
     """A file of a message, for the message's parties only (404 otherwise)."""
-    message = get_message_for(request.user, pk)
+    message = services.get_message_for(request.user, pk)
     return private_file_response(get_object_or_404(MessageAttachment, message=message, pk=file_pk))
 
 

@@ -12,7 +12,7 @@ from tests.factories import make_activity, make_agency_report, make_consolidated
 
 pytestmark = pytest.mark.django_db
 
-Built = ConsolidatedReport.Status
+Status = ConsolidatedReport.Status
 
 
 def _issued(period: ReportingPeriod, reviewer, count: int) -> None:
@@ -75,12 +75,12 @@ def test_the_versions_page_costs_the_same_whatever_its_length(
     with django_assert_num_queries(8):
         response = client.get(page)
     assert [(v.draft_number, v.status) for v in response.context["versions"]] == [
-        (6, Built.READY),
-        (5, Built.ISSUED),
-        (4, Built.READY),
-        (3, Built.ISSUED),
-        (2, Built.FAILED),
-        (1, Built.READY),
+        (6, Status.READY),
+        (5, Status.ISSUED),
+        (4, Status.READY),
+        (3, Status.ISSUED),
+        (2, Status.FAILED),
+        (1, Status.READY),
     ]
 
 
