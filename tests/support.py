@@ -37,8 +37,16 @@ DISTRICTS = ["VUNGTAU", "BARIA", "PHUMY", "LONGDIEN", "DATDO", "XUYENMOC", "CHAU
 
 
 def redis_url() -> str:
-    """The Redis database of this run (REDIS_URL), or db 15 of a local server."""
-    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    """The Redis database of this run (REDIS_URL, or db 15 of a local server). Under
+    pytest-xdist each worker takes its own database below that one (gw0: 15, gw1: 14, …), as
+    it has its own test database: a real Celery worker started by one never takes another's
+    tasks."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    base, _, db = url.rpartition("/")
+    return f"{base}/{(int(db or 0) - int(worker[2:])) % 16}"
 
 
 def wait_for(condition: Callable[[], T], timeout: float, what: str, every: float = 0.05) -> T:
