@@ -201,6 +201,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands an unacknowledged task to another worker after this many seconds. A task
+# retried with a countdown stays unacknowledged until it runs, so this is longer than the
+# longest retry wait (doingoai.celery.EMAIL_TASK_OPTIONS' retry_backoff_max, one hour):
+# otherwise a second worker would run the same e-mail while the first still waits to retry.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "remind-due-requests": {
