@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "simple_history",
     "django_filters",
     "django_countries",
+    # The project package is an app too, for what every app shares (e-mail deliveries).
+    "doingoai",
     "agencies",
     "activities",
     "activities.exchange",
