@@ -255,6 +255,11 @@ class ConsolidatedReport(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     figures = models.JSONField(_("figures"), default=dict, blank=True, editable=False)
+    # Characters of the data the PDF's fonts cannot draw, found while drafting: a list of
+    # {"char", "codepoint" ("U+1F600"), "name", "where"}; the page lists them before issuing.
+    missing_glyphs = models.JSONField(
+        _("characters the PDF cannot print"), default=list, blank=True, editable=False
+    )
 
     situation = models.TextField(_("general situation"), blank=True)
     results = models.TextField(_("results"), blank=True)
