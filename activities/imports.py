@@ -18,10 +18,11 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from xml.parsers import expat
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -31,14 +32,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 from openpyxl import Workbook, load_workbook
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Font
+from openpyxl.utils.datetime import from_excel
+from openpyxl.xml.constants import SHARED_STRINGS
 from simple_history.utils import bulk_create_with_history
 
 from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
 from doingoai.forms import MAX_INTEGER, parse_amount
-from doingoai.text import fold
+from doingoai.text import clean_text, fold
 
 from .models import CURRENCIES, Activity, ActivityCountry, Partner
 from .services import ActivityData, apply_activity_data, duties_of, validate_activity
@@ -47,8 +51,28 @@ MAX_ROWS = 20_000
 MAX_RAW_ROWS = MAX_ROWS + 1_000  # empty rows count too
 MAX_COLUMNS = 64
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a real sheet of MAX_ROWS rows is far below this
-MAX_AMOUNT = Decimal("9999999999999999")  # 16 digits before the decimal mark
-TEXT_LIMITS = {"title": 500, "place": 255, "approval_number": 100}
+# Excel's own limit for the text of a cell.
+MAX_CELL_CHARS = 32_767
+# What a row may hold, past which a sheet is not one of activities (styled empty cells beyond
+# the columns are allowed for).
+MAX_ROW_CELLS = 1_024
+# The elements of a workbook's scanned parts: a full sheet of MAX_ROWS rows of every column
+# in inline strings has about 1.3 million.
+MAX_ELEMENTS = 2_000_000
+MAX_DEPTH = 64
+# The parts openpyxl reads whole: the shared strings, and the rest (manifest, styles, theme…).
+MAX_STRINGS_BYTES = 40 * 1024 * 1024
+MAX_PART_BYTES = 10 * 1024 * 1024
+CSV_DELIMITERS = (",", ";", "\t")
+DATE_KEYS = frozenset({"start_date", "end_date", "approval_date"})
+MULTILINE_KEYS = frozenset({"description", "outcome"})
+# "đ", "VNĐ", "VND" or "₫" before or after an amount typed as text.
+_CURRENCY_MARK = re.compile(r"^\s*(?:vnđ|vnd|đ|₫)\s*|\s*(?:vnđ|vnd|đ|₫)\s*$", re.IGNORECASE)
+# A spreadsheet runs a cell that starts with one of these, after any spaces, as a formula
+# (CSV injection); the full-width and small forms count too. exports.escape puts an apostrophe
+# before such a text, and before one that already starts with apostrophes and then one of
+# these, so that unescape can take exactly that apostrophe away again.
+FORMULA_START = re.compile(r"'*\s*[=+\-@\t\r\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b]")
 # Dates in a sheet, read and written in every language: what _parse_date reads.
 SHEET_DATE_FORMAT = "d/m/Y"
 
@@ -160,58 +184,229 @@ def template_workbook() -> bytes:
     return buffer.getvalue()
 
 
-def _read_rows(name: str, content: bytes) -> Iterator[list]:
-    if name.lower().endswith(".csv"):
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(
+        _("A sheet may hold at most %(count)s rows; split the file.")
+        % {"count": number_format(MAX_ROWS, force_grouping=True)}
+    )
+
+
+def _too_large() -> ImportFileError:
+    return ImportFileError(
+        _("The file unpacks to far more data than a sheet of activities; it was refused.")
+    )
+
+
+def _not_xlsx() -> ImportFileError:
+    return ImportFileError(_("This is not an Excel (.xlsx) file. Use the template."))
+
+
+def _damaged() -> ImportFileError:
+    return ImportFileError(_("The Excel file is damaged and cannot be read."))
+
+
+class _EnoughRead(Exception):
+    """A worksheet's scan has reached its <dimension>, where openpyxl stops reading it."""
+
+
+class _WorkbookScan:
+    """A streaming pass over the XML parts openpyxl would read whole, before it reads them.
+
+    Opening a workbook in read-only mode, openpyxl parses every worksheet up to its
+    <dimension> (all of it, building a tree of every row, when there is none) and loads the
+    shared strings whole; neither can be stopped early. So each such part is read here with
+    expat, 64 KB at a time, keeping only counters, and refused at the first limit passed:
+    more than MAX_RAW_ROWS rows (counted, or numbered so by r=), a row of more than
+    MAX_ROW_CELLS cells, more than MAX_ELEMENTS elements in the workbook, nesting deeper than
+    MAX_DEPTH, a run of text longer than MAX_CELL_CHARS (Excel's own limit for a cell), or a
+    DTD (entities). Raises ImportFileError.
+    """
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        self.elements = 0
+
+    def scan(self, part: str, *, sheet: bool, until_dimension: bool = False) -> None:
+        depth = rows = cells = text = 0
+
+        def start(name: str, attributes: dict[str, str]) -> None:
+            nonlocal depth, rows, cells, text
+            depth += 1
+            self.elements += 1
+            text = 0
+            if depth > MAX_DEPTH or self.elements > MAX_ELEMENTS:
+                raise _too_large()
+            if not sheet:
+                return
+            tag = name.rpartition(":")[2]
+            if tag == "c":
+                cells += 1
+                if cells > MAX_ROW_CELLS:
+                    raise _too_large()
+            elif tag == "row":
+                rows += 1
+                cells = 0
+                number = attributes.get("r", "")
+                if rows > MAX_RAW_ROWS or (
+                    number.isascii()
+                    and number.isdigit()
+                    and (len(number) > 9 or int(number) > MAX_RAW_ROWS)
+                ):
+                    raise _too_many_rows()
+            elif tag == "dimension" and until_dimension:
+                raise _EnoughRead
+
+        def end(name: str) -> None:
+            nonlocal depth, text
+            depth -= 1
+            text = 0
+
+        def characters(data: str) -> None:
+            nonlocal text
+            text += len(data)
+            if text > MAX_CELL_CHARS:
+                raise _too_large()
+
+        def refuse(*args) -> None:
+            raise _damaged()
+
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.CharacterDataHandler = characters
+        parser.StartDoctypeDeclHandler = refuse
+        parser.EntityDeclHandler = refuse
         try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportFileError(
-                _(
-                    "The CSV file is not in UTF-8. Save it again choosing “CSV UTF-8”, or use "
-                    "the Excel template."
-                )
-            ) from None
+            with self.archive.open(part) as source:
+                while chunk := source.read(64 * 1024):
+                    parser.Parse(chunk, False)
+                parser.Parse(b"", True)
+        except _EnoughRead:
+            pass
+        except (expat.ExpatError, zipfile.BadZipFile, OSError, EOFError):
+            raise _damaged() from None
+
+
+def _check_workbook(content: bytes) -> None:
+    """Refuse, before openpyxl builds anything, a workbook that would cost more to open than a
+    sheet of MAX_ROWS rows (see _WorkbookScan). Raises ImportFileError."""
+    try:
+        reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise _not_xlsx() from None
+    archive = reader.archive
+    infos = archive.infolist()
+    if sum(info.file_size for info in infos) > MAX_UNZIPPED_BYTES:
+        raise _too_large()
+    names = {info.filename for info in infos}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise _not_xlsx()
+    # The parts openpyxl reads whole besides the shared strings (the manifest, the workbook
+    # and its relations, the styles, the theme) are small in any real workbook; media and
+    # drawings it never opens in read-only mode.
+    for info in infos:
+        if (
+            info.file_size > MAX_PART_BYTES
+            and info.filename.endswith((".xml", ".rels"))
+            and "/worksheets/" not in info.filename
+            and not info.filename.endswith("/sharedStrings.xml")
+        ):
+            raise _too_large()
+    try:
+        reader.read_manifest()
+        reader.read_workbook()
+        sheets = [
+            rel.target
+            for _sheet, rel in reader.parser.find_sheets()
+            if rel.target in names and "chartsheet" not in rel.Type
+        ]
+        strings = reader.package.find(SHARED_STRINGS)
+    except Exception:  # openpyxl raises many kinds on a damaged file
+        raise _damaged() from None
+    scan = _WorkbookScan(archive)
+    if strings is not None and strings.PartName[1:] in names:
+        scan.scan(strings.PartName[1:], sheet=False)
+    for index, part in enumerate(sheets):
+        scan.scan(part, sheet=True, until_dimension=index > 0)
+
+
+@dataclass
+class _Source:
+    """The raw rows of an uploaded file, and how to read their cells: the workbook's date
+    epoch (None for a CSV file, whose cells are all text), and whether text cells may carry
+    the escape of exports.escape (CSV only: an XLSX export writes string cells)."""
+
+    rows: Iterator[list]
+    epoch: datetime | None = None
+    escaped: bool = False
+
+
+def _csv_source(content: bytes) -> _Source:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _(
+                "The CSV file is not in UTF-8. Save it again choosing “CSV UTF-8”, or use "
+                "the Excel template."
+            )
+        ) from None
+
+    # Excel writes the list separator of the machine's region: "," or ";" (or a tab, saved
+    # as "Unicode text"). The one that splits the first record into the most known headers
+    # is the file's.
+    def known_headers(delimiter: str) -> int:
         try:
-            yield from csv.reader(io.StringIO(text))
+            first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+        except csv.Error:
+            return 0
+        return sum(_header_key(cell) is not None for cell in first[:MAX_ROW_CELLS])
+
+    delimiter = max(CSV_DELIMITERS, key=known_headers)
+
+    def rows() -> Iterator[list]:
+        try:
+            for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+                if len(row) > MAX_ROW_CELLS:
+                    raise _too_large()
+                yield row
         except csv.Error:
             raise ImportFileError(_("The CSV file is damaged and cannot be read.")) from None
-        return
+
+    return _Source(rows(), escaped=True)
+
+
+def _xlsx_source(content: bytes) -> _Source:
     if not content.startswith(b"PK\x03\x04"):
-        raise ImportFileError(_("This is not an Excel (.xlsx) file. Use the template."))
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-            if "xl/workbook.xml" not in archive.namelist():
-                raise ImportFileError(_("This is not an Excel (.xlsx) file. Use the template."))
-    except zipfile.BadZipFile:
-        raise ImportFileError(_("This is not an Excel (.xlsx) file. Use the template.")) from None
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise ImportFileError(
-            _("The file unpacks to far more data than a sheet of activities; it was refused.")
-        )
+        raise _not_xlsx()
+    _check_workbook(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on a damaged file
-        raise ImportFileError(_("The Excel file is damaged and cannot be read.")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        # The sheet's own claim of its size is not trusted: a 2 KB file may declare a million
-        # rows of 16,384 columns. Read the rows that exist, at most MAX_COLUMNS wide, and stop
-        # after MAX_RAW_ROWS rows, empty ones included.
-        sheet.reset_dimensions()
-        for count, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)):
-            if count > MAX_RAW_ROWS:
-                raise ImportFileError(
-                    _("A sheet may hold at most %(count)s rows; split the file.")
-                    % {"count": number_format(MAX_ROWS, force_grouping=True)}
-                )
-            yield list(row)
-    except ImportFileError:
-        raise
-    except Exception:  # read-only mode parses lazily: a damaged sheet fails here
-        raise ImportFileError(_("The Excel file is damaged and cannot be read.")) from None
-    finally:
-        workbook.close()
+        raise _damaged() from None
+
+    def rows() -> Iterator[list]:
+        try:
+            sheet = workbook.worksheets[0]
+            # The sheet's own claim of its size is not trusted: a 2 KB file may declare a
+            # million rows of 16,384 columns. Read the rows that exist, MAX_COLUMNS wide.
+            sheet.reset_dimensions()
+            for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+                yield list(row)
+        except ImportFileError:
+            raise
+        except Exception:  # read-only mode parses lazily: a damaged sheet fails here
+            raise _damaged() from None
+        finally:
+            workbook.close()
+
+    return _Source(rows(), epoch=workbook.epoch)
+
+
+def _source(name: str, content: bytes) -> _Source:
+    if name.lower().endswith(".csv"):
+        return _csv_source(content)
+    return _xlsx_source(content)
 
 
 def in_every_language(pairs: Callable[[], Iterable[tuple[object, str]]]) -> dict[str, str]:
@@ -268,47 +463,111 @@ class _Lookups:
         self.sectors = in_every_language(_choices(Activity.Sector.choices))
 
 
-def _parse_date(value) -> date:
+def _parse_date(value: Cell) -> date:
     """dd/mm/yyyy; a ValueError otherwise. (strptime costs ten times more per row.)"""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
     day, month, year = _text(value).split("/")
     if not (len(day) <= 2 and len(month) <= 2 and len(year) == 4):
         raise ValueError(value)
     return date(int(year), int(month), int(day))
 
 
-def _parse_decimal(value) -> Decimal | None:
-    text = _text(value)
-    if not text:
-        return None
-    amount = Decimal(parse_amount(text))
-    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+def _is_number(value: Cell) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _parse_amount(key: str, value: Cell) -> Decimal | None:
+    """The amount of column `key`, rounded half up to its model field's decimals. A number
+    cell is taken as it is; a text cell is read as Vietnamese offices write it ("1.234.567,5",
+    doingoai.forms.parse_amount), a "đ", "VNĐ" or "VND" beside it ignored. Raises
+    InvalidOperation for anything else, or an amount too large for the field."""
+    model_field = Activity._meta.get_field(key)
+    if _is_number(value):
+        # repr gives the shortest text that reads back as the same float: 1.234, not
+        # 1.2339999999999999857891452847979962825775146484375.
+        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    else:
+        text = _CURRENCY_MARK.sub("", _text(value))
+        if not text:
+            return None
+        amount = Decimal(parse_amount(text))
+    if not amount.is_finite():
         raise InvalidOperation
-    return amount.quantize(Decimal("0.01"))
+    amount = amount.quantize(Decimal(1).scaleb(-model_field.decimal_places), ROUND_HALF_UP)
+    if abs(amount) >= 10 ** (model_field.max_digits - model_field.decimal_places):
+        raise InvalidOperation
+    return amount
 
 
-def _cell_text(value) -> str:
+def _parse_count(value: Cell) -> int:
+    """A number of people: a whole number from 0 to MAX_INTEGER, in a number cell (5.0 is 5)
+    or a text cell of ASCII digits. Raises ValueError otherwise."""
+    if _is_number(value):
+        if not (value == int(value) and 0 <= value <= MAX_INTEGER):
+            raise ValueError(value)
+        return int(value)
+    text = _text(value)
+    if not (text.isascii() and text.isdecimal() and int(text) <= MAX_INTEGER):
+        raise ValueError(value)
+    return int(text)
+
+
+def _shown(value: Cell) -> str:
+    """A cell as the user's sheet shows it, for a message: 5.5 as "5,5" in Vietnamese."""
+    if _is_number(value):
+        return number_format(value)
+    return _text(value)
+
+
+def unescape(text: str) -> str:
+    """`text` without the one apostrophe exports.escape put before a dangerous start, and
+    unchanged otherwise (escape and unescape are inverse: see exports.FORMULA_START)."""
+    if text.startswith("'") and FORMULA_START.match(text, 1):
+        return text[1:]
+    return text
+
+
+def _cell(key: str, value: object, source: _Source) -> Cell:
+    """One cell in the JSON-safe form rows are kept in between the preview and the
+    confirmation: text normalised as the portal stores it (doingoai.text.clean_text), a date
+    as dd/mm/yyyy, a number cell as its int or float (an Excel serial in a date column as the
+    date the cell shows, in the workbook's epoch)."""
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
         return date_format(value, SHEET_DATE_FORMAT)
-    return _text(value)
+    if _is_number(value):
+        if key in DATE_KEYS and source.epoch is not None and value >= 1:
+            try:
+                return date_format(from_excel(value, source.epoch).date(), SHEET_DATE_FORMAT)
+            except (OverflowError, ValueError):
+                pass  # beyond year 9999: refused as a date by check_rows
+        return value
+    text = "" if value is None else str(value)
+    if source.escaped:
+        text = unescape(text)
+    return clean_text(text, multiline=key in MULTILINE_KEYS).strip()
 
 
-Rows = list[tuple[int, dict[str, str]]]
+Cell = str | int | float
+Rows = list[tuple[int, dict[str, Cell]]]
+
+
+def _header_key(header: object) -> str | None:
+    """The column key of a header cell, in any language ("Title *" is "title")."""
+    by_header = in_every_language(lambda: [(c.header, c.key) for c in COLUMNS])
+    return by_header.get(fold(_text(header).rstrip(" *")))
 
 
 def read_sheet(name: str, content: bytes) -> Rows:
-    """The sheet's filled rows as (row number, {column key: text}), dates as dd/mm/yyyy."""
-    rows = _read_rows(name, content)
-    headers = [_text(h).rstrip(" *") for h in next(rows, [])]
-    by_header = in_every_language(lambda: [(c.header, c.key) for c in COLUMNS])
+    """The sheet's filled rows as (row number, {column key: cell}), each cell text, an int or a
+    float (see _cell): JSON-safe, so the rows kept for the confirmation are checked as the
+    preview checked them. Raises ImportFileError for a file that cannot be read or passes a
+    limit (MAX_ROWS filled rows, MAX_RAW_ROWS rows in all, the workbook checks)."""
+    source = _source(name, content)
+    headers = next(source.rows, [])
     positions: dict[str, int] = {}
     for index, header in enumerate(headers):
-        key = by_header.get(fold(header))
+        key = _header_key(header)
         if key is not None:
             positions[key] = index
     missing = [str(c.header) for c in COLUMNS if c.required and c.key not in positions]
@@ -318,19 +577,36 @@ def read_sheet(name: str, content: bytes) -> Rows:
             % {"columns": ", ".join(missing or [str(c.header) for c in COLUMNS if c.required])}
         )
     read: Rows = []
-    for number, raw in enumerate(rows, start=2):
-        values = {key: _cell_text(raw[i] if i < len(raw) else None) for key, i in positions.items()}
-        if not any(values.values()):
+    for number, raw in enumerate(source.rows, start=2):
+        if number > MAX_RAW_ROWS:
+            raise _too_many_rows()
+        values = {
+            key: _cell(key, raw[i] if i < len(raw) else None, source)
+            for key, i in positions.items()
+        }
+        if all(value == "" for value in values.values()):
             continue
         if len(read) >= MAX_ROWS:
-            raise ImportFileError(
-                _("A sheet may hold at most %(count)s rows; split the file.")
-                % {"count": number_format(MAX_ROWS, force_grouping=True)}
-            )
+            raise _too_many_rows()
         read.append((number, values))
     if not read:
         raise ImportFileError(_("The sheet has no rows of activities."))
     return read
+
+
+def _text_limits() -> dict[str, int]:
+    """{column key: the most characters its model field holds}, for the text columns."""
+    limits = {}
+    for column in COLUMNS:
+        try:
+            model_field = Activity._meta.get_field(column.key)
+        except FieldDoesNotExist:
+            continue
+        # A column of choices holds a label, not the stored value its field limits.
+        text = model_field.get_internal_type() in ("CharField", "TextField")
+        if text and model_field.max_length and not model_field.choices:
+            limits[column.key] = model_field.max_length
+    return limits
 
 
 def check_sheet(*, user: User, name: str, content: bytes) -> ImportResult:
@@ -373,7 +649,7 @@ def check_rows(*, user: User, rows: Rows) -> ImportResult:
         title = _text(values.get("title"))
         if not title:
             fail("title", _("The title is required."))
-        for key, limit in TEXT_LIMITS.items():
+        for key, limit in _text_limits().items():
             if len(_text(values.get(key))) > limit:
                 fail(key, _("At most %(limit)d characters.") % {"limit": limit})
         parsed_dates = {}
@@ -401,18 +677,20 @@ def check_rows(*, user: User, rows: Rows) -> ImportResult:
                 row_countries.append(code)
         numbers = {}
         for key in ("participants_vietnamese", "participants_foreign"):
-            text = _text(values.get(key))
-            if text:
-                if not text.isdecimal() or not text.isascii() or int(text) > MAX_INTEGER:
-                    fail(key, _("“%(value)s” is not a whole number.") % {"value": text})
-                else:
-                    numbers[key] = int(text)
+            if _text(values.get(key)):
+                try:
+                    numbers[key] = _parse_count(values[key])
+                except ValueError:
+                    fail(
+                        key,
+                        _("“%(value)s” is not a whole number.") % {"value": _shown(values[key])},
+                    )
         aid = {}
         for key in ("committed_amount", "disbursed_amount", "committed_vnd"):
             try:
-                aid[key] = _parse_decimal(values.get(key))
+                aid[key] = _parse_amount(key, values.get(key, ""))
             except InvalidOperation:
-                fail(key, _("“%(value)s” is not an amount.") % {"value": _text(values.get(key))})
+                fail(key, _("“%(value)s” is not an amount.") % {"value": _shown(values[key])})
         currency = _text(values.get("currency")).upper()
         if currency and currency not in lookups.currencies:
             fail("currency", _("Unknown currency “%(currency)s”.") % {"currency": currency})
