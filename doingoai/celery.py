@@ -1,4 +1,5 @@
-"""The Celery app, configured from Django settings (CELERY_* names)."""
+"""The Celery app, configured from Django settings (CELERY_* names), and the options of every
+task that sends e-mail."""
 
 import os
 import smtplib
@@ -11,8 +12,12 @@ app = Celery("doingoai")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Tasks that send e-mail: an SMTP server that is down delays the e-mail, with backoff, for
-# up to about a day; the portal itself already holds what the e-mail announces.
+# Tasks that send e-mail: an SMTP server that is down delays the e-mail, with backoff (30 s
+# doubling up to an hour, 8 retries: at most about two hours in all); the portal itself
+# already holds what the e-mail announces. A retry, and a redelivery after the worker died,
+# writes only to the addresses not written to yet (doingoai.mail.send_each). While a retry
+# waits, the task stays unacknowledged in Redis: settings.CELERY_BROKER_TRANSPORT_OPTIONS'
+# visibility timeout must outlast retry_backoff_max, or a second worker would run it too.
 EMAIL_TASK_OPTIONS = {
     "autoretry_for": (smtplib.SMTPException, OSError),
     "retry_backoff": 30,

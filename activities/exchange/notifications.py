@@ -1,6 +1,6 @@
 """E-mails of the information exchange: who receives them, what they say (the templates under
 `exchange/email/`), and the Celery task that sends them. Turning users into addresses and
-templates into e-mails is doingoai/mail.py's, the same for every app.
+templates into e-mails, once per addressee, is doingoai/mail.py's, the same for every app.
 
 The task lives here, beside the one function it calls, so that the services that queue it
 (`services.py`) and the beat job that calls a service (`tasks.py`) form no import cycle.
@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from celery import shared_task
+from django.db.models import Max
 
 from agencies import permissions
 from doingoai import mail
@@ -46,8 +47,22 @@ def compose(message: Message, *, reminder: bool = False) -> tuple[str, str]:
     return mail.render(TEMPLATE, _context(message, reminder))
 
 
+def event(message: Message, *, reminder: bool = False) -> str:
+    """What the e-mail announces, as doingoai.mail.send_each records it: the message itself
+    ("message:42"), or the reminder of it stamped last ("request-reminder:42:<time>"). Every
+    reminder stamps its recipients' `reminded_at` before it queues its e-mail (by hand:
+    services.remind_missing; daily: services.remind_due_requests), so the retries and
+    redeliveries of one reminder share its key and the next one has its own. One query for a
+    reminder."""
+    if not reminder:
+        return f"message:{message.pk}"
+    stamped = message.recipients.aggregate(last=Max("reminded_at"))["last"]
+    return f"request-reminder:{message.pk}:{stamped.isoformat() if stamped else ''}"
+
+
 def email_message(message_id: int, *, reminder: bool = False) -> int:
-    """E-mail a message (or a reminder of it) to its recipients' readers; the number of
+    """E-mail a message (or a reminder of it) to its recipients' readers who did not get
+    this e-mail yet (retried or redelivered, it writes only to the others); the number of
     addresses written to (0 when the message is gone or nobody wants e-mail). SMTP errors
     propagate: the task retries them."""
     message = Message.objects.select_related("sender_agency").filter(pk=message_id).first()
@@ -55,7 +70,8 @@ def email_message(message_id: int, *, reminder: bool = False) -> int:
         logger.warning("message %s not found: nothing to e-mail", message_id)
         return 0
     to = recipient_addresses(message, reminder=reminder)
-    return mail.send_each(TEMPLATE, _context(message, reminder), to)
+    key = event(message, reminder=reminder)
+    return mail.send_each(TEMPLATE, _context(message, reminder), to, event=key)
 
 
 # The name it had in activities/tasks.py, before the exchange became its own app: jobs already

@@ -1,0 +1,50 @@
+"""Records every app shares: which e-mail was delivered to whom (doingoai/mail.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EmailDeliveryQuerySet(models.QuerySet["EmailDelivery"]):
+    def delivered(self, event: str, addresses: list[str]) -> set[str]:
+        """Those of `addresses` that the e-mail of `event` was already delivered to. One
+        query."""
+        return set(
+            self.filter(event=event, address__in=addresses).values_list("address", flat=True)
+        )
+
+    def sent_before(self, moment: datetime) -> EmailDeliveryQuerySet:
+        """The deliveries recorded before `moment` (what the daily pruning deletes)."""
+        return self.filter(sent_at__lt=moment)
+
+
+class EmailDelivery(models.Model):
+    """One e-mail that the mail server accepted for one address, for one event: what makes
+    a retried or redelivered task send only to those not yet written to.
+
+    `event` names what the e-mail announces, the same in every retry and redelivery of the
+    task that sends it, and different for every occasion that deserves its own e-mail: the
+    task's subject and the ids that define the occasion ("message:42",
+    "report-issued:7", "agency-report-reminder:12:2026-12-04")."""
+
+    EVENT_MAX_LENGTH = 100
+
+    event = models.CharField(_("event"), max_length=EVENT_MAX_LENGTH)
+    # An address is at most 254 characters (RFC 5321 path limit), Django's EmailField's too.
+    address = models.EmailField(_("address"), max_length=254)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True, db_index=True)
+
+    objects = EmailDeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("e-mail delivery")
+        verbose_name_plural = _("e-mail deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "address"], name="one_email_per_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.address}"

@@ -1,0 +1,443 @@
+"""Every e-mail reaches each addressee exactly once, however often its task is retried or
+redelivered (issue #10, kind 8; the "e-mail retry" case of the shared cases).
+
+The case: a message to an agency with three addressees; the mail server drops the connection
+after the first e-mail. The task retries (eagerly in-process, and through Redis with a real
+worker), is delivered a second time, or its worker is killed mid-batch: each addressee still
+gets one e-mail. doingoai.mail.send_each records each delivery (EmailDelivery) right after the
+server accepts it and skips the addresses recorded for the same event.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import smtplib
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
+from django.utils import timezone
+
+from activities.exchange import notifications
+from doingoai import mail as portal_mail
+from doingoai.celery import app as portal_app
+from doingoai.models import EmailDelivery
+from doingoai.tasks import prune_email_deliveries
+from tests.factories import make_user, send_message
+from tests.support import postgres_only, redis_url, wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+ADDRESSES = ["an@vungtau.gov.vn", "binh@vungtau.gov.vn", "chi@vungtau.gov.vn"]
+TASK = notifications.send_message_emails.name
+
+
+class DroppingBackend(EmailBackend):
+    """A mail server (Django's in-memory outbox) that accepts `accept` more e-mails, then
+    drops the connection once and works again; it never drops while `accept` is None."""
+
+    accept: int | None = None
+
+    def send_messages(self, messages):
+        if DroppingBackend.accept is not None:
+            if DroppingBackend.accept == 0:
+                DroppingBackend.accept = None
+                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+            DroppingBackend.accept -= len(messages)
+        return super().send_messages(messages)
+
+
+class RefusingBackend(EmailBackend):
+    """A mail server that refuses the addresses in `refused` (550: no such mailbox)."""
+
+    refused: set[str] = set()
+
+    def send_messages(self, messages):
+        for message in messages:
+            bad = set(message.to) & RefusingBackend.refused
+            if bad:
+                raise smtplib.SMTPRecipientsRefused({a: (550, b"no such mailbox") for a in bad})
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def drops_after_first(settings, monkeypatch) -> None:
+    """The case's mail server: the connection drops after the first e-mail."""
+    settings.EMAIL_BACKEND = "tests.test_mail_once.DroppingBackend"
+    monkeypatch.setattr(DroppingBackend, "accept", 1)
+
+
+@pytest.fixture
+def three_addressees(db) -> list[str]:
+    """Three members of TP Vũng Tàu who want e-mail: those a message to it is announced to."""
+    for role, address in zip(["manager", "staff", "staff"], ADDRESSES, strict=True):
+        make_user(address.split("@")[0], "VUNGTAU", role, email=address)
+    return ADDRESSES
+
+
+def received() -> list[str]:
+    """Who got an e-mail, once per e-mail, sorted (each e-mail has one addressee)."""
+    assert all(len(m.to) == 1 for m in mail.outbox)
+    return sorted(m.to[0] for m in mail.outbox)
+
+
+def send_to_vungtau(reviewer):
+    return send_message(reviewer, to=["VUNGTAU"], subject="Lịch đón đoàn Hàn Quốc")
+
+
+# ---------------------------------------------------------------------------- in-process
+
+
+@pytest.mark.django_db
+def test_the_retry_after_a_dropped_connection_writes_only_to_those_not_yet_written_to(
+    reviewer, three_addressees, drops_after_first
+):
+    message = send_to_vungtau(reviewer)  # its task is queued after the commit, not here
+    # Run in-process as Celery runs it eagerly without propagating: the dropped connection
+    # makes it retry at once, in the same call.
+    result = notifications.send_message_emails.apply(args=[message.pk], throw=False)
+
+    assert DroppingBackend.accept is None  # the server did drop the connection once
+    assert result.successful() and result.get() == 2  # the retry wrote to the two others
+    assert received() == ADDRESSES
+    assert EmailDelivery.objects.filter(event=f"message:{message.pk}").count() == 3
+
+
+@pytest.mark.django_db
+def test_the_task_run_again_from_the_start_writes_only_to_the_others(
+    reviewer, three_addressees, drops_after_first
+):
+    message = send_to_vungtau(reviewer)  # queued after the commit, which never comes here
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        notifications.email_message(message.pk)  # the first delivery dies after one e-mail
+    assert received() == ADDRESSES[:1]
+
+    result = notifications.send_message_emails.apply(args=[message.pk])  # redelivered
+
+    assert result.get() == 2
+    assert received() == ADDRESSES
+    assert notifications.send_message_emails.apply(args=[message.pk]).get() == 0
+    assert received() == ADDRESSES
+
+
+@pytest.mark.django_db
+def test_an_addressee_who_joins_before_the_retry_gets_the_email_too(
+    reviewer, three_addressees, drops_after_first
+):
+    message = send_to_vungtau(reviewer)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        notifications.email_message(message.pk)
+    make_user("dung", "VUNGTAU", "staff", email="dung@vungtau.gov.vn")
+
+    assert notifications.email_message(message.pk) == 3
+    assert received() == sorted([*ADDRESSES, "dung@vungtau.gov.vn"])
+
+
+@pytest.mark.django_db
+def test_a_refused_address_does_not_stop_the_others_and_the_retry_writes_to_it_alone(
+    settings, monkeypatch, reviewer, three_addressees
+):
+    settings.EMAIL_BACKEND = "tests.test_mail_once.RefusingBackend"
+    monkeypatch.setattr(RefusingBackend, "refused", {"an@vungtau.gov.vn"})
+    message = send_to_vungtau(reviewer)
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        notifications.email_message(message.pk)  # the task retries it
+    assert received() == ADDRESSES[1:]
+
+    monkeypatch.setattr(RefusingBackend, "refused", set())  # the mailbox was created
+    assert notifications.email_message(message.pk) == 1
+    assert received() == ADDRESSES
+
+
+@pytest.mark.django_db
+def test_the_message_and_its_reminder_are_two_emails_each_sent_once(reviewer, three_addressees):
+    message = send_message(
+        reviewer,
+        kind="request",
+        to=["VUNGTAU"],
+        subject="Đề nghị báo cáo",
+        due_date=timezone.localdate() + timedelta(days=7),
+    )
+    assert notifications.email_message(message.pk) == 3
+    assert notifications.email_message(message.pk) == 0
+    message.recipients.update(reminded_at=timezone.now())  # as every reminder stamps them
+
+    assert notifications.email_message(message.pk, reminder=True) == 3
+    assert notifications.email_message(message.pk, reminder=True) == 0
+    subjects = sorted(m.subject for m in mail.outbox)
+    assert subjects == ["Nhắc việc: Đề nghị báo cáo"] * 3 + ["Đề nghị báo cáo"] * 3
+
+
+@pytest.mark.django_db
+def test_nothing_is_rendered_and_no_connection_opened_when_everyone_was_written_to(
+    settings, reviewer, three_addressees
+):
+    message = send_to_vungtau(reviewer)
+    notifications.email_message(message.pk)
+    # A backend that cannot even be loaded: sending again must not ask for it.
+    settings.EMAIL_BACKEND = "tests.no_such_module.Backend"
+    assert notifications.email_message(message.pk) == 0
+
+
+@pytest.mark.django_db
+def test_old_deliveries_are_pruned_and_recent_ones_kept(reviewer, three_addressees):
+    message = send_to_vungtau(reviewer)
+    notifications.email_message(message.pk)
+    now = timezone.now()
+    old = EmailDelivery.objects.filter(address="an@vungtau.gov.vn")
+    old.update(sent_at=now - portal_mail.DELIVERY_RETENTION - timedelta(minutes=1))
+    EmailDelivery.objects.filter(address="binh@vungtau.gov.vn").update(
+        sent_at=now - portal_mail.DELIVERY_RETENTION + timedelta(minutes=1)
+    )
+
+    assert prune_email_deliveries.apply().get() == 1
+    kept = EmailDelivery.objects.values_list("address", flat=True)
+    assert sorted(kept) == ADDRESSES[1:]
+    assert prune_email_deliveries.name in portal_app.tasks
+
+
+# ---------------------------------------------------------------------------- real workers
+
+needs_services = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    postgres_only,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def apply_marks(test):
+    for mark in reversed(needs_services):
+        test = mark(test)
+    return test
+
+
+@pytest.fixture
+def queue() -> str:
+    """A queue of this test's own: another run on the same Redis never takes its tasks."""
+    name = f"mail-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    import redis
+
+    redis.Redis.from_url(redis_url()).delete(name)
+
+
+@pytest.fixture
+def worker_app(queue):
+    """A Celery app configured as doingoai/celery.py does, but pointed at Redis (the suite's
+    own app runs tasks eagerly), and made current so that the services send through it."""
+    app = Celery("doingoai")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(
+        broker_url=redis_url(),
+        result_backend=redis_url(),
+        task_always_eager=False,
+        task_default_queue=queue,
+    )
+    app.autodiscover_tasks(["activities.exchange"], force=True)
+    app.set_current()
+    app.set_default()
+    try:
+        yield app
+    finally:
+        portal_app.set_current()
+        portal_app.set_default()
+
+
+@pytest.fixture
+def finished():
+    """The states in which the worker ended each run of the e-mail task, in order."""
+    states: list[str] = []
+
+    def record(sender=None, state=None, **kwargs):
+        if sender is not None and sender.name == TASK:
+            states.append(state)
+
+    task_postrun.connect(record, weak=False)
+    yield states
+    task_postrun.disconnect(record)
+
+
+@apply_marks
+def test_a_real_worker_retries_through_redis_and_each_addressee_gets_one_email(
+    worker_app, finished, reviewer, three_addressees, drops_after_first, monkeypatch
+):
+    # The backoff of EMAIL_TASK_OPTIONS waits up to 30 s before the first retry; the retry,
+    # not its wait, is under test.
+    waits: list[int] = []
+
+    def one_second(**kwargs):
+        waits.append(kwargs["retries"])
+        return 1
+
+    monkeypatch.setattr("celery.app.autoretry.get_exponential_backoff_interval", one_second)
+    with start_worker(worker_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+        message = send_to_vungtau(reviewer)  # committed: its e-mail task goes to Redis
+        wait_for(lambda: "SUCCESS" in finished, 30, "the retried e-mail task to succeed")
+
+    assert finished == ["RETRY", "SUCCESS"] and waits == [0]
+    assert received() == ADDRESSES
+    assert EmailDelivery.objects.filter(event=f"message:{message.pk}").count() == 3
+
+
+@apply_marks
+def test_the_same_task_delivered_twice_to_a_real_worker_writes_once(
+    worker_app, finished, reviewer, three_addressees
+):
+    with start_worker(worker_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+        message = send_to_vungtau(reviewer)  # the first delivery
+        notifications.send_message_emails.apply_async(args=[message.pk])  # and a second
+        wait_for(lambda: len(finished) == 2, 30, "both deliveries to run")
+
+    assert finished == ["SUCCESS", "SUCCESS"]
+    assert received() == ADDRESSES
+
+
+# A worker process as `celery -A doingoai worker --pool=solo` starts it, with a short
+# visibility timeout so that an unacknowledged task comes back within seconds. Its mail server
+# writes each e-mail to a file of MAIL_DIR; with HANG set, it stops before the second e-mail
+# (the first one accepted and recorded) to wait for the kill.
+WORKER = textwrap.dedent(
+    """
+    import os, time
+
+    import django
+
+    django.setup()
+    from django.core.mail.backends.filebased import EmailBackend
+
+    from doingoai.celery import app
+
+
+    class FileServer(EmailBackend):
+        taken = 0
+
+        def __init__(self, **kwargs):
+            super().__init__(file_path=os.environ["MAIL_DIR"], **kwargs)
+
+        def send_messages(self, messages):
+            if os.environ.get("HANG") and FileServer.taken == 1:
+                open(os.environ["HANG"], "w").close()
+                time.sleep(120)
+            FileServer.taken += len(messages)
+            return super().send_messages(messages)
+
+
+    app.conf.task_default_queue = os.environ["TEST_QUEUE"]
+    app.conf.broker_transport_options = {
+        "visibility_timeout": 1,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
+    app.worker_main(
+        ["worker", "--pool=solo", "--loglevel=WARNING", "--without-heartbeat",
+         "--without-gossip", "--without-mingle", "-n", os.environ["WORKER_NAME"]]
+    )
+    """
+)
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _start_worker_process(tmp_path: Path, queue: str, name: str, hang: Path | None):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "doingoai.settings",
+        "DATABASE_URL": _database_url(),  # the test database, not the real one
+        "CONN_MAX_AGE": "0",
+        "CELERY_BROKER_URL": redis_url(),
+        "CELERY_RESULT_BACKEND": redis_url(),
+        "SECRET_KEY": "test-only-secret-key-for-the-worker-process-0123456789",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "VAR_DIR": str(tmp_path),
+        "STATIC_ROOT": str(tmp_path / "staticfiles"),
+        "EMAIL_BACKEND": "__main__.FileServer",
+        "MAIL_DIR": str(tmp_path / "mail"),
+        "TEST_QUEUE": queue,
+        "WORKER_NAME": f"{name}@%h",
+    }
+    if hang is not None:
+        env["HANG"] = str(hang)
+    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(
+        [sys.executable, "-c", WORKER],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    process.log = log
+    return process
+
+
+def _stop(process, sig=signal.SIGTERM) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+    process.log.close()
+
+
+def _written_to(mail_dir: Path) -> list[str]:
+    """The addressee of every e-mail the worker processes' mail server took, sorted."""
+    lines = [
+        line
+        for path in (mail_dir.iterdir() if mail_dir.exists() else [])
+        for line in path.read_text().splitlines()
+    ]
+    return sorted(line.removeprefix("To: ") for line in lines if line.startswith("To: "))
+
+
+@apply_marks
+def test_a_worker_killed_mid_batch_the_next_one_writes_only_to_the_others(
+    worker_app, queue, reviewer, three_addressees, tmp_path
+):
+    marker = tmp_path / "sending"
+    first = _start_worker_process(tmp_path, queue, "doomed", hang=marker)
+    second = None
+    try:
+        message = send_to_vungtau(reviewer)  # committed: its e-mail task goes to Redis
+        wait_for(
+            lambda: marker.exists() or first.poll() is not None,
+            25,
+            "the first e-mail to be sent and recorded",
+        )
+        assert first.poll() is None, (tmp_path / "doomed.log").read_text()
+        os.killpg(first.pid, signal.SIGKILL)  # dies mid-batch, the task unacknowledged
+        first.wait(10)
+        assert _written_to(tmp_path / "mail") == ADDRESSES[:1]
+        time.sleep(1.5)  # past the visibility timeout
+
+        second = _start_worker_process(tmp_path, queue, "rescuer", hang=None)
+        wait_for(
+            lambda: len(_written_to(tmp_path / "mail")) >= 3 or second.poll() is not None,
+            25,
+            "the task to come back and finish the batch",
+        )
+        time.sleep(0.5)  # room for a wrong fourth e-mail to show
+    finally:
+        _stop(first, signal.SIGKILL)
+        if second is not None:
+            _stop(second)
+    log = (tmp_path / "rescuer.log").read_text(errors="replace")
+    assert _written_to(tmp_path / "mail") == ADDRESSES, log
+    assert EmailDelivery.objects.filter(event=f"message:{message.pk}").count() == 3
