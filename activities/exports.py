@@ -6,21 +6,29 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from .imports import COLUMNS, SHEET_DATE_FORMAT
+from agencies.models import ActivityKind
+
+from .imports import COLUMNS, FORMULA_START, SHEET_DATE_FORMAT
 from .models import Activity, ActivityCountry
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 EXPORT_MAX_ROWS = 20_000  # built in the request: larger lists are filtered first
+
+# Number formats of the XLSX export. Excel and LibreOffice show them with the reader's own
+# separators: 1.234.567 and 01/03/2020 on a Vietnamese machine.
+DATE_FORMAT = "dd/mm/yyyy"
+WHOLE_FORMAT = "#,##0"
+DECIMAL_FORMAT = "#,##0.00"
 
 
 class ExportTooLarge(Exception):
@@ -28,27 +36,35 @@ class ExportTooLarge(Exception):
 
 
 def escape(value):
+    """`value` as a CSV cell: a text that a spreadsheet would run as a formula (see
+    imports.FORMULA_START) gets an apostrophe before it, which imports.unescape removes
+    again; control characters a workbook refuses are dropped."""
     if isinstance(value, str):
-        # Control characters are not allowed in a workbook; a pasted one must not break
-        # everyone's export.
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith(FORMULA_STARTS):
+        if FORMULA_START.match(value):
             return "'" + value
     return value
 
 
-def _rows(activities: QuerySet[Activity]) -> Iterator[list]:
+def _records(activities: QuerySet[Activity]) -> Iterator[list]:
+    """The header, then one row per activity: text as str, dates as date, amounts as Decimal,
+    counts as int, an empty cell as None."""
     yield [_("No."), *(str(c.header) for c in COLUMNS), _("Status")]
     queryset = activities.select_related("agency", "duty", "donor").prefetch_related(
         Prefetch("countries", queryset=ActivityCountry.objects.order_by("country"))
     )
+    # Labels once per export: get_FOO_display translates them again for every row.
+    kinds = {value: str(label) for value, label in ActivityKind.choices}
+    sectors = {value: str(label) for value, label in Activity.Sector.choices}
+    aid_types = {value: str(label) for value, label in Activity.AidType.choices}
+    statuses = {value: str(label) for value, label in Activity.Status.choices}
     for activity in queryset.iterator(chunk_size=2000):
         values = {
             "agency": activity.agency.code,
-            "kind": activity.get_kind_display(),
+            "kind": kinds.get(activity.kind, activity.kind),
             "title": activity.title,
-            "start_date": date_format(activity.start_date, SHEET_DATE_FORMAT),
-            "end_date": date_format(activity.end_date, SHEET_DATE_FORMAT),
+            "start_date": activity.start_date,
+            "end_date": activity.end_date,
             "place": activity.place,
             "description": activity.description,
             "outcome": activity.outcome,
@@ -60,37 +76,62 @@ def _rows(activities: QuerySet[Activity]) -> Iterator[list]:
             "committed_amount": activity.committed_amount,
             "disbursed_amount": activity.disbursed_amount,
             "committed_vnd": activity.committed_vnd,
-            "sector": activity.get_sector_display() if activity.sector else "",
+            "sector": sectors.get(activity.sector, ""),
             "donor": activity.donor.name if activity.donor else "",
-            "aid_type": activity.get_aid_type_display() if activity.aid_type else "",
+            "aid_type": aid_types.get(activity.aid_type, ""),
             "approval_number": activity.approval_number,
-            "approval_date": date_format(activity.approval_date, SHEET_DATE_FORMAT)
-            if activity.approval_date
-            else "",
+            "approval_date": activity.approval_date,
         }
-        yield [
-            activity.pk,
-            *(escape(values[c.key]) for c in COLUMNS),
-            activity.get_status_display(),
-        ]
+        yield [activity.pk, *(values[c.key] for c in COLUMNS), statuses[activity.status]]
+
+
+def _xlsx_cell(sheet, value) -> WriteOnlyCell:
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
+        # A string cell is shown as it is and never evaluated: "=HYPERLINK(…)" stays text
+        # without an apostrophe before it (openpyxl would make it a formula otherwise).
+        cell.data_type = "s"
+        return cell
+    cell = WriteOnlyCell(sheet, value)
+    if isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+    elif isinstance(value, Decimal) and value != value.to_integral_value():
+        cell.number_format = DECIMAL_FORMAT
+    elif isinstance(value, int | Decimal):
+        cell.number_format = WHOLE_FORMAT
+    return cell
 
 
 def to_xlsx(activities: QuerySet[Activity]) -> bytes:
+    """The activities as a workbook: text in string cells, dates in date cells (dd/mm/yyyy),
+    amounts and counts in number cells (#,##0, decimals shown only where an amount has them),
+    so a clerk can sort, filter and sum them."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Activities"))
-    for row in _rows(activities):
-        sheet.append(["" if v is None else v for v in row])
+    records = _records(activities)
+    sheet.append(next(records))
+    for number, *values in records:
+        sheet.append([number, *(None if v is None else _xlsx_cell(sheet, v) for v in values)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
+def _csv_value(value) -> str | int | Decimal:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return date_format(value, SHEET_DATE_FORMAT)
+    return escape(value)
+
+
 def to_csv(activities: QuerySet[Activity]) -> bytes:
+    """The activities as UTF-8 CSV with a byte-order mark (so Excel opens the Vietnamese text
+    correctly); dates dd/mm/yyyy, amounts as 1234.50, formulas escaped (escape)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for row in _rows(activities):
-        writer.writerow(["" if v is None else v for v in row])
-    # With the byte-order mark, Excel opens the Vietnamese text correctly.
+    for row in _records(activities):
+        writer.writerow([_csv_value(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
