@@ -13,14 +13,18 @@ from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.forms.renderers import DjangoTemplates
 from django.forms.utils import flatatt
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+
+from .text import clean_text
 
 _GROUPED = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 
@@ -78,12 +82,64 @@ def is_admin_form(form: forms.BaseForm) -> bool:
     return isinstance(getattr(getattr(callback, "func", None), "__self__", None), BaseModelAdmin)
 
 
+TOO_LONG = _("“%(field)s” may be at most %(limit)s characters long (it has %(length)s).")
+
+
+class LengthValidator(MaxLengthValidator):
+    """Django's MaxLengthValidator with a message a clerk can act on: the field's label, the
+    limit and the length typed, grouped as Vietnamese writes numbers (TOO_LONG)."""
+
+    def __init__(self, limit_value: int, label: str) -> None:
+        super().__init__(limit_value)
+        self.label = label
+
+    def __call__(self, value: str) -> None:
+        if len(value) > self.limit_value:
+            raise ValidationError(
+                TOO_LONG,
+                code="max_length",
+                params={
+                    "field": self.label,
+                    "limit": number_format(self.limit_value, force_grouping=True),
+                    "length": number_format(len(value), force_grouping=True),
+                },
+            )
+
+
+def is_text_field(field: forms.Field) -> bool:
+    """Whether a form field takes free text (a CharField, an e-mail…) other than a password,
+    which is kept exactly as typed."""
+    return isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput)
+
+
 class StyledBoundField(forms.BoundField):
     """A field whose inputs carry their Bootstrap class, and `is-invalid` when it has
     errors, in every form of the portal but the admin's (`is_admin_form`): `{{ field }}` is
     ready as it is. Django already adds `aria-invalid` and points `aria-describedby` at
     `<id>_helptext` and `<id>_error`, which the field template (`templates/_field.html`)
-    gives to the help text and the errors."""
+    gives to the help text and the errors.
+
+    Every form of the portal, the admin's too, reads its text through `data`: cleaned as the
+    model stores it (doingoai.text.clean_text), on one line unless the widget is a textarea,
+    so the form judges, keeps and shows the value that will be saved, its length counted
+    after cleaning. A text field's maximum length says the field's label and the limit
+    (LengthValidator)."""
+
+    def __init__(self, form, field, name) -> None:
+        super().__init__(form, field, name)
+        if is_text_field(field):
+            # The form's own copy of the field and of its list of validators.
+            field.validators = [
+                LengthValidator(v.limit_value, self.label) if type(v) is MaxLengthValidator else v
+                for v in field.validators
+            ]
+
+    @property
+    def data(self):
+        value = super().data
+        if isinstance(value, str) and is_text_field(self.field):
+            return clean_text(value, multiline=isinstance(self.field.widget, forms.Textarea))
+        return value
 
     def build_widget_attrs(self, attrs: dict, widget: forms.Widget | None = None) -> dict:
         attrs = super().build_widget_attrs(attrs, widget)

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.middleware.locale import LocaleMiddleware
+from django.template.loader import render_to_string
 from django.utils import translation
+
+from .text import clean_text, has_control_characters
 
 
 class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
@@ -19,3 +23,84 @@ class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+# Posted fields whose value is a secret as typed: cleaning would change what the user chose
+# (a password of decomposed letters must stay the one its hash was made from).
+UNTOUCHED_FIELDS = frozenset(
+    {
+        "password",
+        "password1",
+        "password2",
+        "old_password",
+        "new_password1",
+        "new_password2",
+    }
+)
+
+# What each of Django's request limits is called on the page that refuses it, with its status:
+# too large is 413 (Content Too Large); too many fields is a malformed request, 400.
+TOO_LARGE = {
+    RequestDataTooBig: (413, "data"),
+    TooManyFilesSent: (413, "files"),
+    TooManyFieldsSent: (400, "fields"),
+}
+
+
+def _cleaned(params: QueryDict, untouched: frozenset[str] = frozenset()) -> QueryDict:
+    cleaned = QueryDict(mutable=True, encoding=params.encoding)
+    for key, values in params.lists():
+        if key in untouched:
+            cleaned.setlist(key, values)
+        else:
+            cleaned.setlist(
+                clean_text(key), [clean_text(value, multiline=True) for value in values]
+            )
+    cleaned._mutable = False
+    return cleaned
+
+
+class CleanInputMiddleware:
+    """Every text a request brings is cleaned once, here (doingoai.text.clean_text): the query
+    string, the posted fields (passwords excepted) and the names of uploaded files. Cleaning
+    keeps line breaks, since this layer does not know which field has lines; a single-line
+    form field and the model's save make them spaces (doingoai.forms.StyledBoundField,
+    doingoai.apps).
+
+    A path with a control or invisible character is no page of the portal (404) rather than
+    a database error. A body over Django's limits (DATA_UPLOAD_MAX_MEMORY_SIZE,
+    DATA_UPLOAD_MAX_NUMBER_FIELDS, DATA_UPLOAD_MAX_NUMBER_FILES) is refused here, before any
+    view runs, with templates/413.html saying what was too much.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if has_control_characters(request.path):
+            raise Http404
+        request.GET = _cleaned(request.GET)
+        if request.method == "POST":
+            try:
+                request.POST = _cleaned(request.POST, UNTOUCHED_FIELDS)
+                for _name, uploads in request.FILES.lists():
+                    for upload in uploads:
+                        upload.name = clean_text(upload.name)
+            except tuple(TOO_LARGE) as exc:
+                return refusal(request, exc)
+        return self.get_response(request)
+
+
+def refusal(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The page of a request over one of Django's limits: what was too much, the limit, and
+    the way back to the form. Rendered without the request's context (no user, no query),
+    as the other error pages are: no view has run and nothing was saved."""
+    status, what = TOO_LARGE[type(exc)]
+    context = {
+        "what": what,
+        "max_size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        "max_fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+        "max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+        "back": request.path,
+    }
+    return HttpResponse(render_to_string("413.html", context), status=status)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
+
+from django.db import models
 
 _SPACES = re.compile(r"\s+")
 
@@ -14,9 +17,10 @@ LOOK_ALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ"})
 
 # Invisible characters that change how the text around them is printed or compared: the
 # direction marks, embeddings, overrides and isolates (U+200E-200F, U+202A-202E, U+2066-2069,
-# U+061C), the zero-width space and the byte-order mark. Zero-width (non-)joiners stay: Khmer,
-# Lao and emoji sequences need them.
-_INVISIBLE = "\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+# U+061C), the zero-width space, the word joiner and the invisible operators (U+2060-2064),
+# the soft hyphen Word pastes into long words (U+00AD) and the byte-order mark. Zero-width
+# (non-)joiners stay: Khmer, Lao and emoji sequences need them.
+_INVISIBLE = "\u00ad\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 # Control characters (C0, DEL, C1), lone surrogates and the invisible ones above. Tab and
 # line feed are kept where the text may have lines; carriage returns become line feeds.
 _REMOVED_MULTILINE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{_INVISIBLE}]")
@@ -40,6 +44,13 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     else:
         value = _REMOVED_LINE.sub(lambda m: " " if m.group() in "\t\n" else "", value)
     return unicodedata.normalize("NFC", value.translate(LOOK_ALIKES))
+
+
+def has_control_characters(value: str) -> bool:
+    """Whether `value` holds a character clean_text removes from a single line (a control,
+    an invisible direction character, a lone surrogate) or a line break: no address, code or
+    id of the portal has one, so a path that does is no page."""
+    return _REMOVED_LINE.search(value) is not None or _LINE_BREAKS.search(value) is not None
 
 
 def fold(text: str) -> str:
@@ -77,3 +88,64 @@ def change_reason(text: str) -> str:
     a return reason, a file name)."""
     text = _SPACES.sub(" ", clean_text(str(text))).strip()
     return text if len(text) <= CHANGE_REASON_MAX else text[: CHANGE_REASON_MAX - 1] + "…"
+
+
+def text_columns(model: type[models.Model]) -> list[tuple[str, bool]]:
+    """(attribute name, multiline) of each text column of `model` as the portal cleans it: a
+    CharField on one line, a TextField with its line breaks; a password hash never."""
+    return [
+        (field.attname, isinstance(field, models.TextField))
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.CharField | models.TextField) and field.name != "password"
+    ]
+
+
+def clean_stored_rows(
+    model: type[models.Model],
+    *,
+    derived: dict[str, Callable[[models.Model], str]] | None = None,
+    prefetch: Iterable[str] = (),
+    batch_size: int = 2000,
+    using: str = "default",
+) -> int:
+    """Clean every text column of every row of `model` (a migration's historical model) and
+    recompute its `derived` columns ({column: function of the cleaned row}, e.g. a search
+    column) for the data migrations that bring stored text to the form new text is saved in.
+
+    Reads the table `batch_size` rows at a time in primary-key order (with `prefetch`ed
+    relations), so memory stays bounded on any number of rows, and writes back with one
+    bulk_update per batch only the rows that changed, to the database `using`. Returns how
+    many rows changed."""
+    derived = derived or {}
+    columns = [(name, multiline) for name, multiline in text_columns(model) if name not in derived]
+    manager = model._default_manager.db_manager(using)
+    rows = manager.order_by("pk").prefetch_related(*prefetch)
+    changed_count = 0
+    last = None
+    while True:
+        batch = list((rows if last is None else rows.filter(pk__gt=last))[:batch_size])
+        if not batch:
+            return changed_count
+        last = batch[-1].pk
+        changed, names = [], set()
+        for row in batch:
+            row_changed = False
+            for name, multiline in columns:
+                value = getattr(row, name)
+                if isinstance(value, str):
+                    cleaned = clean_text(value, multiline=multiline)
+                    if cleaned != value:
+                        setattr(row, name, cleaned)
+                        names.add(name)
+                        row_changed = True
+            for name, derive in derived.items():
+                value = derive(row)
+                if value != getattr(row, name):
+                    setattr(row, name, value)
+                    names.add(name)
+                    row_changed = True
+            if row_changed:
+                changed.append(row)
+        if changed:
+            manager.bulk_update(changed, sorted(names))
+            changed_count += len(changed)

@@ -67,7 +67,7 @@ def test_more_fields_than_django_reads_is_a_vietnamese_400(client, reviewer):
     response = client.post(reverse("activities:review"), {"versions": too_many})
     assert response.status_code == 400
     html = response.content.decode()
-    assert heading(html) == "Không đọc được yêu cầu" and in_vietnamese(html)
+    assert heading(html) == "Gửi quá nhiều trường cùng lúc" and in_vietnamese(html)
 
 
 def test_a_refused_permission_is_a_vietnamese_403(rf: RequestFactory):

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from doingoai.text import clean_text, fold
+from doingoai.text import clean_text, fold, has_control_characters
 
 TITLE = "Đón đoàn công tác tỉnh Chiba (Nhật Bản)"
 
@@ -25,6 +25,8 @@ TITLE = "Đón đoàn công tác tỉnh Chiba (Nhật Bản)"
         TITLE.replace("tỉnh", "t\x00ỉnh"),  # a NUL byte
         TITLE.replace("Nhật", "Nh\x07ật\x1b"),  # other C0 controls
         TITLE.replace("công", "c\x85ông".replace("\x85", "\x9b")),  # a C1 control
+        TITLE.replace("Chiba", "Chi\u00adba"),  # a soft hyphen pasted from Word
+        TITLE.replace(" (", "\u2060\u2062 ("),  # a word joiner, an invisible operator
     ],
 )
 def test_every_form_of_a_title_cleans_to_the_composed_one(typed):
@@ -76,3 +78,19 @@ def test_cleaning_twice_changes_nothing(typed):
     assert clean_text(clean_text(typed, multiline=True), multiline=True) == clean_text(
         typed, multiline=True
     )
+
+
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("/agencies/SLDTBXH/", False),
+        ("/plan/1/duties/III.2.3/", False),
+        ("/agencies/Đoàn/", False),
+        ("/agencies/SLDTBXH\x00/", True),
+        ("/agencies/SLD\u202eTBXH/", True),
+        ("/agencies/SLDTBXH\n/", True),
+        ("/agencies/\x9b/", True),
+    ],
+)
+def test_a_path_with_a_control_or_invisible_character_is_told_apart(path, expected):
+    assert has_control_characters(path) is expected
