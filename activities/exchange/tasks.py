@@ -1,12 +1,13 @@
 """The information exchange's scheduled job (Celery beat). The e-mail task it queues lives in
-`notifications.py`, beside the one function it calls."""
+`notifications.py`, beside the one function it calls, and so does the daily reminder's rule
+(notifications.reminder_day)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from . import notifications
 
 
 # The name it had in activities/tasks.py, before the exchange became its own app: the beat
@@ -15,5 +16,6 @@ from . import services
 # be lost.
 @shared_task(name="activities.tasks.remind_due_requests")
 def remind_due_requests() -> int:
-    """Daily: remind the agencies whose requested answer is due tomorrow or overdue."""
-    return services.remind_due_requests(today=timezone.localdate())
+    """Daily: remind the agencies that have not answered a request the day before its date
+    to answer by, on that date and once a week after it (notifications.remind_due_requests)."""
+    return notifications.remind_due_requests(today=timezone.localdate())

@@ -1,10 +1,11 @@
 """Reading and answering a message, what "overdue" means, and reminding those who have not
-answered (by hand and every morning)."""
+answered (by hand, and every morning: the day before the date to answer by, on it, and once a
+week after it, never every day)."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core import mail
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from activities.exchange import services
+from activities.exchange import notifications, services
 from activities.exchange.models import Message, MessageRecipient
 from activities.exchange.services import MessageError
 from activities.exchange.tasks import remind_due_requests
@@ -103,9 +104,9 @@ def test_the_inbox_the_message_page_and_the_reminder_agree_on_what_is_overdue(
 ):
     today = timezone.localdate()
     late = send_request(reviewer)
-    Message.objects.filter(pk=late.pk).update(due_date=today - timedelta(days=1))
+    dated(late, due=today - timedelta(days=1), sent=today - timedelta(days=7))
     due_today = send_request(reviewer)
-    Message.objects.filter(pk=due_today.pk).update(due_date=today)
+    dated(due_today, due=today, sent=today - timedelta(days=7))
     client.force_login(manager)
     response = client.get(reverse("exchange:inbox"), {"state": "overdue"})
     assert [m.pk for m in response.context["page"].object_list] == [late.pk]
@@ -114,7 +115,8 @@ def test_the_inbox_the_message_page_and_the_reminder_agree_on_what_is_overdue(
         assert [r.overdue for r in response.context["recipients"]] == [overdue]
         assert ("quá hạn" in response.content.decode()) is overdue
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.remind_due_requests(today=today) == 2  # overdue, and due by tomorrow
+        # overdue (its date was yesterday, its first reminder day), and due today
+        assert notifications.remind_due_requests(today=today) == 2
 
 
 def test_only_requests_are_reminded_and_recipients_see_only_their_own_state(
@@ -162,17 +164,20 @@ def test_the_daily_job_reminds_requests_due_tomorrow_and_overdue(
 ):
     manager.email = "minh@vungtau.gov.vn"
     manager.save()
+    today = timezone.localdate()
+    month_ago = today - timedelta(days=30)
     due_soon = send_request(reviewer)
-    Message.objects.filter(pk=due_soon.pk).update(due_date=timezone.localdate() + timedelta(days=1))
+    dated(due_soon, due=today + timedelta(days=1), sent=month_ago)
     overdue = send_request(reviewer)
-    Message.objects.filter(pk=overdue.pk).update(due_date=timezone.localdate() - timedelta(3))
+    dated(overdue, due=today - timedelta(days=3), sent=month_ago)  # never reminded yet
     later = send_request(reviewer)
-    Message.objects.filter(pk=later.pk).update(due_date=timezone.localdate() + timedelta(days=9))
+    dated(later, due=today + timedelta(days=9), sent=month_ago)
     with django_capture_on_commit_callbacks(execute=True):
         assert remind_due_requests() == 2
     assert [m.subject for m in mail.outbox] == ["Nhắc việc: Báo cáo hoạt động đón đoàn 6 tháng"] * 2
     with django_capture_on_commit_callbacks(execute=True):
-        assert remind_due_requests() == 0  # once a day
+        assert remind_due_requests() == 0  # run again the same day: nobody is written to
+    assert len(mail.outbox) == 2
     reminded = MessageRecipient.objects.filter(reminded_at__isnull=False)
     assert set(reminded.values_list("message_id", flat=True)) == {due_soon.pk, overdue.pk}
 
@@ -226,14 +231,119 @@ def test_a_request_is_reminded_once_a_day_however_often_the_button_is_pressed(
 
 def test_a_request_the_daily_job_reminded_this_morning_is_not_reminded_again_by_hand(reviewer):
     message = send_request(reviewer)
-    Message.objects.filter(pk=message.pk).update(due_date=timezone.localdate())
-    assert services.remind_due_requests(today=timezone.localdate()) == 1
+    today = timezone.localdate()
+    dated(message, due=today, sent=today - timedelta(days=7))
+    assert notifications.remind_due_requests(today=today) == 1
     with pytest.raises(MessageError, match=re.escape(already_reminded())):
         services.remind_missing(actor=reviewer, message=message)
 
 
 def already_reminded() -> str:
     return gettext("The agencies that have not answered were already reminded today.")
+
+
+# ---------------------------------------------------------------------------- the schedule
+
+DUE = date(2026, 12, 10)  # a Thursday; the rule counts days, not weekdays
+
+
+def morning(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(7, 0)))
+
+
+def dated(message: Message, *, due: date, sent: date) -> None:
+    """`message` as if sent on the morning of `sent`, to be answered by `due`."""
+    Message.objects.filter(pk=message.pk).update(due_date=due, created_at=morning(sent))
+
+
+def run_daily_job(day: date) -> int:
+    """The daily job as it runs on the morning of `day`: its stamps (written with the real
+    clock) are moved to that morning, so that the next simulated day sees them as they
+    would be."""
+    before = dict(MessageRecipient.objects.values_list("pk", "reminded_at"))
+    reminded = notifications.remind_due_requests(today=day)
+    stamped = [
+        pk
+        for pk, at in MessageRecipient.objects.values_list("pk", "reminded_at")
+        if at != before[pk]
+    ]
+    MessageRecipient.objects.filter(pk__in=stamped).update(reminded_at=morning(day))
+    return reminded
+
+
+def days_reminded(first: date, last: date, skip: tuple[date, ...] = ()) -> list[int]:
+    """The days (counted from DUE) on which the daily job, run every morning from `first` to
+    `last` except the days of `skip`, reminded something."""
+    days = []
+    day = first
+    while day <= last:
+        if day not in skip and run_daily_job(day):
+            days.append((day - DUE).days)
+        day += timedelta(days=1)
+    return days
+
+
+@pytest.mark.parametrize(
+    ("offset", "reminder_day"),
+    [
+        (-30, None),
+        (-2, None),  # two days before: too early
+        (-1, -1),  # the day before
+        (0, 0),  # the date to answer by
+        (1, 0),  # the days after it fall back to it: nothing new to remind
+        (6, 0),
+        (7, 7),  # a week late
+        (8, 7),
+        (13, 7),
+        (14, 14),
+        (20, 14),
+        (21, 21),
+        (365, 364),
+    ],
+)
+def test_the_reminder_day_is_the_day_before_the_date_the_date_and_every_week_after(
+    offset, reminder_day
+):
+    expected = None if reminder_day is None else DUE + timedelta(days=reminder_day)
+    assert notifications.reminder_day(DUE, DUE + timedelta(days=offset)) == expected
+
+
+def test_an_unanswered_request_is_reminded_the_day_before_on_the_day_and_weekly_never_daily(
+    reviewer,
+):
+    dated(send_request(reviewer), due=DUE, sent=DUE - timedelta(days=20))
+    reminded = days_reminded(DUE - timedelta(days=10), DUE + timedelta(days=30))
+    assert reminded == [-1, 0, 7, 14, 21, 28]
+
+
+def test_the_reminders_stop_once_every_recipient_answered(reviewer, manager):
+    message = send_request(reviewer, to=["VUNGTAU"])
+    dated(message, due=DUE, sent=DUE - timedelta(days=20))
+    assert days_reminded(DUE - timedelta(days=3), DUE + timedelta(days=9)) == [-1, 0, 7]
+    reply(manager, message, body="Đã báo cáo.")
+    assert days_reminded(DUE + timedelta(days=10), DUE + timedelta(days=40)) == []
+
+
+def test_a_day_the_job_did_not_run_is_made_up_the_next_morning_and_the_week_goes_on(reviewer):
+    dated(send_request(reviewer), due=DUE, sent=DUE - timedelta(days=20))
+    skipped = (DUE - timedelta(days=1), DUE + timedelta(days=7))
+    reminded = days_reminded(DUE - timedelta(days=3), DUE + timedelta(days=15), skip=skipped)
+    assert reminded == [0, 8, 14]
+
+
+def test_a_request_sent_the_day_before_its_date_is_reminded_on_its_date_only(reviewer):
+    dated(send_request(reviewer), due=DUE, sent=DUE - timedelta(days=1))
+    assert days_reminded(DUE - timedelta(days=1), DUE + timedelta(days=6)) == [0]
+
+
+def test_a_reminder_by_hand_counts_for_the_day_it_was_sent(reviewer):
+    message = send_request(reviewer)
+    dated(message, due=DUE, sent=DUE - timedelta(days=20))
+    assert days_reminded(DUE - timedelta(days=1), DUE + timedelta(days=2)) == [-1, 0]
+    # Reminded by hand on the morning of the day a week late: the job adds nothing that day,
+    # and the week after it reminds again.
+    message.recipients.update(reminded_at=morning(DUE + timedelta(days=7)) - timedelta(hours=1))
+    assert days_reminded(DUE + timedelta(days=3), DUE + timedelta(days=14)) == [14]
 
 
 @pytest.mark.postgres
