@@ -32,6 +32,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from agencies.models import User
 
@@ -107,6 +108,21 @@ def issue_refusal(report: ConsolidatedReport, latest: int | None) -> str:
     if latest != report.draft_number:
         return _("A newer version (%(version)s) exists: issue that one.") % {"version": latest}
     return ""
+
+
+def unprintable_refusal(report: ConsolidatedReport, *, confirmed: bool) -> str:
+    """Why `report` is not issued without a confirmation, "" when it may be: its PDF leaves
+    characters of the data blank (missing_glyphs), and the reviewer did not confirm having
+    seen them."""
+    if not report.missing_glyphs or confirmed:
+        return ""
+    return ngettext(
+        "%(count)s character of the data cannot be printed in the PDF (listed on the page). "
+        "Correct it, or confirm that you issue the report with it left blank.",
+        "%(count)s characters of the data cannot be printed in the PDF (listed on the page). "
+        "Correct them, or confirm that you issue the report with them left blank.",
+        len(report.missing_glyphs),
+    ) % {"count": len(report.missing_glyphs)}
 
 
 class VersionState(TypedDict):
@@ -247,7 +263,7 @@ def build_version(report_id: int, task_id: str | None) -> ConsolidatedReport | N
         if section not in report.edited_sections:
             setattr(report, section, drafted[section])
     report.figures = figures
-    pdf = documents.render_pdf(report)
+    pdf, missing_glyphs = documents.render_checked_pdf(report)
 
     with transaction.atomic():
         current = ConsolidatedReport.objects.select_for_update().get(pk=report_id)
@@ -260,6 +276,9 @@ def build_version(report_id: int, task_id: str | None) -> ConsolidatedReport | N
         _replace(current, "pdf", pdf, f"bao-cao-{code}-v{number}.pdf")
         if xlsx is not None:
             _replace(current, "xlsx", xlsx, f"phu-luc-{code}-v{number}.xlsx")
+        # Still 'ready' with characters missing: the page names them and issuing asks for a
+        # confirmation (unprintable_refusal), so no blank reaches a signed report unseen.
+        current.missing_glyphs = missing_glyphs
         current.keep_figures = False
         current.version += 1
         current.status = Status.READY
@@ -450,14 +469,20 @@ def save_narrative(
 
 @transaction.atomic
 def issue_report(
-    *, actor: User, report: ConsolidatedReport, version: int | None = None
+    *,
+    actor: User,
+    report: ConsolidatedReport,
+    version: int | None = None,
+    blanks_confirmed: bool = False,
 ) -> ConsolidatedReport:
     """Give the latest ready version of a period (as the page showed it at `version`) the
     next number of the year and today's date, render its final PDF, freeze it and tell the
     leaders (after commit). Two reviewers issuing at once: the second waits for the first
-    and is told the number it got. Raises ReportConflict when the version changed since,
-    ReportError for anyone but a reviewer, a version already issued, not ready or not the
-    latest, or a final PDF that could not be rendered (then nothing is issued)."""
+    and is told the number it got. A version whose PDF leaves characters blank
+    (missing_glyphs) is issued only with `blanks_confirmed`. Raises ReportConflict when the
+    version changed since, ReportError for anyone but a reviewer, a version already issued,
+    not ready or not the latest, blanks not confirmed, or a final PDF that could not be
+    rendered (then nothing is issued)."""
     # Imported here, not at the top: documents imports reports.pdf and so WeasyPrint, which
     # the web process loads only when it renders a final PDF.
     from . import documents
@@ -466,6 +491,7 @@ def issue_report(
     locked = _locked(report)
     _refuse(issue_refusal(locked, latest_draft_number(locked.period)))
     _check_version(locked, version)
+    _refuse(unprintable_refusal(locked, confirmed=blanks_confirmed))
     today = timezone.localdate()
     IssueCounter.objects.bulk_create([IssueCounter(year=today.year)], ignore_conflicts=True)
     counter = IssueCounter.objects.select_for_update().get(year=today.year)

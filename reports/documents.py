@@ -8,15 +8,20 @@ the full list of activities goes to the annex. WeasyPrint needs ~25 s for a bord
 from __future__ import annotations
 
 import io
+import unicodedata
+from collections.abc import Iterator
+from typing import TypedDict
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext as _
 from django_countries import countries
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from activities.exports import escape
 from activities.models import Activity, ActivityCountry
 from agencies.models import ActivityKind
 
@@ -76,6 +81,103 @@ def render_pdf(report: ConsolidatedReport) -> bytes:
         return pdf.render_pdf("reports/pdf/consolidated.html", context)
 
 
+# --- characters the PDF cannot print -------------------------------------------------------
+
+# What a page lists at most: enough to find and fix each character, bounded for any data.
+MISSING_GLYPHS_LIMIT = 50
+PLACES_LIMIT = 10
+
+
+class MissingGlyph(TypedDict):
+    """A character of the data the PDF cannot print, and where it occurs."""
+
+    char: str  # "🦀"
+    codepoint: str  # "U+1F980"
+    name: str  # "CRAB", or what kind of code point has no name
+    where: list[str]  # ["Hoạt động “…” (SYT): tên hoạt động", …], in the portal's language
+
+
+def render_checked_pdf(report: ConsolidatedReport) -> tuple[bytes, list[MissingGlyph]]:
+    """The report's PDF (render_pdf) and the characters of its data it cannot print, in
+    code point order, each with up to PLACES_LIMIT places it occurs (at most
+    MISSING_GLYPHS_LIMIT characters; [] when everything prints).
+
+    Two checks, either enough to list a character: WeasyPrint's own word — a glyph no
+    installed font has, drawn as .notdef (an emoji without an emoji font) — and the
+    character's kind — private-use and unassigned code points, which no reader can rely on
+    even where some font draws something for them."""
+    with pdf.notdef_characters() as notdef:
+        content = render_pdf(report)
+    with translation.override(settings.LANGUAGE_CODE):
+        texts = list(_pdf_texts(report))
+        found = set(notdef)
+        for _place, text in texts:
+            found |= pdf.never_printable(text)
+        return content, [_missing(char, texts) for char in sorted(found)[:MISSING_GLYPHS_LIMIT]]
+
+
+def _missing(char: str, texts: list[tuple[str, str]]) -> MissingGlyph:
+    places = [place for place, text in texts if char in text][:PLACES_LIMIT]
+    return {
+        "char": char,
+        "codepoint": f"U+{ord(char):04X}",
+        "name": _character_name(char),
+        "where": places or [_("The fixed text of the document")],
+    }
+
+
+def _character_name(char: str) -> str:
+    name = unicodedata.name(char, "")
+    if name:
+        return name
+    if unicodedata.category(char) == "Co":
+        return _("private-use character (its picture depends on the font)")
+    if unicodedata.category(char) == "Cn":
+        return _("code point not assigned by Unicode")
+    return _("character without a Unicode name")
+
+
+def _quoted(text: str) -> str:
+    return Truncator(" ".join(text.split())).chars(60)
+
+
+def _pdf_texts(report: ConsolidatedReport) -> Iterator[tuple[str, str]]:
+    """(place, text) of every text from the data or the reviewer that the PDF prints; the
+    place says where a reviewer finds it (labels from choices and countries are the
+    portal's own and always print)."""
+    figures: PeriodFigures = report.figures
+    header = document_header(report)
+    yield (
+        _("Document header (issuer, place, signer: the REPORT_* settings)"),
+        "\n".join([*(v for v in header.values() if isinstance(v, str)), *header["recipients"]]),
+    )
+    for section in report.SECTIONS:
+        label = capfirst(report._meta.get_field(section).verbose_name)
+        yield _("Report text, section “%(section)s”") % {"section": label}, getattr(report, section)
+    for row in figures["by_agency"]:
+        yield _("Table of activities by agency: %(agency)s") % {"agency": row["name"]}, row["name"]
+    for row in figures["duties"]:
+        place = _("Duty %(ref)s of the plan") % {"ref": row["ref"]}
+        yield place, "\n".join([row["ref"], row["heading"], *row["agencies"]])
+    for row in figures["aid"]["by_donor"]:
+        yield _("Aid donor “%(donor)s”") % {"donor": _quoted(row["name"])}, row["name"]
+    for activity in figures["notable"]:
+        for field in ("title", "place", "outcome"):
+            yield (
+                _("Activity “%(title)s” (%(agency)s): %(field)s")
+                % {
+                    "title": _quoted(activity["title"]),
+                    "agency": activity["agency"],
+                    "field": Activity._meta.get_field(field).verbose_name,
+                },
+                activity[field],
+            )
+    for quote in figures["difficulties"]:
+        yield _("Difficulties reported by %(agency)s") % {"agency": quote["agency"]}, quote["text"]
+    for quote in figures["proposals"]:
+        yield _("Proposals of %(agency)s") % {"agency": quote["agency"]}, quote["text"]
+
+
 # --- the XLSX annex ----------------------------------------------------------------------
 
 BOLD = Font(bold=True)
@@ -90,8 +192,19 @@ def _header(sheet, *titles: str) -> None:
     sheet.append(cells)
 
 
-def _clean(values) -> list:
-    return ["" if v is None else escape(v) for v in values]
+def _cells(sheet, values) -> list:
+    """A row whose texts are string cells, shown and kept exactly as written: openpyxl would
+    store a text starting with "=" as a formula, and an apostrophe in front would be a
+    character the data does not have. Only the control characters a workbook cannot hold
+    are dropped (clean_text keeps them out of the data already)."""
+    row = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+            cell.data_type = "s"
+            value = cell
+        row.append(value)
+    return row
 
 
 def render_xlsx(report: ConsolidatedReport) -> bytes:
@@ -102,10 +215,15 @@ def render_xlsx(report: ConsolidatedReport) -> bytes:
     with translation.override("vi"):
         summary = workbook.create_sheet("Tổng hợp")
         summary.append(
-            _clean([f"Phụ lục báo cáo kết quả công tác đối ngoại Nhân dân {period.label_vi}"])
+            _cells(
+                summary, [f"Phụ lục báo cáo kết quả công tác đối ngoại Nhân dân {period.label_vi}"]
+            )
         )
         summary.append(
-            _clean([f"Từ ngày {figures['period']['start']} đến ngày {figures['period']['end']}"])
+            _cells(
+                summary,
+                [f"Từ ngày {figures['period']['start']} đến ngày {figures['period']['end']}"],
+            )
         )
         summary.append([])
         _header(summary, "Chỉ tiêu", "Số lượng")
@@ -122,33 +240,36 @@ def render_xlsx(report: ConsolidatedReport) -> bytes:
         summary.append([])
         _header(summary, "Loại hoạt động", "Số hoạt động")
         for row in figures["by_kind"]:
-            summary.append(_clean([row["label"], row["count"]]))
+            summary.append(_cells(summary, [row["label"], row["count"]]))
 
         _activities_sheet(workbook, report)
 
         sheet = workbook.create_sheet("Theo cơ quan")
         _header(sheet, "Mã", "Cơ quan, đơn vị", "Số hoạt động")
         for row in figures["by_agency"]:
-            sheet.append(_clean([row["code"], row["name"], row["count"]]))
+            sheet.append(_cells(sheet, [row["code"], row["name"], row["count"]]))
         sheet = workbook.create_sheet("Theo quốc gia")
         _header(sheet, "Mã", "Quốc gia", "Số hoạt động")
         for row in figures["by_country"]:
-            sheet.append(_clean([row["code"], row["name"], row["count"]]))
+            sheet.append(_cells(sheet, [row["code"], row["name"], row["count"]]))
         sheet = workbook.create_sheet("Viện trợ")
         _header(sheet, "Nhà tài trợ", "Quốc gia", "Số khoản", "Giá trị cam kết (VND)")
         for row in figures["aid"]["by_donor"]:
-            sheet.append(_clean([row["name"], row["country"], row["count"], row["amount_vnd"]]))
+            sheet.append(
+                _cells(sheet, [row["name"], row["country"], row["count"], row["amount_vnd"]])
+            )
         sheet = workbook.create_sheet("Nhiệm vụ")
         _header(sheet, "Mục", "Nhiệm vụ", "Số hoạt động", "Cơ quan thực hiện")
         for row in figures["duties"]:
             sheet.append(
-                _clean(
+                _cells(
+                    sheet,
                     [
                         row["ref"],
                         row["heading"],
                         row["count"],
                         "; ".join(row["agencies"]) or "Không có hoạt động trong kỳ",
-                    ]
+                    ],
                 )
             )
     buffer = io.BytesIO()
@@ -209,7 +330,8 @@ def _activities_sheet(workbook: Workbook, report: ConsolidatedReport) -> None:
     for index, row in enumerate(rows.iterator(chunk_size=2000), start=1):
         pk, agency, kind, title, start, end, place, duty, vn, foreign, vnd, outcome = row
         sheet.append(
-            _clean(
+            _cells(
+                sheet,
                 [
                     index,
                     agency,
@@ -225,7 +347,7 @@ def _activities_sheet(workbook: Workbook, report: ConsolidatedReport) -> None:
                     foreign,
                     int(vnd) if vnd else None,
                     outcome,
-                ]
+                ],
             )
         )
 

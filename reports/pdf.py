@@ -26,12 +26,22 @@ The ``doc`` dict (or object) read by the base template: ``issuer_parent``, ``iss
 empty), ``signer_title``, ``signer_name`` and ``draft``.
 
 Keep the body to paragraphs and small tables: layout time grows with the document.
+
+Scripts: ``pdf.css`` falls back from Liberation Serif (Latin, Vietnamese, Cyrillic) to
+Debian's Noto fonts (Han and Hangul, Khmer, Lao, Thai), found through fontconfig and embedded
+as subsets of the glyphs used. What still has no glyph is drawn as ``.notdef`` (an empty box)
+and WeasyPrint logs a warning for it: :func:`notdef_characters` collects them during a
+rendering, so a drafting can name them instead of printing blanks silently.
 """
 
 from __future__ import annotations
 
+import logging
 import mimetypes
-from collections.abc import Mapping, Sequence
+import threading
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,7 +57,17 @@ from weasyprint import HTML
 from weasyprint.document import Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-__all__ = ["RefusedURL", "bar_chart_svg", "fetch_url", "render_pdf", "static_base_url"]
+from doingoai.text import clean_text
+
+__all__ = [
+    "RefusedURL",
+    "bar_chart_svg",
+    "fetch_url",
+    "never_printable",
+    "notdef_characters",
+    "render_pdf",
+    "static_base_url",
+]
 
 
 class RefusedURL(ValueError):
@@ -113,7 +133,11 @@ class _StaticFilesFetcher(URLFetcher):
 def render_pdf(template_name: str, context: Mapping[str, Any]) -> bytes:
     """Render a template extending ``reports/pdf/base.html`` to PDF bytes."""
     base_url = static_base_url()
-    html = render_to_string(template_name, {**context, "pdf_static": base_url})
+    # As the portal stores text (clean_text), even what was written around the normaliser (an
+    # old row, raw SQL): a direction override (U+202E) would print words reversed.
+    html = clean_text(
+        render_to_string(template_name, {**context, "pdf_static": base_url}), multiline=True
+    )
     document = HTML(string=html, base_url=base_url, url_fetcher=_StaticFilesFetcher()).render()
     _drop_attachments(document)
     return document.write_pdf()
@@ -124,6 +148,58 @@ def _drop_attachments(document: Document) -> None:
     document.metadata.attachments = []
     for page in document.pages:
         page.links = [link for link in page.links if link[0] != "attachment"]
+
+
+# ---------------------------------------------------------------------------- missing glyphs
+
+# weasyprint/draw/text.py logs, for each glyph no font has:
+#   LOGGER.warning('.notdef glyph rendered for Unicode string unsupported by fonts: '
+#                  '"%s" (U+%04X)', chr(codepoint), codepoint)
+# tests/reports/test_pdf_scripts.py renders an emoji to catch a version that words it otherwise.
+_WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
+_NOTDEF_MESSAGE = ".notdef glyph rendered"
+
+
+class _NotdefCollector(logging.Handler):
+    """The characters of the .notdef warnings logged by one thread (a worker rendering two
+    documents in two threads keeps them apart)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.characters: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread != self.thread or not str(record.msg).startswith(_NOTDEF_MESSAGE):
+            return
+        if isinstance(record.args, tuple) and len(record.args) == 2:
+            self.characters.add(chr(record.args[1]))
+
+
+@contextmanager
+def notdef_characters() -> Iterator[set[str]]:
+    """A set that fills, while the block runs, with each character WeasyPrint drew as
+    ``.notdef`` in this thread because no font has it, e.g. {"😀"}."""
+    collector = _NotdefCollector()
+    # LOG_LEVEL=ERROR must not hide the warnings a drafting relies on.
+    if _WEASYPRINT_LOGGER.getEffectiveLevel() > logging.WARNING:
+        _WEASYPRINT_LOGGER.setLevel(logging.WARNING)
+    _WEASYPRINT_LOGGER.addHandler(collector)
+    try:
+        yield collector.characters
+    finally:
+        _WEASYPRINT_LOGGER.removeHandler(collector)
+
+
+# Private use (Co: its picture depends on whichever font claims it) and unassigned (Cn)
+# code points mean nothing a reader can rely on, whatever a font happens to draw.
+NEVER_PRINTABLE_CATEGORIES = frozenset({"Co", "Cn"})
+
+
+def never_printable(text: str) -> set[str]:
+    """The characters of `text` no PDF can show reliably: private-use and unassigned code
+    points (Unicode categories Co and Cn), whatever the installed fonts."""
+    return {c for c in set(text) if unicodedata.category(c) in NEVER_PRINTABLE_CATEGORIES}
 
 
 # ---------------------------------------------------------------------------- charts

@@ -1,7 +1,7 @@
 """The documents of a version, read back: the draft and the issued PDF (real WeasyPrint,
 read with poppler) say what the database says in the layout of Decree 30 and the shipped
 fonts; user text is shown and never fetched or attached; the XLSX annex lists every counted
-activity once, formulas escaped."""
+activity once, its texts string cells exactly as written (never formulas)."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ def test_the_issued_pdf_carries_its_number_and_date_in_the_shipped_fonts(
     assert any("Italic" in n for n in names)  # the date line
 
 
-def test_the_xlsx_annex_lists_every_counted_activity_once_and_escapes_formulas(
+def test_the_xlsx_annex_lists_every_counted_activity_once_its_texts_string_cells_as_written(
     dataset, h1, staff, reviewer, build_now, counted_in
 ):
     trap = '=HYPERLINK("http://evil.example/","Bấm vào")'
@@ -140,12 +140,11 @@ def test_the_xlsx_annex_lists_every_counted_activity_once_and_escapes_formulas(
     assert rows[0][:4] == ("STT", "Cơ quan, đơn vị", "Loại hoạt động", "Tên hoạt động")
     assert [r[0] for r in rows[1:]] == list(range(1, len(counted) + 1))
     titles = Counter(r[3] for r in rows[1:])
-    expected = Counter("'" + a.title if a.title.startswith("=") else a.title for a in counted)
-    assert titles == expected and all(n == 1 for n in titles.values())
-    trapped = next(r for r in rows[1:] if r[3] == "'" + trap)
-    assert trapped[6] == "'-2+3"
-    assert trapped[8] == "'@SUM(1+1)"
-    assert trapped[13] == "'+cmd|' /C calc'!A0"
+    assert titles == Counter(a.title for a in counted) and all(n == 1 for n in titles.values())
+    # Text as written, no apostrophe added: a string cell is shown, never evaluated.
+    trapped = next(r for r in sheet.iter_rows(min_row=2) if r[3].value == trap)
+    assert [trapped[i].value for i in (6, 8, 13)] == ["-2+3", "@SUM(1+1)", "+cmd|' /C calc'!A0"]
+    assert all(trapped[i].data_type == "s" for i in (3, 6, 8, 13))
     # No cell anywhere in the workbook is a formula.
     for ws in workbook.worksheets:
         for row in ws.iter_rows():

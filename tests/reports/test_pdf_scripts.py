@@ -1,0 +1,310 @@
+"""Every script the partner countries write in prints in the report's PDF (Han, Hangul, Lao,
+Khmer, Thai, Cyrillic, from Debian's Noto fonts, embedded as subsets); a character that still
+cannot be drawn is named, with where it occurs, on the version's page before anyone issues it,
+and issuing then asks for a confirmation. The XLSX annex carries the same text intact.
+
+Two checks find such a character (reports/documents.py render_checked_pdf): WeasyPrint's
+.notdef warning (a real rendering: an emoji no installed font has) and the character's kind
+(private-use and unassigned code points, whatever renders them)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import subprocess
+import uuid
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+
+from activities.models import Activity
+from reports import consolidation, pdf
+from reports.errors import ReportError
+from reports.models import ConsolidatedReport
+from tests.factories import make_activity
+from tests.support import postgres_only, redis_url
+
+pytestmark = pytest.mark.django_db
+
+Status = ConsolidatedReport.Status
+
+# The case of ../shared/cases/README.md ("PDF scripts") and the plan's other partners.
+CHIBA_BUSAN = "Đón đoàn tỉnh Chiba (千葉県) và thành phố Busan (부산광역시)"
+GUANGDONG = "广东省"
+SCRIPTS = {
+    "title": CHIBA_BUSAN,
+    "place": GUANGDONG,
+    "outcome": "Giao lưu học sinh với ສປປ ລາວ và កម្ពុជា; đoàn ประเทศไทย; thư mời từ Москва.",
+}
+PRINTED = [CHIBA_BUSAN, GUANGDONG, "ສປປ ລາວ", "កម្ពុជា", "ประเทศไทย", "Москва"]
+# No font of Debian's fonts-noto-cjk, fonts-noto-core, DejaVu or Liberation has it (DejaVu
+# Sans has the older emoticons, 😀 among them); fonts-noto-color-emoji would draw it.
+MELTING_FACE = "\U0001fae0"
+PRIVATE_USE = "\ue000"
+
+
+def scripts_activity(staff, reviewer, **fields) -> Activity:
+    return make_activity(
+        staff,
+        status="accepted",
+        reviewer=reviewer,
+        start_date=date(2020, 3, 10),
+        end_date=date(2020, 3, 12),
+        countries=["JP", "KR", "CN", "LA", "KH", "TH", "RU"],
+        **(SCRIPTS | fields),
+    )
+
+
+def font_has(char: str) -> bool:
+    """Whether fontconfig knows an installed font with a glyph for `char`."""
+    found = subprocess.run(
+        ["fc-list", f":charset={ord(char):x}", "family"], capture_output=True, text=True
+    )
+    return bool(found.stdout.strip())
+
+
+def page_of(client, report: ConsolidatedReport) -> str:
+    return client.get(reverse("reports:consolidated", args=[report.pk])).content.decode()
+
+
+def assert_names(where: str, title: str, agency, field: str) -> None:
+    """`where` names the activity by its title and agency, and the field, in Vietnamese."""
+    with translation.override("vi"):
+        label = str(Activity._meta.get_field(field).verbose_name)
+    assert title in where and agency.short_name in where and where.endswith(label), where
+
+
+# ------------------------------------------------------------------------ every script prints
+
+
+def test_every_partner_script_prints_in_the_pdf_from_embedded_noto_subsets(
+    h1, staff, reviewer, build_now, pdf_words, poppler, caplog, real_renderer
+):
+    scripts_activity(staff, reviewer)
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        report = build_now(h1, reviewer)
+
+    assert report.status == Status.READY
+    assert report.missing_glyphs == []
+    assert not [r for r in caplog.records if ".notdef" in r.getMessage()]
+    text = pdf_words(report)
+    for printed in PRINTED:
+        assert printed in text, printed
+    fonts = {}
+    for line in poppler("pdffonts", report.pdf.path).splitlines()[2:]:
+        name, *_, emb, sub, _uni, _obj, _gen = line.split()
+        fonts[name.split("+", 1)[1]] = (emb, sub, name[6] == "+")
+    for family in ["Noto-Serif-CJK-JP", "Noto-Serif-Lao", "Noto-Serif-Khmer", "Noto-Serif-Thai"]:
+        assert fonts[family] == ("yes", "yes", True), fonts  # embedded, a subset
+    # The glyphs used, not the fonts: Noto Serif CJK alone is 20 MB.
+    assert Path(report.pdf.path).stat().st_size < 400_000
+
+
+# ------------------------------------------------------------------------ named before issuing
+
+
+@pytest.fixture
+def queue() -> str:
+    """A Redis queue of this test's own (as tests/reports/test_report_worker.py does)."""
+    name = f"reports-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    import redis
+
+    redis.Redis.from_url(redis_url()).delete(name)
+
+
+@pytest.fixture
+def worker_app(queue):
+    """A Celery app configured as doingoai/celery.py, pointed at Redis and made current."""
+    from doingoai.celery import app as portal_app
+
+    app = Celery("doingoai")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(
+        broker_url=redis_url(),
+        result_backend=redis_url(),
+        task_always_eager=False,
+        task_default_queue=queue,
+    )
+    app.autodiscover_tasks(["reports"], force=True)
+    app.set_current()
+    app.set_default()
+    try:
+        yield app
+    finally:
+        portal_app.set_current()
+        portal_app.set_default()
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_emoji_no_font_has_is_named_with_where_it_occurs_by_the_real_worker(
+    worker_app, period, staff, reviewer, client, pdf_words, real_renderer
+):
+    assert not font_has(MELTING_FACE), "this test needs a character no installed font draws"
+    activity = scripts_activity(staff, reviewer, title=f"Giao lưu thanh niên {MELTING_FACE} Busan")
+
+    with start_worker(worker_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+        report = consolidation.start_drafting(actor=reviewer, period=period)
+        assert worker_app.AsyncResult(report.task_id).get(timeout=120) == "ready"
+
+    report.refresh_from_db()
+    # Found by WeasyPrint's .notdef warning alone: an emoji is an assigned character.
+    [glyph] = report.missing_glyphs
+    assert (glyph["char"], glyph["codepoint"], glyph["name"]) == (
+        MELTING_FACE,
+        "U+1FAE0",
+        "MELTING FACE",
+    )
+    [where] = glyph["where"]
+    assert_names(where, activity.title, activity.agency, "title")
+    assert "Giao lưu thanh niên" in pdf_words(report)  # the rest prints
+
+    client.force_login(reviewer)
+    page = page_of(client, report)
+    assert 'data-testid="missing-glyphs"' in page
+    for shown in [MELTING_FACE, "U+1FAE0", "MELTING FACE", escape(where)]:
+        assert shown in page, shown
+    assert "alert-success" not in page  # not a plain 'ready'
+    assert 'data-testid="blanks-confirmed"' in page
+
+
+def test_a_private_use_character_is_named_whatever_the_renderer_draws(
+    h1, staff, reviewer, build_now, client
+):
+    # The fake renderer logs no .notdef warning: the character's kind is the second check.
+    activity = scripts_activity(staff, reviewer, place=f"Hội trường {PRIVATE_USE} tỉnh")
+    report = build_now(h1, reviewer)
+
+    assert report.status == Status.READY
+    [glyph] = report.missing_glyphs
+    assert (glyph["char"], glyph["codepoint"]) == (PRIVATE_USE, "U+E000")
+    with translation.override("vi"):
+        assert glyph["name"] == gettext("private-use character (its picture depends on the font)")
+    [where] = glyph["where"]
+    assert_names(where, CHIBA_BUSAN, activity.agency, "place")
+    client.force_login(reviewer)
+    page = page_of(client, report)
+    assert "U+E000" in page and escape(where) in page
+
+
+def test_a_private_use_character_in_the_reviewers_text_is_named_by_the_real_rendering(
+    h1, staff, reviewer, build_now, caplog, django_capture_on_commit_callbacks, real_renderer
+):
+    scripts_activity(staff, reviewer)
+    report = build_now(h1, reviewer)
+    with (
+        caplog.at_level(logging.WARNING, logger="weasyprint"),
+        django_capture_on_commit_callbacks(execute=True),  # the drafting it queues
+    ):
+        consolidation.save_narrative(
+            actor=reviewer,
+            report=report,
+            sections={"results": f"Kết quả tốt {PRIVATE_USE}."},
+            version=report.version,
+        )
+    report.refresh_from_db()
+    # No installed font has U+E000: WeasyPrint drew .notdef too.
+    assert any(f"U+{ord(PRIVATE_USE):04X}" in r.getMessage() for r in caplog.records)
+    [glyph] = report.missing_glyphs
+    [where] = glyph["where"]
+    with translation.override("vi"):
+        section = str(capfirst(ConsolidatedReport._meta.get_field("results").verbose_name))
+    assert glyph["codepoint"] == "U+E000" and section in where
+
+
+def test_notdef_characters_collects_what_weasyprint_drew_blank_and_nothing_else(real_renderer):
+    assert not font_has(MELTING_FACE)
+    summary = f"{MELTING_FACE} {CHIBA_BUSAN} {GUANGDONG} Москва ສປປ ລາວ កម្ពុជា ประเทศไทย"
+    doc = {"title": "Thử", "summary": summary, "recipients": [], "year": 2020}
+    with pdf.notdef_characters() as missing:
+        pdf.render_pdf("reports/pdf/base.html", {"doc": doc})
+    assert missing == {MELTING_FACE}
+
+
+# ------------------------------------------------------------------------ issuing with blanks
+
+
+@pytest.fixture
+def with_blank(h1, staff, reviewer, build_now) -> ConsolidatedReport:
+    scripts_activity(staff, reviewer, place=f"Nhà khách {PRIVATE_USE}")
+    return build_now(h1, reviewer)
+
+
+def test_issuing_a_version_with_blanks_asks_for_a_confirmation_and_changes_nothing(
+    with_blank, reviewer, client
+):
+    refusal = consolidation.unprintable_refusal(with_blank, confirmed=False)
+    assert refusal and not consolidation.unprintable_refusal(with_blank, confirmed=True)
+    with pytest.raises(ReportError) as refused:
+        consolidation.issue_report(actor=reviewer, report=with_blank, version=with_blank.version)
+    assert str(refused.value) == refusal
+    client.force_login(reviewer)
+    assert 'data-testid="blanks-confirmed"' in page_of(client, with_blank)
+    url = reverse("reports:consolidated-issue", args=[with_blank.pk])
+    response = client.post(url, {"version": with_blank.version})
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [refusal]
+    with_blank.refresh_from_db()
+    assert (with_blank.status, with_blank.number, with_blank.pdf.name.count("-so-")) == (
+        Status.READY,
+        None,
+        0,
+    )
+
+
+def test_a_confirmed_version_with_blanks_is_issued_and_still_names_them(
+    with_blank, reviewer, client
+):
+    client.force_login(reviewer)
+    url = reverse("reports:consolidated-issue", args=[with_blank.pk])
+    client.post(url, {"version": with_blank.version, "blanks_confirmed": "1"})
+    with_blank.refresh_from_db()
+    assert with_blank.status == Status.ISSUED and with_blank.number == 1
+    page = page_of(client, with_blank)
+    assert 'data-testid="missing-glyphs"' in page and "U+E000" in page
+    assert 'data-testid="blanks-confirmed"' not in page
+
+
+# ------------------------------------------------------------------------ the annex, the override
+
+
+def test_the_xlsx_annex_carries_every_script_intact_as_string_cells(h1, staff, reviewer, build_now):
+    title = f"={CHIBA_BUSAN} {MELTING_FACE}"  # a formula start and an emoji, kept as written
+    scripts_activity(staff, reviewer, title=title, place=f"{GUANGDONG} {PRIVATE_USE}")
+    report = build_now(h1, reviewer)
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(report.xlsx.path).read_bytes()))
+    [row] = workbook["Danh sách hoạt động"].iter_rows(min_row=2)
+
+    assert [row[3].value, row[6].value, row[13].value] == [
+        title,
+        f"{GUANGDONG} {PRIVATE_USE}",
+        SCRIPTS["outcome"],
+    ]
+    assert all(row[i].data_type == "s" for i in (3, 6, 13))
+
+
+def test_a_direction_override_stored_raw_prints_in_logical_order(
+    h1, staff, reviewer, build_now, pdf_words, real_renderer
+):
+    activity = scripts_activity(staff, reviewer)
+    # Written around the normaliser, as a row from before it or from raw SQL would be.
+    Activity.objects.filter(pk=activity.pk).update(title="Đoàn \u202eNB nậhN\u202c Nhật Bản")
+    report = build_now(h1, reviewer)
+
+    assert report.status == Status.READY
+    text = pdf_words(report)
+    assert "Đoàn NB nậhN Nhật Bản" in text
+    assert "Nhận BN" not in text
