@@ -1,4 +1,5 @@
-"""The Celery app of the portal talks to a real Redis broker and a real worker."""
+"""The Celery app of the portal talks to a real Redis broker and a real worker, and Redis never
+hands a task that is still running or waiting to retry to a second worker."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import pytest
 from celery import Celery
 from celery.contrib.testing.tasks import ping
 from celery.contrib.testing.worker import start_worker
+from celery.exceptions import Retry
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
+from django.db import OperationalError
 
-from doingoai.celery import app
+from doingoai.celery import EMAIL_TASK_OPTIONS, app
+from reports import consolidation
 from tests.support import redis_url
 
 
@@ -34,3 +39,70 @@ def test_a_real_worker_runs_a_task_sent_through_redis():
         result = redis_app.send_task("celery.ping")
         assert result.get(timeout=20) == "pong"
         assert result.successful()
+
+
+# ---------------------------------------------------------------------------- visibility
+
+# Redis hands a task nobody acknowledged to another worker after the visibility timeout. With
+# acks_late a task is acknowledged only when it ends, and a task retried with a countdown sits
+# unacknowledged in its worker until the countdown is over: every such wait, and every run,
+# must end before the timeout, or a second worker runs the same task too.
+
+
+def _email_tasks() -> list:
+    app.loader.import_default_modules()  # every app's tasks, as a worker loads them
+    return [task for task in app.tasks.values() if getattr(task, "retry_backoff", False)]
+
+
+def test_the_visibility_timeout_outlasts_the_longest_wait_of_an_email_retry(settings):
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    tasks = _email_tasks()
+    assert {t.name for t in tasks} >= {
+        "activities.tasks.send_message_emails",
+        "reports.agency_reports.send_agency_report_reminder",
+        "reports.tasks.notify_leaders",
+    }
+    for task in tasks:
+        assert task.acks_late
+        longest = max(
+            get_exponential_backoff_interval(
+                factor=task.retry_backoff,
+                retries=retries,
+                maximum=task.retry_backoff_max,
+                full_jitter=False,
+            )
+            for retries in range(task.max_retries + 1)
+        )
+        assert longest == EMAIL_TASK_OPTIONS["retry_backoff_max"]  # the cap is reached
+        assert longest < timeout, task.name
+
+
+def test_the_visibility_timeout_outlasts_the_drafting_tasks_retries_and_its_run(
+    settings, monkeypatch
+):
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    task = consolidation.build_consolidated_report
+    assert task.acks_late
+    assert task.time_limit == settings.REPORT_BUILD_TIME_LIMIT < timeout
+
+    # The countdown of each retry, as the task asks for it when the database does not answer.
+    def database_gone(report_id, task_id):
+        raise OperationalError("the database did not answer")
+
+    countdowns: list[int] = []
+
+    def retry(exc=None, countdown=None, **options):
+        countdowns.append(countdown)
+        return Retry(exc=exc, when=countdown)
+
+    monkeypatch.setattr(consolidation, "build_version", database_gone)
+    monkeypatch.setattr(task, "retry", retry)
+    for retries in range(task.max_retries):
+        task.push_request(id="drafting", retries=retries, is_eager=False)
+        try:
+            with pytest.raises(Retry):
+                task.run(1)
+        finally:
+            task.pop_request()
+    assert countdowns == [10, 20, 40]
+    assert max(countdowns) < timeout
