@@ -44,9 +44,22 @@ GUANGDONG = "广东省"
 SCRIPTS = {
     "title": CHIBA_BUSAN,
     "place": GUANGDONG,
-    "outcome": "Giao lưu học sinh với ສປປ ລາວ và កម្ពុជា; đoàn ประเทศไทย; thư mời từ Москва.",
+    "outcome": (
+        "Giao lưu học sinh với ສປປ ລາວ và កម្ពុជា; đoàn ประเทศไทย; thư mời từ Москва; "
+        "đoàn La Habana (Cuba), José Martí; 臺灣 và とうきょう・トウキョウ."
+    ),
 }
-PRINTED = [CHIBA_BUSAN, GUANGDONG, "ສປປ ລາວ", "កម្ពុជា", "ประเทศไทย", "Москва"]
+PRINTED = [
+    CHIBA_BUSAN,
+    GUANGDONG,
+    "ສປປ ລາວ",
+    "កម្ពុជា",
+    "ประเทศไทย",
+    "Москва",
+    "José Martí",  # Cuba: Latin with Spanish accents
+    "臺灣",  # traditional Han
+    "とうきょう・トウキョウ",  # kana
+]
 # No font of Debian's fonts-noto-cjk, fonts-noto-core, DejaVu or Liberation has it (DejaVu
 # Sans has the older emoticons, 😀 among them); fonts-noto-color-emoji would draw it.
 MELTING_FACE = "\U0001fae0"
@@ -232,6 +245,31 @@ def test_notdef_characters_collects_what_weasyprint_drew_blank_and_nothing_else(
     with pdf.notdef_characters() as missing:
         pdf.render_pdf("reports/pdf/base.html", {"doc": doc})
     assert missing == {MELTING_FACE}
+
+
+@pytest.mark.parametrize(
+    ("char", "kind"),
+    [
+        ("\ue000", "private use"),
+        ("\U000f0000", "supplementary private use"),
+        ("\u0378", "unassigned"),
+        ("\uffff", "noncharacter"),
+    ],
+)
+def test_private_use_unassigned_and_noncharacters_are_never_printable(char, kind):
+    assert pdf.never_printable(f"Đoàn {char} Chiba 千葉県 😀") == {char}, kind
+
+
+def test_the_page_lists_at_most_fifty_characters_each_in_at_most_ten_places(
+    h1, staff, reviewer, build_now
+):
+    many = "".join(chr(0xE000 + i) for i in range(60))
+    for n in range(12):
+        scripts_activity(staff, reviewer, title=f"Hoạt động {n} {many}")
+    report = build_now(h1, reviewer)
+
+    assert [g["char"] for g in report.missing_glyphs] == list(many[:50])
+    assert all(len(g["where"]) == 10 for g in report.missing_glyphs)
 
 
 # ------------------------------------------------------------------------ issuing with blanks
