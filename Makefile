@@ -58,6 +58,7 @@ bench: $(VENV)/.dev-installed
 	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v 0
 	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BENCH_ENV) $(BIN)/python manage.py benchmark_activities $(BENCH_ARGS)
+	$(BENCH_ENV) $(BIN)/python manage.py benchmark_sheets
 	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE doingoai_bench"
 
 ## bench-reports: the consolidated report of a year of 5,000 activities against a full-table PDF

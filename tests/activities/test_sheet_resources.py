@@ -1,0 +1,255 @@
+"""Whatever an upload claims about itself, it is refused or read in about a second and
+bounded memory: the workbook's parts are counted by a streaming pass before openpyxl builds
+anything, and a CSV file meets the same limits."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from openpyxl import Workbook
+from openpyxl.xml.constants import SHARED_STRINGS
+
+from activities.imports import (
+    COLUMNS,
+    MAX_CELL_CHARS,
+    MAX_STRINGS_BYTES,
+    ImportFileError,
+    read_sheet,
+    template_workbook,
+)
+
+DATA = Path(__file__).parent.parent / "data"
+HEADERS = [str(c.header) for c in COLUMNS]
+ROW = ["SLDTBXH", "meeting", "Hội nghị", "02/03/2020", "03/03/2020"]
+TOO_MANY_ROWS = "Mỗi tệp chỉ được tối đa 20.000 dòng"
+TOO_LARGE = "lượng dữ liệu lớn bất thường"
+# What a refusal may cost in the request; a real sheet of 20,000 rows takes longer to read.
+SECONDS = 1.5  # about a second, on a machine whose two cores are shared
+PEAK_BYTES = 200 * 1024 * 1024
+
+
+def workbook(rows: int = 1) -> bytes:
+    book = Workbook()
+    book.active.append(HEADERS)
+    for _ in range(rows):
+        book.active.append(ROW)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def rewritten(content: bytes, parts: dict[str, bytes | callable]) -> bytes:
+    """The workbook with each part named in `parts` replaced (bytes) or changed (a function
+    of the old bytes), new parts added."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item)
+            change = parts.pop(item.filename, None)
+            if change is not None:
+                data = change(data) if callable(change) else change
+            target.writestr(item.filename, data)
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def in_sheet_data(xml: bytes) -> callable:
+    """A change of sheet1.xml that puts `xml` at the end of its rows."""
+    return lambda sheet: sheet.replace(b"</sheetData>", xml + b"</sheetData>")
+
+
+def refused(name: str, content: bytes, message: str) -> float:
+    started = time.perf_counter()
+    with pytest.raises(ImportFileError, match=message):
+        read_sheet(name, content)
+    return time.perf_counter() - started
+
+
+def test_a_sheet_without_dimension_and_16_million_rows_is_refused_in_bounded_time_and_memory(
+    tmp_path,
+):
+    template = tmp_path / "mau.xlsx"
+    template.write_bytes(template_workbook())
+    sheet = tmp_path / "khong-kich-thuoc.xlsx"
+    subprocess.run(
+        [sys.executable, DATA / "make_sheet_without_dimension.py", template, sheet], check=True
+    )
+    assert sheet.stat().st_size < 200 * 1024
+    # A fresh interpreter, so its peak resident memory (VmHWM) is the refusal's alone, over
+    # what Django itself takes.
+    measure = textwrap.dedent(
+        """
+        import json, sys, time, django
+        django.setup()
+        from activities.imports import ImportFileError, read_sheet
+        content = open(sys.argv[1], "rb").read()
+        started = time.perf_counter()
+        try:
+            read_sheet("khong-kich-thuoc.xlsx", content)
+            outcome = "read"
+        except ImportFileError as exc:
+            outcome = str(exc)
+        seconds = time.perf_counter() - started
+        status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+        peak = int(status["VmHWM"].split()[0]) * 1024
+        print(json.dumps({"outcome": outcome, "seconds": seconds, "peak": peak}))
+        """
+    )
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "doingoai.settings"}
+    environment.setdefault("SECRET_KEY", settings.SECRET_KEY)
+    done = subprocess.run(
+        [sys.executable, "-c", measure, sheet],
+        check=True,
+        capture_output=True,
+        cwd=settings.BASE_DIR,
+        env=environment,
+        text=True,
+    )
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert TOO_MANY_ROWS in figures["outcome"]
+    assert figures["seconds"] < SECONDS
+    assert figures["peak"] < PEAK_BYTES
+
+
+@pytest.mark.parametrize(
+    ("parts", "message"),
+    [
+        # a row numbered at the sheet's last line: openpyxl would yield every row before it
+        (
+            {
+                "xl/worksheets/sheet1.xml": in_sheet_data(
+                    b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+                )
+            },
+            TOO_MANY_ROWS,
+        ),
+        # a row of 16,384 cells
+        (
+            {
+                "xl/worksheets/sheet1.xml": in_sheet_data(
+                    b'<row r="3">' + b'<c t="n"><v>1</v></c>' * 16384 + b"</row>"
+                )
+            },
+            TOO_LARGE,
+        ),
+        # a cell holding more text than Excel allows, on one 50 MB line
+        (
+            {
+                "xl/worksheets/sheet1.xml": in_sheet_data(
+                    b'<row r="3"><c r="A3" t="inlineStr"><is><t>'
+                    + b"x" * 50_000_000
+                    + b"</t></is></c></row>"
+                )
+            },
+            TOO_LARGE,
+        ),
+        # nesting a thousand deep
+        ({"xl/worksheets/sheet1.xml": in_sheet_data(b"<x>" * 1000 + b"</x>" * 1000)}, TOO_LARGE),
+        # three million elements that are not rows
+        ({"xl/worksheets/sheet1.xml": in_sheet_data(b"<x/>" * 3_000_000)}, TOO_LARGE),
+        # entities declared in a DTD (the billion laughs)
+        (
+            {
+                "xl/worksheets/sheet1.xml": lambda xml: (
+                    b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>' + xml
+                )
+            },
+            "bị hỏng",
+        ),
+        # shared strings beyond what a sheet of activities needs
+        (
+            {
+                "[Content_Types].xml": lambda types: types.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
+                    + SHARED_STRINGS.encode()
+                    + b'"/></Types>',
+                ),
+                "xl/sharedStrings.xml": b"<sst>"
+                + b"<si><t>x</t></si>" * (MAX_STRINGS_BYTES // 16)
+                + b"</sst>",
+            },
+            TOO_LARGE,
+        ),
+        # a second sheet without dimension and two million rows, which openpyxl would parse
+        (
+            {
+                "xl/worksheets/sheet2.xml": b"<worksheet><sheetData>"
+                + b"<row/>" * 2_000_000
+                + b"</sheetData></worksheet>"
+            },
+            TOO_MANY_ROWS,
+        ),
+    ],
+    ids=[
+        "row-1048576",
+        "16384-cells",
+        "50mb-cell",
+        "nested",
+        "elements",
+        "dtd",
+        "strings",
+        "sheet2",
+    ],
+)
+def test_a_workbook_passing_a_limit_is_refused_before_openpyxl_reads_it(parts, message):
+    content = workbook()
+    if "xl/worksheets/sheet2.xml" in parts:
+        book = Workbook()
+        book.active.append(HEADERS)
+        book.active.append(ROW)
+        book.create_sheet("Khác")
+        buffer = io.BytesIO()
+        book.save(buffer)
+        content = buffer.getvalue()
+    assert refused("hd.xlsx", rewritten(content, parts), message) < SECONDS
+
+
+def test_a_cell_of_excels_own_largest_size_is_read():
+    cell = b"x" * MAX_CELL_CHARS
+    content = rewritten(
+        workbook(),
+        {
+            "xl/worksheets/sheet1.xml": in_sheet_data(
+                b'<row r="3"><c r="F3" t="inlineStr"><is><t>' + cell + b"</t></is></c></row>"
+            )
+        },
+    )
+    rows = read_sheet("hd.xlsx", content)
+    assert len(rows[-1][1]["place"]) == MAX_CELL_CHARS
+
+
+def test_a_sheet_of_twenty_thousand_rows_without_dimension_is_read():
+    content = rewritten(
+        workbook(20_000),
+        {"xl/worksheets/sheet1.xml": lambda xml: xml.replace(b"<dimension ref=", b"<x ref=")},
+    )
+    assert len(read_sheet("hd.xlsx", content)) == 20_000
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (",".join(HEADERS).encode() + b"\n" * 10_000_000, TOO_MANY_ROWS),
+        (",".join(HEADERS).encode() + b"\n" + b"\r\n" * 3_000_000, TOO_MANY_ROWS),
+        (",".join(HEADERS).encode() + b"\n" + b"," * 5_000_000, TOO_LARGE),
+        (";".join(HEADERS).encode() + b'\n"' + b"x" * 9_000_000 + b'"', "CSV bị hỏng"),
+    ],
+    ids=["empty-lines", "crlf-lines", "commas", "one-field"],
+)
+def test_a_csv_file_meets_the_same_limits(content, message):
+    assert refused("hd.csv", content, message) < SECONDS
