@@ -68,7 +68,11 @@ def send_each(
 
     SMTP errors propagate, and the task that sends retries them: a connection lost stops the
     batch at once; an address the server refused does not stop the others, and its error is
-    raised once they are sent, so the retry writes to that address alone."""
+    raised once they are sent, so the retry writes to that address alone. ValueError, before
+    anything is sent, for an event key too long to record: its e-mails could never be marked
+    as sent, and every retry would send them again."""
+    if len(event) > EmailDelivery.EVENT_MAX_LENGTH:
+        raise ValueError(f"e-mail event key longer than {EmailDelivery.EVENT_MAX_LENGTH}: {event}")
     done = EmailDelivery.objects.delivered(event, to)
     pending = [address for address in to if address not in done]
     if not pending:

@@ -191,6 +191,16 @@ def test_nothing_is_rendered_and_no_connection_opened_when_everyone_was_written_
 
 
 @pytest.mark.django_db
+def test_an_event_key_too_long_to_record_sends_nothing(reviewer, three_addressees):
+    message = send_to_vungtau(reviewer)
+    context = {"message": message, "reminder": False, "link": "/"}
+    too_long = "message:" + "9" * EmailDelivery.EVENT_MAX_LENGTH
+    with pytest.raises(ValueError, match="longer than"):
+        portal_mail.send_each(notifications.TEMPLATE, context, ADDRESSES, event=too_long)
+    assert mail.outbox == [] and not EmailDelivery.objects.exists()
+
+
+@pytest.mark.django_db
 def test_old_deliveries_are_pruned_and_recent_ones_kept(reviewer, three_addressees):
     message = send_to_vungtau(reviewer)
     notifications.email_message(message.pk)
