@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -272,23 +272,6 @@ def can_remind(user: User, message: Message, recipients: Sequence[MessageRecipie
         and message.sender_agency_id in permissions.sending_agency_ids(user)
         and any(r.answer_id is None for r in recipients)
     )
-
-
-@transaction.atomic
-def remind_due_requests(*, today: date) -> int:
-    """The daily reminder: the requests whose answer is overdue or due tomorrow and that
-    were not reminded today; each one's missing recipients get an e-mail. The number of
-    requests reminded."""
-    due = MessageRecipient.objects.due_by(today + timedelta(days=1))
-    message_ids = list(
-        Message.objects.filter(pk__in=due.values("message_id"))
-        .exclude(recipients__reminded_at__date=today)
-        .values_list("pk", flat=True)
-    )
-    due.filter(message_id__in=message_ids).update(reminded_at=timezone.now())
-    for message_id in message_ids:
-        _notify(message_id, reminder=True)
-    return len(message_ids)
 
 
 def mark_read(*, actor: User, message: Message, thread: Sequence[Message] = ()) -> int:
