@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
@@ -21,6 +22,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from activities.imports import COLUMNS, ImportFileError, check_sheet, import_sheet
 from activities.models import Activity
+from activities.resources import ActivityResource
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +124,31 @@ def test_text_cells_are_stored_normalised_with_lines_only_where_the_field_has_li
     assert activity.place == "Vũng Tàu"
     assert activity.description == "Dòng một\nDòng hai\nDòng ba\nĐoạn cuối"
     assert activity.outcome == "Ký biên bản\n\tghi nhớ"
+
+
+def test_the_import_export_resource_stores_text_normalised(staff):
+    dataset = tablib.Dataset(
+        headers=["agency", "kind", "title", "start_date", "end_date", "place", "description"]
+    )
+    dataset.append(
+        [
+            "SLDTBXH",
+            "meeting",
+            unicodedata.normalize("NFD", " Hội\u202e nghị\tlao động "),
+            "02/03/2020",
+            "03/03/2020",
+            "Ðà Nẵng\x00",
+            "Dòng một\r\nDòng hai",
+        ]
+    )
+    result = ActivityResource().import_data(dataset, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    activity = Activity.objects.get()
+    assert (activity.title, activity.place, activity.description) == (
+        "Hội nghị lao động",
+        "Đà Nẵng",
+        "Dòng một\nDòng hai",
+    )
 
 
 def _limited_columns() -> list[tuple[str, str, int]]:
