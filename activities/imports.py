@@ -620,11 +620,14 @@ def check_rows(*, user: User, rows: Rows) -> ImportResult:
     """Check rows read from a sheet against the same rules as the form; nothing is written."""
     result = ImportResult()
     lookups = _Lookups(user)
-    existing = set(
-        Activity.objects.filter(agency__in=lookups.agencies.values()).values_list(
-            "agency_id", "title", "start_date"
-        )
-    )
+    # Stored titles compared as a sheet's are read: one saved around the forms (" @x") is
+    # still the duplicate of the same title in a sheet ("@x").
+    existing = {
+        (agency_id, clean_text(title).strip(), start_date)
+        for agency_id, title, start_date in Activity.objects.filter(
+            agency__in=lookups.agencies.values()
+        ).values_list("agency_id", "title", "start_date")
+    }
     seen: dict[tuple, int] = {}
     headers_of = {c.key: str(c.header) for c in COLUMNS}
     for number, values in rows:

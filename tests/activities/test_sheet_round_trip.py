@@ -160,6 +160,11 @@ def test_text_that_is_no_formula_is_left_as_it_is_both_ways(value):
 def test_an_export_imported_by_a_colleague_is_every_row_a_duplicate(
     client, staff, exported_activities, fmt, language
 ):
+    # Saved around the forms, which strip it, a title may start with a space; the import
+    # strips it too, and still sees the duplicate.
+    exported_activities.append(
+        make_activity(staff, title=" @x", start_date=date(2021, 1, 4), end_date=date(2021, 1, 4))
+    )
     client.force_login(staff)
     content = export(client, fmt, language)
     colleague = make_user("dong.nghiep", "SLDTBXH", "staff")
