@@ -35,6 +35,7 @@ TITLES = [
     "\ufe6284 (dấu cộng nhỏ)",
     "'=HYPERLINK đã có dấu nháy",
     "Hội nghị = hội thảo",
+    "#N/A",  # an error code, as a title
 ]
 FIELDS = ["title", "place", "description", "outcome", "start_date", "end_date", "kind"]
 
