@@ -119,10 +119,16 @@ class ActivityForm(forms.Form):
     end_date = date_field(_("End date"))
     place = forms.CharField(label=_("Place"), max_length=255, required=False)
     description = forms.CharField(
-        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=Activity._meta.get_field("description").max_length,
     )
     outcome = forms.CharField(
-        label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Outcome"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=Activity._meta.get_field("outcome").max_length,
     )
     countries = forms.MultipleChoiceField(
         label=_("Partner countries"),
@@ -313,7 +319,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
+        max_length=Activity._meta.get_field("return_reason").max_length,
         error_messages={"required": _("Give the reason, so that the agency knows what to fix.")},
     )
 
@@ -404,7 +410,11 @@ class BulkReviewForm(forms.Form):
         choices=[(move.name, move.bulk.label) for move in BULK_MOVES],
         error_messages={"required": CHOOSE_MOVE, "invalid_choice": CHOOSE_MOVE},
     )
-    reason = forms.CharField(required=False, max_length=5000)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=Activity._meta.get_field("return_reason").max_length,
+    )
 
     def problem(self) -> str:
         """What to tell the user when the form is not valid."""

@@ -16,7 +16,7 @@ from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
 from doingoai.files import StoredFile
-from doingoai.text import fold, search_terms
+from doingoai.text import PARAGRAPH_MAX_CHARS, TEXT_MAX_CHARS, fold, search_terms, text_limit
 
 # ISO 4217 codes the province meets in aid decisions; VND first.
 CURRENCIES = [
@@ -156,8 +156,8 @@ class Activity(models.Model):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     place = models.CharField(_("place"), max_length=255, blank=True)
-    description = models.TextField(_("description"), blank=True)
-    outcome = models.TextField(_("outcome"), blank=True)
+    description = models.TextField(_("description"), blank=True, **text_limit(TEXT_MAX_CHARS))
+    outcome = models.TextField(_("outcome"), blank=True, **text_limit(TEXT_MAX_CHARS))
     partners = models.ManyToManyField(
         Partner, verbose_name=_("partner organisations"), blank=True, related_name="activities"
     )
@@ -216,7 +216,9 @@ class Activity(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
-    return_reason = models.TextField(_("reason for return"), blank=True)
+    return_reason = models.TextField(
+        _("reason for return"), blank=True, **text_limit(PARAGRAPH_MAX_CHARS)
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         User, null=True, on_delete=models.SET_NULL, related_name="+", editable=False

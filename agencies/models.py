@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from doingoai.text import fold, search_terms
+from doingoai.text import PARAGRAPH_MAX_CHARS, TEXT_MAX_CHARS, fold, search_terms, text_limit
 
 
 class User(AbstractUser):
@@ -168,7 +168,7 @@ class Plan(models.Model):
     number = models.CharField(_("number"), max_length=50, unique=True)
     issued_on = models.DateField(_("issued on"))
     issuer = models.CharField(_("issuer"), max_length=255)
-    title = models.TextField(_("title"))
+    title = models.TextField(_("title"), **text_limit(PARAGRAPH_MAX_CHARS))
     signer = models.CharField(_("signed by"), max_length=255, blank=True)
 
     class Meta:
@@ -188,7 +188,7 @@ class LegalBasis(models.Model):
     number = models.CharField(_("number"), max_length=50)
     issued_on = models.DateField(_("issued on"))
     issuer = models.CharField(_("issuer"), max_length=255)
-    title = models.TextField(_("title"))
+    title = models.TextField(_("title"), **text_limit(PARAGRAPH_MAX_CHARS))
     position = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -225,7 +225,11 @@ class Duty(models.Model):
         ],
     )
     heading = models.CharField(_("section heading"), max_length=255)
-    text = models.TextField(_("text"), help_text=_("The text of the plan, word for word."))
+    text = models.TextField(
+        _("text"),
+        help_text=_("The text of the plan, word for word."),
+        **text_limit(TEXT_MAX_CHARS),
+    )
     recurrence = models.CharField(_("recurrence"), max_length=20, choices=Recurrence.choices)
     activity_kinds = models.JSONField(
         _("activity kinds"),

@@ -122,16 +122,17 @@ class StyledBoundField(forms.BoundField):
     Every form of the portal, the admin's too, reads its text through `data`: cleaned as the
     model stores it (doingoai.text.clean_text), on one line unless the widget is a textarea,
     so the form judges, keeps and shows the value that will be saved, its length counted
-    after cleaning. A text field's maximum length says the field's label and the limit
-    (LengthValidator)."""
+    after cleaning. A text field's maximum length is enforced, its message naming the
+    field's label and the limit (LengthValidator)."""
 
     def __init__(self, form, field, name) -> None:
         super().__init__(form, field, name)
-        if is_text_field(field):
-            # The form's own copy of the field and of its list of validators.
+        if is_text_field(field) and field.max_length is not None:
+            # The form's own copy of the field and of its list of validators. A max_length
+            # set after the field was made (the login form's username) had no validator yet.
             field.validators = [
-                LengthValidator(v.limit_value, self.label) if type(v) is MaxLengthValidator else v
-                for v in field.validators
+                *(v for v in field.validators if not isinstance(v, MaxLengthValidator)),
+                LengthValidator(int(field.max_length), self.label),
             ]
 
     @property
@@ -283,3 +284,11 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
                         params={"pk": pk},
                     )
         return super()._check_values(value)
+
+
+def login_username(request, credentials: dict | None) -> str:
+    """The username django-axes records a failed login under (AXES_USERNAME_CALLABLE): what
+    was typed, cut to axes's 255-character column, so a pasted page in the box is a wrong
+    login, not a database error, whichever form called authenticate()."""
+    typed = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(typed)[:255]

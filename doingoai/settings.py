@@ -163,6 +163,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# What a failed login is recorded under: cut to axes's column (doingoai.forms.login_username).
+AXES_USERNAME_CALLABLE = "doingoai.forms.login_username"
 
 # Guardian: object permissions live in our direct foreign-key tables (agencies.models);
 # no anonymous user row is needed since every page requires a login.

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 _SPACES = re.compile(r"\s+")
@@ -77,6 +78,22 @@ def search_terms(query: str) -> list[str]:
     """The folded words of a search box, each to be found in the search column: at most
     SEARCH_MAX_TERMS words of the first SEARCH_MAX_CHARS characters (the rest is ignored)."""
     return fold(query[:SEARCH_MAX_CHARS]).split()[:SEARCH_MAX_TERMS]
+
+
+# The longest free text one field keeps: a description or outcome of an activity, a message,
+# what an agency writes in its report, a section of the province's report. 20,000 characters
+# are some eight A4 pages, many times the longest such text in the province's records; more
+# belongs in an attached file. A PostgreSQL text column takes anything: the limit is ours.
+TEXT_MAX_CHARS = 20_000
+# A paragraph or two: a reason for returning a record, the title of a plan or a decision.
+PARAGRAPH_MAX_CHARS = 2_000
+
+
+def text_limit(limit: int) -> dict:
+    """The keyword arguments that limit a TextField to `limit` characters: `max_length`,
+    which its form fields, the admin and the import read, and the validator that makes
+    full_clean enforce it too (a TextField's max_length alone does not)."""
+    return {"max_length": limit, "validators": [MaxLengthValidator(limit)]}
 
 
 # django-simple-history keeps the reason of a change in a 100-character column.

@@ -303,8 +303,12 @@ def return_agency_report(
     ReportConflict for a stale `version`, ReportError when the table refuses or there is no
     reason."""
     locked = _move("return", actor=actor, report=report, version=version)
-    # Cleaned (NUL bytes) before the emptiness check: "\x00" alone is no reason.
-    reason = clean_text(reason, _("Reason for return"))
+    # Cleaned (controls, blanks) before the emptiness check: "\x00" alone is no reason.
+    reason = clean_text(
+        reason,
+        _("Reason for return"),
+        limit=AgencyReport._meta.get_field("return_reason").max_length,
+    )
     if not reason:
         raise ReportError(_("Say why the report is returned: the agency needs to know."))
     locked.status = Status.RETURNED

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from agencies import permissions
 from agencies.models import User
 from agencies.permissions import Action
+from doingoai import text
 
 from .models import AgencyReport
 
@@ -26,19 +27,17 @@ class UnknownAction(ReportError):
     """A move no page offers (a form made by hand); the pages answer 404."""
 
 
-def clean_text(value: str, label: str) -> str:
-    """What a user wrote, stripped of NUL bytes and surrounding blanks.
+def clean_text(value: str, label: str, limit: int = AgencyReport.TEXT_MAX_CHARS) -> str:
+    """What a user wrote, as the portal stores text (doingoai.text.clean_text, lines kept),
+    without surrounding blanks.
 
-    Raises ReportError when it is longer than AgencyReport.TEXT_MAX_CHARS (the limit of the
-    forms too)."""
-    value = (value or "").replace("\x00", "").strip()
-    if len(value) > AgencyReport.TEXT_MAX_CHARS:
+    Raises ReportError when it is longer than `limit` characters (AgencyReport.TEXT_MAX_CHARS
+    unless said otherwise: the limit of the model field and of its form)."""
+    value = text.clean_text(value or "", multiline=True).strip()
+    if len(value) > limit:
         raise ReportError(
             _("%(field)s is too long: at most %(max)s characters.")
-            % {
-                "field": label,
-                "max": number_format(AgencyReport.TEXT_MAX_CHARS, force_grouping=True),
-            }
+            % {"field": label, "max": number_format(limit, force_grouping=True)}
         )
     return value
 

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from agencies import permissions
 from agencies.models import Agency, User
 from agencies.permissions import Action
+from doingoai.text import PARAGRAPH_MAX_CHARS, TEXT_MAX_CHARS, text_limit
 
 
 class ReportingPeriod(models.Model):
@@ -119,7 +120,9 @@ class AgencyReport(models.Model):
     # What reviewers of Sở Ngoại vụ read (visible_to, the completeness table's links): what
     # was sent to them, and what they returned; never a draft.
     REVIEWER_VISIBLE_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.RETURNED)
-    TEXT_MAX_CHARS = 20_000
+    # What an agency writes in each part (doingoai.text.TEXT_MAX_CHARS), as the form and
+    # errors.clean_text read it.
+    TEXT_MAX_CHARS = TEXT_MAX_CHARS
     # The Bootstrap colour of each status's badge.
     BADGES = {
         Status.DRAFT: "secondary",
@@ -140,11 +143,15 @@ class AgencyReport(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
-    results = models.TextField(_("results"), blank=True)
-    difficulties = models.TextField(_("difficulties and obstacles"), blank=True)
-    proposals = models.TextField(_("proposals"), blank=True)
+    results = models.TextField(_("results"), blank=True, **text_limit(TEXT_MAX_CHARS))
+    difficulties = models.TextField(
+        _("difficulties and obstacles"), blank=True, **text_limit(TEXT_MAX_CHARS)
+    )
+    proposals = models.TextField(_("proposals"), blank=True, **text_limit(TEXT_MAX_CHARS))
     figures = models.JSONField(_("figures at submission"), default=dict, blank=True, editable=False)
-    return_reason = models.TextField(_("reason for return"), blank=True)
+    return_reason = models.TextField(
+        _("reason for return"), blank=True, **text_limit(PARAGRAPH_MAX_CHARS)
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -253,7 +260,7 @@ class ConsolidatedReport(models.Model):
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("error"), blank=True, **text_limit(TEXT_MAX_CHARS))
     figures = models.JSONField(_("figures"), default=dict, blank=True, editable=False)
     # Characters of the data the PDF's fonts cannot draw, found while drafting: a list of
     # {"char", "codepoint" ("U+1F600"), "name", "where"}; the page lists them before issuing.
@@ -261,10 +268,14 @@ class ConsolidatedReport(models.Model):
         _("characters the PDF cannot print"), default=list, blank=True, editable=False
     )
 
-    situation = models.TextField(_("general situation"), blank=True)
-    results = models.TextField(_("results"), blank=True)
-    shortcomings = models.TextField(_("shortcomings and limitations"), blank=True)
-    directions = models.TextField(_("directions and tasks for the next period"), blank=True)
+    situation = models.TextField(_("general situation"), blank=True, **text_limit(TEXT_MAX_CHARS))
+    results = models.TextField(_("results"), blank=True, **text_limit(TEXT_MAX_CHARS))
+    shortcomings = models.TextField(
+        _("shortcomings and limitations"), blank=True, **text_limit(TEXT_MAX_CHARS)
+    )
+    directions = models.TextField(
+        _("directions and tasks for the next period"), blank=True, **text_limit(TEXT_MAX_CHARS)
+    )
     edited_sections = models.JSONField(default=list, blank=True, editable=False)
     # Set when only the text changed: the next render reuses the figures and the annex.
     keep_figures = models.BooleanField(default=False, editable=False)

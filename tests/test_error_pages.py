@@ -1,18 +1,24 @@
-"""The error pages (templates/400.html, 403.html, 403_csrf.html, 404.html, 500.html) as users
-get them in production (DEBUG off): in Vietnamese, in the portal's look, and the 500 page
-without the request's context processors or any database query."""
+"""The error pages (templates/400.html, 403.html, 403_csrf.html, 404.html, 413.html,
+500.html) as users get them in production (DEBUG off): in Vietnamese, in the portal's look,
+and the 500 and 413 pages without the request's context processors or any database query."""
 
 from __future__ import annotations
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from django.views import defaults
 
 from agencies import views as agency_views
+from doingoai.middleware import refusal
 from tests.factories import make_activity
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production")]
@@ -97,3 +103,22 @@ def test_a_failing_page_answers_the_vietnamese_500(client, staff, monkeypatch):
     response = client.get(reverse("home"))
     assert response.status_code == 500
     assert heading(response.content.decode()) == "Lỗi máy chủ"
+
+
+@pytest.mark.parametrize(
+    "exc, status, title",
+    [
+        (RequestDataTooBig(), 413, "Dữ liệu gửi lên quá lớn"),
+        (TooManyFilesSent(), 413, "Dữ liệu gửi lên quá lớn"),
+        (TooManyFieldsSent(), 400, "Gửi quá nhiều trường cùng lúc"),
+    ],
+)
+def test_the_413_page_needs_no_context_and_no_database(
+    rf, django_assert_num_queries, exc, status, title
+):
+    with django_assert_num_queries(0):
+        response = refusal(rf.post("/activities/new/"), exc)
+    html = response.content.decode()
+    assert response.status_code == status
+    assert heading(html) == title and in_vietnamese(html)
+    assert 'href="/activities/new/"' in html

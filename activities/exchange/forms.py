@@ -51,7 +51,11 @@ class MessageForm(forms.Form):
         ],
     )
     subject = forms.CharField(label=_("Subject"), max_length=255)
-    body = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 8}))
+    body = forms.CharField(
+        label=_("Content"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=Message.BODY_MAX_CHARS,
+    )
     due_date = date_field(_("Answer by"), required=False)
     activity = forms.IntegerField(
         label=_("Related activity (number)"),
@@ -115,7 +119,11 @@ class MessageForm(forms.Form):
 
 class ReplyForm(forms.Form):
     agency = forms.ModelChoiceField(label=_("Answer as"), queryset=Agency.objects.none())
-    body = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(
+        label=_("Answer"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=Message.BODY_MAX_CHARS,
+    )
     attachments = MultipleFileField(label=_("Attach files"), required=False, help_text=FILES_HELP)
 
     def __init__(self, *args, agencies: QuerySet[Agency], **kwargs) -> None:

@@ -20,6 +20,7 @@ from activities.models import Activity
 from agencies import permissions
 from agencies.models import Agency, Duty, User
 from doingoai.files import StoredFile
+from doingoai.text import TEXT_MAX_CHARS, text_limit
 
 
 class MessageQuerySet(models.QuerySet["Message"]):
@@ -98,7 +99,7 @@ class Message(models.Model):
         HANDLING = "handling", _("Being handled")
         RESOLVED = "resolved", _("Resolved")
 
-    BODY_MAX_CHARS = 20_000
+    BODY_MAX_CHARS = TEXT_MAX_CHARS
 
     sender_agency = models.ForeignKey(
         Agency, verbose_name=_("from"), on_delete=models.PROTECT, related_name="sent_messages"
@@ -108,7 +109,7 @@ class Message(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     subject = models.CharField(_("subject"), max_length=255)
-    body = models.TextField(_("content"))
+    body = models.TextField(_("content"), **text_limit(BODY_MAX_CHARS))
     due_date = models.DateField(_("answer by"), null=True, blank=True)
     activity = models.ForeignKey(
         Activity,
@@ -145,7 +146,9 @@ class Message(models.Model):
     difficulty_status = models.CharField(
         _("handling"), max_length=20, choices=DifficultyStatus.choices, blank=True
     )
-    difficulty_response = models.TextField(_("response of Sở Ngoại vụ"), blank=True)
+    difficulty_response = models.TextField(
+        _("response of Sở Ngoại vụ"), blank=True, **text_limit(BODY_MAX_CHARS)
+    )
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
     search_text = models.TextField(editable=False, default="")
 
