@@ -98,7 +98,9 @@ def send_each(
                 # a message arrived nor to take it back, so the acceptance and the record are
                 # two systems' commits, and recording first would lose the e-mail instead. It
                 # is as short as it can be: one INSERT right after the server's reply, with
-                # nothing else (no rendering, no other address) in between.
+                # nothing else (no rendering, no other address) in between. A conflict is
+                # a second worker that wrote the same e-mail at the same time (a redelivery
+                # overtaking a slow worker): it must not fail a task whose e-mail went.
                 EmailDelivery.objects.bulk_create(
                     [EmailDelivery(event=event, address=address)], ignore_conflicts=True
                 )
