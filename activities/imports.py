@@ -582,6 +582,8 @@ def read_sheet(name: str, content: bytes) -> Rows:
     for number, raw in enumerate(source.rows, start=2):
         if number > MAX_RAW_ROWS:
             raise _too_many_rows()
+        if all(cell is None or cell == "" for cell in raw):
+            continue  # cheaply: a file may hold thousands of empty rows
         values = {
             key: _cell(key, raw[i] if i < len(raw) else None, source)
             for key, i in positions.items()
