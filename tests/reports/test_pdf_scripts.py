@@ -67,15 +67,15 @@ PRIVATE_USE = "\ue000"
 
 
 def scripts_activity(staff, reviewer, **fields) -> Activity:
-    return make_activity(
-        staff,
-        status="accepted",
-        reviewer=reviewer,
-        start_date=date(2020, 3, 10),
-        end_date=date(2020, 3, 12),
-        countries=["JP", "KR", "CN", "LA", "KH", "TH", "RU"],
-        **(SCRIPTS | fields),
-    )
+    """An accepted activity of the first half of 2020 with the partners' scripts, unless
+    `fields` say otherwise."""
+    values = {
+        "start_date": date(2020, 3, 10),
+        "end_date": date(2020, 3, 12),
+        "countries": ["JP", "KR", "CN", "LA", "KH", "TH", "RU"],
+        **SCRIPTS,
+    }
+    return make_activity(staff, status="accepted", reviewer=reviewer, **(values | fields))
 
 
 def font_has(char: str) -> bool:
@@ -322,16 +322,20 @@ def test_a_confirmed_version_with_blanks_is_issued_and_still_names_them(
 def test_the_xlsx_annex_carries_every_script_intact_as_string_cells(h1, staff, reviewer, build_now):
     title = f"={CHIBA_BUSAN} {MELTING_FACE}"  # a formula start and an emoji, kept as written
     scripts_activity(staff, reviewer, title=title, place=f"{GUANGDONG} {PRIVATE_USE}")
+    scripts_activity(
+        staff, reviewer, title="#N/A", start_date=date(2020, 4, 1), end_date=date(2020, 4, 1)
+    )  # text, not Excel's error value
     report = build_now(h1, reviewer)
     workbook = openpyxl.load_workbook(io.BytesIO(Path(report.xlsx.path).read_bytes()))
-    [row] = workbook["Danh sách hoạt động"].iter_rows(min_row=2)
+    first, second = workbook["Danh sách hoạt động"].iter_rows(min_row=2)
 
-    assert [row[3].value, row[6].value, row[13].value] == [
+    assert [first[3].value, first[6].value, first[13].value, second[3].value] == [
         title,
         f"{GUANGDONG} {PRIVATE_USE}",
         SCRIPTS["outcome"],
+        "#N/A",
     ]
-    assert all(row[i].data_type == "s" for i in (3, 6, 13))
+    assert all(cell.data_type == "s" for cell in (first[3], first[6], first[13], second[3]))
 
 
 def test_a_direction_override_stored_raw_prints_in_logical_order(
