@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 
 from django.core.validators import MaxLengthValidator
-from django.db import models
+from django.db import connections, models
 
 _SPACES = re.compile(r"\s+")
 
@@ -130,9 +130,8 @@ def clean_stored_rows(
     column) for the data migrations that bring stored text to the form new text is saved in.
 
     Reads the table `batch_size` rows at a time in primary-key order (with `prefetch`ed
-    relations), so memory stays bounded on any number of rows, and writes back with one
-    bulk_update per batch only the rows that changed, to the database `using`. Returns how
-    many rows changed."""
+    relations), so memory stays bounded on any number of rows, and writes back only the rows
+    that changed, to the database `using`. Returns how many rows changed."""
     derived = derived or {}
     columns = [(name, multiline) for name, multiline in text_columns(model) if name not in derived]
     manager = model._default_manager.db_manager(using)
@@ -164,5 +163,22 @@ def clean_stored_rows(
             if row_changed:
                 changed.append(row)
         if changed:
-            manager.bulk_update(changed, sorted(names))
+            _write_columns(model, changed, sorted(names), using)
             changed_count += len(changed)
+
+
+def _write_columns(
+    model: type[models.Model], rows: list[models.Model], names: list[str], using: str
+) -> None:
+    # One plain UPDATE per row, sent as one executemany: bulk_update's CASE expressions cost
+    # about a millisecond of Python per row to build (100 s for 100,000 activities).
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql, [[getattr(row, f.attname) for f in fields] + [row.pk] for row in rows]
+        )

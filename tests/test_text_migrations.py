@@ -1,13 +1,18 @@
 """The data migrations that bring stored text to the form new text is saved in (agencies 0004,
 activities 0008, exchange 0004, reports 0006), on a PostgreSQL database whose rows were
 written raw before them: decomposed, with look-alikes of Đ, direction overrides and control
-characters (PostgreSQL refuses NUL in text, so \\x07 stands for the controls)."""
+characters (PostgreSQL refuses NUL in text, so \\x07 stands for the controls); and the
+activities' cleaning run on any database, where it merges partners, twice to the same
+result."""
 
 from __future__ import annotations
 
+import importlib
 import unicodedata
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -116,3 +121,35 @@ def test_text_stored_before_the_migrations_is_cleaned_and_searchable(staff, revi
         assert User.objects.get(pk=twin_user.pk).first_name == "Đón đoàn tỉnh Chiba"
     finally:
         _migrate(latest)
+
+
+def _run(app: str, name: str, function: str) -> None:
+    module = importlib.import_module(f"{app}.migrations.{name}")
+    getattr(module, function)(django_apps, SimpleNamespace(connection=connection))
+
+
+@pytest.mark.django_db
+def test_the_cleaning_runs_again_on_any_database_and_merges_what_it_makes_equal(staff):
+    first = make_activity(staff, title="tạm")
+    second = make_activity(staff, title="tạm 2")
+    kept = Partner.objects.create(name="Quỹ Hòa bình", kind="ngo", country="KR")
+    twin = Partner.objects.create(name="x", kind="ngo", country="KR")
+    Partner.objects.filter(pk=twin.pk).update(name=unicodedata.normalize("NFD", "Quỹ Hòa bình"))
+    first.partners.add(kept, twin)
+    second.partners.add(twin)
+    Activity.objects.filter(pk=first.pk).update(title=LOOK_ALIKE, search_text="")
+    Activity.objects.filter(pk=second.pk).update(donor=twin)
+
+    _run("activities", "0008_clean_stored_text", "clean_activities")
+    _run("activities", "0008_clean_stored_text", "clean_activities")  # a second run: no change
+
+    first.refresh_from_db()
+    assert first.title == "Đón đoàn tỉnh Chiba"
+    assert (
+        first.search_text
+        == "don doan tinh chiba vung tau lam viec ve lao dong nuoc ngoai quy hoa binh"
+    )
+    assert list(Partner.objects.filter(country="KR")) == [kept]
+    assert list(first.partners.all()) == [kept]
+    assert list(Activity.objects.get(pk=second.pk).partners.all()) == [kept]
+    assert Activity.objects.get(pk=second.pk).donor == kept
