@@ -14,21 +14,14 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from agencies.models import ActivityKind
+from doingoai.xlsx import SheetWriter, cell_text
 
 from .imports import COLUMNS, FORMULA_START, SHEET_DATE_FORMAT
 from .models import Activity, ActivityCountry
 
 EXPORT_MAX_ROWS = 20_000  # built in the request: larger lists are filtered first
-
-# Number formats of the XLSX export. Excel and LibreOffice show them with the reader's own
-# separators: 1.234.567 and 01/03/2020 on a Vietnamese machine.
-DATE_FORMAT = "dd/mm/yyyy"
-WHOLE_FORMAT = "#,##0"
-DECIMAL_FORMAT = "#,##0.00"
 
 
 class ExportTooLarge(Exception):
@@ -40,7 +33,7 @@ def escape(value):
     imports.FORMULA_START) gets an apostrophe before it, which imports.unescape removes
     again; control characters a workbook refuses are dropped."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = cell_text(value)
         if FORMULA_START.match(value):
             return "'" + value
     return value
@@ -85,62 +78,17 @@ def _records(activities: QuerySet[Activity]) -> Iterator[list]:
         yield [activity.pk, *(values[c.key] for c in COLUMNS), statuses[activity.status]]
 
 
-class _XlsxCells:
-    """Typed cells for the rows of a write-only sheet: text as string cells, dates formatted
-    DATE_FORMAT, whole numbers WHOLE_FORMAT, amounts with decimals DECIMAL_FORMAT.
-
-    openpyxl writes a row out as soon as it is appended, so each column's cells are made
-    and styled once and given each row's value in turn: a new styled cell per value doubled
-    the export's time."""
-
-    def __init__(self, sheet) -> None:
-        self.sheet = sheet
-        self.made: dict[tuple[int, str], WriteOnlyCell] = {}
-
-    def _cell(self, column: int, number_format: str) -> WriteOnlyCell:
-        cell = self.made.get((column, number_format))
-        if cell is None:
-            cell = self.made[column, number_format] = WriteOnlyCell(self.sheet)
-            cell.number_format = number_format
-        return cell
-
-    def row(self, values: list) -> list[WriteOnlyCell | None]:
-        cells: list[WriteOnlyCell | None] = []
-        for column, value in enumerate(values):
-            if value is None:
-                cells.append(None)
-                continue
-            if isinstance(value, str):
-                cell = self._cell(column, "General")
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                # A string cell is shown as it is and never evaluated: "=HYPERLINK(…)" stays
-                # text with no apostrophe before it (openpyxl would make it a formula, and
-                # "#N/A" an error, otherwise).
-                cell.data_type = "s"
-            else:
-                if isinstance(value, date):
-                    number_format = DATE_FORMAT
-                elif isinstance(value, Decimal) and value != value.to_integral_value():
-                    number_format = DECIMAL_FORMAT
-                else:
-                    number_format = WHOLE_FORMAT
-                cell = self._cell(column, number_format)
-                cell.value = value
-            cells.append(cell)
-        return cells
-
-
 def to_xlsx(activities: QuerySet[Activity]) -> bytes:
     """The activities as a workbook: text in string cells, dates in date cells (dd/mm/yyyy),
     amounts and counts in number cells (#,##0, decimals shown only where an amount has them),
-    so a clerk can sort, filter and sum them."""
+    so a clerk can sort, filter and sum them (doingoai.xlsx)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Activities"))
     records = _records(activities)
     sheet.append(next(records))
-    cells = _XlsxCells(sheet)
+    writer = SheetWriter(sheet)
     for number, *values in records:
-        sheet.append([number, *cells.row(values)])
+        sheet.append([number, *writer.cells(values)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
