@@ -83,6 +83,9 @@ def is_admin_form(form: forms.BaseForm) -> bool:
 
 
 TOO_LONG = _("“%(field)s” may be at most %(limit)s characters long (it has %(length)s).")
+# Only a password keeps a NUL character this far (every other text loses it on the way in):
+# Django's own words for it have no Vietnamese translation.
+NUL_CHARACTER = _("“%(field)s” cannot contain a NUL character; type it again without it.")
 
 
 class LengthValidator(MaxLengthValidator):
@@ -123,10 +126,15 @@ class StyledBoundField(forms.BoundField):
     model stores it (doingoai.text.clean_text), on one line unless the widget is a textarea,
     so the form judges, keeps and shows the value that will be saved, its length counted
     after cleaning. A text field's maximum length is enforced, its message naming the
-    field's label and the limit (LengthValidator)."""
+    field's label and the limit (LengthValidator); so is a NUL character's (NUL_CHARACTER)."""
 
     def __init__(self, form, field, name) -> None:
         super().__init__(form, field, name)
+        if isinstance(field, forms.CharField):
+            field.error_messages = {
+                **field.error_messages,
+                "null_characters_not_allowed": NUL_CHARACTER % {"field": self.label},
+            }
         if is_text_field(field) and field.max_length is not None:
             # The form's own copy of the field and of its list of validators. A max_length
             # set after the field was made (the login form's username) had no validator yet.

@@ -235,7 +235,7 @@ def test_a_nul_in_a_password_field_is_refused_in_vietnamese(client, staff):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Null characters" not in html
-    assert "Không được chứa ký tự NUL" in html
+    assert "“Mật khẩu cũ” không được chứa ký tự NUL; vui lòng nhập lại" in html
 
 
 def test_a_nul_in_the_admin_is_removed_not_refused_in_english(client, admin_user):
