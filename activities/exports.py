@@ -114,6 +114,9 @@ def to_csv(activities: QuerySet[Activity]) -> bytes:
 
 @dataclass(frozen=True)
 class ExportFile:
+    """A built export: the file's bytes, its MIME type (with the charset for CSV) and the
+    name to download it as ("hoat-dong-20261130-1530.xlsx")."""
+
     content: bytes
     content_type: str
     filename: str

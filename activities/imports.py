@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import re
 import uuid
@@ -28,6 +29,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -79,8 +81,12 @@ SHEET_DATE_FORMAT = "d/m/Y"
 
 @dataclass(frozen=True)
 class Column:
+    """A column of the sheet: `key` the ActivityData/model field it fills, `header` its title
+    in the first row (translated lazily: a sheet's headers are read in every language), and
+    whether a row must fill it."""
+
     key: str
-    header: gettext_lazy
+    header: str | Promise
     required: bool = False
 
 
@@ -126,6 +132,10 @@ class ImportFileError(Exception):
 
 @dataclass
 class RowError:
+    """A problem of one row: `row` its number in the sheet as the user sees it (1-based, the
+    header being row 1), `column` the column's header in the active language ("" when the
+    problem is the row's as a whole), `message` for the user."""
+
     row: int
     column: str
     message: str
@@ -133,6 +143,10 @@ class RowError:
 
 @dataclass
 class ImportResult:
+    """What a check or an import found: the rows ready to save (ActivityData, in sheet
+    order), every problem of the others, and how many activities were created (0 for a check,
+    or an import refused for any error). `ok` when there are rows and no problem."""
+
     rows: list[ActivityData] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     created: int = 0
@@ -343,7 +357,11 @@ class _Source:
     escaped: bool = False
 
 
-def _csv_source(content: bytes) -> _Source:
+def _csv_source(content: bytes, column_keys: dict[str, str]) -> _Source:
+    """The rows of a UTF-8 CSV file (a byte-order mark allowed), all cells text, separated by
+    the one of CSV_DELIMITERS that finds the most known headers (`column_keys`, see
+    _column_keys) in the first record. Raises ImportFileError for another encoding, a damaged
+    file, or a record of more than MAX_ROW_CELLS cells (as the rows are read)."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -354,15 +372,16 @@ def _csv_source(content: bytes) -> _Source:
             )
         ) from None
 
-    # Excel writes the list separator of the machine's region: "," or ";" (or a tab, saved
-    # as "Unicode text"). The one that splits the first record into the most known headers
-    # is the file's.
+    # Excel writes the list separator of the machine's region, "," or ";"; a tab comes from
+    # LibreOffice or a text editor (Excel's tab-separated "Unicode text" is UTF-16, refused
+    # above with the message naming CSV UTF-8). The one that splits the first record into the
+    # most known headers is the file's.
     def known_headers(delimiter: str) -> int:
         try:
             first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
         except csv.Error:
             return 0
-        return sum(_header_key(cell) is not None for cell in first[:MAX_ROW_CELLS])
+        return sum(_header_key(cell, column_keys) is not None for cell in first[:MAX_ROW_CELLS])
 
     delimiter = max(CSV_DELIMITERS, key=known_headers)
 
@@ -379,6 +398,10 @@ def _csv_source(content: bytes) -> _Source:
 
 
 def _xlsx_source(content: bytes) -> _Source:
+    """The rows of the workbook's first sheet, MAX_COLUMNS wide, each cell as openpyxl reads
+    it in read-only data-only mode (str, int, float, datetime or None), after _check_workbook.
+    Raises ImportFileError for a file that is no workbook, is damaged (also while the rows
+    are read) or passes a limit."""
     if not content.startswith(b"PK\x03\x04"):
         raise _not_xlsx()
     _check_workbook(content)
@@ -405,9 +428,9 @@ def _xlsx_source(content: bytes) -> _Source:
     return _Source(rows(), epoch=workbook.epoch)
 
 
-def _source(name: str, content: bytes) -> _Source:
+def _source(name: str, content: bytes, column_keys: dict[str, str]) -> _Source:
     if name.lower().endswith(".csv"):
-        return _csv_source(content)
+        return _csv_source(content, column_keys)
     return _xlsx_source(content)
 
 
@@ -474,15 +497,25 @@ def _parse_date(value: Cell) -> date:
 
 
 def _is_number(value: Cell) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """Whether `value` is a finite number cell (a float read as inf or nan is not one)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _amount_format() -> str:
+    return _(
+        "Write it as the form takes it: 1.234.567,50 (dots between thousands, a comma "
+        "before the decimals)."
+    )
 
 
 def _parse_amount(key: str, value: Cell) -> Decimal | None:
-    """The amount of column `key`, rounded half up to its model field's decimals. A number
-    cell is taken as it is; a text cell is read as Vietnamese offices write it ("1.234.567,5",
-    doingoai.forms.parse_amount), a "đ", "VNĐ" or "VND" beside it ignored. Raises
-    InvalidOperation for anything else, or an amount too large for the field."""
+    """The amount of column `key` (None for an empty cell). A number cell is rounded half up
+    to the field's decimals. A text cell follows the form's rule (doingoai.forms.AmountField)
+    exactly: "1.234.567,5" as Vietnamese offices write it or "1234567.5", a "đ", "VNĐ", "VND"
+    or "₫" beside it ignored; a comma before a dot, a leading "+" or more decimals than the
+    field has are refused, never rounded. Raises ValueError, its message for the user."""
     model_field = Activity._meta.get_field(key)
+    shown = _shown(value)
     if _is_number(value):
         # repr gives the shortest text that reads back as the same float: 1.234, not
         # 1.2339999999999999857891452847979962825775146484375.
@@ -491,12 +524,35 @@ def _parse_amount(key: str, value: Cell) -> Decimal | None:
         text = _CURRENCY_MARK.sub("", _text(value))
         if not text:
             return None
-        amount = Decimal(parse_amount(text))
-    if not amount.is_finite():
-        raise InvalidOperation
-    amount = amount.quantize(Decimal(1).scaleb(-model_field.decimal_places), ROUND_HALF_UP)
-    if abs(amount) >= 10 ** (model_field.max_digits - model_field.decimal_places):
-        raise InvalidOperation
+        comma = text.find(",")
+        try:
+            if text.startswith("+") or (comma >= 0 and "." in text[comma:]):
+                raise InvalidOperation
+            amount = Decimal(parse_amount(text))
+        except InvalidOperation:
+            raise ValueError(
+                _("“%(value)s” is not an amount.") % {"value": shown} + " " + _amount_format()
+            ) from None
+        if not amount.is_finite():
+            raise ValueError(_("“%(value)s” is not an amount.") % {"value": shown})
+        decimals = max(0, -amount.as_tuple().exponent)
+        if decimals > model_field.decimal_places:
+            if not model_field.decimal_places:
+                raise ValueError(
+                    _("“%(value)s” has decimals; this column takes whole numbers (1.234.567).")
+                    % {"value": shown}
+                )
+            raise ValueError(
+                _("“%(value)s” has more than %(places)d decimals.")
+                % {"value": shown, "places": model_field.decimal_places}
+                + " "
+                + _amount_format()
+            )
+    limit = 10 ** (model_field.max_digits - model_field.decimal_places)
+    if abs(amount) < limit:  # quantize fails beyond the context's precision
+        amount = amount.quantize(Decimal(1).scaleb(-model_field.decimal_places), ROUND_HALF_UP)
+    if abs(amount) >= limit:
+        raise ValueError(_("“%(value)s” is not an amount.") % {"value": shown})
     return amount
 
 
@@ -554,10 +610,15 @@ Cell = str | int | float
 Rows = list[tuple[int, dict[str, Cell]]]
 
 
-def _header_key(header: object) -> str | None:
+def _column_keys() -> dict[str, str]:
+    """{folded header in every language: column key}; built once per sheet (each language's
+    labels cost a translation pass)."""
+    return in_every_language(lambda: [(c.header, c.key) for c in COLUMNS])
+
+
+def _header_key(header: object, column_keys: dict[str, str]) -> str | None:
     """The column key of a header cell, in any language ("Title *" is "title")."""
-    by_header = in_every_language(lambda: [(c.header, c.key) for c in COLUMNS])
-    return by_header.get(fold(_text(header).rstrip(" *")))
+    return column_keys.get(fold(_text(header).rstrip(" *")))
 
 
 def read_sheet(name: str, content: bytes) -> Rows:
@@ -565,11 +626,12 @@ def read_sheet(name: str, content: bytes) -> Rows:
     float (see _cell): JSON-safe, so the rows kept for the confirmation are checked as the
     preview checked them. Raises ImportFileError for a file that cannot be read or passes a
     limit (MAX_ROWS filled rows, MAX_RAW_ROWS rows in all, the workbook checks)."""
-    source = _source(name, content)
+    column_keys = _column_keys()
+    source = _source(name, content, column_keys)
     headers = next(source.rows, [])
     positions: dict[str, int] = {}
     for index, header in enumerate(headers):
-        key = _header_key(header)
+        key = _header_key(header, column_keys)
         if key is not None:
             positions[key] = index
     missing = [str(c.header) for c in COLUMNS if c.required and c.key not in positions]
@@ -614,7 +676,9 @@ def _text_limits() -> dict[str, int]:
 
 
 def check_sheet(*, user: User, name: str, content: bytes) -> ImportResult:
-    """Read and check a sheet; nothing is written. Errors name the row and the column."""
+    """Read and check the sheet `content` (XLSX, or CSV when `name` ends in .csv); nothing is
+    written. The result's errors name the row and the column. Raises ImportFileError for a
+    file that cannot be read as a whole (see read_sheet)."""
     return check_rows(user=user, rows=read_sheet(name, content))
 
 
@@ -632,6 +696,7 @@ def check_rows(*, user: User, rows: Rows) -> ImportResult:
     }
     seen: dict[tuple, int] = {}
     headers_of = {c.key: str(c.header) for c in COLUMNS}
+    text_limits = _text_limits()
     for number, values in rows:
         errors: list[RowError] = []
 
@@ -656,7 +721,7 @@ def check_rows(*, user: User, rows: Rows) -> ImportResult:
         title = _text(values.get("title"))
         if not title:
             fail("title", _("The title is required."))
-        for key, limit in _text_limits().items():
+        for key, limit in text_limits.items():
             if len(_text(values.get(key))) > limit:
                 fail(key, _("At most %(limit)d characters.") % {"limit": limit})
         parsed_dates = {}
@@ -696,8 +761,8 @@ def check_rows(*, user: User, rows: Rows) -> ImportResult:
         for key in ("committed_amount", "disbursed_amount", "committed_vnd"):
             try:
                 aid[key] = _parse_amount(key, values.get(key, ""))
-            except InvalidOperation:
-                fail(key, _("“%(value)s” is not an amount.") % {"value": _shown(values[key])})
+            except ValueError as error:
+                fail(key, str(error))
         currency = _text(values.get("currency")).upper()
         if currency and currency not in lookups.currencies:
             fail("currency", _("Unknown currency “%(currency)s”.") % {"currency": currency})
@@ -774,6 +839,10 @@ def check_rows(*, user: User, rows: Rows) -> ImportResult:
 
 
 def import_sheet(*, user: User, name: str, content: bytes) -> ImportResult:
+    """Read, check and, if every row is right, save the sheet `content` (XLSX, or CSV when
+    `name` ends in .csv) as draft activities of `user`, all at once; otherwise nothing is
+    saved and the result lists every problem. Raises ImportFileError for a file that cannot
+    be read as a whole (see read_sheet)."""
     return import_rows(user=user, rows=read_sheet(name, content))
 
 
