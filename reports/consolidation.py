@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -41,6 +41,9 @@ from .errors import ReportConflict, ReportError, clean_text, require_reviewer
 from .figures import PeriodFigures, period_figures
 from .models import ConsolidatedReport, IssueCounter, ReportingPeriod
 from .narrative import draft
+
+if TYPE_CHECKING:
+    from .documents import MissingGlyph
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +115,9 @@ def issue_refusal(report: ConsolidatedReport, latest: int | None) -> str:
 
 def unprintable_refusal(report: ConsolidatedReport, *, confirmed: bool) -> str:
     """Why `report` is not issued without a confirmation, "" when it may be: its PDF leaves
-    characters of the data blank (missing_glyphs), and the reviewer did not confirm having
-    seen them."""
+    characters of the data blank (missing_glyphs, as its page lists them), and the reviewer
+    did not confirm having seen them. A version not checked yet (missing_glyphs None) is
+    checked when it is issued (unconfirmed_refusal)."""
     if not report.missing_glyphs or confirmed:
         return ""
     return ngettext(
@@ -123,6 +127,40 @@ def unprintable_refusal(report: ConsolidatedReport, *, confirmed: bool) -> str:
         "Correct them, or confirm that you issue the report with them left blank.",
         len(report.missing_glyphs),
     ) % {"count": len(report.missing_glyphs)}
+
+
+# At most this many characters are named in a message; the page lists them all.
+NAMED_IN_MESSAGE = 5
+
+
+def unconfirmed_refusal(
+    report: ConsolidatedReport, glyphs: list[MissingGlyph] | None, *, confirmed: bool
+) -> str:
+    """Why the final PDF of `report` is not issued, "" when it may be: `glyphs`, what
+    render_checked_pdf found in it (None: the check failed), holds a character the reviewer
+    did not confirm — one the page did not list (report.missing_glyphs as it was shown), or
+    any if `confirmed` is False."""
+    from .documents import describe_glyph  # documents loads WeasyPrint
+
+    if glyphs is None:
+        return _(
+            "The PDF could not be checked for characters that cannot be printed, so nothing "
+            "was issued. Try again; if it happens again, tell the portal's administrator."
+        )
+    seen = {glyph["char"] for glyph in report.missing_glyphs or []} if confirmed else set()
+    new = [glyph for glyph in glyphs if glyph["char"] not in seen]
+    if not new:
+        return ""
+    named = "; ".join(describe_glyph(glyph) for glyph in new[:NAMED_IN_MESSAGE])
+    return ngettext(
+        "The final PDF cannot print %(count)s character you have not confirmed: "
+        "%(characters)s. Nothing was issued; the page now lists it with where it occurs: "
+        "correct it, or confirm that the report is issued with it left blank.",
+        "The final PDF cannot print %(count)s characters you have not confirmed: "
+        "%(characters)s. Nothing was issued; the page now lists them with where they occur: "
+        "correct them, or confirm that the report is issued with them left blank.",
+        len(new),
+    ) % {"count": len(new), "characters": named + ("…" if len(new) > NAMED_IN_MESSAGE else "")}
 
 
 class VersionState(TypedDict):
@@ -276,8 +314,9 @@ def build_version(report_id: int, task_id: str | None) -> ConsolidatedReport | N
         _replace(current, "pdf", pdf, f"bao-cao-{code}-v{number}.pdf")
         if xlsx is not None:
             _replace(current, "xlsx", xlsx, f"phu-luc-{code}-v{number}.xlsx")
-        # Still 'ready' with characters missing: the page names them and issuing asks for a
-        # confirmation (unprintable_refusal), so no blank reaches a signed report unseen.
+        # Still 'ready' with characters missing (or None: not checked): the page names them
+        # and issuing checks the final PDF again and asks for a confirmation of each
+        # (unconfirmed_refusal), so no blank reaches a signed report unseen.
         current.missing_glyphs = missing_glyphs
         current.keep_figures = False
         current.version += 1
@@ -467,7 +506,15 @@ def save_narrative(
     return locked
 
 
-@transaction.atomic
+class _Unconfirmed(ReportError):
+    """The final PDF holds characters the reviewer did not confirm (unconfirmed_refusal):
+    `glyphs` is what its check found at the version's `version`."""
+
+    def __init__(self, message: str, glyphs: list[MissingGlyph] | None, version: int) -> None:
+        super().__init__(message)
+        self.glyphs, self.version = glyphs, version
+
+
 def issue_report(
     *,
     actor: User,
@@ -476,18 +523,35 @@ def issue_report(
     blanks_confirmed: bool = False,
 ) -> ConsolidatedReport:
     """Give the latest ready version of a period (as the page showed it at `version`) the
-    next number of the year and today's date, render its final PDF, freeze it and tell the
-    leaders (after commit). Two reviewers issuing at once: the second waits for the first
-    and is told the number it got. A version whose PDF leaves characters blank
-    (missing_glyphs) is issued only with `blanks_confirmed`. Raises ReportConflict when the
-    version changed since, ReportError for anyone but a reviewer, a version already issued,
-    not ready or not the latest, blanks not confirmed, or a final PDF that could not be
-    rendered (then nothing is issued)."""
+    next number of the year and today's date, render its final PDF, check it for characters
+    it cannot print, freeze it and tell the leaders (after commit). Two reviewers issuing at
+    once: the second waits for the first and is told the number it got.
+
+    `blanks_confirmed` confirms the characters the page listed (missing_glyphs at
+    `version`): the final PDF is issued only if every character it leaves blank is one of
+    them. Otherwise nothing is issued, the characters found are recorded on the version for
+    its page to list (its `version` goes up, so the reviewer sees them before confirming) and
+    ReportError names them; the same if the check itself failed (missing_glyphs None).
+
+    Raises ReportConflict when the version changed since, ReportError for anyone but a
+    reviewer, a version already issued, not ready or not the latest, characters not
+    confirmed, or a final PDF that could not be rendered (then nothing is issued)."""
+    require_reviewer(actor)
+    try:
+        return _issue(actor, report, version, blanks_confirmed)
+    except _Unconfirmed as refused:
+        _record_glyphs(report.pk, refused.glyphs, refused.version)
+        raise
+
+
+@transaction.atomic
+def _issue(
+    actor: User, report: ConsolidatedReport, version: int | None, blanks_confirmed: bool
+) -> ConsolidatedReport:
     # Imported here, not at the top: documents imports reports.pdf and so WeasyPrint, which
     # the web process loads only when it renders a final PDF.
     from . import documents
 
-    require_reviewer(actor)
     locked = _locked(report)
     _refuse(issue_refusal(locked, latest_draft_number(locked.period)))
     _check_version(locked, version)
@@ -500,13 +564,17 @@ def issue_report(
     locked.number, locked.number_year = counter.last_number, today.year
     locked.issued_on, locked.issued_at, locked.issued_by = today, timezone.now(), actor
     try:
-        pdf = documents.render_pdf(locked)
+        pdf, glyphs = documents.render_checked_pdf(locked)
     except Exception as exc:
         logger.exception("report %s: the final PDF could not be rendered", locked.pk)
         raise ReportError(
             _("The final PDF could not be rendered, so nothing was issued. Try again.")
         ) from exc
+    refusal = unconfirmed_refusal(locked, glyphs, confirmed=blanks_confirmed)
+    if refusal:
+        raise _Unconfirmed(refusal, glyphs, locked.version)  # rolls the number back
     _replace(locked, "pdf", pdf, f"bao-cao-{locked.period.code}-so-{locked.number:02d}.pdf")
+    locked.missing_glyphs = glyphs  # what the issued PDF leaves blank, confirmed
     locked.status = Status.ISSUED
     locked.version += 1
     locked.save()
@@ -515,3 +583,14 @@ def issue_report(
     # report just issued into an error page (a worker retries instead).
     transaction.on_commit(lambda: notifications.notify_leaders.delay(report_id), robust=True)
     return locked
+
+
+@transaction.atomic
+def _record_glyphs(report_id: int, glyphs: list[MissingGlyph] | None, version: int) -> None:
+    """What issuing found in the final PDF of version `report_id`, kept for its page, unless
+    the version changed since it was checked at `version`."""
+    report = ConsolidatedReport.objects.select_for_update().get(pk=report_id)
+    if report.version == version and report.is_ready:
+        report.missing_glyphs = glyphs
+        report.version += 1
+        report.save(update_fields=["missing_glyphs", "version"])

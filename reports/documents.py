@@ -8,6 +8,7 @@ the full list of activities goes to the annex. WeasyPrint needs ~25 s for a bord
 from __future__ import annotations
 
 import io
+import logging
 import unicodedata
 from collections.abc import Iterator
 from typing import TypedDict
@@ -29,6 +30,8 @@ from . import pdf
 from .figures import PeriodFigures, activities_between, dmy
 from .models import ConsolidatedReport
 from .narrative import number, vnd
+
+logger = logging.getLogger(__name__)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -91,16 +94,19 @@ PLACES_LIMIT = 10
 class MissingGlyph(TypedDict):
     """A character of the data the PDF cannot print, and where it occurs."""
 
-    char: str  # "🦀"
-    codepoint: str  # "U+1F980"
-    name: str  # "CRAB", or what kind of code point has no name
+    char: str  # "🫠"
+    codepoint: str  # "U+1FAE0"
+    name: str  # Unicode's standard (English) name, "MELTING FACE"; "" when it has none
+    kind: str  # for a character without a name, what it is, in the portal's language
     where: list[str]  # ["Hoạt động “…” (SYT): tên hoạt động", …], in the portal's language
 
 
-def render_checked_pdf(report: ConsolidatedReport) -> tuple[bytes, list[MissingGlyph]]:
+def render_checked_pdf(report: ConsolidatedReport) -> tuple[bytes, list[MissingGlyph] | None]:
     """The report's PDF (render_pdf) and the characters of its data it cannot print, in
     code point order, each with up to PLACES_LIMIT places it occurs (at most
-    MISSING_GLYPHS_LIMIT characters; [] when everything prints).
+    MISSING_GLYPHS_LIMIT characters; [] when everything prints; None when WeasyPrint said
+    something about glyphs that could not be read, so nothing is known: see
+    pdf.NotdefLog). Raises whatever the rendering raises.
 
     Two checks, either enough to list a character: WeasyPrint's own word — a glyph no
     installed font has, drawn as .notdef (an emoji without an emoji font) — and the
@@ -108,28 +114,44 @@ def render_checked_pdf(report: ConsolidatedReport) -> tuple[bytes, list[MissingG
     even where some font draws something for them."""
     with pdf.notdef_characters() as notdef:
         content = render_pdf(report)
+    if not notdef.readable:
+        logger.error("report %s: WeasyPrint's warnings about glyphs could not be read", report.pk)
+        return content, None
     with translation.override(settings.LANGUAGE_CODE):
         texts = list(_pdf_texts(report))
-        found = set(notdef)
+        found = set(notdef.characters)
         for _place, text in texts:
             found |= pdf.never_printable(text)
         return content, [_missing(char, texts) for char in sorted(found)[:MISSING_GLYPHS_LIMIT]]
 
 
+def describe_glyph(glyph: MissingGlyph) -> str:
+    """One character of a list, for a message in the active language:
+    «“🫠” U+1FAE0 (tên Unicode: MELTING FACE)»."""
+    if glyph["name"]:
+        about = _("Unicode name: %(name)s") % {"name": glyph["name"]}
+    else:
+        about = glyph["kind"]
+    return _("“%(char)s” %(codepoint)s (%(about)s)") % {
+        "char": glyph["char"],
+        "codepoint": glyph["codepoint"],
+        "about": about,
+    }
+
+
 def _missing(char: str, texts: list[tuple[str, str]]) -> MissingGlyph:
     places = [place for place, text in texts if char in text][:PLACES_LIMIT]
+    name = unicodedata.name(char, "")
     return {
         "char": char,
         "codepoint": f"U+{ord(char):04X}",
-        "name": _character_name(char),
+        "name": name,
+        "kind": "" if name else _character_kind(char),
         "where": places or [_("The fixed text of the document")],
     }
 
 
-def _character_name(char: str) -> str:
-    name = unicodedata.name(char, "")
-    if name:
-        return name
+def _character_kind(char: str) -> str:
     if unicodedata.category(char) == "Co":
         return _("private-use character (its picture depends on the font)")
     if unicodedata.category(char) == "Cn":
@@ -156,11 +178,17 @@ def _pdf_texts(report: ConsolidatedReport) -> Iterator[tuple[str, str]]:
         yield _("Report text, section “%(section)s”") % {"section": label}, getattr(report, section)
     for row in figures["by_agency"]:
         yield _("Table of activities by agency: %(agency)s") % {"agency": row["name"]}, row["name"]
+    for row in figures["by_country"][: settings.REPORT_COUNTRY_LIMIT]:
+        yield _("Table of partner countries: %(country)s") % {"country": row["name"]}, row["name"]
     for row in figures["duties"]:
         place = _("Duty %(ref)s of the plan") % {"ref": row["ref"]}
         yield place, "\n".join([row["ref"], row["heading"], *row["agencies"]])
-    for row in figures["aid"]["by_donor"]:
-        yield _("Aid donor “%(donor)s”") % {"donor": _quoted(row["name"])}, row["name"]
+    for row in figures["aid"]["by_donor"][:10]:  # as many as the PDF's table shows
+        place = _("Aid donor “%(donor)s” (%(country)s)") % {
+            "donor": _quoted(row["name"]),
+            "country": row["country"],
+        }
+        yield place, "\n".join([row["name"], row["country"]])
     for activity in figures["notable"]:
         for field in ("title", "place", "outcome"):
             yield (
@@ -173,9 +201,11 @@ def _pdf_texts(report: ConsolidatedReport) -> Iterator[tuple[str, str]]:
                 activity[field],
             )
     for quote in figures["difficulties"]:
-        yield _("Difficulties reported by %(agency)s") % {"agency": quote["agency"]}, quote["text"]
+        place = _("Difficulties reported by %(agency)s") % {"agency": quote["agency"]}
+        yield place, f"{quote['agency']}\n{quote['text']}"
     for quote in figures["proposals"]:
-        yield _("Proposals of %(agency)s") % {"agency": quote["agency"]}, quote["text"]
+        place = _("Proposals of %(agency)s") % {"agency": quote["agency"]}
+        yield place, f"{quote['agency']}\n{quote['text']}"
 
 
 # --- the XLSX annex ----------------------------------------------------------------------

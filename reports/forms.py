@@ -79,6 +79,11 @@ class NarrativeForm(forms.Form):
 
 
 class IssueForm(forms.Form):
-    """The issue button, with the version of the report the page showed."""
+    """The issue button, with the version of the report the page showed, and the box that
+    confirms the characters its PDF cannot print, as the page listed them."""
 
     version = version_field()
+    blanks_confirmed = forms.BooleanField(
+        required=False,
+        label=_("I checked the characters that cannot be printed; issue with them left blank"),
+    )

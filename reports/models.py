@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from agencies import permissions
@@ -262,10 +263,12 @@ class ConsolidatedReport(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True, **text_limit(TEXT_MAX_CHARS))
     figures = models.JSONField(_("figures"), default=dict, blank=True, editable=False)
-    # Characters of the data the PDF's fonts cannot draw, found while drafting: a list of
-    # {"char", "codepoint" ("U+1F600"), "name", "where"}; the page lists them before issuing.
+    # Characters of the data the PDF's fonts cannot draw, found while drafting and checked
+    # again at issuing: a list of documents.MissingGlyph ({"char", "codepoint" ("U+1F600"),
+    # "name", "kind", "where"}) the page lists before issuing; [] when everything prints;
+    # None when not checked (not drafted yet, drafted before the check, or the check failed).
     missing_glyphs = models.JSONField(
-        _("characters the PDF cannot print"), default=list, blank=True, editable=False
+        _("characters the PDF cannot print"), null=True, blank=True, editable=False
     )
 
     situation = models.TextField(_("general situation"), blank=True, **text_limit(TEXT_MAX_CHARS))
@@ -358,6 +361,25 @@ class ConsolidatedReport(models.Model):
     @property
     def is_issued(self) -> bool:
         return self.status == self.Status.ISSUED
+
+    @property
+    def glyphs_checked(self) -> bool:
+        """Whether its PDF was checked for characters it cannot print (missing_glyphs)."""
+        return self.missing_glyphs is not None
+
+    @property
+    def status_label(self) -> str:
+        """Its status as the lists show it: a ready draft says whether every character
+        prints ("Draft ready — 2 characters cannot print")."""
+        if not self.is_ready or self.missing_glyphs == []:
+            return self.get_status_display()
+        if self.missing_glyphs is None:
+            return _("Draft ready — not checked for characters that cannot print")
+        return ngettext(
+            "Draft ready — %(count)s character cannot print",
+            "Draft ready — %(count)s characters cannot print",
+            len(self.missing_glyphs),
+        ) % {"count": len(self.missing_glyphs)}
 
 
 class IssueCounter(models.Model):

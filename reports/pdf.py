@@ -31,17 +31,21 @@ Scripts: ``pdf.css`` falls back from Liberation Serif (Latin, Vietnamese, Cyrill
 Debian's Noto fonts (Han and Hangul, Khmer, Lao, Thai), found through fontconfig and embedded
 as subsets of the glyphs used. What still has no glyph is drawn as ``.notdef`` (an empty box)
 and WeasyPrint logs a warning for it: :func:`notdef_characters` collects them during a
-rendering, so a drafting can name them instead of printing blanks silently.
+rendering, so a drafting can name them instead of printing blanks silently; what it cannot
+read makes the check fail closed (:class:`NotdefLog`).
 """
 
 from __future__ import annotations
 
 import logging
 import mimetypes
+import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,6 +64,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from doingoai.text import clean_text
 
 __all__ = [
+    "NotdefLog",
     "RefusedURL",
     "bar_chart_svg",
     "fetch_url",
@@ -155,40 +160,109 @@ def _drop_attachments(document: Document) -> None:
 # weasyprint/draw/text.py logs, for each glyph no font has:
 #   LOGGER.warning('.notdef glyph rendered for Unicode string unsupported by fonts: '
 #                  '"%s" (U+%04X)', chr(codepoint), codepoint)
-# tests/reports/test_pdf_scripts.py renders an emoji to catch a version that words it otherwise.
+# It logs on the "weasyprint" logger itself (weasyprint.logger.LOGGER), where the filter
+# below reads it. The character is read from the formatted message's "U+XXXX", not from the
+# record's args or thread: tests/reports/test_pdf_scripts.py renders an emoji to catch a version of
+# WeasyPrint that words it otherwise, and a message about glyphs that cannot be read makes
+# the check fail closed (NotdefLog.readable False).
 _WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
-_NOTDEF_MESSAGE = ".notdef glyph rendered"
+_GLYPH_WORDS = re.compile(r"notdef|glyph", re.IGNORECASE)
+_CODEPOINT = re.compile(r"U\+([0-9A-F]{4,6})\b")
 
 
-class _NotdefCollector(logging.Handler):
-    """The characters of the .notdef warnings logged by one thread (a worker rendering two
-    documents in two threads keeps them apart)."""
+class NotdefLog:
+    """What WeasyPrint said about missing glyphs during one :func:`notdef_characters` block.
+
+    `characters`: each character it drew as ``.notdef``, e.g. {"😀"}. `readable`: False when
+    it logged something about glyphs this module could not read (a new wording): then
+    `characters` may be incomplete, and the rendering counts as not checked."""
 
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.thread = threading.get_ident()
         self.characters: set[str] = set()
+        self.readable = True
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.thread != self.thread or not str(record.msg).startswith(_NOTDEF_MESSAGE):
+    def read(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # its args do not fit its format: nothing can be read from it
+            self.readable = False
             return
-        if isinstance(record.args, tuple) and len(record.args) == 2:
-            self.characters.add(chr(record.args[1]))
+        if not _GLYPH_WORDS.search(message):
+            return
+        codes = _CODEPOINT.findall(message)
+        if not codes:
+            self.readable = False
+        for code in codes:
+            value = int(code, 16)
+            if value > sys.maxunicode:
+                self.readable = False
+            else:
+                self.characters.add(chr(value))
+
+
+# The block's log, for the records logged by the code it runs: a context variable, not the
+# record's thread (logging.logThreads may be off), so two documents rendered at once in two
+# threads (or tasks) keep their characters apart.
+_current_log: ContextVar[NotdefLog | None] = ContextVar("notdef_log", default=None)
+
+
+class _NotdefFilter(logging.Filter):
+    """Installed on the weasyprint logger while a block runs: hands each record to the
+    block's NotdefLog, then lets through only what the logger's own level would have let
+    through, so the logging configuration (LOG_LEVEL=ERROR) sees what it always saw."""
+
+    def __init__(self, shown_from: int) -> None:
+        super().__init__()
+        self.shown_from = shown_from
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        log = _current_log.get()
+        if log is not None and record.levelno >= logging.WARNING:
+            log.read(record)
+        return record.levelno >= self.shown_from
+
+
+# The weasyprint logger's level and filter are shared by every thread: the first block in
+# lowers the level to WARNING and installs the filter, the last one out puts both back.
+_lock = threading.Lock()
+_active = 0
+_saved_level = logging.NOTSET
+_filter: _NotdefFilter | None = None
 
 
 @contextmanager
-def notdef_characters() -> Iterator[set[str]]:
-    """A set that fills, while the block runs, with each character WeasyPrint drew as
-    ``.notdef`` in this thread because no font has it, e.g. {"😀"}."""
-    collector = _NotdefCollector()
-    # LOG_LEVEL=ERROR must not hide the warnings a drafting relies on.
-    if _WEASYPRINT_LOGGER.getEffectiveLevel() > logging.WARNING:
-        _WEASYPRINT_LOGGER.setLevel(logging.WARNING)
-    _WEASYPRINT_LOGGER.addHandler(collector)
+def notdef_characters() -> Iterator[NotdefLog]:
+    """A :class:`NotdefLog` that fills, while the block runs, with what WeasyPrint says in
+    this context about glyphs no font has.
+
+    Side effects while any such block runs (in any thread): the ``weasyprint`` logger's level
+    is lowered to WARNING if it was higher, so the warnings are made at all, and a filter on
+    it drops again whatever the former level would have hidden. Both are undone when the
+    last block ends, whatever it raised."""
+    global _active, _saved_level, _filter
+    with _lock:
+        if _active == 0:
+            _saved_level = _WEASYPRINT_LOGGER.level
+            _filter = _NotdefFilter(_WEASYPRINT_LOGGER.getEffectiveLevel())
+            _WEASYPRINT_LOGGER.addFilter(_filter)
+            if _filter.shown_from > logging.WARNING:
+                _WEASYPRINT_LOGGER.setLevel(logging.WARNING)
+        _active += 1
+    log = NotdefLog()
+    # A logger switched off (logging.disable, a dictConfig that disables it) makes no record.
+    if _WEASYPRINT_LOGGER.disabled or logging.root.manager.disable >= logging.WARNING:
+        log.readable = False
+    token = _current_log.set(log)
     try:
-        yield collector.characters
+        yield log
     finally:
-        _WEASYPRINT_LOGGER.removeHandler(collector)
+        _current_log.reset(token)
+        with _lock:
+            _active -= 1
+            if _active == 0:
+                _WEASYPRINT_LOGGER.removeFilter(_filter)
+                _WEASYPRINT_LOGGER.setLevel(_saved_level)
+                _filter = None
 
 
 # Private use (Co: its picture depends on whichever font claims it) and unassigned (Cn)

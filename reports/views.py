@@ -229,10 +229,9 @@ def consolidated_period(request: HttpRequest, period: str) -> HttpResponse:
             messages.error(request, str(exc))
             return redirect("reports:consolidated-period", period_obj.code)
         report.refresh_from_db()  # without a broker it was drafted in this request already
-        if report.is_ready and report.missing_glyphs:
-            messages.warning(
-                request, _("The draft is ready, but some characters cannot be printed: see below.")
-            )
+        if report.is_ready and report.missing_glyphs != []:
+            # "Draft ready — 2 characters cannot print": the page lists them.
+            messages.warning(request, report.status_label)
         elif report.is_ready:
             messages.success(request, _("The draft is ready."))
         else:
@@ -327,12 +326,8 @@ def consolidated_issue(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, str(INCOMPLETE_FORM))
         return redirect(report)
-    # The box under the issue button, shown when the PDF leaves characters blank.
-    confirmed = request.POST.get("blanks_confirmed") == "1"
     try:
-        report = issue_report(
-            actor=request.user, report=report, blanks_confirmed=confirmed, **form.cleaned_data
-        )
+        report = issue_report(actor=request.user, report=report, **form.cleaned_data)
     except ReportError as exc:
         messages.error(request, str(exc))
     else:

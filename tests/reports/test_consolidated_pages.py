@@ -511,7 +511,7 @@ def test_a_version_page_offers_exactly_what_the_services_allow(
     client, h1, reviewer, status, monkeypatch
 ):
     # The final PDF is not what this test is about; issuing renders one.
-    monkeypatch.setattr(documents, "render_pdf", lambda report: b"%PDF-1.4\n")
+    monkeypatch.setattr(documents, "render_checked_pdf", lambda report: (b"%PDF-1.4\n", []))
     older = [_version(h1, 1, Status.READY), _version(h1, 2, Status.FAILED)]
     latest = _version(h1, 3, status)
     client.force_login(reviewer)

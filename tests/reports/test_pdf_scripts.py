@@ -28,10 +28,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from activities.models import Activity
+from agencies.models import Agency
 from reports import consolidation, pdf
 from reports.errors import ReportError
 from reports.models import ConsolidatedReport
-from tests.factories import make_activity
+from tests.factories import make_activity, make_agency_report, make_user
 from tests.support import postgres_only, redis_url
 
 pytestmark = pytest.mark.django_db
@@ -205,7 +206,8 @@ def test_a_private_use_character_is_named_whatever_the_renderer_draws(
     [glyph] = report.missing_glyphs
     assert (glyph["char"], glyph["codepoint"]) == (PRIVATE_USE, "U+E000")
     with translation.override("vi"):
-        assert glyph["name"] == gettext("private-use character (its picture depends on the font)")
+        kind = gettext("private-use character (its picture depends on the font)")
+    assert (glyph["name"], glyph["kind"]) == ("", kind)  # no Unicode name: what it is
     [where] = glyph["where"]
     assert_names(where, CHIBA_BUSAN, activity.agency, "place")
     client.force_login(reviewer)
@@ -244,7 +246,7 @@ def test_notdef_characters_collects_what_weasyprint_drew_blank_and_nothing_else(
     doc = {"title": "Thử", "summary": summary, "recipients": [], "year": 2020}
     with pdf.notdef_characters() as missing:
         pdf.render_pdf("reports/pdf/base.html", {"doc": doc})
-    assert missing == {MELTING_FACE}
+    assert (missing.characters, missing.readable) == ({MELTING_FACE}, True)
 
 
 @pytest.mark.parametrize(
@@ -350,3 +352,255 @@ def test_a_direction_override_stored_raw_prints_in_logical_order(
     text = pdf_words(report)
     assert "Đoàn NB nậhN Nhật Bản" in text
     assert "Nhận BN" not in text
+
+
+# ------------------------------------------------------------------------ the check itself
+
+
+def render_base(summary: str) -> None:
+    doc = {"title": "Thử", "summary": summary, "recipients": [], "year": 2020}
+    pdf.render_pdf("reports/pdf/base.html", {"doc": doc})
+
+
+def test_notdef_characters_reads_the_warnings_with_thread_ids_off(monkeypatch, real_renderer):
+    # logging.logThreads = False leaves record.thread None: the block is known by its context.
+    monkeypatch.setattr(logging, "logThreads", False)
+    with pdf.notdef_characters() as missing:
+        render_base(f"Giao lưu {MELTING_FACE} Busan")
+    assert (missing.characters, missing.readable) == ({MELTING_FACE}, True)
+
+
+def test_the_weasyprint_logger_keeps_its_level_and_shows_nothing_it_would_hide(
+    monkeypatch, caplog, real_renderer
+):
+    weasyprint_logger = logging.getLogger("weasyprint")
+    monkeypatch.setattr(weasyprint_logger, "level", logging.ERROR)  # as LOG_LEVEL=ERROR
+    caplog.set_level(logging.DEBUG)  # a handler that shows whatever reaches the root
+    with pdf.notdef_characters() as missing:
+        render_base(f"Giao lưu {MELTING_FACE} Busan")
+
+    assert missing.characters == {MELTING_FACE}
+    assert weasyprint_logger.level == logging.ERROR
+    assert not weasyprint_logger.filters
+    assert not [r for r in caplog.records if r.name.startswith("weasyprint")]
+
+
+def test_the_logger_is_put_back_when_the_rendering_raises(monkeypatch):
+    weasyprint_logger = logging.getLogger("weasyprint")
+    monkeypatch.setattr(weasyprint_logger, "level", logging.ERROR)
+    with pytest.raises(ZeroDivisionError), pdf.notdef_characters():
+        assert weasyprint_logger.level == logging.WARNING
+        1 / 0  # noqa: B018
+    assert (weasyprint_logger.level, weasyprint_logger.filters) == (logging.ERROR, [])
+
+
+@pytest.mark.parametrize(
+    ("message", "args"),
+    [
+        ("Glyph missing from every font: %r", ("🫠",)),  # another wording, no U+XXXX
+        ('.notdef glyph rendered for "%s"', ("🫠",)),  # the character, not its code
+        (".notdef glyph for U+%X", (0x110000,)),  # no such code point
+    ],
+)
+def test_a_glyph_warning_that_cannot_be_read_fails_the_check_closed(message, args):
+    with pdf.notdef_characters() as missing:
+        logging.getLogger("weasyprint").warning(message, *args)
+    assert not missing.readable
+
+
+def test_other_weasyprint_warnings_leave_the_check_readable():
+    with pdf.notdef_characters() as missing:
+        logging.getLogger("weasyprint").warning("Ignored `foo: bar` at 1:2, unknown property.")
+    assert (missing.characters, missing.readable) == (set(), True)
+
+
+@pytest.fixture
+def unreadable_renderer(monkeypatch, fake_renderer):
+    """The fake renderer, logging a glyph warning in a wording the check cannot read."""
+    fake = pdf.render_pdf
+
+    def render(template_name, context):
+        logging.getLogger("weasyprint").warning("Glyph missing from every font: %r", "🫠")
+        return fake(template_name, context)
+
+    monkeypatch.setattr(pdf, "render_pdf", render)
+
+
+def test_a_drafting_whose_check_failed_is_not_checked_and_is_not_issued(
+    h1, staff, reviewer, build_now, client, unreadable_renderer
+):
+    scripts_activity(staff, reviewer)
+    report = build_now(h1, reviewer)
+
+    assert (report.status, report.missing_glyphs) == (Status.READY, None)
+    client.force_login(reviewer)
+    assert 'data-testid="glyphs-unchecked"' in page_of(client, report)
+    with pytest.raises(ReportError) as refused:
+        consolidation.issue_report(
+            actor=reviewer, report=report, version=report.version, blanks_confirmed=True
+        )
+    assert str(refused.value) == consolidation.unconfirmed_refusal(report, None, confirmed=True)
+    report.refresh_from_db()
+    assert (report.status, report.number) == (Status.READY, None)
+
+
+def test_an_emoji_is_named_by_a_real_drafting_run_in_process(
+    h1, staff, reviewer, build_now, client, real_renderer
+):
+    assert not font_has(MELTING_FACE)
+    activity = scripts_activity(staff, reviewer, title=f"Giao lưu thanh niên {MELTING_FACE} Busan")
+    report = build_now(h1, reviewer)  # the task eager, WeasyPrint itself
+
+    assert report.status == Status.READY
+    [glyph] = report.missing_glyphs
+    assert (glyph["char"], glyph["codepoint"], glyph["name"], glyph["kind"]) == (
+        MELTING_FACE,
+        "U+1FAE0",
+        "MELTING FACE",
+        "",
+    )
+    [where] = glyph["where"]
+    assert_names(where, activity.title, activity.agency, "title")
+    client.force_login(reviewer)
+    page = page_of(client, report)
+    with translation.override("vi"):
+        label = gettext("Unicode name:")
+    assert f'{label} <span lang="en">MELTING FACE</span>' in page
+    assert escape(where) in page
+
+
+# ------------------------------------------------------------------------ issuing checks again
+
+
+def test_issuing_checks_the_final_pdf_and_names_what_was_not_confirmed(
+    h1, staff, reviewer, build_now, client, settings, real_renderer
+):
+    scripts_activity(staff, reviewer)
+    report = build_now(h1, reviewer)
+    assert report.missing_glyphs == []
+    # The final PDF is not the draft: its header comes from the settings as they are now.
+    settings.REPORT_SIGNER_NAME = f"Nguyễn Văn An {MELTING_FACE}"
+
+    with pytest.raises(ReportError) as refused:
+        consolidation.issue_report(actor=reviewer, report=report, version=report.version)
+    assert "U+1FAE0" in str(refused.value) and "MELTING FACE" in str(refused.value)
+    issued_before = report.version
+    report.refresh_from_db()
+    assert (report.status, report.number, report.version) == (
+        Status.READY,
+        None,
+        issued_before + 1,
+    )
+    [glyph] = report.missing_glyphs  # recorded for the page, which lists it now
+    assert glyph["char"] == MELTING_FACE and "REPORT_" in glyph["where"][0]
+    client.force_login(reviewer)
+    assert 'data-testid="blanks-confirmed"' in page_of(client, report)
+
+    issued = consolidation.issue_report(
+        actor=reviewer, report=report, version=report.version, blanks_confirmed=True
+    )
+    assert (issued.status, issued.number) == (Status.ISSUED, 1)  # the refusal took no number
+    assert [g["char"] for g in issued.missing_glyphs] == [MELTING_FACE]
+
+
+def test_a_version_drafted_before_the_check_is_checked_when_issued(
+    h1, staff, reviewer, build_now, client
+):
+    scripts_activity(staff, reviewer, place=f"Nhà khách {PRIVATE_USE}")
+    report = build_now(h1, reviewer)
+    # As migration 0008 leaves the unissued versions drafted before the check.
+    ConsolidatedReport.objects.filter(pk=report.pk).update(missing_glyphs=None)
+    report.refresh_from_db()
+    client.force_login(reviewer)
+    url = reverse("reports:consolidated-issue", args=[report.pk])
+
+    # The page listed nothing, so a confirmation confirms nothing.
+    response = client.post(url, {"version": report.version, "blanks_confirmed": "on"})
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "U+E000" in message
+    report.refresh_from_db()
+    assert report.status == Status.READY
+    assert [g["char"] for g in report.missing_glyphs] == [PRIVATE_USE]
+
+    client.post(url, {"version": report.version, "blanks_confirmed": "on"})
+    report.refresh_from_db()
+    assert (report.status, report.number) == (Status.ISSUED, 1)
+
+
+def test_the_confirmation_is_read_through_the_issue_form(with_blank, reviewer, client):
+    # A browser posts a checkbox without a value as "on".
+    client.force_login(reviewer)
+    url = reverse("reports:consolidated-issue", args=[with_blank.pk])
+    client.post(url, {"version": with_blank.version, "blanks_confirmed": "on"})
+    with_blank.refresh_from_db()
+    assert with_blank.status == Status.ISSUED
+
+
+# ------------------------------------------------------------------------ where, and the lists
+
+
+def test_a_character_only_in_an_agency_name_names_that_agency(h1, staff, reviewer, build_now, vi):
+    scripts_activity(staff, reviewer)
+    sender = make_user("mgrsyt", "SYT", "manager")
+    make_agency_report(h1, "SYT", status="submitted", sender=sender, difficulties="Thiếu xe.")
+    # Written before the normaliser, as an old row would be; SYT has no activity counted.
+    Agency.objects.filter(code="SYT").update(short_name=f"SYT {PRIVATE_USE}")
+    report = build_now(h1, reviewer)
+
+    [glyph] = report.missing_glyphs
+    assert glyph["where"] == [
+        vi("Difficulties reported by %(agency)s", agency=f"SYT {PRIVATE_USE}")
+    ]
+
+
+def test_the_lists_of_versions_say_a_ready_draft_has_characters_that_cannot_print(
+    with_blank, reviewer, client
+):
+    client.force_login(reviewer)
+    label = with_blank.status_label
+    assert label != with_blank.get_status_display() and "1" in label
+    period_page = client.get(
+        reverse("reports:consolidated-period", args=[with_blank.period.code])
+    ).content.decode()
+    index_page = client.get(reverse("reports:index")).content.decode()
+    assert escape(label) in period_page and escape(label) in index_page
+
+
+# ------------------------------------------------------------------------ the migration
+
+BEFORE_UNCHECKED = [("reports", "0007_text_limits")]
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_unissued_versions_made_before_the_check_become_not_checked():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from reports.periods import ensure_periods
+
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    ensure_periods([2020])
+    try:
+        MigrationExecutor(connection).migrate(BEFORE_UNCHECKED)
+        old = MigrationExecutor(connection).loader.project_state(BEFORE_UNCHECKED).apps
+        OldReport = old.get_model("reports", "ConsolidatedReport")
+        period = old.get_model("reports", "ReportingPeriod").objects.get(kind="half", year=2020)
+        ready = OldReport.objects.create(period=period, draft_number=1, status="ready")
+        issued = OldReport.objects.create(
+            period=period,
+            draft_number=2,
+            status="issued",
+            number=1,
+            number_year=2020,
+            issued_on=date(2020, 7, 1),
+        )
+        assert ready.missing_glyphs == issued.missing_glyphs == []
+
+        MigrationExecutor(connection).migrate(latest)
+
+        glyphs = dict(ConsolidatedReport.objects.values_list("pk", "missing_glyphs"))
+        assert glyphs == {ready.pk: None, issued.pk: []}
+    finally:
+        MigrationExecutor(connection).migrate(latest)
