@@ -79,15 +79,15 @@ class CleanInputMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if has_control_characters(request.path):
             raise Http404
-        request.GET = _cleaned(request.GET)
-        if request.method == "POST":
-            try:
+        try:
+            request.GET = _cleaned(request.GET)
+            if request.method == "POST":
                 request.POST = _cleaned(request.POST, UNTOUCHED_FIELDS)
                 for _name, uploads in request.FILES.lists():
                     for upload in uploads:
                         upload.name = clean_text(upload.name)
-            except tuple(TOO_LARGE) as exc:
-                return refusal(request, exc)
+        except tuple(TOO_LARGE) as exc:
+            return refusal(request, exc)
         return self.get_response(request)
 
 

@@ -5,6 +5,7 @@ Bootstrap class."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from html.parser import HTMLParser
 
 import pytest
@@ -277,3 +278,28 @@ def test_the_admin_login_and_its_errors_keep_the_admins_look(client):
     assert 'name="username"' in html
     styled = [c for tag in ("input", "select") for c in classes_of(html, tag)]
     assert [c & BOOTSTRAP for c in styled if c & BOOTSTRAP] == []
+
+
+class TextForm(forms.Form):
+    title = forms.CharField(max_length=5)
+    notes = forms.CharField(widget=forms.Textarea, required=False)
+    password = forms.CharField(widget=forms.PasswordInput, required=False)
+
+
+def test_every_form_reads_its_text_as_the_model_will_store_it():
+    typed = unicodedata.normalize("NFD", "Ðế\r\nếế")  # twelve code points, two lines
+    form = TextForm(
+        {"title": typed, "notes": "Dòng 1\r\nDòng\u202e 2\x00", "password": "mật\u202e"}
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data == {
+        # five letters once composed, on one line: within max_length=5
+        "title": "Đế ếế",
+        "notes": "Dòng 1\nDòng 2",
+        "password": "mật\u202e",
+    }
+
+
+def test_a_text_too_long_names_the_field_and_its_limit_in_any_form():
+    form = TextForm({"title": "Hội nghị"})
+    assert form.errors["title"] == ["“Title” dài tối đa 5 ký tự (hiện có 8)."]

@@ -252,3 +252,12 @@ def test_axes_records_a_long_username_cut_to_its_column(client):
     assert login_username(Request(), {"username": "c" * 400}) == "c" * 255
     client.post(reverse("login"), {"username": "a" * 140, "password": "sai"})
     assert AccessAttempt.objects.get().username == "a" * 140
+
+
+@override_settings(DEBUG=False)
+def test_a_query_string_of_more_fields_than_django_reads_is_the_same_400(client, staff):
+    client.force_login(staff)
+    query = "&".join(f"kind={n}" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    response = client.get(f"{reverse('activities:list')}?{query}")
+    assert response.status_code == 400
+    assert heading(response.content.decode()) == "Gửi quá nhiều trường cùng lúc"
