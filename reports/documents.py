@@ -19,15 +19,13 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django_countries import countries
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from activities.models import Activity, ActivityCountry
 from agencies.models import ActivityKind
+from doingoai.xlsx import SheetWriter
 
 from . import pdf
-from .figures import PeriodFigures, activities_between, dmy
+from .figures import PeriodFigures, activities_between
 from .models import ConsolidatedReport
 from .narrative import number, vnd
 
@@ -210,53 +208,22 @@ def _pdf_texts(report: ConsolidatedReport) -> Iterator[tuple[str, str]]:
 
 # --- the XLSX annex ----------------------------------------------------------------------
 
-BOLD = Font(bold=True)
-
-
-def _header(sheet, *titles: str) -> None:
-    cells = []
-    for title in titles:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = BOLD
-        cells.append(cell)
-    sheet.append(cells)
-
-
-def _cells(sheet, values) -> list:
-    """A row whose texts are string cells, shown and kept exactly as written: openpyxl would
-    store a text starting with "=" as a formula, and an apostrophe in front would be a
-    character the data does not have. Only the control characters a workbook cannot hold
-    are dropped (clean_text keeps them out of the data already)."""
-    row = []
-    for value in values:
-        if isinstance(value, str):
-            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-            cell.data_type = "s"
-            value = cell
-        row.append(value)
-    return row
-
 
 def render_xlsx(report: ConsolidatedReport) -> bytes:
-    """Every counted activity of the period, one row each, and the summary tables."""
+    """The annex: every counted activity of the period, one row each, and the summary
+    tables, as XLSX bytes. Cells are typed as doingoai.xlsx writes them: texts string cells
+    exactly as written (never a formula), dates date cells (dd/mm/yyyy), counts and amounts
+    number cells (#,##0)."""
     figures: PeriodFigures = report.figures
     period = report.period
     workbook = Workbook(write_only=True)
     with translation.override("vi"):
-        summary = workbook.create_sheet("Tổng hợp")
-        summary.append(
-            _cells(
-                summary, [f"Phụ lục báo cáo kết quả công tác đối ngoại Nhân dân {period.label_vi}"]
-            )
-        )
-        summary.append(
-            _cells(
-                summary,
-                [f"Từ ngày {figures['period']['start']} đến ngày {figures['period']['end']}"],
-            )
-        )
+        summary = SheetWriter(workbook.create_sheet("Tổng hợp"))
+        summary.append([f"Phụ lục báo cáo kết quả công tác đối ngoại Nhân dân {period.label_vi}"])
+        dates = figures["period"]
+        summary.append([f"Từ ngày {dates['start']} đến ngày {dates['end']}"])
         summary.append([])
-        _header(summary, "Chỉ tiêu", "Số lượng")
+        summary.append(["Chỉ tiêu", "Số lượng"], bold=True)
         summary.append(["Tổng số hoạt động", figures["total"]])
         summary.append(["Đoàn vào", figures["delegations"]["inbound"]])
         summary.append(["Đoàn ra", figures["delegations"]["outbound"]])
@@ -268,65 +235,56 @@ def render_xlsx(report: ConsolidatedReport) -> bytes:
             ]
         )
         summary.append([])
-        _header(summary, "Loại hoạt động", "Số hoạt động")
+        summary.append(["Loại hoạt động", "Số hoạt động"], bold=True)
         for row in figures["by_kind"]:
-            summary.append(_cells(summary, [row["label"], row["count"]]))
+            summary.append([row["label"], row["count"]])
 
         _activities_sheet(workbook, report)
 
-        sheet = workbook.create_sheet("Theo cơ quan")
-        _header(sheet, "Mã", "Cơ quan, đơn vị", "Số hoạt động")
+        sheet = SheetWriter(workbook.create_sheet("Theo cơ quan"))
+        sheet.append(["Mã", "Cơ quan, đơn vị", "Số hoạt động"], bold=True)
         for row in figures["by_agency"]:
-            sheet.append(_cells(sheet, [row["code"], row["name"], row["count"]]))
-        sheet = workbook.create_sheet("Theo quốc gia")
-        _header(sheet, "Mã", "Quốc gia", "Số hoạt động")
+            sheet.append([row["code"], row["name"], row["count"]])
+        sheet = SheetWriter(workbook.create_sheet("Theo quốc gia"))
+        sheet.append(["Mã", "Quốc gia", "Số hoạt động"], bold=True)
         for row in figures["by_country"]:
-            sheet.append(_cells(sheet, [row["code"], row["name"], row["count"]]))
-        sheet = workbook.create_sheet("Viện trợ")
-        _header(sheet, "Nhà tài trợ", "Quốc gia", "Số khoản", "Giá trị cam kết (VND)")
+            sheet.append([row["code"], row["name"], row["count"]])
+        sheet = SheetWriter(workbook.create_sheet("Viện trợ"))
+        sheet.append(["Nhà tài trợ", "Quốc gia", "Số khoản", "Giá trị cam kết (VND)"], bold=True)
         for row in figures["aid"]["by_donor"]:
-            sheet.append(
-                _cells(sheet, [row["name"], row["country"], row["count"], row["amount_vnd"]])
-            )
-        sheet = workbook.create_sheet("Nhiệm vụ")
-        _header(sheet, "Mục", "Nhiệm vụ", "Số hoạt động", "Cơ quan thực hiện")
+            sheet.append([row["name"], row["country"], row["count"], row["amount_vnd"]])
+        sheet = SheetWriter(workbook.create_sheet("Nhiệm vụ"))
+        sheet.append(["Mục", "Nhiệm vụ", "Số hoạt động", "Cơ quan thực hiện"], bold=True)
         for row in figures["duties"]:
-            sheet.append(
-                _cells(
-                    sheet,
-                    [
-                        row["ref"],
-                        row["heading"],
-                        row["count"],
-                        "; ".join(row["agencies"]) or "Không có hoạt động trong kỳ",
-                    ],
-                )
-            )
+            agencies = "; ".join(row["agencies"]) or "Không có hoạt động trong kỳ"
+            sheet.append([row["ref"], row["heading"], row["count"], agencies])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
+ACTIVITY_COLUMNS = [
+    "STT",
+    "Cơ quan, đơn vị",
+    "Loại hoạt động",
+    "Tên hoạt động",
+    "Từ ngày",
+    "Đến ngày",
+    "Địa điểm",
+    "Quốc gia đối tác",
+    "Đối tác",
+    "Nhiệm vụ",
+    "Người Việt Nam",
+    "Người nước ngoài",
+    "Viện trợ cam kết (VND)",
+    "Kết quả",
+]
+
+
 def _activities_sheet(workbook: Workbook, report: ConsolidatedReport) -> None:
     period = report.period
-    sheet = workbook.create_sheet("Danh sách hoạt động")
-    _header(
-        sheet,
-        "STT",
-        "Cơ quan, đơn vị",
-        "Loại hoạt động",
-        "Tên hoạt động",
-        "Từ ngày",
-        "Đến ngày",
-        "Địa điểm",
-        "Quốc gia đối tác",
-        "Đối tác",
-        "Nhiệm vụ",
-        "Người Việt Nam",
-        "Người nước ngoài",
-        "Viện trợ cam kết (VND)",
-        "Kết quả",
-    )
+    sheet = SheetWriter(workbook.create_sheet("Danh sách hoạt động"))
+    sheet.append(ACTIVITY_COLUMNS, bold=True)
     activities = activities_between(period.start_date, period.end_date)
     ids = activities.values("pk")
     # Plain rows, not model instances: three queries and no per-row objects for 5,000 rows.
@@ -360,25 +318,22 @@ def _activities_sheet(workbook: Workbook, report: ConsolidatedReport) -> None:
     for index, row in enumerate(rows.iterator(chunk_size=2000), start=1):
         pk, agency, kind, title, start, end, place, duty, vn, foreign, vnd, outcome = row
         sheet.append(
-            _cells(
-                sheet,
-                [
-                    index,
-                    agency,
-                    kinds.get(kind, kind),
-                    title,
-                    dmy(start),
-                    dmy(end),
-                    place,
-                    "; ".join(countries_of.get(pk, ())),
-                    "; ".join(partners_of.get(pk, ())),
-                    duty or "",
-                    vn,
-                    foreign,
-                    int(vnd) if vnd else None,
-                    outcome,
-                ],
-            )
+            [
+                index,
+                agency,
+                kinds.get(kind, kind),
+                title,
+                start,
+                end,
+                place,
+                "; ".join(countries_of.get(pk, ())),
+                "; ".join(partners_of.get(pk, ())),
+                duty or "",
+                vn,
+                foreign,
+                vnd,
+                outcome,
+            ]
         )
 
 

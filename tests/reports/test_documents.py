@@ -238,3 +238,37 @@ def test_user_text_is_shown_and_never_fetched_or_attached(
     # Escaped text asks for nothing: only the stylesheet and its fonts were loaded.
     assert fetched and all(ok for _, ok in fetched)
     assert all(url.startswith("file://") and "/static/" in url for url, _ in fetched)
+
+
+def test_the_xlsx_annex_writes_dates_as_dates_and_amounts_as_numbers(
+    h1, staff, reviewer, build_now
+):
+    donor = get_or_create_partner(name="Quỹ Hữu nghị", kind="ngo", country="FR")
+    make_activity(
+        staff,
+        status="accepted",
+        reviewer=reviewer,
+        kind="aid",
+        title="Hội thảo",
+        start_date=date(2020, 3, 1),
+        end_date=date(2020, 3, 12),
+        partners=[donor],
+        aid={"donor": donor, "sector": "health", "committed_vnd": 1_234_567},
+        participants_vietnamese=1200,
+    )
+    report = build_now(h1, reviewer)
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(report.xlsx.path).read_bytes()))
+    header, row = workbook["Danh sách hoạt động"].iter_rows(max_row=2)
+    cells = {title.value: cell for title, cell in zip(header, row, strict=True)}
+
+    # A clerk sorts, filters and sums them: real date and number cells, shown dd/mm/yyyy and
+    # with grouped thousands.
+    start, end = cells["Từ ngày"], cells["Đến ngày"]
+    assert (start.value, end.value) == (datetime(2020, 3, 1), datetime(2020, 3, 12))
+    assert start.is_date and start.number_format == end.number_format == "dd/mm/yyyy"
+    amount, people = cells["Viện trợ cam kết (VND)"], cells["Người Việt Nam"]
+    assert (amount.value, amount.data_type, amount.number_format) == (1_234_567, "n", "#,##0")
+    assert (people.value, people.data_type) == (1200, "n")
+    assert cells["Tên hoạt động"].data_type == "s"
+    donors = list(workbook["Viện trợ"].iter_rows(min_row=2))
+    assert donors and all(r[3].data_type == "n" and r[3].number_format == "#,##0" for r in donors)
