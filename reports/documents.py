@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 
 def paragraphs(text: str) -> list[str]:
+    """The non-blank lines of `text`, stripped: the paragraphs the PDF prints."""
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
@@ -59,8 +60,9 @@ def document_header(report: ConsolidatedReport) -> dict:
 
 
 def render_pdf(report: ConsolidatedReport) -> bytes:
-    """The report's PDF (a draft, or the issued text with its number), from its figures and
-    narrative."""
+    """The report's PDF bytes (a draft, or the issued text with its number), from its
+    figures and narrative, unchecked: render_checked_pdf also names what it cannot print.
+    Raises whatever WeasyPrint raises."""
     figures: PeriodFigures = report.figures
     with translation.override("vi"):
         context = {

@@ -136,7 +136,10 @@ class _StaticFilesFetcher(URLFetcher):
 
 
 def render_pdf(template_name: str, context: Mapping[str, Any]) -> bytes:
-    """Render a template extending ``reports/pdf/base.html`` to PDF bytes."""
+    """Render a template extending ``reports/pdf/base.html`` with `context` to PDF bytes,
+    loading only static files (:func:`fetch_url`) and dropping attachments. Characters no
+    font has are drawn blank and logged (:func:`notdef_characters` collects them). Raises
+    whatever the template or WeasyPrint raises."""
     base_url = static_base_url()
     # As the portal stores text (clean_text), even what was written around the normaliser (an
     # old row, raw SQL): a direction override (U+202E) would print words reversed.
@@ -182,6 +185,8 @@ class NotdefLog:
         self.readable = True
 
     def read(self, record: logging.LogRecord) -> None:
+        """Add the characters a warning about glyphs names; mark the log unreadable if it
+        names none, or cannot be formatted."""
         try:
             message = record.getMessage()
         except Exception:  # its args do not fit its format: nothing can be read from it

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import subprocess
+import threading
 import uuid
 from datetime import date
 from pathlib import Path
@@ -392,6 +393,32 @@ def test_the_logger_is_put_back_when_the_rendering_raises(monkeypatch):
         assert weasyprint_logger.level == logging.WARNING
         1 / 0  # noqa: B018
     assert (weasyprint_logger.level, weasyprint_logger.filters) == (logging.ERROR, [])
+
+
+def test_two_renderings_at_once_in_two_threads_keep_their_characters_apart():
+    both_open = threading.Barrier(2, timeout=10)
+    found: dict[str, set[str]] = {}
+
+    def render(name: str, char: str) -> None:
+        with pdf.notdef_characters() as missing:
+            both_open.wait()  # both blocks open before either logs
+            logging.getLogger("weasyprint").warning(
+                '.notdef glyph rendered for Unicode string unsupported by fonts: "%s" (U+%04X)',
+                char,
+                ord(char),
+            )
+            both_open.wait()  # and neither closes before both have logged
+        found[name] = missing.characters
+
+    threads = [
+        threading.Thread(target=render, args=("a", MELTING_FACE)),
+        threading.Thread(target=render, args=("b", PRIVATE_USE)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert found == {"a": {MELTING_FACE}, "b": {PRIVATE_USE}}
 
 
 @pytest.mark.parametrize(
