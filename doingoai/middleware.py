@@ -1,3 +1,6 @@
+"""The portal's middleware: the interface language, and the one place that cleans what a
+request brings and refuses what is over Django's limits."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -56,7 +59,7 @@ def _cleaned(params: QueryDict, untouched: frozenset[str] = frozenset()) -> Quer
             cleaned.setlist(
                 clean_text(key), [clean_text(value, multiline=True) for value in values]
             )
-    cleaned._mutable = False
+    cleaned._mutable = False  # read-only, as Django hands request.GET and request.POST
     return cleaned
 
 
