@@ -34,10 +34,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 from openpyxl import Workbook, load_workbook
-from openpyxl.reader.excel import ExcelReader
+from openpyxl.packaging.relationship import get_rels_path
+from openpyxl.reader.excel import ExcelReader, _find_workbook_part
 from openpyxl.styles import Font
 from openpyxl.utils.datetime import from_excel
-from openpyxl.xml.constants import SHARED_STRINGS
+from openpyxl.xml.constants import (
+    ARC_CONTENT_TYPES,
+    ARC_CORE,
+    ARC_CUSTOM,
+    ARC_STYLE,
+    SHARED_STRINGS,
+)
 from simple_history.utils import bulk_create_with_history
 
 from agencies import permissions
@@ -58,10 +65,28 @@ MAX_CELL_CHARS = 32_767
 # What a row may hold, past which a sheet is not one of activities (styled empty cells beyond
 # the columns are allowed for).
 MAX_ROW_CELLS = 1_024
-# The elements of a workbook's scanned parts: a sheet of MAX_ROWS rows of every column has
-# about 0.9 million (1.3 million in inline strings). Counting them costs about 0.5 s a million.
+# The elements of a workbook's sheets: a sheet of MAX_ROWS rows of every column has about 0.9
+# million (1.3 million in inline strings). Counting them costs about 0.5 s a million; openpyxl
+# reads only the first sheet's rows, streaming.
 MAX_ELEMENTS = 1_500_000
 MAX_DEPTH = 64
+# The other parts openpyxl parses whole into objects (manifest, workbook, relations, styles,
+# properties, a chart sheet's drawings) cost it 10-25 µs an element (a 10 MB styles.xml of
+# 190,000 elements took 5.7 s and 368 MB), against a few hundred to a few thousand in what
+# Excel writes; all together they may hold this many (about 1 s at the dearest).
+MAX_PART_ELEMENTS = 30_000
+# The shared strings are loaded whole: openpyxl makes an object of each (10 µs) and a Font of
+# each rich-text run (80 µs; 370,000 runs in a 32 KB file took 10.9 s and 462 MB). So there
+# may be at most one string per string cell of the first sheet (about MAX_ROWS times the columns
+# it uses) and MAX_OTHER_STRINGS more for the other sheets (a guide, a list), few runs each
+# and few in all.
+MAX_OTHER_STRINGS = 10_000
+MAX_STRING_RUNS = 64
+MAX_RICH_RUNS = 10_000
+# The elements of one string item besides its runs (si, t, phoneticPr), and at most in a run
+# (r, t, rPr and its properties, each of which Font reads once).
+STRING_ELEMENTS = 3
+RUN_ELEMENTS = 20
 # The parts openpyxl reads whole: the shared strings, and the rest (manifest, styles, theme…).
 MAX_STRINGS_BYTES = 40 * 1024 * 1024
 MAX_PART_BYTES = 10 * 1024 * 1024
@@ -224,39 +249,42 @@ class _EnoughRead(Exception):
 
 
 class _WorkbookScan:
-    """A streaming pass over the XML parts openpyxl would read whole, before it reads them.
+    """A streaming pass over the XML parts openpyxl parses, before it parses them.
 
     Opening a workbook in read-only mode, openpyxl parses every worksheet up to its
-    <dimension> (all of it, building a tree of every row, when there is none) and loads the
-    shared strings whole; neither can be stopped early. So each such part is read here with
-    expat, 64 KB at a time, keeping only counters, and refused at the first limit passed:
-    more than MAX_RAW_ROWS rows (counted, or numbered so by r=), a row of more than
-    MAX_ROW_CELLS cells, more than MAX_ELEMENTS elements in the workbook, nesting deeper than
-    MAX_DEPTH, a run of text longer than MAX_CELL_CHARS (Excel's own limit for a cell), or a
-    DTD (entities). Raises ImportFileError.
+    <dimension> (all of it, building a tree of every row, when there is none), and parses the
+    shared strings and the small parts (manifest, workbook, relations, styles, properties)
+    whole; none of it can be stopped early. So each such part is read here with expat, 64 KB
+    at a time, keeping only counters, and refused at the first limit passed: nesting deeper
+    than MAX_DEPTH, a run of text longer than MAX_CELL_CHARS (Excel's own limit for a cell),
+    a DTD (entities); in the sheets more than MAX_RAW_ROWS rows (counted, or numbered so by
+    r=), a row of more than MAX_ROW_CELLS cells, more than MAX_ELEMENTS elements in all; in
+    the shared strings more items than the string cells of the first sheet and
+    MAX_OTHER_STRINGS, more than MAX_STRING_RUNS runs in one or MAX_RICH_RUNS in all; more
+    than MAX_PART_ELEMENTS elements in the other parts together. Raises ImportFileError.
     """
 
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
-        self.elements = 0
+        self.sheet_elements = 0
+        self.other_elements = 0
+        self.string_cells = 0
 
-    def scan(self, part: str, *, sheet: bool, until_dimension: bool = False) -> None:
-        depth = rows = cells = text = 0
+    def sheet(self, part: str, *, until_dimension: bool) -> None:
+        """Scan a worksheet, counting its rows, cells and string cells."""
+        rows = cells = 0
 
-        def start(name: str, attributes: dict[str, str]) -> None:
-            nonlocal depth, rows, cells, text
-            depth += 1
-            self.elements += 1
-            text = 0
-            if depth > MAX_DEPTH or self.elements > MAX_ELEMENTS:
+        def start(tag: str, attributes: dict[str, str]) -> None:
+            nonlocal rows, cells
+            self.sheet_elements += 1
+            if self.sheet_elements > MAX_ELEMENTS:
                 raise _too_large()
-            if not sheet:
-                return
-            tag = name.rpartition(":")[2]
             if tag == "c":
                 cells += 1
                 if cells > MAX_ROW_CELLS:
                     raise _too_large()
+                if attributes.get("t") == "s":
+                    self.string_cells += 1
             elif tag == "row":
                 rows += 1
                 cells = 0
@@ -269,6 +297,51 @@ class _WorkbookScan:
                     raise _too_many_rows()
             elif tag == "dimension" and until_dimension:
                 raise _EnoughRead
+
+        self._read(part, start)
+
+    def strings(self, part: str) -> None:
+        """Scan the shared strings, after the sheets (whose string cells bound them)."""
+        items_allowed = self.string_cells + MAX_OTHER_STRINGS
+        elements_allowed = items_allowed * STRING_ELEMENTS + MAX_RICH_RUNS * RUN_ELEMENTS
+        elements = items = runs = runs_here = 0
+
+        def start(tag: str, attributes: dict[str, str]) -> None:
+            nonlocal elements, items, runs, runs_here
+            elements += 1
+            if tag == "si":
+                items += 1
+                runs_here = 0
+            elif tag in ("r", "rPh"):
+                runs += 1
+                runs_here += 1
+                if runs_here > MAX_STRING_RUNS or runs > MAX_RICH_RUNS:
+                    raise _too_large()
+            if items > items_allowed or elements > elements_allowed:
+                raise _too_large()
+
+        self._read(part, start)
+
+    def other(self, part: str) -> None:
+        """Scan a part openpyxl parses whole into objects (styles, workbook, relations…)."""
+
+        def start(tag: str, attributes: dict[str, str]) -> None:
+            self.other_elements += 1
+            if self.other_elements > MAX_PART_ELEMENTS:
+                raise _too_large()
+
+        self._read(part, start)
+
+    def _read(self, part: str, on_start: Callable[[str, dict[str, str]], None]) -> None:
+        depth = text = 0
+
+        def start(name: str, attributes: dict[str, str]) -> None:
+            nonlocal depth, text
+            depth += 1
+            text = 0
+            if depth > MAX_DEPTH:
+                raise _too_large()
+            on_start(name.rpartition(":")[2], attributes)
 
         def end(name: str) -> None:
             nonlocal depth, text
@@ -302,10 +375,13 @@ class _WorkbookScan:
 
 
 def _check_workbook(content: bytes) -> None:
-    """Refuse, before openpyxl builds anything, a workbook that would cost more to open than a
-    sheet of MAX_ROWS rows (see _WorkbookScan). Raises ImportFileError."""
+    """Refuse, before openpyxl parses it, a workbook that would cost more to open than a
+    sheet of MAX_ROWS rows (see _WorkbookScan): each part openpyxl parses is scanned before
+    openpyxl is let near it. Raises ImportFileError."""
     try:
-        reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=True)
+        # External links are cached copies of other workbooks: never read (load_workbook is
+        # told so too).
+        reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=True, keep_links=False)
     except (zipfile.BadZipFile, OSError, EOFError):
         raise _not_xlsx() from None
     archive = reader.archive
@@ -313,11 +389,10 @@ def _check_workbook(content: bytes) -> None:
     if sum(info.file_size for info in infos) > MAX_UNZIPPED_BYTES:
         raise _too_large()
     names = {info.filename for info in infos}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+    if ARC_CONTENT_TYPES not in names:
         raise _not_xlsx()
-    # The parts openpyxl reads whole besides the shared strings (the manifest, the workbook
-    # and its relations, the styles, the theme) are small in any real workbook; media and
-    # drawings it never opens in read-only mode.
+    # The parts openpyxl parses whole besides the shared strings are small in any real
+    # workbook; media and drawings it never opens in read-only mode.
     for info in infos:
         if (
             info.file_size > MAX_PART_BYTES
@@ -326,24 +401,50 @@ def _check_workbook(content: bytes) -> None:
             and not info.filename.endswith("/sharedStrings.xml")
         ):
             raise _too_large()
+    scan = _WorkbookScan(archive)
+
+    def scan_other(part: str) -> None:
+        if part in names:
+            scan.other(part)
+
+    scan.other(ARC_CONTENT_TYPES)
     try:
         reader.read_manifest()
+        workbook_part = _find_workbook_part(reader.package).PartName[1:]
+    except Exception:  # openpyxl raises many kinds on a damaged file
+        raise _damaged() from None
+    if workbook_part not in names:
+        raise _not_xlsx()
+    scan.other(workbook_part)
+    scan_other(get_rels_path(workbook_part))
+    for part in (ARC_CORE, ARC_CUSTOM, ARC_STYLE):
+        scan_other(part)
+    try:
         reader.read_workbook()
-        sheets = [
-            rel.target
-            for _sheet, rel in reader.parser.find_sheets()
-            if rel.target in names and "chartsheet" not in rel.Type
-        ]
+        sheets = [(rel.target, "chartsheet" in rel.Type) for _s, rel in reader.parser.find_sheets()]
         strings = reader.package.find(SHARED_STRINGS)
     except Exception:  # openpyxl raises many kinds on a damaged file
         raise _damaged() from None
-    scan = _WorkbookScan(archive)
+    scanned: set[str] = set()
+    for target, chart in sheets:
+        if target not in names or target in scanned:
+            continue
+        scanned.add(target)
+        scan_other(get_rels_path(target))
+        if chart:
+            # A chart sheet is parsed whole, with its drawings and charts.
+            for name in sorted(names):
+                if name.startswith(("xl/chartsheets/", "xl/drawings/", "xl/charts/")) and (
+                    name.endswith((".xml", ".rels")) and name not in scanned
+                ):
+                    scanned.add(name)
+                    scan.other(name)
+        else:
+            scan.sheet(target, until_dimension=len(scanned) > 1)
     if strings is not None and strings.PartName[1:] in names:
         if archive.getinfo(strings.PartName[1:]).file_size > MAX_STRINGS_BYTES:
             raise _too_large()
-        scan.scan(strings.PartName[1:], sheet=False)
-    for index, part in enumerate(sheets):
-        scan.scan(part, sheet=True, until_dimension=index > 0)
+        scan.strings(strings.PartName[1:])
 
 
 @dataclass
@@ -406,7 +507,9 @@ def _xlsx_source(content: bytes) -> _Source:
         raise _not_xlsx()
     _check_workbook(content)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        workbook = load_workbook(
+            io.BytesIO(content), read_only=True, data_only=True, keep_links=False
+        )
     except Exception:  # openpyxl raises many kinds on a damaged file
         raise _damaged() from None
 

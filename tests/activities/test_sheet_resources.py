@@ -22,11 +22,16 @@ from openpyxl.xml.constants import SHARED_STRINGS
 from activities.imports import (
     COLUMNS,
     MAX_CELL_CHARS,
+    MAX_OTHER_STRINGS,
+    MAX_PART_ELEMENTS,
+    MAX_RICH_RUNS,
+    MAX_STRING_RUNS,
     MAX_STRINGS_BYTES,
     ImportFileError,
     read_sheet,
     template_workbook,
 )
+from activities.management.commands.benchmark_sheets import shared_strings
 
 DATA = Path(__file__).parent.parent / "data"
 HEADERS = [str(c.header) for c in COLUMNS]
@@ -72,6 +77,76 @@ def in_sheet_data(xml: bytes) -> callable:
     return lambda sheet: sheet.replace(b"</sheetData>", xml + b"</sheetData>")
 
 
+# A rich-text run with every property Font reads, and a cell format with its alignment.
+RUN = (
+    b'<r><rPr><b/><i/><sz val="11"/><color rgb="FF000000"/><rFont val="Arial"/>'
+    b'<family val="2"/><scheme val="minor"/><u/></rPr><t>x</t></r>'
+)
+XF = (
+    b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    b'<alignment horizontal="left"/></xf>'
+)
+RELATIONSHIP = b'<Relationship Id="rId%d" Type="http://x/hyperlink" Target="x.xml"/>'
+
+
+def with_strings(content: bytes, items: bytes) -> bytes:
+    """The workbook with shared strings holding `items` (<si> elements)."""
+    return rewritten(
+        content,
+        {
+            "[Content_Types].xml": lambda types: types.replace(
+                b"</Types>",
+                b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
+                + SHARED_STRINGS.encode()
+                + b'"/></Types>',
+            ),
+            "xl/sharedStrings.xml": b'<sst xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main">' + items + b"</sst>",
+        },
+    )
+
+
+def with_formats(content: bytes, formats: int) -> bytes:
+    """The workbook with `formats` more cell formats (two elements each) in its styles."""
+    return rewritten(
+        content,
+        {"xl/styles.xml": lambda xml: xml.replace(b"</cellXfs>", XF * formats + b"</cellXfs>")},
+    )
+
+
+def measured(path: Path) -> dict:
+    """Reading the file at `path` in a fresh interpreter, so its peak resident memory (VmHWM)
+    is the reading's alone over what Django itself takes: {"outcome", "seconds", "peak"}."""
+    measure = textwrap.dedent(
+        """
+        import json, sys, time, django
+        django.setup()
+        from activities.imports import ImportFileError, read_sheet
+        content = open(sys.argv[1], "rb").read()
+        started = time.perf_counter()
+        try:
+            outcome = f"read {len(read_sheet(sys.argv[1], content))} rows"
+        except ImportFileError as exc:
+            outcome = str(exc)
+        seconds = time.perf_counter() - started
+        status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+        peak = int(status["VmHWM"].split()[0]) * 1024
+        print(json.dumps({"outcome": outcome, "seconds": seconds, "peak": peak}))
+        """
+    )
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "doingoai.settings"}
+    environment.setdefault("SECRET_KEY", settings.SECRET_KEY)
+    done = subprocess.run(
+        [sys.executable, "-c", measure, path],
+        check=True,
+        capture_output=True,
+        cwd=settings.BASE_DIR,
+        env=environment,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def refused(name: str, content: bytes, message: str) -> float:
     started = time.perf_counter()
     with pytest.raises(ImportFileError, match=message):
@@ -89,37 +164,7 @@ def test_a_sheet_without_dimension_and_16_million_rows_is_refused_in_bounded_tim
         [sys.executable, DATA / "make_sheet_without_dimension.py", template, sheet], check=True
     )
     assert sheet.stat().st_size < 200 * 1024
-    # A fresh interpreter, so its peak resident memory (VmHWM) is the refusal's alone, over
-    # what Django itself takes.
-    measure = textwrap.dedent(
-        """
-        import json, sys, time, django
-        django.setup()
-        from activities.imports import ImportFileError, read_sheet
-        content = open(sys.argv[1], "rb").read()
-        started = time.perf_counter()
-        try:
-            read_sheet("khong-kich-thuoc.xlsx", content)
-            outcome = "read"
-        except ImportFileError as exc:
-            outcome = str(exc)
-        seconds = time.perf_counter() - started
-        status = dict(line.split(":", 1) for line in open("/proc/self/status"))
-        peak = int(status["VmHWM"].split()[0]) * 1024
-        print(json.dumps({"outcome": outcome, "seconds": seconds, "peak": peak}))
-        """
-    )
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "doingoai.settings"}
-    environment.setdefault("SECRET_KEY", settings.SECRET_KEY)
-    done = subprocess.run(
-        [sys.executable, "-c", measure, sheet],
-        check=True,
-        capture_output=True,
-        cwd=settings.BASE_DIR,
-        env=environment,
-        text=True,
-    )
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = measured(sheet)
     assert TOO_MANY_ROWS in figures["outcome"]
     assert figures["seconds"] < SECONDS
     assert figures["peak"] < PEAK_BYTES
@@ -185,6 +230,68 @@ def test_a_sheet_without_dimension_and_16_million_rows_is_refused_in_bounded_tim
             },
             TOO_LARGE,
         ),
+        # more strings than the sheet has string cells (700,000 for one row, 11 MB)
+        (
+            {
+                "[Content_Types].xml": lambda types: types.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
+                    + SHARED_STRINGS.encode()
+                    + b'"/></Types>',
+                ),
+                "xl/sharedStrings.xml": b"<sst>" + b"<si><t>ab</t></si>" * 700_000 + b"</sst>",
+            },
+            TOO_LARGE,
+        ),
+        # one string of more rich-text runs than a person formats by hand
+        (
+            {
+                "[Content_Types].xml": lambda types: types.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
+                    + SHARED_STRINGS.encode()
+                    + b'"/></Types>',
+                ),
+                "xl/sharedStrings.xml": b"<sst><si>"
+                + b"<r><t>x</t></r>" * (MAX_STRING_RUNS + 1)
+                + b"</si></sst>",
+            },
+            TOO_LARGE,
+        ),
+        # the small parts openpyxl parses into objects, each beyond what Excel writes
+        (
+            {
+                "xl/workbook.xml": lambda xml: xml.replace(
+                    b"</workbook>", b"<x/>" * 40_000 + b"</workbook>"
+                )
+            },
+            TOO_LARGE,
+        ),
+        (
+            {
+                "xl/worksheets/_rels/sheet1.xml.rels": b'<Relationships xmlns="http://schemas.'
+                b'openxmlformats.org/package/2006/relationships">'
+                + b"".join(RELATIONSHIP % n for n in range(40_000))
+                + b"</Relationships>"
+            },
+            TOO_LARGE,
+        ),
+        (
+            {
+                "docProps/core.xml": lambda xml: xml.replace(
+                    b"</cp:coreProperties>", b"<x/>" * 40_000 + b"</cp:coreProperties>"
+                )
+            },
+            TOO_LARGE,
+        ),
+        (
+            {
+                "[Content_Types].xml": lambda xml: xml.replace(
+                    b"</Types>", b"<x/>" * 40_000 + b"</Types>"
+                )
+            },
+            TOO_LARGE,
+        ),
         # a second sheet without dimension and two million rows, which openpyxl would parse
         (
             {
@@ -203,6 +310,12 @@ def test_a_sheet_without_dimension_and_16_million_rows_is_refused_in_bounded_tim
         "elements",
         "dtd",
         "strings",
+        "strings-beyond-cells",
+        "runs-in-a-string",
+        "workbook",
+        "sheet-relations",
+        "properties",
+        "manifest",
         "sheet2",
     ],
 )
@@ -253,3 +366,63 @@ def test_a_sheet_of_twenty_thousand_rows_without_dimension_is_read():
 )
 def test_a_csv_file_meets_the_same_limits(content, message):
     assert refused("hd.csv", content, message) < SECONDS
+
+
+def test_the_small_parts_are_scanned_before_openpyxl_parses_them():
+    # A DTD in a part openpyxl parses whole with lxml (which would refuse it only after
+    # reading it): every such part is scanned first.
+    for part in (
+        "xl/styles.xml",
+        "xl/workbook.xml",
+        "docProps/core.xml",
+        "xl/_rels/workbook.xml.rels",
+    ):
+        content = rewritten(
+            workbook(), {part: lambda xml: b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>' + xml}
+        )
+        refused("hd.xlsx", content, "bị hỏng")
+
+
+def _small_workbooks() -> dict[str, tuple[bytes, str]]:
+    """{label: (a small workbook, what reading it gives)}: the reviewers' cases and the
+    dearest workbooks each limit lets through."""
+    rich = b"<si>" + b"<r><rPr><b/></rPr><t>x</t></r>" * 370_000 + b"</si>"  # 1.48M elements
+    at_runs_cap = b"".join(
+        b"<si>" + RUN * MAX_STRING_RUNS + b"</si>" for _ in range(MAX_RICH_RUNS // MAX_STRING_RUNS)
+    )
+    return {
+        "370,000 rich runs in a 32 KB file": (with_strings(workbook(), rich), TOO_LARGE),
+        "rich runs at the cap": (with_strings(workbook(), at_runs_cap), "read 1 rows"),
+        "strings at the cap of a 1-row sheet": (
+            with_strings(workbook(), b"<si><t>ab</t></si>" * MAX_OTHER_STRINGS),
+            "read 1 rows",
+        ),
+        "10 MB of cell formats": (
+            with_formats(workbook(), 90_000),
+            TOO_LARGE,
+        ),  # under MAX_PART_BYTES
+        "cell formats at the cap": (
+            with_formats(workbook(), MAX_PART_ELEMENTS // 2 - 200),
+            "read 1 rows",
+        ),
+    }
+
+
+@pytest.mark.parametrize("label", list(_small_workbooks()))
+def test_a_small_workbook_is_read_or_refused_in_about_a_second_and_bounded_memory(tmp_path, label):
+    content, outcome = _small_workbooks()[label]
+    path = tmp_path / "hd.xlsx"
+    path.write_bytes(content)
+    figures = measured(path)
+    assert outcome in figures["outcome"]
+    assert figures["seconds"] < SECONDS
+    assert figures["peak"] < PEAK_BYTES
+
+
+def test_a_sheet_saved_by_excel_with_shared_strings_is_read():
+    content = shared_strings(workbook(20_000))
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert b't="s"' in archive.read("xl/worksheets/sheet1.xml")
+    rows = read_sheet("hd.xlsx", content)
+    assert len(rows) == 20_000
+    assert rows[-1][1]["title"] == "Hội nghị"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -17,10 +18,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from openpyxl import Workbook
+from openpyxl.utils import column_index_from_string
 from openpyxl.xml.constants import SHARED_STRINGS
 
 from activities.imports import (
     COLUMNS,
+    MAX_OTHER_STRINGS,
+    MAX_PART_BYTES,
+    MAX_PART_ELEMENTS,
+    MAX_RICH_RUNS,
     MAX_ROWS,
     MAX_STRINGS_BYTES,
     ImportFileError,
@@ -31,15 +37,73 @@ from activities.imports import (
 ROW = ["SLDTBXH", "meeting", "Hội nghị", "02/03/2020", "03/03/2020", "Vũng Tàu", "Nội dung"]
 
 
+_INLINE = re.compile(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is><t(?: [^>]*)?>(.*?)</t></is></c>', re.S)
+_STRINGS_REL = (
+    b'<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/officeDocument/'
+    b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+)
+
+
+_CELL_REF = re.compile(rb'<c r="([A-Z]+)(\d+)"')
+_BEFORE_DIMENSION = re.compile(rb"<sheetViews|<sheetFormatPr|<cols|<sheetData")
+
+
+def _with_dimension(sheet: bytes) -> bytes:
+    """`sheet` with the <dimension> Excel always writes (openpyxl's write-only mode cannot)."""
+    if b"<dimension" in sheet:
+        return sheet
+    refs = _CELL_REF.findall(sheet)
+    if not refs:
+        return sheet
+    last_column = max(
+        (column for column, _row in refs), key=lambda c: column_index_from_string(c.decode())
+    )
+    last_row = max(int(row) for _column, row in refs)
+    place = _BEFORE_DIMENSION.search(sheet).start()
+    return b'%s<dimension ref="A1:%s%d"/>%s' % (sheet[:place], last_column, last_row, sheet[place:])
+
+
+def shared_strings(content: bytes) -> bytes:
+    """`content`, a workbook openpyxl wrote, as Excel writes it: its texts in shared strings
+    (openpyxl writes every text as an inline string), each distinct text once in
+    xl/sharedStrings.xml and each cell its index (t="s"), and each sheet's <dimension>."""
+    index: dict[bytes, int] = {}
+
+    def shared(match: re.Match) -> bytes:
+        number = index.setdefault(match[3], len(index))
+        return b'<c %st="s"%s><v>%d</v></c>' % (match[1], match[2], number)
+
+    with zipfile.ZipFile(io.BytesIO(content)) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    for name in parts:
+        if name.startswith("xl/worksheets/sheet"):
+            parts[name] = _with_dimension(_INLINE.sub(shared, parts[name]))
+    items = b"".join(b'<si><t xml:space="preserve">%s</t></si>' % text for text in index)
+    parts["xl/sharedStrings.xml"] = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        b'uniqueCount="%d">%s</sst>' % (len(index), items)
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
+        + SHARED_STRINGS.encode()
+        + b'"/></Types>',
+    )
+    rels = "xl/_rels/workbook.xml.rels"
+    parts[rels] = parts[rels].replace(b"</Relationships>", _STRINGS_REL)
+    return _rewritten(content, parts)
+
+
 def _real_sheet(rows: int) -> bytes:
+    """A sheet of `rows` activities as Excel saves it: texts in shared strings."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
     sheet.append([str(c.header) for c in COLUMNS])
     for n in range(rows):
-        sheet.append([*ROW[:2], f"Hội nghị số {n}", *ROW[3:]])
+        sheet.append([*ROW[:2], f"Hội nghị số {n}", *ROW[3:6], f"Nội dung của hội nghị số {n}"])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return shared_strings(buffer.getvalue())
 
 
 def _real_csv(rows: int) -> bytes:
@@ -76,10 +140,9 @@ def _sheet(rows: bytes) -> dict[str, bytes]:
     }
 
 
-def _strings(size: int) -> dict[str, bytes]:
-    strings = b"<si><t>" + b"x" * 1000 + b"</t></si>"
+def _strings(size: int, item: bytes = b"<si><t>" + b"x" * 1000 + b"</t></si>") -> dict[str, bytes]:
     return {
-        "xl/sharedStrings.xml": b"<sst>" + strings * (size // len(strings)) + b"</sst>",
+        "xl/sharedStrings.xml": b"<sst>" + item * max(1, size // len(item)) + b"</sst>",
         "[Content_Types].xml": b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
         b'content-types"><Default Extension="rels" ContentType="application/vnd.'
         b'openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
@@ -91,12 +154,40 @@ def _strings(size: int) -> dict[str, bytes]:
     }
 
 
+_RUN = (
+    b'<r><rPr><b/><i/><sz val="11"/><color rgb="FF000000"/><rFont val="Arial"/>'
+    b'<family val="2"/><scheme val="minor"/><u/></rPr><t>x</t></r>'
+)
+_XF = (
+    b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    b'<alignment horizontal="left"/></xf>'
+)
+
+
+def _rich_string(runs: int) -> bytes:
+    return b"<si>" + _RUN * runs + b"</si>"
+
+
+def _styles(formats: int) -> bytes:
+    """A styles.xml of `formats` cell formats (two elements each) beside the usual parts."""
+    return (
+        b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        b'<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        b'<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        b'<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        b'</cellStyleXfs><cellXfs count="%d">%s</cellXfs>'
+        b'<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        b"</styleSheet>" % (formats, _XF * formats)
+    )
+
+
 def cases(folder: Path) -> list[tuple[str, Path]]:
     """(label, file) of each sheet measured, the baselines first."""
     template = template_workbook()
     (folder / "template.xlsx").write_bytes(template)
     made = {
-        "baseline: real sheet, 20,000 rows.xlsx": _real_sheet(MAX_ROWS),
+        "baseline: real sheet, 20,000 rows, shared strings.xlsx": _real_sheet(MAX_ROWS),
         "baseline: real CSV, 20,000 rows.csv": _real_csv(MAX_ROWS),
         "row numbered 1048576.xlsx": _rewritten(
             template, _sheet(b'<row r="1048576"><c t="n"><v>1</v></c></row>')
@@ -114,11 +205,38 @@ def cases(folder: Path) -> list[tuple[str, Path]]:
         "nested 100,000 deep.xlsx": _rewritten(
             template, _sheet(b"<x>" * 100_000 + b"</x>" * 100_000)
         ),
-        "shared strings at the cap (read).xlsx": _rewritten(
+        "shared strings: 40 MB for a sheet of 1 row.xlsx": _rewritten(
             template, {**_sheet(b""), **_strings(MAX_STRINGS_BYTES - 1024)}
         ),
         "shared strings over the cap.xlsx": _rewritten(
             template, {**_sheet(b""), **_strings(MAX_STRINGS_BYTES + 1024)}
+        ),
+        "shared strings: 370,000 rich runs in one (32 KB).xlsx": _rewritten(
+            template,
+            {
+                **_sheet(b""),
+                **_strings(1, b"<si>" + b"<r><rPr><b/></rPr><t>x</t></r>" * 370_000 + b"</si>"),
+            },
+        ),
+        "shared strings: rich runs at the cap (opened).xlsx": _rewritten(
+            template,
+            {
+                **_sheet(b""),
+                **_strings(1, b"".join(_rich_string(50) for _ in range(MAX_RICH_RUNS // 50))),
+            },
+        ),
+        "shared strings: 700,000 for a sheet of 1 row.xlsx": _rewritten(
+            template, {**_sheet(b""), **_strings(700_000 * 16, b"<si><t>ab</t></si>")}
+        ),
+        "shared strings: as many as the cap for 1 row (opened).xlsx": _rewritten(
+            template,
+            {**_sheet(b""), **_strings(MAX_OTHER_STRINGS * 16, b"<si><t>ab</t></si>")},
+        ),
+        "styles.xml of 10 MB.xlsx": _rewritten(
+            template, {"xl/styles.xml": _styles((MAX_PART_BYTES - 4096) // len(_XF))}
+        ),
+        "styles.xml at the element cap (opened).xlsx": _rewritten(
+            template, {"xl/styles.xml": _styles(MAX_PART_ELEMENTS // 2 - 200)}
         ),
         "10 million empty lines.csv": ",".join(str(c.header) for c in COLUMNS).encode()
         + b"\n" * 10_000_000,
