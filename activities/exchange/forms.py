@@ -168,9 +168,9 @@ class HandlingForm(forms.Form):
 
 
 class _FilterForm(forms.Form):
-    """The query string of the lists, checked by Django's own fields: the search rejects a
-    NUL character (PostgreSQL would refuse it). The agency is read by parse_id, as every id
-    of the portal is (ListFilters.from_query)."""
+    """The query string of the lists (cleaned on the way in, doingoai.middleware), checked by
+    Django's own fields. The agency is read by parse_id, as every id of the portal is
+    (ListFilters.from_query)."""
 
     q = forms.CharField(required=False)
     kind = forms.ChoiceField(required=False, choices=Message.Kind.choices)
