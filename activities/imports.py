@@ -426,21 +426,23 @@ def _check_workbook(content: bytes) -> None:
     except Exception:  # openpyxl raises many kinds on a damaged file
         raise _damaged() from None
     scanned: set[str] = set()
+    charts_scanned = False
     for target, chart in sheets:
         if target not in names or target in scanned:
             continue
         scanned.add(target)
-        scan_other(get_rels_path(target))
-        if chart:
-            # A chart sheet is parsed whole, with its drawings and charts.
+        if not chart:
+            scan_other(get_rels_path(target))
+            # openpyxl reads the rows of the first worksheet only, the others to <dimension>.
+            scan.sheet(target, until_dimension=scan.sheet_elements > 0)
+        elif not charts_scanned:
+            # Chart sheets are parsed whole, with their relations, drawings and charts.
+            charts_scanned = True
             for name in sorted(names):
                 if name.startswith(("xl/chartsheets/", "xl/drawings/", "xl/charts/")) and (
-                    name.endswith((".xml", ".rels")) and name not in scanned
+                    name.endswith((".xml", ".rels"))
                 ):
-                    scanned.add(name)
                     scan.other(name)
-        else:
-            scan.sheet(target, until_dimension=len(scanned) > 1)
     if strings is not None and strings.PartName[1:] in names:
         if archive.getinfo(strings.PartName[1:]).file_size > MAX_STRINGS_BYTES:
             raise _too_large()

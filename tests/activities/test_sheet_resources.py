@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 from openpyxl.xml.constants import SHARED_STRINGS
 
 from activities.imports import (
@@ -426,3 +427,17 @@ def test_a_sheet_saved_by_excel_with_shared_strings_is_read():
     rows = read_sheet("hd.xlsx", content)
     assert len(rows) == 20_000
     assert rows[-1][1]["title"] == "Hội nghị"
+
+
+def test_a_workbook_with_a_chart_sheet_before_the_activities_is_read():
+    book = Workbook()
+    book.active.append(HEADERS)
+    book.active.append(ROW)
+    chart = BarChart()
+    chart.add_data(Reference(book.active, min_col=1, min_row=1, max_row=2))
+    book.create_chartsheet("Biểu đồ", 0).add_chart(chart)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        assert any(name.startswith("xl/charts/") for name in archive.namelist())
+    assert len(read_sheet("hd.xlsx", buffer.getvalue())) == 1
