@@ -6,8 +6,11 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from doingoai.xlsx import DATE_FORMAT, DECIMAL_FORMAT, WHOLE_FORMAT, SheetWriter
 
@@ -76,3 +79,39 @@ def test_a_bold_header_row_is_bold_and_the_rows_after_it_are_not():
 def test_a_value_of_another_type_is_refused():
     with pytest.raises(TypeError):
         write([object()])
+
+
+# What doingoai.xlsx relies on in openpyxl beyond its documented API (pinned <3.2 in
+# pyproject.toml): a new version that changes one fails here, not in a clerk's download.
+
+
+def test_openpyxl_is_the_series_whose_internals_were_checked():
+    assert openpyxl.__version__.startswith("3.1.")
+
+
+def test_openpyxl_writes_a_row_when_it_is_appended_so_its_cells_may_be_reused():
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Sheet")
+    cell = WriteOnlyCell(sheet)
+    for value in ("first", "second"):
+        cell.value = value
+        sheet.append([cell])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert [row[0].value for row in load_workbook(buffer).active.iter_rows()] == [
+        "first",
+        "second",
+    ]
+
+
+def test_openpyxl_keeps_a_string_cell_typed_s_as_text_and_names_the_characters_it_refuses():
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Sheet")
+    cell = WriteOnlyCell(sheet, value="=1+1")
+    cell.data_type = "s"
+    sheet.append([cell])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    written = load_workbook(buffer).active["A1"]
+    assert (written.value, written.data_type) == ("=1+1", "s")
+    assert ILLEGAL_CHARACTERS_RE.sub("", "a\x00\x08\x0b\x1fb\tc\n") == "ab\tc\n"

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.xml.constants import SHARED_STRINGS
 
 from activities.imports import (
@@ -29,6 +30,7 @@ from activities.imports import (
     MAX_STRING_RUNS,
     MAX_STRINGS_BYTES,
     ImportFileError,
+    _check_workbook,
     read_sheet,
     template_workbook,
 )
@@ -441,3 +443,40 @@ def test_a_workbook_with_a_chart_sheet_before_the_activities_is_read():
     with zipfile.ZipFile(buffer) as archive:
         assert any(name.startswith("xl/charts/") for name in archive.namelist())
     assert len(read_sheet("hd.xlsx", buffer.getvalue())) == 1
+
+
+def test_openpyxl_reads_no_part_of_a_workbook_that_was_not_scanned_first(monkeypatch):
+    # _check_workbook scans the parts openpyxl 3.1 parses (ExcelReader: manifest, workbook
+    # and its relations, properties, styles, shared strings, sheets and their relations,
+    # chart sheets' parts; read_manifest, _find_workbook_part, parser.find_sheets and
+    # package.find used as they are). A version that parses another part, or none of these
+    # the same way, fails here.
+    book = Workbook()
+    book.active.append(HEADERS)
+    book.active.append(ROW)
+    book.create_sheet("Hướng dẫn").append(["Ghi chú"])
+    chart = BarChart()
+    chart.add_data(Reference(book.active, min_col=1, min_row=1, max_row=2))
+    book.create_chartsheet("Biểu đồ").add_chart(chart)
+    book.custom_doc_props.append(StringProperty(name="Nguồn", value="Sở"))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    content = shared_strings(buffer.getvalue())
+    opened: list[str] = []
+    original = zipfile.ZipFile.open
+
+    def recording(archive, name, *args, **kwargs):
+        opened.append(name if isinstance(name, str) else name.filename)
+        return original(archive, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", recording)
+    _check_workbook(content)
+    scanned = set(opened)
+    opened.clear()
+    workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True, keep_links=False)
+    assert len(list(workbook.worksheets[0].iter_rows(values_only=True))) == 2
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        present = set(archive.namelist())
+    # The theme is kept as bytes, never parsed.
+    assert (set(opened) & present) - scanned <= {"xl/theme/theme1.xml"}
+    assert {"xl/styles.xml", "xl/sharedStrings.xml", "docProps/custom.xml"} <= scanned
