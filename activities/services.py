@@ -20,7 +20,7 @@ from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
 from doingoai.files import validate_attachment
-from doingoai.text import change_reason
+from doingoai.text import change_reason, clean_text
 
 from .models import CURRENCIES, Activity, ActivityCountry, Attachment, Partner
 from .workflow import BULK_MOVES, WORKFLOW
@@ -463,7 +463,10 @@ def _record(activity: Activity, actor: User, reason: str) -> None:
 
 
 def get_or_create_partner(*, name: str, kind: str, country: str = "") -> Partner:
-    name = " ".join(name.split())
+    """The partner named `name` (cleaned as a form would: one line, composed, one space
+    between words) in `country`, made of `kind` if new. Raises ActivityError with a
+    Vietnamese message for an empty name or an unknown kind."""
+    name = " ".join(clean_text(name).split())
     if not name:
         raise ActivityError(_("The partner needs a name."))
     if kind not in Partner.Kind.values:

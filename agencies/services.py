@@ -12,6 +12,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from doingoai.text import clean_text
+
 from .models import ROLE_MISFIT_MESSAGES, Agency, Membership, User
 
 logger = logging.getLogger(__name__)
@@ -61,9 +63,15 @@ def create_account(
     """Create the account if it is missing and give it a role in an agency.
 
     Idempotent: an existing account keeps its password unless a new one is given. A new
-    account without a password gets a random one, returned once in the result.
+    account without a password gets a random one, returned once in the result. The username,
+    code, e-mail and name are cleaned (doingoai.text.clean_text) before they are checked or
+    looked up, as a form's would be; the password is taken as typed. Raises AccountError
+    with a Vietnamese message.
     """
-    username = username.strip()
+    username = clean_text(username).strip()
+    email = clean_text(email).strip()
+    full_name = " ".join(clean_text(full_name).split())
+    agency_code = clean_text(agency_code).strip() if agency_code is not None else None
     if not username:
         raise AccountError(_("The username must not be empty."))
     agency = None

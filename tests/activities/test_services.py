@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
@@ -333,3 +334,22 @@ def test_postgresql_has_a_trigram_index_for_the_search():
         )
         (definition,) = cursor.fetchone()
     assert "gin_trgm_ops" in definition
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        unicodedata.normalize("NFD", "Tổng lãnh sự quán Lào"),
+        "Tổng lãnh sự quán\u202e Lào",
+        "Tổng lãnh sự\tquán  Lào\x00",
+    ],
+)
+def test_a_partner_typed_in_another_form_is_the_partner_already_known(typed):
+    known = services.get_or_create_partner(
+        name="Tổng lãnh sự quán Lào", kind=Partner.Kind.CONSULATE, country="LA"
+    )
+    assert (
+        services.get_or_create_partner(name=typed, kind=Partner.Kind.CONSULATE, country="LA")
+        == known
+    )
+    assert Partner.objects.count() == 1

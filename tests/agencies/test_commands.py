@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -135,3 +137,19 @@ def test_seed_demo_again_keeps_what_an_administrator_changed(settings):
     user.refresh_from_db()
     assert user.email == "minh@vungtau.gov.vn"
     assert list(user.memberships.values_list("role", flat=True)) == ["staff"]
+
+
+def test_create_account_run_again_with_the_name_typed_decomposed_finds_the_same_account():
+    run("hoa.đỗ", "--agency", "SYT", "--role", "staff", "--password", "Lan-2024-mat-khau")
+    run(
+        unicodedata.normalize("NFD", "hoa.\u200bđỗ"),
+        "--agency",
+        " syt\u202e",
+        "--role",
+        "staff",
+        "--email",
+        "hoa\u200b@syt.example.vn",
+    )
+    user = User.objects.get()
+    assert (user.username, user.email) == ("hoa.đỗ", "hoa@syt.example.vn")
+    assert Membership.objects.filter(user=user).count() == 1
