@@ -235,6 +235,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.tasks.fail_stale_builds",
         "schedule": crontab(minute="*/5"),
     },
+    "prune-email-deliveries": {
+        "task": "doingoai.prune_email_deliveries",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
@@ -259,6 +263,10 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds each SMTP command may wait (Django's default is forever): a mail server that hangs
+# fails the send, which the e-mail task retries, instead of keeping the task running past
+# Redis's visibility timeout (CELERY_BROKER_TRANSPORT_OPTIONS).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "doingoai@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

@@ -3,13 +3,20 @@ hands a task that is still running or waiting to retry to a second worker."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+import time
+
 import pytest
 from celery import Celery
 from celery.contrib.testing.tasks import ping
 from celery.contrib.testing.worker import start_worker
-from celery.exceptions import Retry
+from celery.exceptions import Retry, SoftTimeLimitExceeded
+from celery.schedules import crontab
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import OperationalError
 
 from doingoai.celery import EMAIL_TASK_OPTIONS, app
@@ -49,20 +56,31 @@ def test_a_real_worker_runs_a_task_sent_through_redis():
 # must end before the timeout, or a second worker runs the same task too.
 
 
+# The modules whose tasks send e-mail (doingoai.mail.send_each).
+EMAIL_MODULES = ("activities.exchange.notifications", "reports.notifications")
+
+
 def _email_tasks() -> list:
     app.loader.import_default_modules()  # every app's tasks, as a worker loads them
-    return [task for task in app.tasks.values() if getattr(task, "retry_backoff", False)]
+    return [task for task in app.tasks.values() if task.run.__module__ in EMAIL_MODULES]
 
 
-def test_the_visibility_timeout_outlasts_the_longest_wait_of_an_email_retry(settings):
-    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+def test_every_task_that_sends_email_has_the_email_options():
     tasks = _email_tasks()
-    assert {t.name for t in tasks} >= {
+    assert {t.name for t in tasks} == {
         "activities.tasks.send_message_emails",
         "reports.agency_reports.send_agency_report_reminder",
         "reports.tasks.notify_leaders",
+        "reports.tasks.send_agency_report_reminders",
     }
     for task in tasks:
+        for option, value in EMAIL_TASK_OPTIONS.items():
+            assert getattr(task, option) == value, (task.name, option)
+
+
+def test_the_visibility_timeout_outlasts_the_longest_wait_and_run_of_an_email_task(settings):
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    for task in _email_tasks():
         assert task.acks_late
         longest = max(
             get_exponential_backoff_interval(
@@ -74,7 +92,58 @@ def test_the_visibility_timeout_outlasts_the_longest_wait_of_an_email_retry(sett
             for retries in range(task.max_retries + 1)
         )
         assert longest == EMAIL_TASK_OPTIONS["retry_backoff_max"]  # the cap is reached
-        assert longest < timeout, task.name
+        # A run is bounded: stopped (and retried) at the soft limit, killed at the hard one.
+        assert 0 < task.soft_time_limit < task.time_limit
+        assert SoftTimeLimitExceeded in task.autoretry_for
+        assert longest + task.time_limit < timeout, task.name
+
+
+def test_an_smtp_command_waits_for_the_mail_server_30_seconds_at_most(settings):
+    # Django's default is None: a mail server that hangs would hang the task for ever.
+    assert settings.EMAIL_TIMEOUT == 30
+    assert get_connection("django.core.mail.backends.smtp.EmailBackend").timeout == 30
+    assert EMAIL_TASK_OPTIONS["soft_time_limit"] > 10 * settings.EMAIL_TIMEOUT
+
+
+@pytest.fixture
+def hung_mail_server():
+    """A mail server that takes the connection and never says a word: (host, port)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted = []
+
+    def take():
+        with contextlib.suppress(OSError):
+            accepted.append(listener.accept()[0])
+
+    thread = threading.Thread(target=take, daemon=True)
+    thread.start()
+    yield listener.getsockname()
+    listener.close()
+    for conn in accepted:
+        conn.close()
+
+
+def test_a_mail_server_that_hangs_fails_the_send_in_email_timeout_and_the_task_retries(
+    settings, hung_mail_server
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = hung_mail_server
+    settings.EMAIL_TIMEOUT = 1
+    started = time.monotonic()
+    with pytest.raises(OSError) as raised:  # TimeoutError: the server never greeted
+        get_connection().open()
+    assert time.monotonic() - started < 5
+    assert isinstance(raised.value, EMAIL_TASK_OPTIONS["autoretry_for"])
+
+
+def test_the_beat_schedule_prunes_the_email_deliveries_daily(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["prune-email-deliveries"]
+    assert entry["task"] == "doingoai.prune_email_deliveries"
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks  # a registered task, not a name that only looks right
+    assert entry["schedule"] == crontab(hour=3, minute=0)
 
 
 def test_the_visibility_timeout_outlasts_the_drafting_tasks_retries_and_its_run(
