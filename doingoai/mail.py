@@ -36,11 +36,27 @@ logger = logging.getLogger(__name__)
 DELIVERY_RETENTION = timedelta(days=90)
 
 
+def address_key(address: str) -> str:
+    """How two addresses are compared: lowercased whole. The domain is case-insensitive by
+    definition; the local part may be case-sensitive by RFC 5321, but no mail system the
+    province's agencies use treats it so, and two accounts spelt An@x.vn and an@x.vn are one
+    mailbox that would otherwise get two e-mails."""
+    return address.strip().lower()
+
+
 def addresses(users: QuerySet) -> list[str]:
     """The e-mail addresses of `users` (a queryset of User) that get e-mail: active accounts
-    with notifications on and an address, sorted, each once. One query."""
+    with notifications on and an address, sorted, each mailbox once (address_key: the first
+    spelling in sorted order stands for the others). One query."""
     wanted = users.filter(is_active=True, email_notifications=True).exclude(email="")
-    return sorted(set(wanted.values_list("email", flat=True)))
+    return _each_once(wanted.values_list("email", flat=True))
+
+
+def _each_once(to) -> list[str]:
+    chosen: dict[str, str] = {}
+    for address in sorted(set(to)):
+        chosen.setdefault(address_key(address), address)
+    return list(chosen.values())
 
 
 def render(template_prefix: str, context: Mapping[str, Any]) -> tuple[str, str]:
@@ -57,28 +73,37 @@ def render(template_prefix: str, context: Mapping[str, Any]) -> tuple[str, str]:
 def send_each(
     template_prefix: str, context: Mapping[str, Any], to: list[str], *, event: str
 ) -> int:
-    """One e-mail (render) to each address of `to` that the e-mail of `event` (at most
-    EmailDelivery.EVENT_MAX_LENGTH characters, the same in every retry of the task) was not
-    delivered to yet, over one connection, each recorded as soon as the server accepted it.
-    Returns the number of e-mails sent now: 0, with nothing rendered and no connection, when
-    nobody is left.
+    """One e-mail (render) to each address of `to` (each mailbox once, address_key) that the
+    e-mail of `event` (at most EmailDelivery.EVENT_MAX_LENGTH characters, the same in every
+    retry of the task) was not delivered to yet, nor refused for good, over one connection,
+    each recorded as soon as the server answered. Returns the number of e-mails sent now: 0,
+    with nothing rendered and no connection, when nobody is left.
 
     Call it outside any transaction, as a task runs: each record then commits on its own at
     once, and a failure later in the batch cannot roll back the record of an e-mail that went.
 
-    SMTP errors propagate, and the task that sends retries them: a connection lost stops the
-    batch at once; an address the server refused does not stop the others, and its error is
-    raised once they are sent, so the retry writes to that address alone. ValueError, before
-    anything is sent, for an event key too long to record: its e-mails could never be marked
-    as sent, and every retry would send them again."""
+    What the server answers for one e-mail decides what happens to it, and never stops the
+    others:
+    - accepted: recorded, never sent again for `event`;
+    - refused for good (a 5xx reply: no such mailbox at RCPT, a message refused at DATA,
+      552 too large): logged and recorded as refused (EmailDelivery.refusal), so neither a
+      retry nor a redelivery tries that address again;
+    - refused for now (a 4xx reply: mailbox busy, greylisting): logged, and its error raised
+      once the others are sent, so the task's retry writes to such addresses alone.
+    Any other SMTP or socket error (a connection lost, a server that stopped answering within
+    EMAIL_TIMEOUT) stops the batch at once and propagates: the task retries it.
+
+    ValueError, before anything is sent, for an event key too long to record: its e-mails
+    could never be marked as sent, and every retry would send them again."""
     if len(event) > EmailDelivery.EVENT_MAX_LENGTH:
         raise ValueError(f"e-mail event key longer than {EmailDelivery.EVENT_MAX_LENGTH}: {event}")
-    done = EmailDelivery.objects.delivered(event, to)
-    pending = [address for address in to if address not in done]
+    to = _each_once(to)
+    done = EmailDelivery.objects.settled(event, [address_key(address) for address in to])
+    pending = [address for address in to if address_key(address) not in done]
     if not pending:
         return 0
     subject, body = render(template_prefix, context)
-    refused: smtplib.SMTPRecipientsRefused | None = None
+    retry_later: smtplib.SMTPException | None = None
     sent = 0
     with get_connection() as connection:
         for address in pending:
@@ -87,9 +112,14 @@ def send_each(
             )
             try:
                 accepted = email.send()
-            except smtplib.SMTPRecipientsRefused as exc:
-                logger.warning("%s: the mail server refused %s: %s", event, address, exc)
-                refused = refused or exc
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
+                code, reply = _reply(exc, address)
+                if code is None or code < 500:
+                    logger.warning("%s: %s refused for now (%s %s)", event, address, code, reply)
+                    retry_later = retry_later or exc
+                else:
+                    logger.warning("%s: %s refused for good (%s %s)", event, address, code, reply)
+                    _record(event, address, refusal=f"{code} {reply}")
                 continue
             if accepted:
                 # The one window left: a worker killed after the server accepted the e-mail
@@ -98,16 +128,36 @@ def send_each(
                 # a message arrived nor to take it back, so the acceptance and the record are
                 # two systems' commits, and recording first would lose the e-mail instead. It
                 # is as short as it can be: one INSERT right after the server's reply, with
-                # nothing else (no rendering, no other address) in between. A conflict is
-                # a second worker that wrote the same e-mail at the same time (a redelivery
-                # overtaking a slow worker): it must not fail a task whose e-mail went.
-                EmailDelivery.objects.bulk_create(
-                    [EmailDelivery(event=event, address=address)], ignore_conflicts=True
-                )
+                # nothing else (no rendering, no other address) in between.
+                _record(event, address)
                 sent += 1
-    if refused is not None:
-        raise refused
+    if retry_later is not None:
+        raise retry_later
     return sent
+
+
+def _reply(exc: smtplib.SMTPException, address: str) -> tuple[int | None, str]:
+    """The server's code and text for `address` in a refusal: SMTPRecipientsRefused carries
+    one per recipient (each e-mail here has one), the others (SMTPDataError at DATA,
+    SMTPSenderRefused at MAIL FROM) one for the message."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, reply = exc.recipients.get(address) or next(
+            iter(exc.recipients.values()), (None, b"")
+        )
+    else:
+        code, reply = exc.smtp_code, exc.smtp_error
+    if isinstance(reply, bytes):
+        reply = reply.decode("utf-8", "replace")
+    return code, str(reply)[:150]
+
+
+def _record(event: str, address: str, refusal: str = "") -> None:
+    # A conflict is a second worker that wrote the same e-mail at the same time (a
+    # redelivery overtaking a slow worker): it must not fail a task whose e-mail went.
+    EmailDelivery.objects.bulk_create(
+        [EmailDelivery(event=event, address=address_key(address), refusal=refusal)],
+        ignore_conflicts=True,
+    )
 
 
 def prune_deliveries(*, now: datetime) -> int:

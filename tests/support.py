@@ -160,3 +160,18 @@ class FlakyBackend(EmailBackend):
             FlakyBackend.failures_left -= 1
             raise smtplib.SMTPServerDisconnected("the mail server is down")
         return super().send_messages(messages)
+
+
+class DroppingBackend(EmailBackend):
+    """A mail server (Django's in-memory outbox) that accepts `accept` more e-mails, then
+    drops the connection once and works again; it never drops while `accept` is None."""
+
+    accept: int | None = None
+
+    def send_messages(self, messages):
+        if DroppingBackend.accept is not None:
+            if DroppingBackend.accept == 0:
+                DroppingBackend.accept = None
+                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+            DroppingBackend.accept -= len(messages)
+        return super().send_messages(messages)

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import task_postrun
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
@@ -36,45 +37,44 @@ from doingoai.celery import app as portal_app
 from doingoai.models import EmailDelivery
 from doingoai.tasks import prune_email_deliveries
 from tests.factories import make_user, send_message
-from tests.support import postgres_only, redis_url, wait_for
+from tests.support import DroppingBackend, postgres_only, redis_url, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDRESSES = ["an@vungtau.gov.vn", "binh@vungtau.gov.vn", "chi@vungtau.gov.vn"]
 TASK = notifications.send_message_emails.name
 
 
-class DroppingBackend(EmailBackend):
-    """A mail server (Django's in-memory outbox) that accepts `accept` more e-mails, then
-    drops the connection once and works again; it never drops while `accept` is None."""
-
-    accept: int | None = None
-
-    def send_messages(self, messages):
-        if DroppingBackend.accept is not None:
-            if DroppingBackend.accept == 0:
-                DroppingBackend.accept = None
-                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-            DroppingBackend.accept -= len(messages)
-        return super().send_messages(messages)
-
-
 class RefusingBackend(EmailBackend):
-    """A mail server that refuses the addresses in `refused` (550: no such mailbox)."""
+    """A mail server that refuses the addresses of `refused` at RCPT with their code
+    (550: no such mailbox, for good; 450: mailbox busy, for now), and the messages to those
+    of `rejected` at DATA with theirs (554: message rejected; 452: out of room)."""
 
-    refused: set[str] = set()
+    refused: dict[str, int] = {}
+    rejected: dict[str, int] = {}
 
     def send_messages(self, messages):
         for message in messages:
-            bad = set(message.to) & RefusingBackend.refused
-            if bad:
-                raise smtplib.SMTPRecipientsRefused({a: (550, b"no such mailbox") for a in bad})
+            for address in message.to:
+                if address in RefusingBackend.refused:
+                    code = RefusingBackend.refused[address]
+                    raise smtplib.SMTPRecipientsRefused({address: (code, b"mailbox")})
+                if address in RefusingBackend.rejected:
+                    raise smtplib.SMTPDataError(RefusingBackend.rejected[address], b"rejected")
         return super().send_messages(messages)
+
+
+@pytest.fixture
+def refusing(settings, monkeypatch) -> type[RefusingBackend]:
+    settings.EMAIL_BACKEND = "tests.test_mail.RefusingBackend"
+    monkeypatch.setattr(RefusingBackend, "refused", {})
+    monkeypatch.setattr(RefusingBackend, "rejected", {})
+    return RefusingBackend
 
 
 @pytest.fixture
 def drops_after_first(settings, monkeypatch) -> None:
     """The case's mail server: the connection drops after the first e-mail."""
-    settings.EMAIL_BACKEND = "tests.test_mail_once.DroppingBackend"
+    settings.EMAIL_BACKEND = "tests.support.DroppingBackend"
     monkeypatch.setattr(DroppingBackend, "accept", 1)
 
 
@@ -145,18 +145,99 @@ def test_an_addressee_who_joins_before_the_retry_gets_the_email_too(
 
 
 @pytest.mark.django_db
-def test_a_refused_address_does_not_stop_the_others_and_the_retry_writes_to_it_alone(
-    settings, monkeypatch, reviewer, three_addressees
+def test_an_address_refused_for_now_does_not_stop_the_others_and_the_retry_writes_to_it_alone(
+    refusing, reviewer, three_addressees
 ):
-    settings.EMAIL_BACKEND = "tests.test_mail_once.RefusingBackend"
-    monkeypatch.setattr(RefusingBackend, "refused", {"an@vungtau.gov.vn"})
+    refusing.refused = {"an@vungtau.gov.vn": 450}  # mailbox busy
     message = send_to_vungtau(reviewer)
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         notifications.email_message(message.pk)  # the task retries it
     assert received() == ADDRESSES[1:]
 
-    monkeypatch.setattr(RefusingBackend, "refused", set())  # the mailbox was created
+    refusing.refused = {}  # the mailbox is free again
     assert notifications.email_message(message.pk) == 1
+    assert received() == ADDRESSES
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("refused", "rejected"),
+    [
+        ({"an@vungtau.gov.vn": 550}, {}),  # no such mailbox, at RCPT
+        ({}, {"an@vungtau.gov.vn": 554}),  # the message refused at DATA
+        ({}, {"an@vungtau.gov.vn": 552}),  # too large for that mailbox, at DATA
+    ],
+)
+def test_an_address_refused_for_good_is_recorded_and_never_tried_again(
+    refusing, reviewer, three_addressees, refused, rejected
+):
+    # The first address in sorted order: before the fix, it stopped everyone after it on
+    # every retry.
+    refusing.refused, refusing.rejected = refused, rejected
+    message = send_to_vungtau(reviewer)
+    result = notifications.send_message_emails.apply(args=[message.pk], throw=False)
+
+    assert result.successful() and result.get() == 2  # no retry: nothing left to try
+    assert received() == ADDRESSES[1:]
+    refusal = EmailDelivery.objects.get(address="an@vungtau.gov.vn").refusal
+    assert refusal.startswith(str(next(iter({**refused, **rejected}.values()))))
+    assert notifications.email_message(message.pk) == 0  # a redelivery tries nobody
+
+
+@pytest.mark.django_db
+def test_one_refused_for_now_and_one_for_good_the_retry_writes_to_the_first_alone(
+    refusing, reviewer, three_addressees
+):
+    refusing.refused = {"an@vungtau.gov.vn": 550, "chi@vungtau.gov.vn": 451}
+    message = send_to_vungtau(reviewer)
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as raised:
+        notifications.email_message(message.pk)
+    assert "chi@vungtau.gov.vn" in raised.value.recipients  # the error the task retries
+
+    refusing.refused = {}  # both could take it now, but only chi is tried again
+    assert notifications.email_message(message.pk) == 1
+    assert received() == ["binh@vungtau.gov.vn", "chi@vungtau.gov.vn"]
+
+
+@pytest.mark.django_db
+def test_two_accounts_of_one_mailbox_in_two_cases_get_one_email(reviewer, three_addressees):
+    make_user("an2", "VUNGTAU", "staff", email="An@VungTau.gov.vn")
+    message = send_to_vungtau(reviewer)
+    assert notifications.email_message(message.pk) == 3
+    assert received() == sorted(["An@VungTau.gov.vn", *ADDRESSES[1:]])
+    # A record written in another case (before addresses were compared lowercased) counts.
+    EmailDelivery.objects.filter(address="binh@vungtau.gov.vn").update(
+        address="Binh@vungtau.gov.vn"
+    )
+    assert notifications.email_message(message.pk) == 0
+
+
+class StoppedBackend(EmailBackend):
+    """A mail server so slow that the task reaches its soft time limit after `accept` more
+    e-mails (Celery raises SoftTimeLimitExceeded in the task's process), once."""
+
+    accept: int | None = None
+
+    def send_messages(self, messages):
+        if StoppedBackend.accept == 0:
+            StoppedBackend.accept = None
+            raise SoftTimeLimitExceeded()
+        if StoppedBackend.accept is not None:
+            StoppedBackend.accept -= len(messages)
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db
+def test_a_batch_stopped_at_its_time_limit_is_retried_for_the_others(
+    settings, monkeypatch, reviewer, three_addressees
+):
+    settings.EMAIL_BACKEND = "tests.test_mail.StoppedBackend"
+    monkeypatch.setattr(StoppedBackend, "accept", 1)
+    message = send_to_vungtau(reviewer)
+    result = notifications.send_message_emails.apply(args=[message.pk], throw=False)
+
+    assert StoppedBackend.accept is None  # the limit was reached once
+    assert result.successful() and result.get() == 2
     assert received() == ADDRESSES
 
 
