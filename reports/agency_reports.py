@@ -15,7 +15,7 @@ or returns it with a reason.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TypedDict
 
 from django.conf import settings
@@ -338,9 +338,12 @@ def remind_agencies(
     *, actor: User | None, period: ReportingPeriod, agency_ids: Iterable[int] | None = None
 ) -> int:
     """E-mail the working agencies whose report for `period` is not sent yet (all of them,
-    or those of `agency_ids`), once the transaction commits. `actor` None is the beat
-    schedule; anyone else must review for Sở Ngoại vụ (else ReportError). Returns how many
-    agencies are reminded."""
+    or those of `agency_ids`) and that were not reminded today, once the transaction
+    commits. `actor` None is the beat schedule; anyone else must review for Sở Ngoại vụ
+    (else ReportError). The reports' rows are locked, so two reminders at the same moment
+    remind each agency once. Returns how many agencies are reminded: 0 when none is left to
+    remind. Raises ReportError to a reviewer when every agency still to send was already
+    reminded today (by the daily job or by hand): another e-mail would say nothing new."""
     if actor is not None:
         require_reviewer(actor)
     pending = period.agency_reports.filter(
@@ -348,25 +351,62 @@ def remind_agencies(
     )
     if agency_ids is not None:
         pending = pending.filter(agency_id__in=list(agency_ids))
-    ids = list(pending.values_list("pk", flat=True))
-    if not ids:
-        return 0
-    AgencyReport.objects.filter(pk__in=ids).update(reminded_at=timezone.now())
+    locked = list(pending.select_for_update().order_by("pk").values_list("pk", "reminded_at"))
+    today = timezone.localdate()
+    due = [(pk, at) for pk, at in locked if at is None or timezone.localdate(at) != today]
+    if not due and locked and actor is not None:
+        raise ReportError(
+            _("The agencies that have not sent their report were already reminded today.")
+        )
+    stamp = timezone.now()
+    AgencyReport.objects.filter(pk__in=[pk for pk, _at in due]).update(reminded_at=stamp)
     # One task per agency: an SMTP failure retries that agency's e-mail, not everyone's.
-    # robust: run in-process (no broker), a mail server that is down must not turn the
-    # reminders already recorded into an error page (a worker retries instead).
-    task = notifications.send_agency_report_reminder
-    for report_id in ids:
-        transaction.on_commit(lambda report_id=report_id: task.delay(report_id), robust=True)
-    return len(ids)
+    for report_id, previous in due:
+        notifications.queue_reminder(report_id, stamp=stamp, previous=previous)
+    return len(due)
 
 
 def remind_due_agencies(*, today: date) -> int:
-    """The daily reminder: the agencies that have not sent their report, REPORT_REMIND_DAYS_BEFORE
-    days before the deadline and on the day after it. Returns how many agencies."""
-    before = today + timedelta(days=settings.REPORT_REMIND_DAYS_BEFORE)
-    after = today - timedelta(days=1)
+    """The daily reminder: the agencies that have not sent their report, on the latest of
+    their reminder days (REPORT_REMIND_DAYS_BEFORE days before the deadline, the day after
+    it) on or before `today` that they were not reminded on or after. A day the job did not
+    run is made up the next morning (up to the day before the next reminder day, or a week
+    after the day after the deadline), and a second run the same day reminds nobody. Returns
+    how many agencies."""
+    before = timedelta(days=settings.REPORT_REMIND_DAYS_BEFORE)
+    # A period's reminder days lie between deadline - before and deadline + 1; one missed
+    # is made up within MAKE_UP_DAYS.
+    periods = ReportingPeriod.objects.filter(
+        deadline__gte=today - timedelta(days=1 + MAKE_UP_DAYS), deadline__lte=today + before
+    )
     reminded = 0
-    for period in ReportingPeriod.objects.filter(deadline__in=[before, after]):
-        reminded += remind_agencies(actor=None, period=period)
+    for period in periods:
+        day = _reminder_day(period.deadline, today)
+        if day is None:
+            continue
+        ids = period.agency_reports.exclude(reminded_at__gte=_start_of(day)).values_list(
+            "agency_id", flat=True
+        )
+        reminded += remind_agencies(actor=None, period=period, agency_ids=list(ids))
     return reminded
+
+
+# The days after a reminder day within which the daily job still makes it up.
+MAKE_UP_DAYS = 7
+
+
+def _reminder_day(deadline: date, today: date) -> date | None:
+    """The latest reminder day of a period of `deadline` on or before `today` that is still
+    made up (MAKE_UP_DAYS), or None."""
+    days = [
+        deadline - timedelta(days=settings.REPORT_REMIND_DAYS_BEFORE),
+        deadline + timedelta(days=1),
+    ]
+    past = [day for day in days if day <= today]
+    if not past or (today - past[-1]).days > MAKE_UP_DAYS:
+        return None
+    return past[-1]
+
+
+def _start_of(day: date):
+    return timezone.make_aware(datetime.combine(day, time.min))

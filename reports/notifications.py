@@ -8,12 +8,17 @@ Accounts that are inactive, have no address or turned notifications off get no e
 task retried or redelivered writes only to those it had not written to yet (doingoai/mail.py).
 
 The reminders' schedule is agency_reports.remind_due_agencies': REPORT_REMIND_DAYS_BEFORE days
-before the deadline and the day after it, two days in all, never every day.
+before the deadline and the day after it, two days in all, never every day (a day the job
+missed is made up the next morning).
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+
 from celery import shared_task
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,20 +29,43 @@ from doingoai.celery import EMAIL_TASK_OPTIONS
 
 from .models import AgencyReport, ConsolidatedReport
 
-
-def reminder_event(report: AgencyReport) -> str:
-    """What a reminder e-mail announces, as doingoai.mail.send_each records it: the report's
-    reminder of the day it was stamped (`reminded_at`, set before the e-mail is queued), so
-    its retries and redeliveries share one key, and a second reminder the same day (the
-    daily job run twice, a reviewer's click after it) writes to nobody again."""
-    day = timezone.localdate(report.reminded_at) if report.reminded_at else timezone.localdate()
-    return f"agency-report-reminder:{report.pk}:{day.isoformat()}"
+logger = logging.getLogger(__name__)
 
 
-def remind_agency(report_id: int) -> int:
+def reminder_event(report_id: int, stamped: datetime) -> str:
+    """What the reminder of report `report_id` stamped `reminded_at` = `stamped` announces,
+    as doingoai.mail.send_each records it: computed when the reminder is queued
+    (queue_reminder), so its retries and redeliveries share it, even across midnight, and
+    every reminder has its own."""
+    return f"agency-report-reminder:{report_id}:{stamped.isoformat()}"
+
+
+def queue_reminder(report_id: int, *, stamp: datetime, previous: datetime | None) -> None:
+    """Queue the reminder of report `report_id`, just stamped `reminded_at` = `stamp` (before:
+    `previous`), once the transaction commits, with its key (reminder_event). If it cannot be
+    queued (the broker is down; without a broker, the mail server failed in-process), the
+    error is logged with the report's id and the stamp goes back to `previous`: a reminder
+    not sent must not count as sent, or the daily job would never make it up. Nothing is
+    raised: the reminders queued stand."""
+    key = reminder_event(report_id, stamp)
+
+    def queue() -> None:
+        try:
+            send_agency_report_reminder.delay(report_id, key=key)
+        except Exception:
+            logger.exception("the reminder of agency report %s could not be queued", report_id)
+            AgencyReport.objects.filter(pk=report_id, reminded_at=stamp).update(
+                reminded_at=previous
+            )
+
+    transaction.on_commit(queue)
+
+
+def remind_agency(report_id: int, key: str | None = None) -> int:
     """E-mail those who write for the agency (Action.ACT) whose report `report_id` is still
-    to be sent (a draft or returned), each at most once a day (reminder_event); nothing once
-    it has been sent. Returns the number of e-mails sent now."""
+    to be sent (a draft or returned), each once for the reminder `key` (reminder_event);
+    nothing once it has been sent. `key` None, a task queued before keys were passed: the
+    day the report was stamped `reminded_at`. Returns the number of e-mails sent now."""
     report = (
         AgencyReport.objects.filter(pk=report_id, status__in=AgencyReport.EDITABLE_STATUSES)
         .select_related("period", "agency")
@@ -45,14 +73,15 @@ def remind_agency(report_id: int) -> int:
     )
     if report is None:
         return 0
+    if key is None:
+        # The key such tasks were sent under: the day of the stamp.
+        day = timezone.localdate(report.reminded_at or timezone.now())
+        key = f"agency-report-reminder:{report.pk}:{day.isoformat()}"
     members = permissions.users_who_may(Action.ACT, report.agency)
     link = mail.absolute_url(report.get_absolute_url())
     context = {"report": report, "period": report.period, "link": link}
     return mail.send_each(
-        "reports/email/agency_reminder",
-        context,
-        mail.addresses(members),
-        event=reminder_event(report),
+        "reports/email/agency_reminder", context, mail.addresses(members), event=key
     )
 
 
@@ -74,16 +103,16 @@ def announce_issue(report_id: int) -> int:
 
 
 # Each task keeps the name it was first registered under (the module that defined it then):
-# tasks already queued at a deploy (acks_late, retried for about a day) carry that name, and a
-# worker that knew the task only by its new module's name would reject them and lose the
-# e-mails.
+# tasks already queued at a deploy (acks_late, retried for about two hours) carry that name,
+# and a worker that knew the task only by its new module's name would reject them and lose the
+# e-mails. For the same reason `key` is optional: tasks queued before it existed carry none.
 
 
 @shared_task(name="reports.agency_reports.send_agency_report_reminder", **EMAIL_TASK_OPTIONS)
-def send_agency_report_reminder(report_id: int) -> int:
+def send_agency_report_reminder(report_id: int, key: str | None = None) -> int:
     """E-mail the members of one agency whose report is still to be sent (remind_agency).
     Queued once per agency: an SMTP failure retries that agency's e-mail, not everyone's."""
-    return remind_agency(report_id)
+    return remind_agency(report_id, key)
 
 
 @shared_task(name="reports.tasks.notify_leaders", **EMAIL_TASK_OPTIONS)

@@ -10,7 +10,7 @@ The task lives here, beside the one function it calls, so that the services that
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from celery import shared_task
@@ -45,35 +45,36 @@ def _context(message: Message, reminder: bool) -> dict[str, Any]:
     return {"message": message, "reminder": reminder, "link": link}
 
 
-def compose(message: Message, *, reminder: bool = False) -> tuple[str, str]:
-    """The subject and body of the e-mail, in the portal's language, from the templates
-    `exchange/email/message_subject.txt` and `message_body.txt`."""
-    return mail.render(TEMPLATE, _context(message, reminder))
-
-
 def event(message: Message, *, reminder: bool = False) -> str:
-    """What the e-mail announces, as doingoai.mail.send_each records it: the message itself
-    ("message:42"), or the reminder of it stamped last ("request-reminder:42:<time>"). Every
-    reminder stamps its recipients' `reminded_at` before it queues its e-mail (by hand:
-    services.remind_missing; daily: remind_due_requests), so the retries and redeliveries of
-    one reminder share its key and the next reminder has its own. One query for a reminder."""
+    """What the e-mail of `message` announces, as doingoai.mail.send_each records it, for a
+    task queued without its key (before keys were passed): the message itself
+    ("message:42"), or the reminder of it stamped last (reminder_event). One query for a
+    reminder."""
     if not reminder:
         return f"message:{message.pk}"
     stamped = message.recipients.aggregate(last=Max("reminded_at"))["last"]
-    return f"request-reminder:{message.pk}:{stamped.isoformat() if stamped else ''}"
+    return reminder_event(message.pk, stamped)
 
 
-def email_message(message_id: int, *, reminder: bool = False) -> int:
+def reminder_event(message_id: int, stamped: datetime | None) -> str:
+    """The key of the reminder of message `message_id` whose recipients were stamped
+    `reminded_at` = `stamped`: every reminder has its own, and its retries and redeliveries
+    share it ("request-reminder:42:2026-12-10T07:00:00+07:00")."""
+    return f"request-reminder:{message_id}:{stamped.isoformat() if stamped else ''}"
+
+
+def email_message(message_id: int, *, reminder: bool = False, key: str | None = None) -> int:
     """E-mail a message (or a reminder of it) to its recipients' readers who did not get
-    this e-mail yet (retried or redelivered, it writes only to the others); the number of
-    addresses written to (0 when the message is gone or nobody wants e-mail). SMTP errors
-    propagate: the task retries them."""
+    the e-mail `key` yet (retried or redelivered, it writes only to the others); the number
+    of addresses written to (0 when the message is gone or nobody wants e-mail). `key` is
+    computed when the task is queued; None (a task queued before keys were passed) computes
+    it now (event). SMTP errors propagate: the task retries them."""
     message = Message.objects.select_related("sender_agency").filter(pk=message_id).first()
     if message is None:
         logger.warning("message %s not found: nothing to e-mail", message_id)
         return 0
     to = recipient_addresses(message, reminder=reminder)
-    key = event(message, reminder=reminder)
+    key = key or event(message, reminder=reminder)
     return mail.send_each(TEMPLATE, _context(message, reminder), to, event=key)
 
 
@@ -93,42 +94,78 @@ def reminder_day(due: date, today: date) -> date | None:
     return due + timedelta(days=7 * ((today - due).days // 7))
 
 
+def _due(today: date, message_ids: list[int] | None = None) -> dict[int, datetime | None]:
+    """The requests to remind on `today` (of `message_ids`, or all), each with its
+    recipients' last stamp (None: never reminded). One query."""
+    missing = MessageRecipient.objects.due_by(today + timedelta(days=1))
+    if message_ids is not None:
+        missing = missing.filter(message_id__in=message_ids)
+    rows = missing.values("message_id", "message__due_date", "message__created_at").annotate(
+        last=Max("reminded_at")
+    )
+    due = {}
+    for row in rows:
+        day = reminder_day(row["message__due_date"], today)
+        contacted = timezone.localdate(row["last"] or row["message__created_at"])
+        if day is not None and contacted < day:
+            due[row["message_id"]] = row["last"]
+    return due
+
+
 @transaction.atomic
 def remind_due_requests(*, today: date) -> int:
     """The daily reminder of the requests still unanswered by some recipient: the day before
     their date to answer by, on it, and once a week after it (reminder_day), until every
     recipient has answered. A request sent or reminded (by hand too) on or after its
     reminder day is not reminded again, so a second run on the same day writes to nobody.
-    Stamps the missing recipients' `reminded_at` and queues one e-mail task per request once
-    the transaction commits. Returns the number of requests reminded. One query to choose."""
-    missing = MessageRecipient.objects.due_by(today + timedelta(days=1))
-    rows = missing.values("message_id", "message__due_date", "message__created_at").annotate(
-        last=Max("reminded_at")
-    )
-    message_ids = []
-    for row in rows:
-        day = reminder_day(row["message__due_date"], today)
-        contacted = timezone.localdate(row["last"] or row["message__created_at"])
-        if day is not None and contacted < day:
-            message_ids.append(row["message_id"])
-    if not message_ids:
+
+    The chosen requests' rows are locked (in id order), then chosen again: a second run at
+    the same moment, or a reminder by hand (services.remind_missing locks the same row),
+    waits and then finds this one's stamps. Stamps the missing recipients' `reminded_at`
+    and queues one e-mail task per request, with its key, once the transaction commits; a
+    request whose task could not be queued gets its former stamp back (queue_reminder), so
+    the next run reminds it. Returns the number of requests reminded. Three queries, and
+    one update and one queueing per request."""
+    chosen = _due(today)
+    if not chosen:
         return 0
-    missing.filter(message_id__in=message_ids).update(reminded_at=timezone.now())
-    for message_id in message_ids:
-        # robust: run in-process (no broker), a mail server that is down must not undo the
-        # stamps; a worker retries the e-mail instead.
-        transaction.on_commit(
-            lambda message_id=message_id: send_message_emails.delay(message_id, reminder=True),
-            robust=True,
-        )
-    return len(message_ids)
+    locked = Message.objects.select_for_update().filter(pk__in=chosen).order_by("pk")
+    due = _due(today, list(locked.values_list("pk", flat=True)))
+    stamp = timezone.now()
+    for message_id, last in due.items():
+        MessageRecipient.objects.due_by(today + timedelta(days=1)).filter(
+            message_id=message_id
+        ).update(reminded_at=stamp)
+        queue_reminder(message_id, stamp=stamp, previous=last)
+    return len(due)
+
+
+def queue_reminder(message_id: int, *, stamp: datetime, previous: datetime | None) -> None:
+    """Queue the reminder of `message_id`, whose missing recipients were just stamped
+    `stamp` (before: `previous`), once the transaction commits, with its key. If it cannot
+    be queued (the broker is down; without a broker, the mail server failed in-process),
+    the error is logged with the message's id and the stamps go back to `previous`: a
+    reminder not sent must not count as sent, or the schedule would wait a week."""
+    key = reminder_event(message_id, stamp)
+
+    def queue() -> None:
+        try:
+            send_message_emails.delay(message_id, reminder=True, key=key)
+        except Exception:
+            logger.exception("the reminder of message %s could not be queued", message_id)
+            MessageRecipient.objects.filter(message_id=message_id, reminded_at=stamp).update(
+                reminded_at=previous
+            )
+
+    transaction.on_commit(queue)
 
 
 # The name it had in activities/tasks.py, before the exchange became its own app: jobs already
-# queued under that name (acks_late, retried for about a day) must still find the task after a
-# deploy, or a worker would reject them and their e-mails would be lost.
-@shared_task(bind=True, name="activities.tasks.send_message_emails", **EMAIL_TASK_OPTIONS)
-def send_message_emails(self, message_id: int, reminder: bool = False) -> int:
+# queued under that name (acks_late, retried for about two hours) must still find the task
+# after a deploy, or a worker would reject them and their e-mails would be lost. `key` is
+# optional for the same reason: tasks queued before it existed carry none.
+@shared_task(name="activities.tasks.send_message_emails", **EMAIL_TASK_OPTIONS)
+def send_message_emails(message_id: int, reminder: bool = False, key: str | None = None) -> int:
     """Queued after the transaction commits. An SMTP server that is down delays the e-mail
     (retries with backoff); the message is in the inbox regardless."""
-    return email_message(message_id, reminder=reminder)
+    return email_message(message_id, reminder=reminder, key=key)

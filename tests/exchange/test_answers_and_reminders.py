@@ -309,26 +309,43 @@ def test_the_reminder_day_is_the_day_before_the_date_the_date_and_every_week_aft
 
 
 def test_an_unanswered_request_is_reminded_the_day_before_on_the_day_and_weekly_never_daily(
-    reviewer,
+    reviewer, manager, django_capture_on_commit_callbacks
 ):
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
     dated(send_request(reviewer), due=DUE, sent=DUE - timedelta(days=20))
-    reminded = days_reminded(DUE - timedelta(days=10), DUE + timedelta(days=30))
+    with django_capture_on_commit_callbacks(execute=True):
+        reminded = days_reminded(DUE - timedelta(days=10), DUE + timedelta(days=30))
     assert reminded == [-1, 0, 7, 14, 21, 28]
+    assert [m.to for m in mail.outbox] == [["minh@vungtau.gov.vn"]] * 6  # one e-mail a reminder
 
 
-def test_the_reminders_stop_once_every_recipient_answered(reviewer, manager):
+def test_the_reminders_stop_once_every_recipient_answered(
+    reviewer, manager, django_capture_on_commit_callbacks
+):
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
     message = send_request(reviewer, to=["VUNGTAU"])
     dated(message, due=DUE, sent=DUE - timedelta(days=20))
-    assert days_reminded(DUE - timedelta(days=3), DUE + timedelta(days=9)) == [-1, 0, 7]
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mails go at its end
+        assert days_reminded(DUE - timedelta(days=3), DUE + timedelta(days=9)) == [-1, 0, 7]
     reply(manager, message, body="Đã báo cáo.")
-    assert days_reminded(DUE + timedelta(days=10), DUE + timedelta(days=40)) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert days_reminded(DUE + timedelta(days=10), DUE + timedelta(days=40)) == []
+    assert [m.subject.startswith("Nhắc việc") for m in mail.outbox] == [True] * 3
 
 
-def test_a_day_the_job_did_not_run_is_made_up_the_next_morning_and_the_week_goes_on(reviewer):
+def test_a_day_the_job_did_not_run_is_made_up_the_next_morning_and_the_week_goes_on(
+    reviewer, manager, django_capture_on_commit_callbacks
+):
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
     dated(send_request(reviewer), due=DUE, sent=DUE - timedelta(days=20))
     skipped = (DUE - timedelta(days=1), DUE + timedelta(days=7))
-    reminded = days_reminded(DUE - timedelta(days=3), DUE + timedelta(days=15), skip=skipped)
+    with django_capture_on_commit_callbacks(execute=True):
+        reminded = days_reminded(DUE - timedelta(days=3), DUE + timedelta(days=15), skip=skipped)
     assert reminded == [0, 8, 14]
+    assert len(mail.outbox) == 3
 
 
 def test_a_request_sent_the_day_before_its_date_is_reminded_on_its_date_only(reviewer):
@@ -374,3 +391,54 @@ def test_opening_a_message_is_for_its_parties_only_whoever_calls_the_service(
     assert page.thread == [message] and [r.agency.code for r in page.recipients] == ["VUNGTAU"]
     assert page.recipients[0].read_by == manager  # opening it read it
     assert not page.can_remind and not page.can_handle and page.history == []
+
+
+@pytest.mark.postgres
+def test_the_daily_job_locks_the_requests_it_reminds_then_chooses_again(reviewer):
+    today = timezone.localdate()
+    dated(send_request(reviewer), due=today, sent=today - timedelta(days=7))
+    with CaptureQueriesContext(connection) as queries:
+        assert notifications.remind_due_requests(today=today) == 1
+    sql = [q["sql"] for q in queries.captured_queries]
+    locks = [i for i, text in enumerate(sql) if "FOR UPDATE" in text]
+    assert len(locks) == 1 and '"activities_message"' in sql[locks[0]]
+    # the choice is made again after the lock: a run that waited sees the first one's stamps
+    chosen = [i for i, text in enumerate(sql) if 'MAX("activities_messagerecipient"' in text]
+    assert len(chosen) == 2 and chosen[0] < locks[0] < chosen[1]
+
+
+def test_a_reminder_keeps_the_key_it_was_queued_with(
+    reviewer, manager, django_capture_on_commit_callbacks
+):
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    today = timezone.localdate()
+    message = send_request(reviewer)
+    dated(message, due=today, sent=today - timedelta(days=7))
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert notifications.remind_due_requests(today=today) == 1
+    callbacks[0]()
+    # Redelivered after another reminder stamped the recipients: still this reminder.
+    message.recipients.update(reminded_at=timezone.now() + timedelta(minutes=5))
+    callbacks[0]()
+    assert len(mail.outbox) == 1
+
+
+def test_a_reminder_that_could_not_be_queued_is_not_counted_as_sent(
+    reviewer, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate()
+    message = send_request(reviewer)
+    dated(message, due=today, sent=today - timedelta(days=7))
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("the broker is down")
+
+    monkeypatch.setattr(notifications.send_message_emails, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications.remind_due_requests(today=today) == 1
+    assert not message.recipients.filter(reminded_at__isnull=False).exists()
+    assert f"message {message.pk} could not be queued" in caplog.text
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications.remind_due_requests(today=today) == 1  # the next run does it

@@ -7,10 +7,11 @@ import smtplib
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 
 from activities.exchange import notifications
 from activities.exchange.models import Message
-from tests.factories import make_user, reply, send_message, send_request
+from tests.factories import make_user, reply, send_request
 from tests.support import FlakyBackend, postgres_only, redis_url, wait_for
 
 pytestmark = pytest.mark.django_db
@@ -33,16 +34,20 @@ def test_emails_go_after_commit_to_members_who_want_them(
 
 def test_the_email_is_written_from_its_templates_in_vietnamese(settings, reviewer, manager):
     settings.SITE_URL = "https://doingoai.example.vn/"
-    message = send_message(reviewer, subject='Lịch làm việc & <đoàn> "Hàn Quốc"')
-    subject, body = notifications.compose(message)
-    assert subject == 'Lịch làm việc & <đoàn> "Hàn Quốc"'  # plain text: nothing escaped
-    assert body == (
-        f"{message.sender_agency.name} đã gửi đơn vị của anh/chị: Thông tin.\n\n"
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    message = send_request(reviewer, subject='Lịch làm việc & <đoàn> "Hàn Quốc"')
+    assert notifications.email_message(message.pk) == 1
+    email = mail.outbox[0]
+    assert email.subject == 'Lịch làm việc & <đoàn> "Hàn Quốc"'  # plain text: nothing escaped
+    assert email.body == (
+        f"{message.sender_agency.name} đã gửi đơn vị của anh/chị: Đề nghị cung cấp thông tin.\n\n"
         'Lịch làm việc & <đoàn> "Hàn Quốc"\n\n'
         f"Xem và trả lời trên cổng thông tin: https://doingoai.example.vn/messages/{message.pk}/\n"
     )
-    subject, _body = notifications.compose(message, reminder=True)
-    assert subject == 'Nhắc việc: Lịch làm việc & <đoàn> "Hàn Quốc"'
+    message.recipients.update(reminded_at=timezone.now())
+    assert notifications.email_message(message.pk, reminder=True) == 1
+    assert mail.outbox[1].subject == 'Nhắc việc: Lịch làm việc & <đoàn> "Hàn Quốc"'
 
 
 def test_a_reminder_goes_only_to_the_agencies_that_have_not_answered(reviewer, manager):

@@ -4,18 +4,18 @@ issued report, however often their tasks are retried, redelivered or the daily j
 
 from __future__ import annotations
 
-import smtplib
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 
 from reports import agency_reports, notifications
+from reports.errors import ReportError
 from reports.models import AgencyReport
 from reports.tasks import remind_agency_reports
 from tests.factories import make_user
+from tests.support import DroppingBackend
 
 pytestmark = pytest.mark.django_db
 
@@ -23,24 +23,9 @@ SYT = ["an@syt.vn", "binh@syt.vn", "chi@syt.vn"]
 LEADERS = ["hung@ubnd.gov.vn", "khanh@ubnd.gov.vn", "linh@ubnd.gov.vn"]
 
 
-class DroppingBackend(EmailBackend):
-    """A mail server (Django's in-memory outbox) that accepts `accept` more e-mails, then
-    drops the connection once and works again; it never drops while `accept` is None."""
-
-    accept: int | None = None
-
-    def send_messages(self, messages):
-        if DroppingBackend.accept is not None:
-            if DroppingBackend.accept == 0:
-                DroppingBackend.accept = None
-                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-            DroppingBackend.accept -= len(messages)
-        return super().send_messages(messages)
-
-
 @pytest.fixture
 def drops_after_first(settings, monkeypatch) -> None:
-    settings.EMAIL_BACKEND = "tests.reports.test_notifications.DroppingBackend"
+    settings.EMAIL_BACKEND = "tests.support.DroppingBackend"
     monkeypatch.setattr(DroppingBackend, "accept", 1)
 
 
@@ -62,26 +47,93 @@ def syt_report(period) -> AgencyReport:
 
 
 def test_the_daily_reminder_run_twice_the_same_day_writes_to_each_member_once(
-    period, reviewer, syt_members, django_capture_on_commit_callbacks
+    period, reviewer, syt_members, vi, django_capture_on_commit_callbacks
 ):
     day = period.deadline - timedelta(days=3)  # REPORT_REMIND_DAYS_BEFORE
     with django_capture_on_commit_callbacks(execute=True):
         assert remind_agency_reports(today_iso=day.isoformat()) > 0
-        assert remind_agency_reports(today_iso=day.isoformat()) > 0  # beat ran it twice
-        # and a reviewer reminds everyone by hand the same day
-        agency_reports.remind_agencies(actor=reviewer, period=period)
+        assert remind_agency_reports(today_iso=day.isoformat()) == 0  # beat ran it twice
     assert received() == SYT
+    # A reviewer's reminder the same day is refused, not announced as sent (it would write
+    # to nobody).
+    reminded = dict(period.agency_reports.values_list("pk", "reminded_at"))
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(ReportError) as refused,
+    ):
+        agency_reports.remind_agencies(actor=reviewer, period=period)
+    assert str(refused.value) == vi(
+        "The agencies that have not sent their report were already reminded today."
+    )
+    assert callbacks == [] and received() == SYT
+    assert dict(period.agency_reports.values_list("pk", "reminded_at")) == reminded
+
+
+def test_a_reviewers_reminder_counts_only_the_agencies_not_reminded_today(
+    period, reviewer, syt_members, django_capture_on_commit_callbacks
+):
+    others = period.agency_reports.exclude(agency__code="SYT")
+    others.update(reminded_at=timezone.now())  # the daily job reminded them this morning
+    with django_capture_on_commit_callbacks(execute=True):
+        assert agency_reports.remind_agencies(actor=reviewer, period=period) == 1
+    assert received() == SYT
+
+
+def test_a_reminder_keeps_the_key_it_was_queued_with_across_midnight(
+    period, syt_members, django_capture_on_commit_callbacks
+):
+    report = syt_report(period)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert (
+            agency_reports.remind_agencies(actor=None, period=period, agency_ids=[report.agency_id])
+            == 1
+        )
+    callbacks[0]()  # the task runs
+    # It runs again (redelivered) after midnight, or after its stamp moved on: still the
+    # same reminder, already written.
+    AgencyReport.objects.filter(pk=report.pk).update(reminded_at=timezone.now() + timedelta(days=1))
+    callbacks[0]()
+    assert received() == SYT
+
+
+def test_a_reminder_that_could_not_be_queued_is_not_counted_as_sent(
+    period, syt_members, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    report = syt_report(period)
+    earlier = timezone.now() - timedelta(days=30)
+    AgencyReport.objects.filter(pk=report.pk).update(reminded_at=earlier)
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("the broker is down")
+
+    monkeypatch.setattr(notifications.send_agency_report_reminder, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        agency_reports.remind_agencies(actor=None, period=period, agency_ids=[report.agency_id])
+
+    report.refresh_from_db()
+    assert report.reminded_at == earlier  # the next run reminds it again
+    assert f"agency report {report.pk} could not be queued" in caplog.text
+    assert received() == []
 
 
 def test_a_reminder_stamped_another_day_is_a_new_email(period, syt_members):
     report = syt_report(period)
-    AgencyReport.objects.filter(pk=report.pk).update(reminded_at=timezone.now() - timedelta(days=4))
-    assert notifications.remind_agency(report.pk) == 3
-    assert notifications.remind_agency(report.pk) == 0  # retried or redelivered
+    first = timezone.now() - timedelta(days=4)
+    key = notifications.reminder_event(report.pk, first)
+    assert notifications.remind_agency(report.pk, key) == 3
+    assert notifications.remind_agency(report.pk, key) == 0  # retried or redelivered
 
-    AgencyReport.objects.filter(pk=report.pk).update(reminded_at=timezone.now())
-    assert notifications.remind_agency(report.pk) == 3
+    key = notifications.reminder_event(report.pk, timezone.now())
+    assert notifications.remind_agency(report.pk, key) == 3
     assert received() == sorted(SYT * 2)
+
+
+def test_a_reminder_queued_before_keys_were_passed_is_keyed_by_its_stamps_day(period, syt_members):
+    report = syt_report(period)
+    AgencyReport.objects.filter(pk=report.pk).update(reminded_at=timezone.now())
+    assert notifications.send_agency_report_reminder.apply(args=[report.pk]).get() == 3
+    assert notifications.send_agency_report_reminder.apply(args=[report.pk]).get() == 0
+    assert received() == SYT
 
 
 def test_the_reminder_retried_after_a_dropped_connection_writes_to_each_member_once(
@@ -97,15 +149,67 @@ def test_the_reminder_retried_after_a_dropped_connection_writes_to_each_member_o
     assert received() == SYT
 
 
-def test_the_reminder_is_sent_on_its_two_days_only_however_often_the_job_runs(period):
-    first, last = period.deadline - timedelta(days=20), period.deadline + timedelta(days=40)
+def morning(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(7, 30)))
+
+
+def days_reminded(period, first: date, last: date, skip: tuple[date, ...] = ()) -> list[int]:
+    """The days (counted from the deadline of `period`) on which the daily job, run every
+    morning from `first` to `last` except the days of `skip`, reminded something. Its stamps
+    (written with the real clock) are moved to that morning, as they would be."""
     days = []
     day = first
     while day <= last:
-        if remind_agency_reports(today_iso=day.isoformat()):
-            days.append((day - period.deadline).days)
+        if day not in skip:
+            before = dict(AgencyReport.objects.values_list("pk", "reminded_at"))
+            if remind_agency_reports(today_iso=day.isoformat()):
+                days.append((day - period.deadline).days)
+            stamped = [
+                pk
+                for pk, at in AgencyReport.objects.values_list("pk", "reminded_at")
+                if at != before[pk]
+            ]
+            AgencyReport.objects.filter(pk__in=stamped).update(reminded_at=morning(day))
         day += timedelta(days=1)
+    return days
+
+
+def test_the_reminder_is_sent_on_its_two_days_only_however_often_the_job_runs(
+    period, syt_members, django_capture_on_commit_callbacks
+):
+    deadline = period.deadline
+    with django_capture_on_commit_callbacks(execute=True):
+        days = days_reminded(period, deadline - timedelta(days=20), deadline + timedelta(days=40))
     assert days == [-3, 1]  # REPORT_REMIND_DAYS_BEFORE before the deadline, the day after
+    assert received() == sorted(SYT * 2)  # and each is an e-mail to each member
+
+
+def test_a_reminder_day_the_job_missed_is_made_up_the_next_morning(
+    period, syt_members, django_capture_on_commit_callbacks
+):
+    deadline = period.deadline
+    skipped = (deadline - timedelta(days=3), deadline + timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        days = days_reminded(
+            period, deadline - timedelta(days=10), deadline + timedelta(days=20), skip=skipped
+        )
+    assert days == [-2, 2]
+    assert received() == sorted(SYT * 2)
+
+
+def test_a_reminder_by_hand_counts_for_its_day_and_a_missed_day_is_not_made_up_for_ever(
+    period, syt_members, django_capture_on_commit_callbacks
+):
+    deadline = period.deadline
+    # Reminded by hand the evening before the day before the deadline (after -3): the job
+    # adds nothing until the day after the deadline.
+    period.agency_reports.update(reminded_at=morning(deadline - timedelta(days=2)))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert days_reminded(period, deadline - timedelta(days=2), deadline) == []
+        # The job stopped for more than a week after the day after the deadline: too late.
+        late = deadline + timedelta(days=1 + 8)
+        assert days_reminded(period, late, late + timedelta(days=10)) == []
+    assert received() == []
 
 
 def test_the_issued_report_is_announced_to_each_leader_once_whatever_happens_to_the_task(
