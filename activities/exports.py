@@ -39,7 +39,7 @@ def escape(value):
     return value
 
 
-def _records(activities: QuerySet[Activity]) -> Iterator[list]:
+def export_records(activities: QuerySet[Activity]) -> Iterator[list]:
     """The header, then one row per activity: text as str, dates as date, amounts as Decimal,
     counts as int, an empty cell as None."""
     yield [_("No."), *(str(c.header) for c in COLUMNS), _("Status")]
@@ -84,7 +84,7 @@ def to_xlsx(activities: QuerySet[Activity]) -> bytes:
     so a clerk can sort, filter and sum them (doingoai.xlsx)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Activities"))
-    records = _records(activities)
+    records = export_records(activities)
     sheet.append(next(records))
     writer = SheetWriter(sheet)
     for number, *values in records:
@@ -107,7 +107,7 @@ def to_csv(activities: QuerySet[Activity]) -> bytes:
     correctly); dates dd/mm/yyyy, amounts as 1234.50, formulas escaped (escape)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for row in _records(activities):
+    for row in export_records(activities):
         writer.writerow([_csv_value(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
 

@@ -4,6 +4,10 @@
    import of the same rows (dry run + real run), and a plain bulk_create of the same rows.
 2. The activity list with M activities in the database: server time of the page against a raw
    SQL count of the same filter.
+3. The inbox with K messages: the same comparison.
+4. The export of E real activities (the generated ones): the XLSX export's typed cells
+   (doingoai.xlsx) and the CSV export against the plain-cells writer the XLSX export had before
+   (each value appended as openpyxl makes it), over the same rows in the same run.
 
 Run it on a throw-away PostgreSQL database: `make bench` does.
 """
@@ -23,11 +27,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from openpyxl import Workbook
 
 from activities.exchange.models import Message, MessageRecipient
+from activities.exports import EXPORT_MAX_ROWS, escape, export_records, to_csv, to_xlsx
 from activities.filters import ActivityFilter
 from activities.imports import COLUMNS, SHEET_DATE_FORMAT, check_rows, import_rows, read_sheet
 from activities.models import Activity, ActivityCountry
@@ -66,6 +71,18 @@ def sheet(n: int) -> bytes:
     return buffer.getvalue()
 
 
+def _plain_xlsx(activities) -> bytes:
+    """The XLSX export as it was written before typed cells: each value appended as openpyxl
+    makes a cell of it, texts escaped as in the CSV export (the baseline of bench_export)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Activities")
+    for row in export_records(activities):
+        sheet.append(["" if v is None else escape(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 class Command(BaseCommand):
     help = "Benchmark import and list pages; prints ratios (use a throw-away database)."
 
@@ -74,6 +91,7 @@ class Command(BaseCommand):
         parser.add_argument("--list-activities", type=int, default=100_000)
         parser.add_argument("--repeat", type=int, default=20)
         parser.add_argument("--messages", type=int, default=50_000)
+        parser.add_argument("--export-rows", type=int, default=EXPORT_MAX_ROWS)
 
     def handle(self, *args, **options) -> None:
         if "bench" not in str(settings.DATABASES["default"]["NAME"]):
@@ -82,6 +100,7 @@ class Command(BaseCommand):
         self.bench_import(options["rows"])
         self.bench_list(options["list_activities"], options["repeat"])
         self.bench_inbox(options["messages"], options["repeat"])
+        self.bench_export(options["export_rows"])
 
     # 1. Import --------------------------------------------------------------------------
     def bench_import(self, n: int) -> None:
@@ -295,6 +314,42 @@ class Command(BaseCommand):
                 else Message.objects.filter(sender_agency_id__in=mine)
             )
             self._page_vs_count(client, label, user, reverse(url_name), {}, base, repeat)
+
+    # 4. Export --------------------------------------------------------------------------
+    def bench_export(self, rows: int) -> None:
+        if rows <= 0:
+            return
+        have = Activity.objects.count()
+        if have < rows:
+            call_command(
+                "generate_sample_data",
+                activities=rows - have,
+                not_production=True,
+                stdout=io.StringIO(),
+            )
+        last = Activity.objects.order_by("pk").values_list("pk", flat=True)[rows - 1]
+        activities = Activity.objects.filter(pk__lte=last).order_by("pk")
+        with translation.override("vi"):
+            figures = {
+                label: min(self._seconds(write, activities) for _i in range(3))
+                for label, write in [
+                    ("plain cells (before)", _plain_xlsx),
+                    ("typed cells", to_xlsx),
+                    ("CSV", to_csv),
+                ]
+            }
+        baseline = figures["plain cells (before)"]
+        self.stdout.write(f"\nExport of {rows:,} activities (best of 3, the same rows)")
+        for label, seconds in figures.items():
+            self.stdout.write(
+                f"  {label:22s} {seconds:6.2f} s · {seconds / baseline:4.2f}x the plain cells"
+            )
+
+    @staticmethod
+    def _seconds(write, activities) -> float:
+        started = time.perf_counter()
+        write(activities)
+        return time.perf_counter() - started
 
     def _page_vs_count(self, client, label, user, url, params, queryset, repeat) -> None:
         """Print a page's median server time against a raw SQL count of the same rows."""
