@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
@@ -39,43 +39,63 @@ def escape(value):
     return value
 
 
+# The value each column exports, read as plain rows: model instances cost a third of the
+# export of 20,000 activities.
+_FIELDS = {
+    "agency": "agency__code",
+    "kind": "kind",
+    "title": "title",
+    "start_date": "start_date",
+    "end_date": "end_date",
+    "place": "place",
+    "description": "description",
+    "outcome": "outcome",
+    "duty": "duty__ref",
+    "participants_vietnamese": "participants_vietnamese",
+    "participants_foreign": "participants_foreign",
+    "currency": "currency",
+    "committed_amount": "committed_amount",
+    "disbursed_amount": "disbursed_amount",
+    "committed_vnd": "committed_vnd",
+    "sector": "sector",
+    "donor": "donor__name",
+    "aid_type": "aid_type",
+    "approval_number": "approval_number",
+    "approval_date": "approval_date",
+}
+
+
 def export_records(activities: QuerySet[Activity]) -> Iterator[list]:
-    """The header, then one row per activity: text as str, dates as date, amounts as Decimal,
-    counts as int, an empty cell as None."""
+    """The header, then one row per activity in the queryset's order: its number, a value per
+    COLUMNS column (text as str, dates as date, amounts as Decimal, counts as int, an empty
+    cell as None; kinds, sectors and aid types as their labels, countries as "JP; KR"), and
+    its status's label."""
     yield [_("No."), *(str(c.header) for c in COLUMNS), _("Status")]
-    queryset = activities.select_related("agency", "duty", "donor").prefetch_related(
-        Prefetch("countries", queryset=ActivityCountry.objects.order_by("country"))
-    )
+    countries_of: dict[int, list[str]] = {}
+    for activity_id, code in (
+        ActivityCountry.objects.filter(activity__in=activities.order_by().values("pk"))
+        .order_by("activity_id", "country")
+        .values_list("activity_id", "country")
+    ):
+        countries_of.setdefault(activity_id, []).append(code)
     # Labels once per export: get_FOO_display translates them again for every row.
-    kinds = {value: str(label) for value, label in ActivityKind.choices}
-    sectors = {value: str(label) for value, label in Activity.Sector.choices}
-    aid_types = {value: str(label) for value, label in Activity.AidType.choices}
+    labels = {
+        "kind": {value: str(label) for value, label in ActivityKind.choices},
+        "sector": {value: str(label) for value, label in Activity.Sector.choices},
+        "aid_type": {value: str(label) for value, label in Activity.AidType.choices},
+    }
     statuses = {value: str(label) for value, label in Activity.Status.choices}
-    for activity in queryset.iterator(chunk_size=2000):
-        values = {
-            "agency": activity.agency.code,
-            "kind": kinds.get(activity.kind, activity.kind),
-            "title": activity.title,
-            "start_date": activity.start_date,
-            "end_date": activity.end_date,
-            "place": activity.place,
-            "description": activity.description,
-            "outcome": activity.outcome,
-            "duty": activity.duty.ref if activity.duty else "",
-            "countries": "; ".join(c.country.code for c in activity.countries.all()),
-            "participants_vietnamese": activity.participants_vietnamese,
-            "participants_foreign": activity.participants_foreign,
-            "currency": activity.currency,
-            "committed_amount": activity.committed_amount,
-            "disbursed_amount": activity.disbursed_amount,
-            "committed_vnd": activity.committed_vnd,
-            "sector": sectors.get(activity.sector, ""),
-            "donor": activity.donor.name if activity.donor else "",
-            "aid_type": aid_types.get(activity.aid_type, ""),
-            "approval_number": activity.approval_number,
-            "approval_date": activity.approval_date,
-        }
-        yield [activity.pk, *(values[c.key] for c in COLUMNS), statuses[activity.status]]
+    keys = list(_FIELDS)
+    rows = activities.values_list("pk", *_FIELDS.values(), "status")
+    for pk, *fields, status in rows.iterator(chunk_size=2000):
+        values = dict(zip(keys, fields, strict=True))
+        values["kind"] = labels["kind"].get(values["kind"], values["kind"])
+        values["sector"] = labels["sector"].get(values["sector"], "")
+        values["aid_type"] = labels["aid_type"].get(values["aid_type"], "")
+        values["duty"] = values["duty"] or ""
+        values["donor"] = values["donor"] or ""
+        values["countries"] = "; ".join(countries_of.get(pk, ()))
+        yield [pk, *(values[c.key] for c in COLUMNS), statuses[status]]
 
 
 def to_xlsx(activities: QuerySet[Activity]) -> bytes:
