@@ -16,34 +16,75 @@ _SPACES = re.compile(r"\s+")
 # as other letters.
 LOOK_ALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ"})
 
-# Invisible characters that change how the text around them is printed or compared: the
-# direction marks, embeddings, overrides and isolates (U+200E-200F, U+202A-202E, U+2066-2069,
-# U+061C), the zero-width space, the word joiner and the invisible operators (U+2060-2064),
-# the soft hyphen Word pastes into long words (U+00AD) and the byte-order mark. Zero-width
-# (non-)joiners stay: Khmer, Lao and emoji sequences need them.
-_INVISIBLE = "\u00ad\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
-# Control characters (C0, DEL, C1), lone surrogates and the invisible ones above. Tab and
-# line feed are kept where the text may have lines; carriage returns become line feeds.
-_REMOVED_MULTILINE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{_INVISIBLE}]")
-_REMOVED_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_INVISIBLE}]")
+# Zero-width (non-)joiners are format characters that stay: Khmer, Lao, Persian and emoji
+# sequences need them.
+_KEPT_FORMAT = {0x200C, 0x200D}
+
+
+def _format_characters() -> str:
+    # Every format character (category Cf) as regex ranges, read from Python's own Unicode
+    # tables (format characters live in the first two planes and the tags' plane 14).
+    codes = [
+        code
+        for plane in (range(0x20000), range(0xE0000, 0xE1000))
+        for code in plane
+        if unicodedata.category(chr(code)) == "Cf" and code not in _KEPT_FORMAT
+    ]
+    ranges, start = [], None
+    for previous, code in zip([None, *codes], codes, strict=False):
+        if previous is None or code != previous + 1:
+            if start is not None:
+                ranges.append((start, previous))
+            start = code
+    ranges.append((start, codes[-1]))
+    return "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in ranges
+    )
+
+
+# Invisible characters that change how the text around them is printed or compared: every
+# format character but the joiners (the direction marks, embeddings, overrides and isolates,
+# the zero-width space, the word joiner, the soft hyphen Word pastes into long words, the
+# byte-order mark, the deprecated U+206A-206F, the Mongolian vowel separator, the
+# interlinear annotations, the tag characters), the combining grapheme joiner U+034F (it
+# keeps "a" and a combining grave from composing into "à") and the Hangul fillers, blank
+# letters that pass for a space (U+115F, U+1160, U+3164, U+FFA0).
+_INVISIBLE = _format_characters() + "\u034f\u115f\u1160\u3164\uffa0"
+# A flag of a subdivision (Scotland: a black flag, tag letters, a cancel tag) is the one use
+# of tag characters to keep whole.
+_EMOJI_TAG_SEQUENCE = "\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"
+# Control characters (C0, DEL, C1 but tab and line feed), lone surrogates and the invisible
+# ones above; line breaks are first made line feeds.
+_CONTROLS = f"\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_INVISIBLE}"
+_REMOVED = re.compile(f"({_EMOJI_TAG_SEQUENCE})|[{_CONTROLS}]")
+_CONTROL_OR_BLANK = re.compile(f"[\\t\\n{_CONTROLS}]")
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+# The spaces of Unicode other than the plain one (category Zs: no-break, narrow no-break,
+# ideographic, en, em, thin…): the same word with one of them in it would be another word to
+# a comparison or a unique name.
+_OTHER_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+
+
+def _kept(match: re.Match) -> str:
+    return match.group(1) or ""
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """`value` as the portal stores it: composed Unicode (NFC), the look-alikes of Đ/đ
-    replaced by the Vietnamese letter, control and invisible direction characters removed.
+    replaced by the Vietnamese letter, control and invisible characters removed (every
+    format character but the zero-width joiners and a subdivision flag's tags), every
+    space of Unicode a plain space.
 
     With `multiline`, tabs and line breaks are kept and every line break becomes "\\n"
-    (Windows' "\\r\\n", old Mac "\\r", U+2028/2029); without it, they become one space each,
-    as a single-line field shows them. Nothing is stripped at the ends: fields do that.
-    Idempotent: clean_text(clean_text(x)) == clean_text(x). Used at every edge text crosses
-    (requests, sheets, commands, model saves) so that comparisons and searches see one form.
+    (Windows' "\\r\\n", old Mac "\\r", U+2028/2029); without it, every run of blanks (tabs
+    and line breaks included) becomes one space, as a single-line field shows it. Nothing is
+    stripped at the ends: fields do that. Idempotent: clean_text(clean_text(x)) ==
+    clean_text(x). Used at every edge text crosses (requests, sheets, commands, model saves)
+    so that comparisons and searches see one form.
     """
-    value = _LINE_BREAKS.sub("\n", value)
-    if multiline:
-        value = _REMOVED_MULTILINE.sub("", value)
-    else:
-        value = _REMOVED_LINE.sub(lambda m: " " if m.group() in "\t\n" else "", value)
+    value = _REMOVED.sub(_kept, _LINE_BREAKS.sub("\n", value))
+    value = _OTHER_SPACES.sub(" ", value) if multiline else _SPACES.sub(" ", value)
     return unicodedata.normalize("NFC", value.translate(LOOK_ALIKES))
 
 
@@ -51,7 +92,7 @@ def has_control_characters(value: str) -> bool:
     """Whether `value` holds a character clean_text removes from a single line (a control,
     an invisible direction character, a lone surrogate) or a line break: no address, code or
     id of the portal has one, so a path that does is no page."""
-    return _REMOVED_LINE.search(value) is not None or _LINE_BREAKS.search(value) is not None
+    return bool(_CONTROL_OR_BLANK.search(value) or _LINE_BREAKS.search(value))
 
 
 def fold(text: str) -> str:

@@ -270,7 +270,7 @@ def test_a_nul_in_the_admin_is_removed_not_refused_in_english(client, admin_user
 @pytest.mark.parametrize(
     "typed, stored",
     [SINGLE_LINE[k] for k in ("decomposed (a Mac)", "Icelandic eth and African D", "isolate")]
-    + [("Hội \u202eNB nậhN\u202c\t Hữu nghị", "Hội NB nậhN  Hữu nghị")],
+    + [("Hội \u202eNB nậhN\u202c\t Hữu nghị", "Hội NB nậhN Hữu nghị")],
 )
 def test_the_admin_change_form_stores_a_partner_name_clean(client, admin_user, typed, stored):
     partner = Partner.objects.create(name="Hội cũ", kind="friendship", country="JP")
@@ -352,3 +352,13 @@ def test_a_save_of_some_fields_cleans_only_those(staff):
     activity.save(update_fields=["title"])
     activity.refresh_from_db()
     assert (activity.title, activity.place) == ("Đoàn mới", "Vũng Tàu")
+
+
+@pytest.mark.parametrize(
+    "stored", ["Hội\u00a0Hữu nghị", "Hội\u202fHữu\u3000nghị", "Hội  Hữu\tnghị"]
+)
+def test_a_partner_named_with_other_spaces_is_the_same_partner(stored):
+    partner = Partner.objects.create(name=stored, kind="friendship")
+    assert partner.name == "Hội Hữu nghị"
+    found = activity_services.get_or_create_partner(name="Hội Hữu nghị", kind="friendship")
+    assert found.pk == partner.pk
