@@ -126,7 +126,8 @@ class StyledBoundField(forms.BoundField):
     model stores it (doingoai.text.clean_text), on one line unless the widget is a textarea,
     so the form judges, keeps and shows the value that will be saved, its length counted
     after cleaning. A text field's maximum length is enforced, its message naming the
-    field's label and the limit (LengthValidator); so is a NUL character's (NUL_CHARACTER)."""
+    field's label and the limit (LengthValidator); so is a NUL character's (NUL_CHARACTER).
+    No input carries a maxlength attribute."""
 
     def __init__(self, form, field, name) -> None:
         super().__init__(form, field, name)
@@ -142,6 +143,11 @@ class StyledBoundField(forms.BoundField):
                 *(v for v in field.validators if not isinstance(v, MaxLengthValidator)),
                 LengthValidator(int(field.max_length), self.label),
             ]
+        # No maxlength attribute (CharField.widget_attrs put one on the form's own copy of
+        # the widget): a browser cuts pasted text at it without a word, counting UTF-16 units
+        # (a decomposed letter is two or three), far before the form's limit. The form
+        # refuses instead, naming the limit, and what was typed stays in the box.
+        field.widget.attrs.pop("maxlength", None)
 
     @property
     def data(self):

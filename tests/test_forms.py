@@ -303,3 +303,30 @@ def test_every_form_reads_its_text_as_the_model_will_store_it():
 def test_a_text_too_long_names_the_field_and_its_limit_in_any_form():
     form = TextForm({"title": "Hội nghị"})
     assert form.errors["title"] == ["“Title” dài tối đa 5 ký tự (hiện có 8)."]
+
+
+def test_no_text_input_carries_a_maxlength_that_would_cut_pasted_text():
+    # A browser cuts at maxlength silently, counting UTF-16 units: the form's message is
+    # the only limit a clerk meets.
+    html = str(TextForm())
+    assert 'name="title"' in html and 'name="notes"' in html
+    assert "maxlength" not in html
+
+
+@pytest.mark.parametrize(
+    "url_name", ["activities:create", "exchange:new", "profile", "login", "admin:login"]
+)
+def test_no_page_renders_a_maxlength(client, staff, url_name):
+    if url_name not in ("login", "admin:login"):
+        client.force_login(staff)
+    response = client.get(reverse(url_name))
+    assert response.status_code == 200
+    assert "<textarea" in response.content.decode() or "<input" in response.content.decode()
+    assert "maxlength" not in response.content.decode()
+
+
+def test_a_decomposed_text_over_the_limit_is_refused_and_kept_as_typed():
+    typed = unicodedata.normalize("NFD", "Ếếếếếế")  # 6 letters, 18 code points
+    form = TextForm({"title": typed})
+    assert form.errors["title"] == ["“Title” dài tối đa 5 ký tự (hiện có 6)."]
+    assert 'value="Ếếếếếế"' in str(form["title"])
