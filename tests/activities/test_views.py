@@ -377,3 +377,22 @@ def test_a_very_long_list_is_counted_only_up_to_the_cap(client, staff, monkeypat
     assert "Hơn 5 hoạt động: hãy lọc để thu hẹp danh sách." in response.content.decode()
     bulk_response = client.get(reverse("activities:mine"), {"q": "hoat dong 1"})
     assert "1 hoạt động" in bulk_response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("committed", "disbursed", "shown"),
+    [
+        ("1,23", "0,13", ["1,23 USD", "0,13 USD"]),
+        ("1.234,57", "25.000", ["1.234,57 USD", "25.000 USD"]),
+        ("25.000,50", "0,10", ["25.000,50 USD", "0,10 USD"]),
+    ],
+)
+def test_the_activity_page_shows_amounts_to_the_cent(client, staff, committed, disbursed, shown):
+    client.force_login(staff)
+    client.post(
+        reverse("activities:create"),
+        form_data(committed_amount=committed, disbursed_amount=disbursed),
+    )
+    html = client.get(Activity.objects.get().get_absolute_url()).content.decode()
+    for text in shown:
+        assert text in html
