@@ -23,7 +23,8 @@ app.autodiscover_tasks()
 # A run is bounded: each SMTP command waits at most settings.EMAIL_TIMEOUT (30 s), and a whole
 # batch 10 minutes (a mail server that drips its replies, a very long list): at the soft limit
 # the task stops and retries like any other failure, the retry writing only to those not yet
-# written to; the hard limit a minute later ends a run that did not stop.
+# written to; the hard limit a minute later ends a run that did not stop (Celery then
+# acknowledges it: acks_on_failure_or_timeout, so Redis does not hand it out again).
 EMAIL_TASK_OPTIONS = {
     "autoretry_for": (smtplib.SMTPException, OSError, SoftTimeLimitExceeded),
     "retry_backoff": 30,

@@ -366,6 +366,11 @@ def remind_agencies(
     return len(due)
 
 
+# The days after a reminder day within which the daily job still makes it up: a week, after
+# which a reminder would arrive too late to be the one it was.
+MAKE_UP_DAYS = 7
+
+
 def remind_due_agencies(*, today: date) -> int:
     """The daily reminder: the agencies that have not sent their report, on the latest of
     their reminder days (REPORT_REMIND_DAYS_BEFORE days before the deadline, the day after
@@ -384,15 +389,11 @@ def remind_due_agencies(*, today: date) -> int:
         day = _reminder_day(period.deadline, today)
         if day is None:
             continue
-        ids = period.agency_reports.exclude(reminded_at__gte=_start_of(day)).values_list(
-            "agency_id", flat=True
-        )
-        reminded += remind_agencies(actor=None, period=period, agency_ids=list(ids))
+        not_covered = period.agency_reports.exclude(reminded_at__gte=_start_of(day))
+        ids = list(not_covered.values_list("agency_id", flat=True))
+        if ids:
+            reminded += remind_agencies(actor=None, period=period, agency_ids=ids)
     return reminded
-
-
-# The days after a reminder day within which the daily job still makes it up.
-MAKE_UP_DAYS = 7
 
 
 def _reminder_day(deadline: date, today: date) -> date | None:
@@ -408,5 +409,5 @@ def _reminder_day(deadline: date, today: date) -> date | None:
     return past[-1]
 
 
-def _start_of(day: date):
+def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))

@@ -124,27 +124,27 @@ def remind_due_requests(*, today: date) -> int:
     waits and then finds this one's stamps. Stamps the missing recipients' `reminded_at`
     and queues one e-mail task per request, with its key, once the transaction commits; a
     request whose task could not be queued gets its former stamp back (queue_reminder), so
-    the next run reminds it. Returns the number of requests reminded. Three queries, and
-    one update and one queueing per request."""
+    the next run reminds it. Returns the number of requests reminded. Four queries (choose,
+    lock, choose again, stamp), and one queueing per request."""
     chosen = _due(today)
     if not chosen:
         return 0
     locked = Message.objects.select_for_update().filter(pk__in=chosen).order_by("pk")
     due = _due(today, list(locked.values_list("pk", flat=True)))
     stamp = timezone.now()
+    missing = MessageRecipient.objects.due_by(today + timedelta(days=1))
+    missing.filter(message_id__in=due).update(reminded_at=stamp)
     for message_id, last in due.items():
-        MessageRecipient.objects.due_by(today + timedelta(days=1)).filter(
-            message_id=message_id
-        ).update(reminded_at=stamp)
         queue_reminder(message_id, stamp=stamp, previous=last)
     return len(due)
 
 
 def queue_reminder(message_id: int, *, stamp: datetime, previous: datetime | None) -> None:
     """Queue the reminder of `message_id`, whose missing recipients were just stamped
-    `stamp` (before: `previous`), once the transaction commits, with its key. If it cannot
-    be queued (the broker is down; without a broker, the mail server failed in-process),
-    the error is logged with the message's id and the stamps go back to `previous`: a
+    `stamp` (the latest stamp among them before: `previous`), once the transaction commits,
+    with its key (reminder_event). If it cannot be queued (the broker is down; without a
+    broker, the mail server failed in-process), the error is logged with the message's id
+    and the stamps go back to `previous`, which is all the schedule reads of them: a
     reminder not sent must not count as sent, or the schedule would wait a week."""
     key = reminder_event(message_id, stamp)
 
