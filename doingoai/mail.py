@@ -9,14 +9,16 @@ whatever language the action was taken in.
 Every e-mail is sent for an *event* (what it announces: "message:42") and each delivery is
 recorded (doingoai.models.EmailDelivery), so that a task retried after a mail server dropped
 the connection half-way, or redelivered after its worker died, writes only to those it had
-not written to yet: each addressee gets one e-mail per event.
+not written to yet: each addressee gets one e-mail per event. An address the server refuses
+for good (5xx) is recorded too, as refused, and never tried again for that event; a mailbox is
+one whatever the case of its address (address_key).
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,9 +40,9 @@ DELIVERY_RETENTION = timedelta(days=90)
 
 def address_key(address: str) -> str:
     """How two addresses are compared: lowercased whole. The domain is case-insensitive by
-    definition; the local part may be case-sensitive by RFC 5321, but no mail system the
-    province's agencies use treats it so, and two accounts spelt An@x.vn and an@x.vn are one
-    mailbox that would otherwise get two e-mails."""
+    definition; the local part may be case-sensitive by RFC 5321, but the mail systems in
+    common use (Exchange, Gmail, Zimbra) ignore its case, so two accounts spelt An@x.vn and
+    an@x.vn are one mailbox, which would otherwise get two e-mails."""
     return address.strip().lower()
 
 
@@ -52,7 +54,8 @@ def addresses(users: QuerySet) -> list[str]:
     return _each_once(wanted.values_list("email", flat=True))
 
 
-def _each_once(to) -> list[str]:
+def _each_once(to: Iterable[str]) -> list[str]:
+    """`to` sorted, one address per mailbox (address_key), in its first spelling."""
     chosen: dict[str, str] = {}
     for address in sorted(set(to)):
         chosen.setdefault(address_key(address), address)

@@ -8,6 +8,8 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from reports import agency_reports, notifications
@@ -240,3 +242,14 @@ def test_the_reminders_of_two_periods_the_same_day_are_two_emails(
     for report in reports:
         assert notifications.remind_agency(report.pk) == 3
     assert received() == sorted(SYT * 2)
+
+
+@pytest.mark.postgres
+def test_reminding_locks_the_reports_before_reading_who_was_reminded(period, reviewer):
+    with CaptureQueriesContext(connection) as queries:
+        agency_reports.remind_agencies(actor=reviewer, period=period)
+    sql = [q["sql"] for q in queries.captured_queries]
+    locks = [text for text in sql if "FOR UPDATE" in text]
+    # One statement reads the reports' stamps and locks them: a second reminder at the same
+    # moment waits, then sees this one's stamps and reminds nobody again.
+    assert len(locks) == 1 and '"reports_agencyreport"."reminded_at"' in locks[0]
