@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, UnreadablePostError
 from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .text import clean_text, has_control_characters
 
@@ -91,7 +92,18 @@ class CleanInputMiddleware:
                         upload.name = clean_text(upload.name)
         except tuple(TOO_LARGE) as exc:
             return refusal(request, exc)
+        except UnreadablePostError:
+            # The client went away mid-body: nothing to clean. Passed on as it came, the
+            # CSRF check meets the same error and answers 403 quietly, as Django does.
+            pass
         return self.get_response(request)
+
+
+def back_link(request: HttpRequest) -> str:
+    """The path of the refused form as a link on the portal: a path that a browser would read
+    as another site ("//evil.example/x", "/\\evil.example") links to the home page instead."""
+    path = request.path
+    return path if url_has_allowed_host_and_scheme(path, allowed_hosts=None) else "/"
 
 
 def refusal(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -104,6 +116,6 @@ def refusal(request: HttpRequest, exc: Exception) -> HttpResponse:
         "max_size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         "max_fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
         "max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
-        "back": request.path,
+        "back": back_link(request),
     }
     return HttpResponse(render_to_string("413.html", context), status=status)

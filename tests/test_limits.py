@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
-from django.test import override_settings
 from django.urls import reverse
 
 from activities.exchange.models import Message
 from activities.models import Activity
 from agencies.models import Agency, Plan
 from reports.forms import AgencyReportForm, NarrativeForm
-from tests.factories import PDF_BYTES, make_activity
+from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -153,79 +150,6 @@ def test_the_admin_refuses_a_plan_title_too_long_in_vietnamese(client, admin_use
     assert not plan.title.startswith("Kế hoạch Kế hoạch")
 
 
-# ---------------------------------------------------------------------------- Django's limits
-
-
-def heading(html: str) -> str:
-    start = html.index('data-testid="error-heading">') + len('data-testid="error-heading">')
-    return html[start : html.index("</h1>", start)]
-
-
-@override_settings(DEBUG=False)
-def test_a_form_larger_than_django_reads_is_a_vietnamese_413(client, staff):
-    client.force_login(staff)
-    response = client.post(
-        reverse("activities:create"),
-        {
-            "agency": Agency.objects.get(code="SLDTBXH").pk,
-            "kind": "inbound",
-            "title": "Đón đoàn",
-            "start_date": "02/03/2020",
-            "end_date": "03/03/2020",
-            "description": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1),
-        },
-    )
-    assert response.status_code == 413
-    html = response.content.decode()
-    assert heading(html) == "Dữ liệu gửi lên quá lớn" and 'lang="vi"' in html
-    assert "2,5\xa0MB" in html and "Chưa có gì được lưu" in html
-    assert f'href="{reverse("activities:create")}"' in html
-    assert not Activity.objects.exists()
-
-
-@override_settings(DEBUG=False)
-def test_more_files_than_django_reads_is_a_vietnamese_413(client, staff):
-    client.force_login(staff)
-    files = [
-        SimpleUploadedFile(f"bien-ban-{n}.pdf", PDF_BYTES, content_type="application/pdf")
-        for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)
-    ]
-    response = client.post(
-        reverse("activities:create"),
-        {
-            "agency": Agency.objects.get(code="SLDTBXH").pk,
-            "kind": "inbound",
-            "title": "Đón đoàn",
-            "start_date": "02/03/2020",
-            "end_date": "03/03/2020",
-            "attachments": files,
-        },
-    )
-    assert response.status_code == 413
-    html = response.content.decode()
-    assert heading(html) == "Dữ liệu gửi lên quá lớn"
-    assert "tối đa 50 tệp" in html and "Chưa có gì được lưu" in html
-    assert not Activity.objects.exists()
-
-
-@override_settings(DEBUG=False)
-def test_more_fields_than_django_reads_is_a_vietnamese_400_and_nothing_moves(
-    client, staff, reviewer
-):
-    activity = make_activity(staff, status="submitted")
-    client.force_login(reviewer)
-    versions = [f"{activity.pk}:{activity.version}"] + [
-        f"{n}:1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)
-    ]
-    response = client.post(reverse("activities:review"), {"versions": versions, "action": "ACCEPT"})
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert heading(html) == "Gửi quá nhiều trường cùng lúc"
-    assert "tối đa 1000 trường" in html
-    activity.refresh_from_db()
-    assert activity.status == "submitted"
-
-
 # ---------------------------------------------------------------------------- the login page
 
 
@@ -240,9 +164,19 @@ def test_a_username_too_long_is_a_wrong_login_not_a_server_error(client, url_nam
 
 
 @pytest.mark.postgres
-def test_axes_records_a_long_username_cut_to_its_column(client):
-    from axes.models import AccessAttempt
+@pytest.mark.parametrize("url_name", ["login", "admin:login"])
+def test_a_username_longer_than_axes_column_is_a_vietnamese_field_error_on_postgres(
+    client, url_name
+):
+    # 300 characters: past the form's 150 and axes's 255-character column, which PostgreSQL
+    # (unlike SQLite) enforces; a lost check is a 500 here.
+    client.raise_request_exception = False
+    response = client.post(reverse(url_name), {"username": "a" * 300, "password": "sai"})
+    assert response.status_code == 200
+    assert "“Tên đăng nhập” dài tối đa 150 ký tự (hiện có 300)." in response.content.decode()
 
+
+def test_axes_records_a_username_cut_to_its_column():
     from doingoai.forms import login_username
 
     class Request:
@@ -250,14 +184,3 @@ def test_axes_records_a_long_username_cut_to_its_column(client):
 
     assert login_username(Request(), None) == "b" * 255
     assert login_username(Request(), {"username": "c" * 400}) == "c" * 255
-    client.post(reverse("login"), {"username": "a" * 140, "password": "sai"})
-    assert AccessAttempt.objects.get().username == "a" * 140
-
-
-@override_settings(DEBUG=False)
-def test_a_query_string_of_more_fields_than_django_reads_is_the_same_400(client, staff):
-    client.force_login(staff)
-    query = "&".join(f"kind={n}" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
-    response = client.get(f"{reverse('activities:list')}?{query}")
-    assert response.status_code == 400
-    assert heading(response.content.decode()) == "Gửi quá nhiều trường cùng lúc"
