@@ -100,12 +100,12 @@ def _create(actor: User, **fields) -> Message:
     return message
 
 
-def _notify(message_id: int, *, reminder: bool = False) -> None:
+def _notify(message_id: int) -> None:
     # After the commit: an e-mail must never announce a message that was rolled back.
     # robust: in the zero-setup run tasks execute in-process, and a mail server that is down
     # must not turn a message that was saved into an error page (a worker retries instead).
     transaction.on_commit(
-        lambda: notifications.send_message_emails.delay(message_id, reminder=reminder),
+        lambda: notifications.send_message_emails.delay(message_id),
         robust=True,
     )
 
@@ -255,10 +255,10 @@ def remind_missing(*, actor: User, message: Message) -> list[MessageRecipient]:
     today = timezone.localdate()
     if all(r.reminded_at and timezone.localdate(r.reminded_at) == today for r in missing):
         raise MessageError(_("The agencies that have not answered were already reminded today."))
-    MessageRecipient.objects.filter(pk__in=[r.pk for r in missing]).update(
-        reminded_at=timezone.now()
-    )
-    _notify(message.pk, reminder=True)
+    previous = max((r.reminded_at for r in missing if r.reminded_at), default=None)
+    stamp = timezone.now()
+    MessageRecipient.objects.filter(pk__in=[r.pk for r in missing]).update(reminded_at=stamp)
+    notifications.queue_reminder(message.pk, stamp=stamp, previous=previous)
     return missing
 
 

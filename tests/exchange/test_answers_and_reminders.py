@@ -23,7 +23,7 @@ from agencies.models import Agency
 from agencies.permissions import sync_user_groups
 from agencies.services import grant_membership
 from tests.factories import make_user, reply, send_message, send_request
-from tests.support import DISTRICTS
+from tests.support import DISTRICTS, FlakyBackend
 
 pytestmark = pytest.mark.django_db
 
@@ -442,3 +442,23 @@ def test_a_reminder_that_could_not_be_queued_is_not_counted_as_sent(
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
         assert notifications.remind_due_requests(today=today) == 1  # the next run does it
+
+
+def test_a_reminder_by_hand_the_mail_server_refused_can_be_sent_again_the_same_day(
+    settings, reviewer, manager, django_capture_on_commit_callbacks
+):
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
+    request = send_request(reviewer)
+    settings.EMAIL_BACKEND = "tests.support.FlakyBackend"
+    FlakyBackend.failures_left = 100  # down: without a broker the task runs here and fails
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.remind_missing(actor=reviewer, message=request)
+    finally:
+        FlakyBackend.failures_left = 0
+    # not sent, so not counted as sent: the stamps went back and the button works again
+    assert not request.recipients.exclude(reminded_at=None).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(services.remind_missing(actor=reviewer, message=request)) == 8
+    assert [m.to for m in mail.outbox] == [["minh@vungtau.gov.vn"]]
