@@ -174,6 +174,10 @@ GUARDIAN_RAISE_403 = False
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# django-countries' Vietnamese catalogue gives two countries one name (Iceland and Ireland are
+# both "Ai-len", Austria and Jersey "Áo", Niger and Nigeria "Nigeria"): a clerk could not tell
+# them apart, and an import by name would pick one. Their names are the portal's (locale/vi).
+COUNTRIES_OVERRIDE = {"IS": _("Iceland"), "JE": _("Jersey"), "NE": _("Niger")}
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -6,7 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+
+import pytest
+from django.utils import translation
+from django_countries import countries
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,3 +104,20 @@ def test_manage_py_in_a_developer_checkout_defaults_to_debug(tmp_path):
     )
     assert result.returncode != 0
     assert "DEBUG" in result.stderr
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_no_two_countries_share_a_name(language):
+    with translation.override(language):
+        names = Counter(str(name) for _code, name in countries)
+        shared = {name: n for name, n in names.items() if n > 1}
+        assert shared == {}
+        if language == "vi":
+            assert [countries.name(c) for c in ("IS", "IE", "NE", "NG", "JE", "AT")] == [
+                "Ai-xơ-len",
+                "Ai-len",
+                "Ni-giê",
+                "Nigeria",
+                "Jersey",
+                "Áo",
+            ]
