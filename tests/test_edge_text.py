@@ -6,21 +6,33 @@ and the value the database holds is asserted."""
 
 from __future__ import annotations
 
+import importlib
 import unicodedata
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from activities import services as activity_services
 from activities.exchange.models import Message
 from activities.forms import ActivityForm
-from activities.models import Activity, Attachment, Partner
-from agencies.models import Agency, User
+from activities.models import Activity, ActivityCountry, Attachment, Partner
+from agencies.models import Agency, Duty, LegalBasis, Plan, User
 from doingoai.text import fold
-from tests.factories import PASSWORD, activity_data, make_activity, pdf_upload, send_message
+from reports.models import ReportingPeriod
+from tests.factories import (
+    PASSWORD,
+    activity_data,
+    make_activity,
+    make_periods,
+    pdf_upload,
+    send_message,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -362,3 +374,108 @@ def test_a_partner_named_with_other_spaces_is_the_same_partner(stored):
     assert partner.name == "Hội Hữu nghị"
     found = activity_services.get_or_create_partner(name="Hội Hữu nghị", kind="friendship")
     assert found.pk == partner.pk
+
+
+# ---------------------------------------------------------------------------- stored text
+# The data migrations (agencies 0004, activities 0008, exchange 0004, reports 0006) on rows an
+# older portal stored raw (update() sends no signal). Every unique column or set of columns
+# with a text in it: User.username, Agency.code, Plan.number, LegalBasis (plan, number), Duty
+# (plan, ref), Partner (name, country), ActivityCountry (activity, country), ReportingPeriod
+# (kind, year); the exchange has none.
+
+
+NFD_TITLE = unicodedata.normalize("NFD", "Kế hoạch công tác đối ngoại")
+
+
+def run_migration(app: str, name: str, function: str) -> None:
+    module = importlib.import_module(f"{app}.migrations.{name}")
+    getattr(module, function)(django_apps, SimpleNamespace(connection=connection))
+
+
+def test_agencies_rows_that_clean_to_one_are_left_and_named(capsys):
+    plan = Plan.objects.get()
+    twin = Plan.objects.create(number="x", issued_on=plan.issued_on, issuer="UBND", title="t")
+    Plan.objects.filter(pk=twin.pk).update(number=plan.number + "\u200b", title=NFD_TITLE)
+    first, second = plan.legal_bases.order_by("pk")[:2]
+    LegalBasis.objects.filter(pk=first.pk).update(number="09/2019/NĐ-CP")
+    LegalBasis.objects.filter(pk=second.pk).update(number="09/2019/NÐ-CP")  # Icelandic eth
+    duty, other_duty = plan.duties.order_by("pk")[:2]
+    Duty.objects.filter(pk=other_duty.pk).update(ref=duty.ref + "\u2066\u2069")
+    agency = Agency.objects.get(code="SLDTBXH")
+    twin_agency = Agency.objects.exclude(pk=agency.pk).first()
+    Agency.objects.filter(pk=twin_agency.pk).update(code="SLDTBXH\u200b")
+    composed = User.objects.create_user("lân")
+    decomposed = User.objects.create_user("x")
+    User.objects.filter(pk=decomposed.pk).update(username=unicodedata.normalize("NFD", "lân"))
+    lone = User.objects.create_user("y")
+    User.objects.filter(pk=lone.pk).update(username=unicodedata.normalize("NFD", "hà"))
+
+    run_migration("agencies", "0004_clean_stored_text", "clean_agencies")
+    run_migration("agencies", "0004_clean_stored_text", "clean_agencies")  # again: no change
+
+    printed = capsys.readouterr().out.splitlines()
+    for label, pks in [
+        ("agencies.Plan", [plan.pk, twin.pk]),
+        ("agencies.LegalBasis", [first.pk, second.pk]),
+        ("agencies.Duty", [duty.pk, other_duty.pk]),
+        ("agencies.Agency", sorted([agency.pk, twin_agency.pk])),
+        ("agencies.User", [composed.pk, decomposed.pk]),
+    ]:
+        prefix = f"{label} rows {', '.join(map(str, pks))}: "
+        named = [line for line in printed if line.startswith(prefix)]
+        # Once a run: the second run finds the same rows, still left as they are.
+        assert len(named) == 2, printed
+        assert named[0].endswith("left as stored for an administrator to merge or rename.")
+    twin.refresh_from_db()
+    assert twin.number == plan.number + "\u200b"
+    assert twin.title == unicodedata.normalize("NFC", NFD_TITLE)  # its other columns cleaned
+    assert LegalBasis.objects.get(pk=second.pk).number == "09/2019/NÐ-CP"
+    assert Agency.objects.get(pk=twin_agency.pk).code == "SLDTBXH\u200b"
+    assert User.objects.get(pk=decomposed.pk).username == unicodedata.normalize("NFD", "lân")
+    assert User.objects.get(pk=lone.pk).username == "hà"  # no twin: cleaned
+
+
+def test_activities_and_periods_that_clean_to_one_are_left_and_named(staff, capsys):
+    activity = make_activity(staff)
+    # A country column holds two characters: the twins are made of one letter each.
+    cuba = ActivityCountry.objects.create(activity=activity, country="CU")
+    other = ActivityCountry.objects.create(activity=activity, country="RU")
+    ActivityCountry.objects.filter(pk=cuba.pk).update(country="C")
+    ActivityCountry.objects.filter(pk=other.pk).update(country="C\u200b")
+    near = Partner.objects.create(name="Hội Hữu nghị", kind="friendship", country="JP")
+    far = Partner.objects.create(name="Hội Hữu nghị", kind="friendship", country="KR")
+    Partner.objects.filter(pk=near.pk).update(country="J")
+    Partner.objects.filter(pk=far.pk).update(country="J\u200b")
+    periods = make_periods(2020)
+    ReportingPeriod.objects.filter(pk=periods["2020"].pk).update(kind="half\u200b")
+
+    run_migration("activities", "0008_clean_stored_text", "clean_activities")
+    run_migration("reports", "0006_clean_stored_text", "clean_reports")
+    run_migration("activities", "0008_clean_stored_text", "clean_activities")
+
+    printed = capsys.readouterr().out
+    assert f"activities.ActivityCountry rows {cuba.pk}, {other.pk}: " in printed
+    assert f"activities.Partner rows {near.pk}, {far.pk}: name, country" in printed
+    assert f"reports.ReportingPeriod rows {periods['2020-H1'].pk}, {periods['2020'].pk}" in printed
+    assert ActivityCountry.objects.get(pk=other.pk).country == "C\u200b"
+    assert Partner.objects.get(pk=far.pk).country == "J\u200b"
+    assert ReportingPeriod.objects.get(pk=periods["2020"].pk).kind == "half\u200b"
+
+
+def test_partners_merged_by_the_migration_are_each_named_with_their_kinds(staff, capsys):
+    oldest = Partner.objects.create(name="Đoàn Hữu nghị", kind="friendship", country="JP")
+    newer = Partner.objects.create(name="x", kind="ngo", country="JP")
+    Partner.objects.filter(pk=newer.pk).update(name="Ðoàn Hữu\u00a0nghị")
+    activity = make_activity(staff)
+    activity.partners.add(newer)
+
+    run_migration("activities", "0008_clean_stored_text", "clean_activities")
+
+    assert capsys.readouterr().out.splitlines() == [
+        f"Partners {oldest.pk} 'Đoàn Hữu nghị', {newer.pk} 'Ðoàn Hữu\\xa0nghị' (JP) are one, "
+        f"'Đoàn Hữu nghị': kept {oldest.pk}; their kinds differed (friendship, ngo): "
+        "kept 'friendship'"
+    ]
+    assert list(Partner.objects.filter(country="JP")) == [oldest]
+    assert Partner.objects.get().kind == "friendship"
+    assert list(activity.partners.all()) == [oldest]

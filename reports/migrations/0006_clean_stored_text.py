@@ -1,6 +1,7 @@
 """Every text already stored in the reports app in the form new text is saved in
 (doingoai.text.clean_text): what agencies wrote, the narrative of the province's report,
-return reasons, the history included. Going back changes nothing."""
+return reasons, the history included. Not atomic: each batch of rows is its own transaction,
+and a second run finds nothing to change. Going back changes nothing."""
 
 from django.db import migrations
 
@@ -14,6 +15,8 @@ def clean_reports(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [("reports", "0005_missing_glyphs")]
 
     operations = [migrations.RunPython(clean_reports, migrations.RunPython.noop, elidable=True)]

@@ -1,7 +1,8 @@
 """Every text already stored in the exchange in the form new text is saved in
 (doingoai.text.clean_text), the messages' search column folded again (an answer's from its
 thread's subject and its own content, as services.reply writes it), the history included.
-Going back changes nothing."""
+Not atomic: each batch of rows is its own transaction, and a second run finds nothing to
+change. Going back changes nothing."""
 
 from django.db import migrations
 
@@ -25,6 +26,8 @@ def clean_exchange(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [("exchange", "0003_starting_history")]
 
     operations = [migrations.RunPython(clean_exchange, migrations.RunPython.noop, elidable=True)]
