@@ -410,9 +410,11 @@ class BulkReviewForm(forms.Form):
         choices=[(move.name, move.bulk.label) for move in BULK_MOVES],
         error_messages={"required": CHOOSE_MOVE, "invalid_choice": CHOOSE_MOVE},
     )
+    # A textarea, as the queue's template renders it: a reason keeps its lines.
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         max_length=Activity._meta.get_field("return_reason").max_length,
     )
 

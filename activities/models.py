@@ -16,7 +16,13 @@ from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
 from doingoai.files import StoredFile
-from doingoai.text import PARAGRAPH_MAX_CHARS, TEXT_MAX_CHARS, fold, search_terms, text_limit
+from doingoai.text import (
+    REASON_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    fold,
+    search_terms,
+    text_limit,
+)
 
 # ISO 4217 codes the province meets in aid decisions; VND first.
 CURRENCIES = [
@@ -217,7 +223,7 @@ class Activity(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
     return_reason = models.TextField(
-        _("reason for return"), blank=True, **text_limit(PARAGRAPH_MAX_CHARS)
+        _("reason for return"), blank=True, **text_limit(REASON_MAX_CHARS)
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(

@@ -127,8 +127,11 @@ def search_terms(query: str) -> list[str]:
 # are some eight A4 pages, many times the longest such text in the province's records; more
 # belongs in an attached file. A PostgreSQL text column takes anything: the limit is ours.
 TEXT_MAX_CHARS = 20_000
-# A paragraph or two: a reason for returning a record, the title of a plan or a decision.
+# A paragraph or two: the title of a plan or a decision.
 PARAGRAPH_MAX_CHARS = 2_000
+# A reason for returning a record: a reviewer may list every correction an agency has to
+# make, some four A4 pages; still far from a report's own texts.
+REASON_MAX_CHARS = 10_000
 
 
 def text_limit(limit: int) -> dict:

@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from agencies import permissions
 from agencies.models import Agency, User
 from agencies.permissions import Action
-from doingoai.text import PARAGRAPH_MAX_CHARS, TEXT_MAX_CHARS, text_limit
+from doingoai.text import REASON_MAX_CHARS, TEXT_MAX_CHARS, text_limit
 
 
 class ReportingPeriod(models.Model):
@@ -151,7 +151,7 @@ class AgencyReport(models.Model):
     proposals = models.TextField(_("proposals"), blank=True, **text_limit(TEXT_MAX_CHARS))
     figures = models.JSONField(_("figures at submission"), default=dict, blank=True, editable=False)
     return_reason = models.TextField(
-        _("reason for return"), blank=True, **text_limit(PARAGRAPH_MAX_CHARS)
+        _("reason for return"), blank=True, **text_limit(REASON_MAX_CHARS)
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)

@@ -7,11 +7,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django import forms
 from django.template import Context, Template
+from django.template.loader import get_template
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from agencies.models import Agency
 from doingoai.forms import FormRenderer, StyledBoundField
@@ -330,3 +333,38 @@ def test_a_decomposed_text_over_the_limit_is_refused_and_kept_as_typed():
     form = TextForm({"title": typed})
     assert form.errors["title"] == ["“Title” dài tối đa 5 ký tự (hiện có 6)."]
     assert 'value="Ếếếếếế"' in str(form["title"])
+
+
+def test_a_reason_typed_in_the_review_queue_keeps_its_lines(client, staff, reviewer):
+    # The queue's template renders the reason as a textarea by hand: its field has lines too.
+    activity = make_activity(staff, status="submitted")
+    client.force_login(reviewer)
+    assert (
+        'name="reason" rows="2"></textarea>'
+        in client.get(reverse("activities:review")).content.decode()
+    )
+    client.post(
+        reverse("activities:review"),
+        {
+            "versions": [f"{activity.pk}:{activity.version}"],
+            "action": "return",
+            "reason": "1. Thiếu danh sách đoàn\r\n2. Thiếu biên bản",
+        },
+    )
+    activity.refresh_from_db()
+    assert activity.status == "returned"
+    assert activity.return_reason == "1. Thiếu danh sách đoàn\n2. Thiếu biên bản"
+
+
+@pytest.mark.parametrize(
+    "form_class, template",
+    [
+        ("activities.forms.BulkReviewForm", "activities/review_queue.html"),
+        ("activities.forms.ReasonForm", "_review_panel.html"),
+    ],
+)
+def test_a_reason_written_as_a_textarea_by_hand_has_a_textarea_field(form_class, template):
+    source = Path(get_template(template).origin.name).read_text(encoding="utf-8")
+    assert re.search(r'<textarea[^>]*name="reason"', source)
+    field = import_string(form_class).base_fields["reason"]
+    assert isinstance(field.widget, forms.Textarea)

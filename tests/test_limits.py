@@ -15,7 +15,8 @@ from activities.exchange.models import Message
 from activities.models import Activity
 from agencies.models import Agency, Plan
 from reports.forms import AgencyReportForm, NarrativeForm
-from tests.factories import make_activity
+from reports.models import AgencyReport
+from tests.factories import make_activity, make_agency_report, make_periods
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_the_limits_are_the_ones_chosen():
 
     assert limit(Activity, "description") == limit(Activity, "outcome") == 20_000
     assert limit(Message, "body") == limit(Message, "difficulty_response") == 20_000
-    assert limit(Activity, "return_reason") == 2_000
+    assert limit(Activity, "return_reason") == limit(AgencyReport, "return_reason") == 10_000
     assert limit(Plan, "title") == 2_000
 
 
@@ -99,13 +100,32 @@ def test_a_return_reason_too_long_is_refused_with_its_limit(client, staff, revie
     client.force_login(reviewer)
     response = client.post(
         reverse("activities:return", args=[activity.pk]),
-        {"version": activity.version, "reason": "Thiếu biên bản. " * 200},
+        {"version": activity.version, "reason": "Thiếu biên bản. " * 700},
         follow=True,
     )
     told = [str(m) for m in response.context["messages"]]
-    assert told == ["“Lý do” dài tối đa 2.000 ký tự (hiện có 3.199)."]
+    assert told == ["“Lý do” dài tối đa 10.000 ký tự (hiện có 11.199)."]
     activity.refresh_from_db()
     assert activity.status == "submitted" and activity.return_reason == ""
+
+
+def test_a_return_reason_of_several_pages_is_taken(client, staff, manager, reviewer):
+    # 6,000 characters: refused when the limit was 5,000 before the text limits, and 2,000
+    # after them.
+    reason = "Bổ sung biên bản làm việc và danh sách đoàn. " * 136
+    activity = make_activity(staff, status="submitted")
+    client.force_login(reviewer)
+    client.post(
+        reverse("activities:return", args=[activity.pk]),
+        {"version": activity.version, "reason": reason},
+    )
+    activity.refresh_from_db()
+    assert activity.status == "returned" and activity.return_reason == reason.strip()
+    make_periods(2020)
+    report = make_agency_report(
+        "2020-H1", "VUNGTAU", status="returned", sender=manager, reviewer=reviewer, reason=reason
+    )
+    assert report.return_reason == reason.strip()
 
 
 @pytest.mark.parametrize(

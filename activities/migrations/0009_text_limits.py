@@ -35,8 +35,8 @@ class Migration(migrations.Migration):
             name="return_reason",
             field=models.TextField(
                 blank=True,
-                max_length=2000,
-                validators=[django.core.validators.MaxLengthValidator(2000)],
+                max_length=10000,
+                validators=[django.core.validators.MaxLengthValidator(10000)],
                 verbose_name="reason for return",
             ),
         ),
@@ -65,8 +65,8 @@ class Migration(migrations.Migration):
             name="return_reason",
             field=models.TextField(
                 blank=True,
-                max_length=2000,
-                validators=[django.core.validators.MaxLengthValidator(2000)],
+                max_length=10000,
+                validators=[django.core.validators.MaxLengthValidator(10000)],
                 verbose_name="reason for return",
             ),
         ),
