@@ -57,7 +57,12 @@ from .models import CURRENCIES, Activity, ActivityCountry, Partner
 from .services import ActivityData, apply_activity_data, duties_of, validate_activity
 
 MAX_ROWS = 20_000
-MAX_RAW_ROWS = MAX_ROWS + 1_000  # empty rows count too
+# Rows read in all, empty ones included: office templates are often formatted (borders,
+# widths) thousands of rows below their last filled one, and Excel writes each such row, in
+# a workbook and in the CSV saved from it. Skipping one costs a few microseconds; past this
+# many the file is no sheet of activities. A filled row (a cell with a value) counts against
+# MAX_ROWS, and none may lie beyond this row.
+MAX_RAW_ROWS = 200_000
 MAX_COLUMNS = 64
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a real sheet of MAX_ROWS rows is far below this
 # Excel's own limit for the text of a cell.
@@ -270,12 +275,16 @@ class _WorkbookScan:
         self.other_elements = 0
         self.string_cells = 0
 
-    def sheet(self, part: str, *, until_dimension: bool) -> None:
-        """Scan a worksheet, counting its rows, cells and string cells."""
-        rows = cells = 0
+    def sheet(self, part: str, *, until_dimension: bool) -> int:
+        """Scan a worksheet, counting its rows, cells and string cells. Returns the number of
+        its last filled row (a cell with a value: <v> or an inline string), 0 for none; rows
+        only formatted do not count. Raises ImportFileError (the row limit in the message)
+        past MAX_ROWS + 1 filled rows (the headers' too), or a filled row or MAX_RAW_ROWS
+        rows in all beyond MAX_RAW_ROWS."""
+        rows = cells = filled = last_filled = number = 0
 
         def start(tag: str, attributes: dict[str, str]) -> None:
-            nonlocal rows, cells
+            nonlocal rows, cells, filled, last_filled, number
             self.sheet_elements += 1
             if self.sheet_elements > MAX_ELEMENTS:
                 raise _too_large()
@@ -285,20 +294,24 @@ class _WorkbookScan:
                     raise _too_large()
                 if attributes.get("t") == "s":
                     self.string_cells += 1
+            elif tag in ("v", "is") and last_filled != number:
+                filled += 1
+                last_filled = number
+                if filled > MAX_ROWS + 1 or number > MAX_RAW_ROWS:
+                    raise _too_many_rows()
             elif tag == "row":
                 rows += 1
                 cells = 0
-                number = attributes.get("r", "")
-                if rows > MAX_RAW_ROWS or (
-                    number.isascii()
-                    and number.isdigit()
-                    and (len(number) > 9 or int(number) > MAX_RAW_ROWS)
-                ):
+                given = attributes.get("r", "")
+                # Without r= a row follows the one before (ECMA-376 §18.3.1.73).
+                number = int(given) if given.isascii() and given.isdigit() else number + 1
+                if rows > MAX_RAW_ROWS or len(given) > 9:
                     raise _too_many_rows()
             elif tag == "dimension" and until_dimension:
                 raise _EnoughRead
 
         self._read(part, start)
+        return last_filled
 
     def strings(self, part: str) -> None:
         """Scan the shared strings, after the sheets (whose string cells bound them)."""
@@ -374,10 +387,11 @@ class _WorkbookScan:
             raise _damaged() from None
 
 
-def _check_workbook(content: bytes) -> None:
+def _check_workbook(content: bytes) -> int:
     """Refuse, before openpyxl parses it, a workbook that would cost more to open than a
     sheet of MAX_ROWS rows (see _WorkbookScan): each part openpyxl parses is scanned before
-    openpyxl is let near it. Raises ImportFileError."""
+    openpyxl is let near it. Returns the number of the first worksheet's last filled row (0
+    for none), past which its rows are only formatted. Raises ImportFileError."""
     try:
         # External links are cached copies of other workbooks: never read (load_workbook is
         # told so too).
@@ -427,6 +441,7 @@ def _check_workbook(content: bytes) -> None:
         raise _damaged() from None
     scanned: set[str] = set()
     charts_scanned = False
+    last_filled = None
     for target, chart in sheets:
         if target not in names or target in scanned:
             continue
@@ -434,7 +449,10 @@ def _check_workbook(content: bytes) -> None:
         if not chart:
             scan_other(get_rels_path(target))
             # openpyxl reads the rows of the first worksheet only, the others to <dimension>.
-            scan.sheet(target, until_dimension=scan.sheet_elements > 0)
+            if last_filled is None:
+                last_filled = scan.sheet(target, until_dimension=False)
+            else:
+                scan.sheet(target, until_dimension=True)
         elif not charts_scanned:
             # Chart sheets are parsed whole, with their relations, drawings and charts.
             charts_scanned = True
@@ -447,6 +465,7 @@ def _check_workbook(content: bytes) -> None:
         if archive.getinfo(strings.PartName[1:]).file_size > MAX_STRINGS_BYTES:
             raise _too_large()
         scan.strings(strings.PartName[1:])
+    return last_filled or 0
 
 
 @dataclass
@@ -507,7 +526,7 @@ def _xlsx_source(content: bytes) -> _Source:
     are read) or passes a limit."""
     if not content.startswith(b"PK\x03\x04"):
         raise _not_xlsx()
-    _check_workbook(content)
+    last_filled = _check_workbook(content)
     try:
         workbook = load_workbook(
             io.BytesIO(content), read_only=True, data_only=True, keep_links=False
@@ -519,9 +538,12 @@ def _xlsx_source(content: bytes) -> _Source:
         try:
             sheet = workbook.worksheets[0]
             # The sheet's own claim of its size is not trusted: a 2 KB file may declare a
-            # million rows of 16,384 columns. Read the rows that exist, MAX_COLUMNS wide.
+            # million rows of 16,384 columns. Read the rows that exist, MAX_COLUMNS wide, up
+            # to the last filled one (the rows below it are only formatted).
             sheet.reset_dimensions()
-            for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+            for row in sheet.iter_rows(
+                max_row=max(last_filled, 1), max_col=MAX_COLUMNS, values_only=True
+            ):
                 yield list(row)
         except ImportFileError:
             raise

@@ -483,3 +483,46 @@ def test_openpyxl_reads_no_part_of_a_workbook_that_was_not_scanned_first(monkeyp
     # The theme is kept as bytes, never parsed.
     assert (set(opened) & present) - scanned <= {"xl/theme/theme1.xml"}
     assert {"xl/styles.xml", "xl/sharedStrings.xml", "docProps/custom.xml"} <= scanned
+
+
+def formatted_rows(first: int, count: int, columns: int = 21) -> bytes:
+    """`count` rows from row `first` as Excel writes a template's formatted, empty rows: a
+    style on each cell (borders), no value."""
+    cells = b"".join(b'<c s="1"/>' for _ in range(columns))
+    return b"".join(
+        b'<row r="%d" s="1" customFormat="1">' % n + cells + b"</row>"
+        for n in range(first, first + count)
+    )
+
+
+def test_rows_only_formatted_below_the_last_filled_one_do_not_count():
+    # A template bordered down to row 25,002, two activities filled in.
+    content = rewritten(
+        workbook(2), {"xl/worksheets/sheet1.xml": in_sheet_data(formatted_rows(4, 25_000))}
+    )
+    started = time.process_time()
+    assert [number for number, _values in read_sheet("mau.xlsx", content)] == [2, 3]
+    assert time.process_time() - started < SECONDS
+
+
+def test_a_csv_saved_from_a_formatted_template_is_read_as_its_filled_rows():
+    lines = [",".join(HEADERS), ",".join(ROW), *([","] * 25_000), ",".join(ROW)]
+    rows = read_sheet("mau.csv", "\r\n".join(lines).encode("utf-8-sig"))
+    assert [number for number, _values in rows] == [2, 25_003]
+
+
+@pytest.mark.parametrize(
+    "sheet_data",
+    [
+        # one filled row too many, with no r= on any row
+        b"".join(b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' for _ in range(20_000)),
+        # a filled row far below the others, whatever lies between
+        b'<row r="200001"><c r="A200001"><v>1</v></c></row>',
+        # more rows in all than any template has, all of them empty
+        b"<row/>" * 200_001,
+    ],
+    ids=["filled", "far-below", "empty"],
+)
+def test_a_sheet_past_the_row_limit_is_refused_with_the_limit(sheet_data):
+    content = rewritten(workbook(1), {"xl/worksheets/sheet1.xml": in_sheet_data(sheet_data)})
+    assert refused("hd.xlsx", content, TOO_MANY_ROWS) < SECONDS
