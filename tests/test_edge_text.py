@@ -349,23 +349,6 @@ def test_the_message_service_stores_subject_and_body_clean(reviewer, typed, stor
     assert (message.subject, message.body) == (stored, MULTILINE_STORED)
 
 
-def test_a_save_from_the_shell_is_cleaned_too():
-    partner = Partner.objects.create(
-        name="Ðại sứ quán \u2067Nhật\u2069\x00", kind="embassy", country="JP"
-    )
-    assert Partner.objects.get(pk=partner.pk).name == "Đại sứ quán Nhật"
-    assert Partner.objects.get(pk=partner.pk).search_text == "dai su quan nhat"
-
-
-def test_a_save_of_some_fields_cleans_only_those(staff):
-    activity = make_activity(staff)
-    activity.title = "Ðoàn\x00 mới"
-    activity.place = "Bà Rịa\x07"  # not saved: stays as it is in memory only
-    activity.save(update_fields=["title"])
-    activity.refresh_from_db()
-    assert (activity.title, activity.place) == ("Đoàn mới", "Vũng Tàu")
-
-
 @pytest.mark.parametrize(
     "stored", ["Hội\u00a0Hữu nghị", "Hội\u202fHữu\u3000nghị", "Hội  Hữu\tnghị"]
 )
