@@ -218,7 +218,7 @@ def clean_stored_rows(
         changed_count += sum(len(changed) for changed in by_columns.values())
 
 
-def unique_column_sets(model: type[models.Model]) -> list[tuple[str, ...]]:
+def _unique_column_sets(model: type[models.Model]) -> list[tuple[str, ...]]:
     """The attribute names of each unique column and each set of columns unique together
     (unique, unique_together, UniqueConstraint over fields, conditional ones included) of
     `model`, its primary key aside."""
@@ -239,7 +239,7 @@ def _colliding_rows(
     # {pk: the text columns it keeps as stored} for the rows that cleaning would make equal
     # on a unique set of columns.
     kept: dict[int, set[str]] = defaultdict(set)
-    for names in unique_column_sets(model):
+    for names in _unique_column_sets(model):
         texts = {name for name in names if name in columns}
         if not texts:
             continue
