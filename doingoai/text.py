@@ -22,12 +22,14 @@ LOOK_ALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ"})
 _KEPT_FORMAT = {0x200C, 0x200D}
 
 
-def _format_characters() -> str:
-    # Every format character (category Cf) as regex ranges, read from Python's own Unicode
-    # tables (format characters live in the first two planes and the tags' plane 14).
+def _format_characters(*, astral: bool) -> str:
+    # Every format character (category Cf) of the first plane, or of the others (`astral`),
+    # as regex ranges read from Python's own Unicode tables. Two classes: one holding astral
+    # ranges makes re test every character some three times slower.
+    planes = (range(0x10000, 0x20000), range(0xE0000, 0xE1000)) if astral else (range(0x10000),)
     codes = [
         code
-        for plane in (range(0x20000), range(0xE0000, 0xE1000))
+        for plane in planes
         for code in plane
         if unicodedata.category(chr(code)) == "Cf" and code not in _KEPT_FORMAT
     ]
@@ -51,20 +53,29 @@ def _format_characters() -> str:
 # interlinear annotations, the tag characters), the combining grapheme joiner U+034F (it
 # keeps "a" and a combining grave from composing into "à") and the Hangul fillers, blank
 # letters that pass for a space (U+115F, U+1160, U+3164, U+FFA0).
-_INVISIBLE = _format_characters() + "\u034f\u115f\u1160\u3164\uffa0"
-# A flag of a subdivision (Scotland: a black flag, tag letters, a cancel tag) is the one use
-# of tag characters to keep whole.
-_EMOJI_TAG_SEQUENCE = "\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"
+_INVISIBLE = _format_characters(astral=False) + "\u034f\u115f\u1160\u3164\uffa0"
 # Control characters (C0, DEL, C1 but tab and line feed), lone surrogates and the invisible
 # ones above; line breaks are first made line feeds.
 _CONTROLS = f"\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_INVISIBLE}"
-_REMOVED = re.compile(f"({_EMOJI_TAG_SEQUENCE})|[{_CONTROLS}]")
+_REMOVED = re.compile(f"[{_CONTROLS}]")
 _CONTROL_OR_BLANK = re.compile(f"[\\t\\n{_CONTROLS}]")
+# The invisible characters beyond the first plane (tags, musical and hieroglyph format
+# controls), looked for only in a text that has a character there (an emoji, a rare Han
+# character). A flag of a subdivision (Scotland: a black flag, tag letters, a cancel tag) is
+# the one use of tag characters to keep whole.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_ASTRAL_INVISIBLE = _format_characters(astral=True)
+_REMOVED_ASTRAL = re.compile(
+    f"(\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f)|[{_ASTRAL_INVISIBLE}]"
+)
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 # The spaces of Unicode other than the plain one (category Zs: no-break, narrow no-break,
 # ideographic, en, em, thin…): the same word with one of them in it would be another word to
-# a comparison or a unique name.
-_OTHER_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+# a comparison or a unique name. A single line makes them spaces with every other blank.
+_OTHER_SPACES = [0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000]
+_MAP = {**LOOK_ALIKES, **dict.fromkeys(_OTHER_SPACES, " ")}
+_MAPPED = re.compile(f"[{''.join(map(chr, _MAP))}]")
+_MAPPED_LINE = re.compile(f"[{''.join(map(chr, LOOK_ALIKES))}]")
 
 
 def _kept(match: re.Match) -> str:
@@ -84,9 +95,16 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     clean_text(x). Used at every edge text crosses (requests, sheets, commands, model saves)
     so that comparisons and searches see one form.
     """
-    value = _REMOVED.sub(_kept, _LINE_BREAKS.sub("\n", value))
-    value = _OTHER_SPACES.sub(" ", value) if multiline else _SPACES.sub(" ", value)
-    return unicodedata.normalize("NFC", value.translate(LOOK_ALIKES))
+    # Each step scans for what it changes and rewrites only a text that has it: most have
+    # nothing to change, and a 20,000-character description costs a millisecond.
+    value = _REMOVED.sub("", _LINE_BREAKS.sub("\n", value))
+    if _ASTRAL.search(value):
+        value = _REMOVED_ASTRAL.sub(_kept, value)
+    if not multiline:
+        value = _SPACES.sub(" ", value)
+    if (_MAPPED if multiline else _MAPPED_LINE).search(value):
+        value = value.translate(_MAP)
+    return unicodedata.normalize("NFC", value)
 
 
 def has_control_characters(value: str) -> bool:
