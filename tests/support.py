@@ -1,5 +1,6 @@
-"""What the tests share that is not data: the markers and addresses of the real services, the
-province's district codes, a stand-in for WeasyPrint and an e-mail server that is down.
+"""What the tests share that is not data: the markers and addresses of the real services, a
+real Celery worker's app and queue, the province's district codes, a stand-in for WeasyPrint
+and e-mail servers that fail.
 
 Test modules import this module and tests/factories.py, never another test module or a
 conftest (tests/test_test_suite.py checks it).
@@ -10,11 +11,14 @@ from __future__ import annotations
 import os
 import smtplib
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pytest
+import redis
+from celery import Celery
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection, transaction
 from django.template.loader import render_to_string
@@ -145,6 +149,61 @@ class FakeRenderer:
     def __call__(self, template_name: str, context: Any) -> bytes:
         self.rendered.append(render_to_string(template_name, {**context, "pdf_static": ""}))
         return tiny_pdf(len(self.rendered))
+
+
+# ------------------------------------------------------------------------ real Celery workers
+
+# A test that runs a real worker: its own connection sees only what the test committed
+# (PostgreSQL, a transactional test database) and it takes its tasks from Redis.
+REAL_WORKER_MARKS = (
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    postgres_only,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+)
+
+
+def with_real_worker(test: T) -> T:
+    """`test` with REAL_WORKER_MARKS."""
+    for mark in reversed(REAL_WORKER_MARKS):
+        test = mark(test)
+    return test
+
+
+@contextmanager
+def own_queue(prefix: str) -> Iterator[str]:
+    """The name of a Redis queue of this test's own ("<prefix>-<12 hex>"), emptied after: another
+    run on the same Redis never takes its tasks."""
+    name = f"{prefix}-{uuid.uuid4().hex[:12]}"
+    try:
+        yield name
+    finally:
+        redis.Redis.from_url(redis_url()).delete(name)
+
+
+@contextmanager
+def redis_worker_app(queue: str, *packages: str) -> Iterator[Celery]:
+    """A Celery app configured as doingoai/celery.py does, but pointed at Redis and `queue`
+    (the suite's own app runs tasks eagerly), with the tasks of `packages`, made current so
+    that the services queue through it; the portal's app is current again after."""
+    from doingoai.celery import app as portal_app
+
+    app = Celery("doingoai")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(
+        broker_url=redis_url(),
+        result_backend=redis_url(),
+        task_always_eager=False,
+        task_default_queue=queue,
+    )
+    app.autodiscover_tasks(list(packages), force=True)
+    app.set_current()
+    app.set_default()
+    try:
+        yield app
+    finally:
+        portal_app.set_current()
+        portal_app.set_default()
 
 
 # ---------------------------------------------------------------------------- e-mail

@@ -17,12 +17,10 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import task_postrun
@@ -37,7 +35,14 @@ from doingoai.celery import app as portal_app
 from doingoai.models import EmailDelivery
 from doingoai.tasks import prune_email_deliveries
 from tests.factories import make_user, send_message
-from tests.support import DroppingBackend, postgres_only, redis_url, wait_for
+from tests.support import (
+    DroppingBackend,
+    own_queue,
+    redis_url,
+    redis_worker_app,
+    wait_for,
+    with_real_worker,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDRESSES = ["an@vungtau.gov.vn", "binh@vungtau.gov.vn", "chi@vungtau.gov.vn"]
@@ -300,50 +305,17 @@ def test_old_deliveries_are_pruned_and_recent_ones_kept(reviewer, three_addresse
 
 # ---------------------------------------------------------------------------- real workers
 
-needs_services = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    postgres_only,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-
-def apply_marks(test):
-    for mark in reversed(needs_services):
-        test = mark(test)
-    return test
-
 
 @pytest.fixture
 def queue() -> str:
-    """A queue of this test's own: another run on the same Redis never takes its tasks."""
-    name = f"mail-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    import redis
-
-    redis.Redis.from_url(redis_url()).delete(name)
+    with own_queue("mail-test") as name:
+        yield name
 
 
 @pytest.fixture
 def worker_app(queue):
-    """A Celery app configured as doingoai/celery.py does, but pointed at Redis (the suite's
-    own app runs tasks eagerly), and made current so that the services send through it."""
-    app = Celery("doingoai")
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(
-        broker_url=redis_url(),
-        result_backend=redis_url(),
-        task_always_eager=False,
-        task_default_queue=queue,
-    )
-    app.autodiscover_tasks(["activities.exchange"], force=True)
-    app.set_current()
-    app.set_default()
-    try:
+    with redis_worker_app(queue, "activities.exchange") as app:
         yield app
-    finally:
-        portal_app.set_current()
-        portal_app.set_default()
 
 
 @pytest.fixture
@@ -360,7 +332,7 @@ def finished():
     task_postrun.disconnect(record)
 
 
-@apply_marks
+@with_real_worker
 def test_a_real_worker_retries_through_redis_and_each_addressee_gets_one_email(
     worker_app, finished, reviewer, three_addressees, drops_after_first, monkeypatch
 ):
@@ -382,7 +354,7 @@ def test_a_real_worker_retries_through_redis_and_each_addressee_gets_one_email(
     assert EmailDelivery.objects.filter(event=f"message:{message.pk}").count() == 3
 
 
-@apply_marks
+@with_real_worker
 def test_the_same_task_delivered_twice_to_a_real_worker_writes_once(
     worker_app, finished, reviewer, three_addressees
 ):
@@ -498,7 +470,7 @@ def _written_to(mail_dir: Path) -> list[str]:
     return sorted(line.removeprefix("To: ") for line in lines if line.startswith("To: "))
 
 
-@apply_marks
+@with_real_worker
 def test_a_worker_killed_mid_batch_the_next_one_writes_only_to_the_others(
     worker_app, queue, reviewer, three_addressees, tmp_path
 ):

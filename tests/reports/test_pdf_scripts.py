@@ -13,13 +13,11 @@ import io
 import logging
 import subprocess
 import threading
-import uuid
 from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
-from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -34,7 +32,7 @@ from reports import consolidation, pdf
 from reports.errors import ReportError
 from reports.models import ConsolidatedReport
 from tests.factories import make_activity, make_agency_report, make_user
-from tests.support import postgres_only, redis_url
+from tests.support import own_queue, postgres_only, redis_worker_app, with_real_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -130,41 +128,17 @@ def test_every_partner_script_prints_in_the_pdf_from_embedded_noto_subsets(
 
 @pytest.fixture
 def queue() -> str:
-    """A Redis queue of this test's own (as tests/reports/test_report_worker.py does)."""
-    name = f"reports-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    import redis
-
-    redis.Redis.from_url(redis_url()).delete(name)
+    with own_queue("reports-test") as name:
+        yield name
 
 
 @pytest.fixture
 def worker_app(queue):
-    """A Celery app configured as doingoai/celery.py, pointed at Redis and made current."""
-    from doingoai.celery import app as portal_app
-
-    app = Celery("doingoai")
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(
-        broker_url=redis_url(),
-        result_backend=redis_url(),
-        task_always_eager=False,
-        task_default_queue=queue,
-    )
-    app.autodiscover_tasks(["reports"], force=True)
-    app.set_current()
-    app.set_default()
-    try:
+    with redis_worker_app(queue, "reports") as app:
         yield app
-    finally:
-        portal_app.set_current()
-        portal_app.set_default()
 
 
-@pytest.mark.redis
-@pytest.mark.postgres
-@postgres_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@with_real_worker
 def test_an_emoji_no_font_has_is_named_with_where_it_occurs_by_the_real_worker(
     worker_app, period, staff, reviewer, client, pdf_words, real_renderer
 ):

@@ -15,11 +15,10 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from celery import Celery
+import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.conf import settings as django_settings
@@ -28,24 +27,17 @@ from django.db import connection, transaction
 from reports import consolidation
 from reports.models import ConsolidatedReport
 from tests.factories import make_activity
-from tests.support import postgres_only, redis_url, wait_for
+from tests.support import (
+    own_queue,
+    redis_url,
+    redis_worker_app,
+    wait_for,
+    with_real_worker,
+)
 
 Status = ConsolidatedReport.Status
 ROOT = Path(__file__).resolve().parents[2]
 TASK = "reports.tasks.build_consolidated_report"  # its name from before the cut
-
-needs_services = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    postgres_only,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-
-def apply_marks(test):
-    for mark in reversed(needs_services):
-        test = mark(test)
-    return test
 
 
 def status_of(report: ConsolidatedReport) -> str:
@@ -54,45 +46,21 @@ def status_of(report: ConsolidatedReport) -> str:
 
 @pytest.fixture
 def queue() -> str:
-    """A queue of this test's own: another run on the same Redis never takes its tasks."""
-    name = f"reports-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    import redis
-
-    redis.Redis.from_url(redis_url()).delete(name)
+    with own_queue("reports-test") as name:
+        yield name
 
 
 @pytest.fixture
 def worker_app(queue):
-    """A Celery app configured as doingoai/celery.py does, but pointed at Redis (the suite's
-    own app runs tasks eagerly), and made current so that the services send through it."""
-    from doingoai.celery import app as portal_app
-
-    app = Celery("doingoai")
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(
-        broker_url=redis_url(),
-        result_backend=redis_url(),
-        task_always_eager=False,
-        task_default_queue=queue,
-    )
-    app.autodiscover_tasks(["reports"], force=True)
-    app.set_current()
-    app.set_default()
-    try:
+    with redis_worker_app(queue, "reports") as app:
         yield app
-    finally:
-        portal_app.set_current()
-        portal_app.set_default()
 
 
 def queued_messages(queue: str) -> int:
-    import redis
-
     return redis.Redis.from_url(redis_url()).llen(queue)
 
 
-@apply_marks
+@with_real_worker
 def test_a_real_worker_builds_what_a_committed_transaction_queued(
     worker_app, queue, period, staff, reviewer
 ):
@@ -120,7 +88,7 @@ def test_a_real_worker_builds_what_a_committed_transaction_queued(
     assert ConsolidatedReport.objects.count() == 1
 
 
-@apply_marks
+@with_real_worker
 def test_the_same_task_sent_twice_to_a_real_worker_builds_one_version(
     worker_app, period, staff, reviewer, stored
 ):
@@ -236,7 +204,7 @@ def _stop(process, sig=signal.SIGTERM) -> None:
     process.log.close()
 
 
-@apply_marks
+@with_real_worker
 def test_a_worker_killed_mid_build_loses_nothing_the_next_one_builds_the_version(
     worker_app, queue, period, staff, reviewer, tmp_path, stored
 ):
