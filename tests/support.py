@@ -9,11 +9,15 @@ conftest (tests/test_test_suite.py checks it).
 from __future__ import annotations
 
 import os
+import signal
 import smtplib
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -204,6 +208,58 @@ def redis_worker_app(queue: str, *packages: str) -> Iterator[Celery]:
     finally:
         portal_app.set_current()
         portal_app.set_default()
+
+
+def start_worker_process(
+    script: str, *, tmp_path: Path, queue: str, name: str, env: dict[str, str]
+) -> subprocess.Popen:
+    """A worker in a process of its own (`python -c script`, in its own session so that it
+    can be killed with its children), on this test's PostgreSQL database and Redis `queue`,
+    its files under `tmp_path`, its output in tmp_path/<name>.log; `env` adds to or overrides
+    what it is given (TEST_QUEUE and WORKER_NAME are the script's to read). Stop it with
+    stop_process."""
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "doingoai.settings",
+        # the test database, not the real one
+        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}",
+        "CONN_MAX_AGE": "0",
+        "CELERY_BROKER_URL": redis_url(),
+        "CELERY_RESULT_BACKEND": redis_url(),
+        "SECRET_KEY": "test-only-secret-key-for-the-worker-process-0123456789",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "VAR_DIR": str(tmp_path),
+        "STATIC_ROOT": str(tmp_path / "staticfiles"),
+        "TEST_QUEUE": queue,
+        "WORKER_NAME": f"{name}@%h",
+        **env,
+    }
+    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[1],
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    process.log = log
+    return process
+
+
+def stop_process(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """Stop a process of start_worker_process with `sig` (SIGKILL after 15 s), close its log."""
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+    process.log.close()
 
 
 # ---------------------------------------------------------------------------- e-mail

@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 import signal
 import smtplib
-import subprocess
-import sys
 import textwrap
 import time
 from datetime import timedelta
@@ -26,7 +24,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import task_postrun
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
 from django.utils import timezone
 
 from activities.exchange import notifications
@@ -38,13 +35,13 @@ from tests.factories import make_user, send_message
 from tests.support import (
     DroppingBackend,
     own_queue,
-    redis_url,
     redis_worker_app,
+    start_worker_process,
+    stop_process,
     wait_for,
     with_real_worker,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 ADDRESSES = ["an@vungtau.gov.vn", "binh@vungtau.gov.vn", "chi@vungtau.gov.vn"]
 TASK = notifications.send_message_emails.name
 
@@ -411,53 +408,11 @@ WORKER = textwrap.dedent(
 )
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _start_worker_process(tmp_path: Path, queue: str, name: str, hang: Path | None):
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "DJANGO_SETTINGS_MODULE": "doingoai.settings",
-        "DATABASE_URL": _database_url(),  # the test database, not the real one
-        "CONN_MAX_AGE": "0",
-        "CELERY_BROKER_URL": redis_url(),
-        "CELERY_RESULT_BACKEND": redis_url(),
-        "SECRET_KEY": "test-only-secret-key-for-the-worker-process-0123456789",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "VAR_DIR": str(tmp_path),
-        "STATIC_ROOT": str(tmp_path / "staticfiles"),
-        "EMAIL_BACKEND": "__main__.FileServer",
-        "MAIL_DIR": str(tmp_path / "mail"),
-        "TEST_QUEUE": queue,
-        "WORKER_NAME": f"{name}@%h",
-    }
+    env = {"EMAIL_BACKEND": "__main__.FileServer", "MAIL_DIR": str(tmp_path / "mail")}
     if hang is not None:
         env["HANG"] = str(hang)
-    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
-    process = subprocess.Popen(
-        [sys.executable, "-c", WORKER],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    process.log = log
-    return process
-
-
-def _stop(process, sig=signal.SIGTERM) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-    process.log.close()
+    return start_worker_process(WORKER, tmp_path=tmp_path, queue=queue, name=name, env=env)
 
 
 def _written_to(mail_dir: Path) -> list[str]:
@@ -498,9 +453,9 @@ def test_a_worker_killed_mid_batch_the_next_one_writes_only_to_the_others(
         )
         time.sleep(0.5)  # room for a wrong fourth e-mail to show
     finally:
-        _stop(first, signal.SIGKILL)
+        stop_process(first, signal.SIGKILL)
         if second is not None:
-            _stop(second)
+            stop_process(second)
     log = (tmp_path / "rescuer.log").read_text(errors="replace")
     assert _written_to(tmp_path / "mail") == ADDRESSES, log
     assert EmailDelivery.objects.filter(event=f"message:{message.pk}").count() == 3

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -22,7 +20,7 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from reports import consolidation
 from reports.models import ConsolidatedReport
@@ -31,12 +29,13 @@ from tests.support import (
     own_queue,
     redis_url,
     redis_worker_app,
+    start_worker_process,
+    stop_process,
     wait_for,
     with_real_worker,
 )
 
 Status = ConsolidatedReport.Status
-ROOT = Path(__file__).resolve().parents[2]
 TASK = "reports.tasks.build_consolidated_report"  # its name from before the cut
 
 
@@ -154,54 +153,15 @@ WORKER = textwrap.dedent(
 )
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _start_worker_process(tmp_path: Path, queue: str, name: str, hang: Path | None):
-    var = tmp_path  # its files land in tmp_path/private, where this test's storage is
     env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "DJANGO_SETTINGS_MODULE": "doingoai.settings",
-        "DATABASE_URL": _database_url(),  # the test database, not the real one
-        "CONN_MAX_AGE": "0",
-        "CELERY_BROKER_URL": redis_url(),
-        "CELERY_RESULT_BACKEND": redis_url(),
-        "SECRET_KEY": "test-only-secret-key-for-the-worker-process-0123456789",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "VAR_DIR": str(var),
-        "STATIC_ROOT": str(tmp_path / "staticfiles"),
+        # its files land in tmp_path/private, where this test's storage is
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "TEST_QUEUE": queue,
-        "WORKER_NAME": f"{name}@%h",
         "REPORT_BUILD_STALE_SECONDS": str(django_settings.REPORT_BUILD_STALE_SECONDS),
     }
     if hang is not None:
         env["HANG"] = str(hang)
-    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
-    process = subprocess.Popen(
-        [sys.executable, "-c", WORKER],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    process.log = log
-    return process
-
-
-def _stop(process, sig=signal.SIGTERM) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-    process.log.close()
+    return start_worker_process(WORKER, tmp_path=tmp_path, queue=queue, name=name, env=env)
 
 
 @with_real_worker
@@ -232,9 +192,9 @@ def test_a_worker_killed_mid_build_loses_nothing_the_next_one_builds_the_version
             "the task to come back and be built",
         )
     finally:
-        _stop(first, signal.SIGKILL)
+        stop_process(first, signal.SIGKILL)
         if second is not None:
-            _stop(second)
+            stop_process(second)
     log = (tmp_path / "rescuer.log").read_text(errors="replace")
     report.refresh_from_db()
     assert report.status == Status.READY, log
