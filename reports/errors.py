@@ -11,6 +11,7 @@ from agencies import permissions
 from agencies.models import User
 from agencies.permissions import Action
 from doingoai import text
+from doingoai.forms import TOO_LONG
 
 from .models import AgencyReport
 
@@ -32,12 +33,17 @@ def clean_text(value: str, label: str, limit: int = AgencyReport.TEXT_MAX_CHARS)
     without surrounding blanks.
 
     Raises ReportError when it is longer than `limit` characters (AgencyReport.TEXT_MAX_CHARS
-    unless said otherwise: the limit of the model field and of its form)."""
+    unless said otherwise: the limit of the model field and of its form), in the words the
+    forms use (doingoai.forms.TOO_LONG: the label, the limit and the length)."""
     value = text.clean_text(value or "", multiline=True).strip()
     if len(value) > limit:
         raise ReportError(
-            _("%(field)s is too long: at most %(max)s characters.")
-            % {"field": label, "max": number_format(limit, force_grouping=True)}
+            TOO_LONG
+            % {
+                "field": label,
+                "limit": number_format(limit, force_grouping=True),
+                "length": number_format(len(value), force_grouping=True),
+            }
         )
     return value
 

@@ -238,9 +238,10 @@ def test_a_text_too_long_is_named_as_the_reviewer_reads_it(
         consolidation.save_narrative(actor=reviewer, report=ready, sections={section: too_long})
 
     assert str(refused.value) == vi(
-        "%(field)s is too long: at most %(max)s characters.",
+        "“%(field)s” may be at most %(limit)s characters long (it has %(length)s).",
         field=capfirst(vi(label)),
-        max="20.000",
+        limit="20.000",
+        length="20.001",
     )
     ready.refresh_from_db()
     assert too_long not in getattr(ready, section)
