@@ -93,8 +93,9 @@ def send_each(
       retry nor a redelivery tries that address again;
     - refused for now (a 4xx reply: mailbox busy, greylisting): logged, and its error raised
       once the others are sent, so the task's retry writes to such addresses alone.
-    Any other SMTP or socket error (a connection lost, a server that stopped answering within
-    EMAIL_TIMEOUT) stops the batch at once and propagates: the task retries it.
+    A connection the server drops is opened again once per batch and the e-mail sent again
+    (it was not accepted); any other SMTP or socket error (a second drop, a server that stopped
+    answering within EMAIL_TIMEOUT) stops the batch at once and propagates: the task retries it.
 
     ValueError, before anything is sent, for an event key too long to record: its e-mails
     could never be marked as sent, and every retry would send them again."""
@@ -108,13 +109,25 @@ def send_each(
     subject, body = render(template_prefix, context)
     retry_later: smtplib.SMTPException | None = None
     sent = 0
+    reconnected = False
     with get_connection() as connection:
         for address in pending:
             email = EmailMessage(
                 subject, body, settings.DEFAULT_FROM_EMAIL, [address], connection=connection
             )
             try:
-                accepted = email.send()
+                try:
+                    accepted = email.send()
+                except smtplib.SMTPServerDisconnected:
+                    # A server that drops the connection in a batch (a cap of messages per
+                    # connection, an idle limit) mostly takes the next one: reconnect once and
+                    # go on. Without a broker there is no later retry, so this is the one
+                    # chance the others get; a second drop propagates for the task's retry.
+                    if reconnected:
+                        raise
+                    reconnected = True
+                    connection.close()
+                    accepted = email.send()
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
                 code, reply = _reply(exc, address)
                 if code is None or code < 500:

@@ -279,14 +279,19 @@ class FlakyBackend(EmailBackend):
 
 class DroppingBackend(EmailBackend):
     """A mail server (Django's in-memory outbox) that accepts `accept` more e-mails, then
-    drops the connection once and works again; it never drops while `accept` is None."""
+    drops the connection `drops` times in a row and works again; it never drops while
+    `accept` is None. Two drops by default: the e-mail and the one reconnection
+    doingoai.mail.send_each tries, so that the task itself must retry."""
 
     accept: int | None = None
+    drops = 2
 
     def send_messages(self, messages):
         if DroppingBackend.accept is not None:
-            if DroppingBackend.accept == 0:
-                DroppingBackend.accept = None
+            if DroppingBackend.accept <= 0:
+                DroppingBackend.accept -= 1
+                if DroppingBackend.accept <= -DroppingBackend.drops:
+                    DroppingBackend.accept = None
                 raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
             DroppingBackend.accept -= len(messages)
         return super().send_messages(messages)

@@ -102,6 +102,21 @@ def send_to_vungtau(reviewer):
 
 
 @pytest.mark.django_db
+def test_a_connection_dropped_once_is_opened_again_and_everyone_written_to_without_a_worker(
+    reviewer, three_addressees, drops_after_first, monkeypatch, django_capture_on_commit_callbacks
+):
+    # A server that caps messages per connection: the next connection takes the rest. Without
+    # a broker (the zero-setup run) the task runs in the request and has no later retry.
+    monkeypatch.setattr(DroppingBackend, "drops", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = send_to_vungtau(reviewer)
+
+    assert DroppingBackend.accept is None  # the server did drop the connection
+    assert received() == ADDRESSES
+    assert EmailDelivery.objects.filter(event=f"message:{message.pk}").count() == 3
+
+
+@pytest.mark.django_db
 def test_the_retry_after_a_dropped_connection_writes_only_to_those_not_yet_written_to(
     reviewer, three_addressees, drops_after_first
 ):
