@@ -74,6 +74,12 @@ def create_account(
     agency_code = clean_text(agency_code).strip() if agency_code is not None else None
     if not username:
         raise AccountError(_("The username must not be empty."))
+    try:
+        # The rules the admin's user form applies: letters, digits and @.+-_ only, at most
+        # 150 characters (a no-break space typed in a shell is a space once cleaned).
+        User._meta.get_field("username").run_validators(username)
+    except ValidationError as exc:
+        raise AccountError(" ".join(exc.messages)) from None
     agency = None
     if agency_code is not None or role is not None:
         if not agency_code or not role:

@@ -16,6 +16,9 @@ _SPACES = re.compile(r"\s+")
 # eth and the African D with tail look the same in most fonts but sort, search and compare
 # as other letters.
 LOOK_ALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ"})
+# A D or d with a combining stroke overlay (U+0335 short, U+0336 long), as some old input
+# methods and fonts without Đ typed it.
+_STROKED_D = re.compile("([Dd])[\u0335\u0336]")
 
 # Zero-width (non-)joiners are format characters that stay: Khmer, Lao, Persian and emoji
 # sequences need them.
@@ -104,6 +107,8 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
         value = _SPACES.sub(" ", value)
     if (_MAPPED if multiline else _MAPPED_LINE).search(value):
         value = value.translate(_MAP)
+    if "\u0335" in value or "\u0336" in value:
+        value = _STROKED_D.sub(lambda match: "Đ" if match.group(1) == "D" else "đ", value)
     return unicodedata.normalize("NFC", value)
 
 

@@ -18,6 +18,7 @@ TITLE = "Đón đoàn công tác tỉnh Chiba (Nhật Bản)"
         TITLE.replace("Đ", "Ð"),  # Icelandic eth pasted from an old page
         TITLE.replace("Đ", "Ɖ").replace("đ", "ɖ"),  # African D with tail
         TITLE.replace("đ", "ð"),
+        TITLE.replace("Đ", "D\u0335").replace("đ", "d\u0336"),  # a stroke overlay on D/d
         "\u202a" + TITLE + "\u202c",  # a left-to-right embedding around it
         TITLE.replace("Chiba", "\u2066Chiba\u2069"),  # an isolate
         TITLE.replace(" ", " \u200b", 2),  # zero-width spaces

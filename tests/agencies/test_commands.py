@@ -153,3 +153,10 @@ def test_create_account_run_again_with_the_name_typed_decomposed_finds_the_same_
     user = User.objects.get()
     assert (user.username, user.email) == ("hoa.đỗ", "hoa@syt.example.vn")
     assert Membership.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.parametrize("username", ["nv\u00a0a", "nv a", "nv/a", "x" * 151])
+def test_create_account_refuses_a_username_the_admin_would_refuse(username):
+    with pytest.raises(CommandError):
+        run(username, "--agency", "SYT", "--role", "staff")
+    assert not User.objects.exists()
