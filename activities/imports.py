@@ -500,7 +500,7 @@ def _csv_source(content: bytes, column_keys: dict[str, str]) -> _Source:
     # most known headers is the file's.
     def known_headers(delimiter: str) -> int:
         try:
-            first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+            first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
         except csv.Error:
             return 0
         return sum(_header_key(cell, column_keys) is not None for cell in first[:MAX_ROW_CELLS])
@@ -508,12 +508,24 @@ def _csv_source(content: bytes, column_keys: dict[str, str]) -> _Source:
     delimiter = max(CSV_DELIMITERS, key=known_headers)
 
     def rows() -> Iterator[list]:
+        # newline="": a record ends at "\r\n", "\n" or the old Mac's "\r" alike, and a line
+        # break inside quotes stays in its cell.
         try:
-            for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
                 if len(row) > MAX_ROW_CELLS:
                     raise _too_large()
                 yield row
-        except csv.Error:
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                # Mostly a quotation mark left open: the rest of the file is one cell.
+                raise ImportFileError(
+                    _(
+                        "A cell of the CSV file runs past %(count)s characters, far longer "
+                        "than any text of an activity: check that its quotation marks are "
+                        "paired."
+                    )
+                    % {"count": number_format(csv.field_size_limit(), force_grouping=True)}
+                ) from None
             raise ImportFileError(_("The CSV file is damaged and cannot be read.")) from None
 
     return _Source(rows(), escaped=True)

@@ -4,6 +4,7 @@ XLSX, JPEG and PNG in, and the download response that no browser renders or snif
 
 from __future__ import annotations
 
+import math
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -60,6 +62,18 @@ def sniff(upload: UploadedFile) -> FileKind | None:
     return None
 
 
+def _size_beyond(size: int, limit: int) -> str:
+    """`size` (bytes, more than `limit`) as filesizeformat writes it, or in MB to the
+    hundredth, rounded up, where that would write it as the limit ("20,0 MB; at most
+    20,0 MB" for 21,000,015 bytes against 20 MiB)."""
+    shown = filesizeformat(size)
+    if shown != filesizeformat(limit):
+        return shown
+    hundredths = math.ceil(size * 100 / 1024**2)
+    # filesizeformat's own words and no-break space
+    return (_("%s MB") % number_format(hundredths / 100, 2)).replace(" ", "\xa0")
+
+
 def validate_attachment(upload: UploadedFile) -> FileKind:
     """Check an upload's size and content; raise a ValidationError in Vietnamese."""
     limit = settings.ATTACHMENT_MAX_BYTES
@@ -68,7 +82,7 @@ def validate_attachment(upload: UploadedFile) -> FileKind:
             _("“%(name)s” is %(size)s; files may be at most %(limit)s.")
             % {
                 "name": upload.name,
-                "size": filesizeformat(upload.size),
+                "size": _size_beyond(upload.size, limit),
                 "limit": filesizeformat(limit),
             }
         )

@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from activities.forms import ActivityForm
-from activities.imports import COLUMNS, ImportFileError, check_sheet, import_sheet
+from activities.imports import COLUMNS, ImportFileError, check_sheet, import_sheet, read_sheet
 from activities.models import Activity
 from activities.resources import ActivityResource
 
@@ -446,3 +446,12 @@ def test_the_separator_of_a_csv_header_of_a_thousand_columns_is_found_at_once(st
     # Each header was matched against every language's labels built again: 0.7 s of CPU.
     assert time.process_time() - started < 0.3
     assert activity.title == "Hội nghị lao động"
+
+
+@pytest.mark.parametrize("newline", ["\r", "\n", "\r\n"], ids=["old-mac", "unix", "windows"])
+def test_a_csv_file_is_read_whatever_ends_its_lines(newline):
+    header = ",".join(str(c.header) for c in COLUMNS[:5])
+    rows = [header, "SLDTBXH,Hội nghị,Hội nghị A,02/03/2020,03/03/2020"]
+    rows.append('SLDTBXH,Hội nghị,"Hội nghị B' + newline + 'hai dòng",04/03/2020,04/03/2020')
+    read = read_sheet("hd.csv", newline.join(rows).encode())
+    assert [values["title"] for _number, values in read] == ["Hội nghị A", "Hội nghị B hai dòng"]
