@@ -70,7 +70,7 @@ def export_records(activities: QuerySet[Activity]) -> Iterator[list]:
     COLUMNS column (text as str, dates as date, amounts as Decimal, counts as int, an empty
     cell as None; kinds, sectors and aid types as their labels, countries as "JP; KR"), and
     its status's label."""
-    yield [_("No."), *(str(c.header) for c in COLUMNS), _("Status")]
+    yield [_("Activity number"), *(str(c.header) for c in COLUMNS), _("Status")]
     countries_of: dict[int, list[str]] = {}
     for activity_id, code in (
         ActivityCountry.objects.filter(activity__in=activities.order_by().values("pk"))

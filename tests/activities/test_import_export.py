@@ -282,6 +282,11 @@ def test_export_holds_only_visible_rows_and_escapes_formulas(
     make_activity(syt_staff, agency="SYT", title="Bí mật của SYT")
     client.force_login(staff)
     rows = exported_rows(client, fmt)
+    # The first column is the activity's number in the portal, not a row count (STT)
+    assert rows[0][0] == "Mã số hoạt động"
+    assert {int(r[0]) for r in rows[1:]} == set(
+        Activity.objects.filter(agency__code="SLDTBXH").values_list("pk", flat=True)
+    )
     # A CSV cell is escaped; an XLSX string cell is never evaluated, so it needs no escape.
     mark = "'" if fmt == "csv" else ""
     titles = {r[3] for r in rows[1:]}
