@@ -173,7 +173,9 @@ GUARDIAN_RAISE_403 = False
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The portal's catalogue, then the Vietnamese of Django's and the admin's apps' own texts that
+# their catalogues leave in English (doingoai/django_locale/vi/LC_MESSAGES/django.po says more).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "doingoai" / "django_locale"]
 # django-countries' Vietnamese catalogue gives two countries one name (Iceland and Ireland are
 # both "Ai-len", Austria and Jersey "Áo", Niger and Nigeria "Nigeria"): a clerk could not tell
 # them apart, and an import by name would pick one. Their names are the portal's (locale/vi).

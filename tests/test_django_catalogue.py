@@ -1,9 +1,11 @@
 """Django's own texts, and those of the apps whose pages the admin shows, come out in
-Vietnamese: what their catalogues leave in English is in doingoai/locale/vi."""
+Vietnamese: what their catalogues leave in English is in doingoai/django_locale/vi."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,9 +15,11 @@ from pathlib import Path
 import django
 import polib
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
+from django.views.i18n import JavaScriptCatalog
 
 from agencies.models import Agency, User
 
@@ -121,13 +125,13 @@ def left_in_english(entries: list[polib.POEntry]) -> list[str]:
 def test_every_django_text_is_vietnamese(name):
     entries = django_catalogue(name)
     assert len(entries) > 5
-    assert left_in_english(entries) == [], "translate them in doingoai/locale/vi"
+    assert left_in_english(entries) == [], "translate them in doingoai/django_locale/vi"
 
 
 @pytest.mark.parametrize("package", THIRD_PARTY)
 def test_every_text_of_the_admin_apps_is_vietnamese(third_party_catalogues, package):
     assert left_in_english(third_party_catalogues[package]) == [], (
-        "translate them in doingoai/locale/vi"
+        "translate them in doingoai/django_locale/vi"
     )
 
 
@@ -190,3 +194,12 @@ def test_admin_pages_show_no_english(client):
         assert 'lang="vi"' in html, url
         found = [phrase for phrase in ENGLISH_PHRASES if phrase in html]
         assert found == [], url
+
+
+def test_the_admins_javascript_texts_are_vietnamese():
+    request = RequestFactory().get("/admin/jsi18n/")
+    with translation.override("vi"):
+        catalogue = JavaScriptCatalog.as_view(packages=["django.contrib.admin"])(request)
+    texts = json.loads(re.search(rb"const newcatalog = (\{.*?\});", catalogue.content, re.S)[1])
+    for english in ("Choose all %s", "Remove selected %s", "Choose a Time"):
+        assert texts.get(english, english) != english, english
