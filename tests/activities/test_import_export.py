@@ -232,7 +232,7 @@ def test_csv_nul_bytes_are_dropped_and_huge_fields_refused(staff):
     result = check_sheet(user=staff, name="x.csv", content=text.getvalue().encode())
     assert result.ok and result.rows[0].place == "Vũng Tàu"
     huge = ",".join(HEADERS) + '\n"' + "x" * 200_000 + '"\n'
-    with pytest.raises(ImportFileError, match="CSV bị hỏng"):
+    with pytest.raises(ImportFileError, match="dấu ngoặc kép"):
         check_sheet(user=staff, name="x.csv", content=huge.encode())
 
 
