@@ -24,13 +24,54 @@ from django.utils.translation import gettext_lazy
 class FileKind:
     label: str
     content_type: str
+    extensions: tuple[str, ...]  # lower case, the usual one first
 
 
-PDF = FileKind("PDF", "application/pdf")
-PNG = FileKind("PNG", "image/png")
-JPEG = FileKind("JPEG", "image/jpeg")
-DOCX = FileKind("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-XLSX = FileKind("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+PDF = FileKind("PDF", "application/pdf", (".pdf",))
+PNG = FileKind("PNG", "image/png", (".png",))
+JPEG = FileKind("JPEG", "image/jpeg", (".jpg", ".jpeg", ".jpe", ".jfif"))
+DOCX = FileKind(
+    "DOCX",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    (".docx",),
+)
+XLSX = FileKind(
+    "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)
+)
+KINDS = (PDF, PNG, JPEG, DOCX, XLSX)
+# Extensions a clerk's file may wrongly carry: the allowed kinds' and their near relatives.
+_DOCUMENT_EXTENSIONS = {e for kind in KINDS for e in kind.extensions} | {
+    ".doc",
+    ".xls",
+    ".gif",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".heic",
+    ".odt",
+    ".ods",
+    ".rtf",
+    ".txt",
+}
+
+
+def true_name(name: str, content_type: str) -> str:
+    """`name` (an upload's) ending as the kind of file its content is (`content_type`, one of
+    KINDS'), so that it opens in the right program once downloaded: kept when its extension
+    is one of the kind's (any case); its extension replaced when it names another kind of
+    document or image (a PNG named "anh.pdf" is "anh.png"); the kind's usual extension added
+    otherwise ("bien-ban" is "bien-ban.pdf", "so 1.2" is "so 1.2.pdf"). KeyError for a
+    content type not in KINDS."""
+    kind = next(kind for kind in KINDS if kind.content_type == content_type)
+    stem, dot, extension = name.rpartition(".")
+    extension = f".{extension.lower()}"
+    if dot and extension in kind.extensions:
+        return name
+    if dot and stem and extension in _DOCUMENT_EXTENSIONS:
+        return stem + kind.extensions[0]
+    return name + kind.extensions[0]
+
 
 # An Office Open XML file is a zip whose main part names what it is.
 _OOXML_PARTS = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX}
@@ -149,7 +190,7 @@ class StoredFile(models.Model):
     def store(cls, *, upload, content_type: str, actor, **owner) -> StoredFile:
         # Should the transaction roll back, the stored file has no row: unreachable, never served.
         stored = cls(
-            original_name=upload.name[-255:],
+            original_name=true_name(upload.name, content_type)[-255:],
             content_type=content_type,
             size=upload.size,
             uploaded_by=actor,
