@@ -31,7 +31,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 from openpyxl import Workbook, load_workbook
 from openpyxl.packaging.relationship import get_rels_path
@@ -282,12 +282,31 @@ class _WorkbookScan:
         past MAX_ROWS + 1 filled rows (the headers' too), or a filled row or MAX_RAW_ROWS
         rows in all beyond MAX_RAW_ROWS."""
         rows = cells = filled = last_filled = number = 0
+        # A formula whose result the file does not carry (written by a program that does not
+        # calculate, as openpyxl itself does): read, its cell would be empty without a word.
+        cell = cell_type = ""
+        formula = in_value = valued = False
+        uncalculated: list[str] = []
+
+        def end_of_cell() -> None:
+            # A formula that calculated an empty text is a string cell (t="str") with an
+            # empty result; a number cell's result is never empty.
+            if formula and not valued and cell_type != "str":
+                uncalculated.append(cell)
 
         def start(tag: str, attributes: dict[str, str]) -> None:
             nonlocal rows, cells, filled, last_filled, number
+            nonlocal cell, cell_type, formula, in_value, valued
             self.sheet_elements += 1
             if self.sheet_elements > MAX_ELEMENTS:
                 raise _too_large()
+            in_value = tag == "v"
+            if tag == "f":
+                formula = True
+            if tag in ("c", "row"):
+                end_of_cell()
+                cell, cell_type = attributes.get("r", ""), attributes.get("t", "n")
+                formula = valued = False
             if tag == "c":
                 cells += 1
                 if cells > MAX_ROW_CELLS:
@@ -310,7 +329,26 @@ class _WorkbookScan:
             elif tag == "dimension" and until_dimension:
                 raise _EnoughRead
 
-        self._read(part, start)
+        def text(data: str) -> None:
+            nonlocal valued
+            if in_value and data.strip():
+                valued = True
+
+        self._read(part, start, text)
+        end_of_cell()
+        if uncalculated and not until_dimension:
+            raise ImportFileError(
+                ngettext(
+                    "Cell %(cells)s holds a formula whose result the file does not carry (it "
+                    "was made by a program that does not calculate): open the file in Excel or "
+                    "LibreOffice, save it, and upload it again.",
+                    "Cells %(cells)s hold formulas whose results the file does not carry (it "
+                    "was made by a program that does not calculate): open the file in Excel or "
+                    "LibreOffice, save it, and upload it again.",
+                    len(uncalculated),
+                )
+                % {"cells": ", ".join(uncalculated[:5]) + ("…" if len(uncalculated) > 5 else "")}
+            )
         return last_filled
 
     def strings(self, part: str) -> None:
@@ -345,7 +383,12 @@ class _WorkbookScan:
 
         self._read(part, start)
 
-    def _read(self, part: str, on_start: Callable[[str, dict[str, str]], None]) -> None:
+    def _read(
+        self,
+        part: str,
+        on_start: Callable[[str, dict[str, str]], None],
+        on_text: Callable[[str], None] | None = None,
+    ) -> None:
         depth = text = 0
 
         def start(name: str, attributes: dict[str, str]) -> None:
@@ -366,6 +409,8 @@ class _WorkbookScan:
             text += len(data)
             if text > MAX_CELL_CHARS:
                 raise _too_large()
+            if on_text is not None:
+                on_text(data)
 
         def refuse(*args) -> None:
             raise _damaged()

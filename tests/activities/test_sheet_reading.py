@@ -455,3 +455,41 @@ def test_a_csv_file_is_read_whatever_ends_its_lines(newline):
     rows.append('SLDTBXH,Hội nghị,"Hội nghị B' + newline + 'hai dòng",04/03/2020,04/03/2020')
     read = read_sheet("hd.csv", newline.join(rows).encode())
     assert [values["title"] for _number, values in read] == ["Hội nghị A", "Hội nghị B hai dòng"]
+
+
+def test_a_formula_the_file_carries_no_result_of_is_named_not_read_as_empty():
+    # openpyxl, like other programs that write workbooks without calculating, stores a
+    # formula with an empty result: read, the amount would silently be missing.
+    book = Workbook()
+    book.active.append([str(c.header) for c in COLUMNS])
+    book.active.append(["SLDTBXH", "Hội nghị", "Hội nghị A", "02/03/2020", "03/03/2020"])
+    book.active["N2"] = "=1000*3"
+    book.active["N3"] = "=N2/2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with translation.override("vi"), pytest.raises(ImportFileError) as refused:
+        read_sheet("hd.xlsx", buffer.getvalue())
+    assert "N2, N3" in str(refused.value) and "lưu lại" in str(refused.value)
+
+
+def test_a_formula_saved_with_its_result_is_read_as_the_result():
+    book = Workbook()
+    book.active.append([str(c.header) for c in COLUMNS])
+    book.active.append(["SLDTBXH", "Hội nghị", "Hội nghị A", "02/03/2020", "03/03/2020"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    # As Excel saves it: the formula and, beside it, the value it calculated.
+    content = buffer.getvalue()
+    with zipfile.ZipFile(io.BytesIO(content)) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b"</row></sheetData>",
+        b'<c r="K2"><f>2+3</f><v>5</v></c><c r="L2" t="str"><f>IF(1,"","x")</f><v></v></c>'
+        b"</row></sheetData>",
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    [(_number, values)] = read_sheet("hd.xlsx", out.getvalue())
+    assert values["participants_vietnamese"] == 5
