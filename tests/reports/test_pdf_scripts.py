@@ -605,3 +605,13 @@ def test_unissued_versions_made_before_the_check_become_not_checked():
         assert glyphs == {ready.pk: None, issued.pk: []}
     finally:
         MigrationExecutor(connection).migrate(latest)
+
+
+def test_a_ready_version_with_blanks_says_so_in_one_alert_beside_unstretched_buttons(
+    with_blank, reviewer, client
+):
+    client.force_login(reviewer)
+    page = page_of(client, with_blank)
+    assert page.count("alert alert-warning") == 1
+    assert 'data-testid="missing-glyphs" role="status"' in page
+    assert "d-flex gap-2 flex-wrap align-items-start" in page  # the buttons keep their height
