@@ -148,6 +148,19 @@ def activity_data(*, agency: Agency | str = "SLDTBXH", **fields) -> ActivityData
     return ActivityData(**(values | fields))
 
 
+def activity_form(*, agency: str = "SLDTBXH", **fields) -> dict:
+    """The POST of the new-activity form as a browser sends it: an inbound delegation to
+    `agency` on 2 to 3/3/2020, unless `fields` (form field names) say otherwise."""
+    return {
+        "agency": Agency.objects.get(code=agency).pk,
+        "kind": "inbound",
+        "title": "Đón đoàn",
+        "start_date": "02/03/2020",
+        "end_date": "03/03/2020",
+        **fields,
+    }
+
+
 def make_activity(
     actor: User,
     *,
@@ -308,6 +321,19 @@ def make_consolidated_report(
 
 
 # ---------------------------------------------------------------------------- messages
+
+
+def message_form(*, sender: str = "SNGV", to: Sequence[str] = ("VUNGTAU",), **fields) -> dict:
+    """The POST of the new-message form: information from `sender` to the agencies `to`,
+    unless `fields` (form field names) say otherwise."""
+    return {
+        "sender_agency": Agency.objects.get(code=sender).pk,
+        "kind": "information",
+        "recipients": [a.pk for a in Agency.objects.filter(code__in=to)],
+        "subject": "Thông báo",
+        "body": "Nội dung",
+        **fields,
+    }
 
 
 def send_message(

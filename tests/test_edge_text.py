@@ -28,8 +28,10 @@ from reports.models import ReportingPeriod
 from tests.factories import (
     PASSWORD,
     activity_data,
+    activity_form,
     make_activity,
     make_periods,
+    message_form,
     pdf_upload,
     send_message,
 )
@@ -57,16 +59,7 @@ MULTILINE_STORED = "Dòng một\nDòng hai\nDòng\tba"
 
 
 def activity_post(**overrides) -> dict:
-    return {
-        "agency": Agency.objects.get(code="SLDTBXH").pk,
-        "kind": "inbound",
-        "title": TITLE,
-        "start_date": "02/03/2020",
-        "end_date": "03/03/2020",
-        "place": "Vũng Tàu",
-        "countries": ["JP"],
-        **overrides,
-    }
+    return activity_form(**{"title": TITLE, "place": "Vũng Tàu", "countries": ["JP"], **overrides})
 
 
 # ---------------------------------------------------------------------------- a form's POST
@@ -130,13 +123,7 @@ def test_a_message_posted_keeps_its_lines_and_loses_its_controls(client, reviewe
     client.force_login(reviewer)
     response = client.post(
         reverse("exchange:new"),
-        {
-            "sender_agency": Agency.objects.get(code="SNGV").pk,
-            "kind": "information",
-            "recipients": [Agency.objects.get(code="VUNGTAU").pk],
-            "subject": "Thông\x00 báo\r\nlịch \u2066tiếp\u2069 đoàn",
-            "body": MULTILINE_TYPED,
-        },
+        message_form(subject="Thông\x00 báo\r\nlịch \u2066tiếp\u2069 đoàn", body=MULTILINE_TYPED),
     )
     assert response.status_code == 302
     message = Message.objects.get()

@@ -13,10 +13,16 @@ from django.urls import reverse
 
 from activities.exchange.models import Message
 from activities.models import Activity
-from agencies.models import Agency, Plan
+from agencies.models import Plan
 from reports.forms import AgencyReportForm, NarrativeForm
 from reports.models import AgencyReport
-from tests.factories import make_activity, make_agency_report, make_periods
+from tests.factories import (
+    activity_form,
+    make_activity,
+    make_agency_report,
+    make_periods,
+    message_form,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,15 +69,8 @@ def test_a_description_too_long_is_named_with_its_limit_and_nothing_is_saved(cli
     client.force_login(staff)
     response = client.post(
         reverse("activities:create"),
-        {
-            "agency": Agency.objects.get(code="SLDTBXH").pk,
-            "kind": "inbound",
-            "title": "Đón đoàn",
-            "start_date": "02/03/2020",
-            "end_date": "03/03/2020",
-            "description": "x" * 23_456,
-            "outcome": "y" * 20_000,  # the limit itself is accepted
-        },
+        # the limit itself is accepted
+        activity_form(description="x" * 23_456, outcome="y" * 20_000),
     )
     assert response.status_code == 200
     assert error_text(response) == "“Nội dung” dài tối đa 20.000 ký tự (hiện có 23.456)."
@@ -80,16 +79,7 @@ def test_a_description_too_long_is_named_with_its_limit_and_nothing_is_saved(cli
 
 def test_a_message_too_long_is_named_with_its_limit_and_not_sent(client, reviewer):
     client.force_login(reviewer)
-    response = client.post(
-        reverse("exchange:new"),
-        {
-            "sender_agency": Agency.objects.get(code="SNGV").pk,
-            "kind": "information",
-            "recipients": [Agency.objects.get(code="VUNGTAU").pk],
-            "subject": "Thông báo",
-            "body": "x" * 20_001,
-        },
-    )
+    response = client.post(reverse("exchange:new"), message_form(body="x" * 20_001))
     assert response.status_code == 200
     assert error_text(response) == "“Nội dung” dài tối đa 20.000 ký tự (hiện có 20.001)."
     assert not Message.objects.exists()

@@ -14,8 +14,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from activities.models import Activity
-from agencies.models import Agency
-from tests.factories import PDF_BYTES, make_activity
+from tests.factories import PDF_BYTES, activity_form, make_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -38,14 +37,7 @@ def test_a_form_larger_than_django_reads_is_a_vietnamese_413(client, staff):
     client.force_login(staff)
     response = client.post(
         reverse("activities:create"),
-        {
-            "agency": Agency.objects.get(code="SLDTBXH").pk,
-            "kind": "inbound",
-            "title": "Đón đoàn",
-            "start_date": "02/03/2020",
-            "end_date": "03/03/2020",
-            "description": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1),
-        },
+        activity_form(description="x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)),
     )
     assert response.status_code == 413
     html = response.content.decode()
@@ -62,17 +54,7 @@ def test_more_files_than_django_reads_is_a_vietnamese_413(client, staff):
         SimpleUploadedFile(f"bien-ban-{n}.pdf", PDF_BYTES, content_type="application/pdf")
         for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)
     ]
-    response = client.post(
-        reverse("activities:create"),
-        {
-            "agency": Agency.objects.get(code="SLDTBXH").pk,
-            "kind": "inbound",
-            "title": "Đón đoàn",
-            "start_date": "02/03/2020",
-            "end_date": "03/03/2020",
-            "attachments": files,
-        },
-    )
+    response = client.post(reverse("activities:create"), activity_form(attachments=files))
     assert response.status_code == 413
     html = response.content.decode()
     assert heading(html) == "Dữ liệu gửi lên quá lớn"
