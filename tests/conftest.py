@@ -15,7 +15,13 @@ from django.db import connection
 
 from agencies.models import Agency, User
 from tests.factories import make_member, make_user
-from tests.support import POSTGRES, REQUIRE_SERVICES, redis_url, refuse_transactional_test
+from tests.support import (
+    POSTGRES,
+    REQUIRE_SERVICES,
+    DroppingBackend,
+    redis_url,
+    refuse_transactional_test,
+)
 
 
 def pytest_sessionstart(session) -> None:
@@ -181,3 +187,11 @@ def agency():
 @pytest.fixture(autouse=True)
 def _vietnamese(settings) -> None:
     settings.LANGUAGE_CODE = "vi"
+
+
+@pytest.fixture
+def drops_after_first(settings, monkeypatch) -> None:
+    """The e-mail case's mail server: the connection drops after the first e-mail (twice:
+    the e-mail and the one reconnection send_each tries; see DroppingBackend)."""
+    settings.EMAIL_BACKEND = "tests.support.DroppingBackend"
+    monkeypatch.setattr(DroppingBackend, "accept", 1)

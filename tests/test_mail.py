@@ -74,13 +74,6 @@ def refusing(settings, monkeypatch) -> type[RefusingBackend]:
 
 
 @pytest.fixture
-def drops_after_first(settings, monkeypatch) -> None:
-    """The case's mail server: the connection drops after the first e-mail."""
-    settings.EMAIL_BACKEND = "tests.support.DroppingBackend"
-    monkeypatch.setattr(DroppingBackend, "accept", 1)
-
-
-@pytest.fixture
 def three_addressees(db) -> list[str]:
     """Three members of TP Vũng Tàu who want e-mail: those a message to it is announced to."""
     for role, address in zip(["manager", "staff", "staff"], ADDRESSES, strict=True):

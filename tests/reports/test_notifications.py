@@ -26,12 +26,6 @@ LEADERS = ["hung@ubnd.gov.vn", "khanh@ubnd.gov.vn", "linh@ubnd.gov.vn"]
 
 
 @pytest.fixture
-def drops_after_first(settings, monkeypatch) -> None:
-    settings.EMAIL_BACKEND = "tests.support.DroppingBackend"
-    monkeypatch.setattr(DroppingBackend, "accept", 1)
-
-
-@pytest.fixture
 def syt_members(db) -> list[str]:
     """Three members of Sở Y tế who write its report and want e-mail."""
     for role, address in zip(["manager", "staff", "staff"], SYT, strict=True):
