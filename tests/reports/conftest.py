@@ -37,7 +37,7 @@ from tests.factories import (
     make_report_dataset,
     make_user,
 )
-from tests.support import FakeRenderer, shared_data
+from tests.support import FakeRenderer, own_queue, redis_worker_app, shared_data
 
 # ---------------------------------------------------------------------------- the renderer
 
@@ -380,3 +380,17 @@ def two_ready(h1, staff, reviewer, build_now) -> tuple[ConsolidatedReport, ...]:
     """Versions 1 and 2 of 2020-H1, both ready."""
     make_activity(staff, status="accepted", reviewer=reviewer)
     return build_now(h1, reviewer), build_now(h1, reviewer)
+
+
+@pytest.fixture
+def queue() -> Iterator[str]:
+    """A Redis queue of this test's own, for a real worker (tests/support.py own_queue)."""
+    with own_queue("reports-test") as name:
+        yield name
+
+
+@pytest.fixture
+def worker_app(queue):
+    """The reports' tasks on a Celery app sending through Redis to `queue`."""
+    with redis_worker_app(queue, "reports") as app:
+        yield app

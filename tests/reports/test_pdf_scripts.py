@@ -32,7 +32,7 @@ from reports import consolidation, pdf
 from reports.errors import ReportError
 from reports.models import ConsolidatedReport
 from tests.factories import make_activity, make_agency_report, make_user
-from tests.support import own_queue, postgres_only, redis_worker_app, with_real_worker
+from tests.support import postgres_only, with_real_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -124,18 +124,6 @@ def test_every_partner_script_prints_in_the_pdf_from_embedded_noto_subsets(
 
 
 # ------------------------------------------------------------------------ named before issuing
-
-
-@pytest.fixture
-def queue() -> str:
-    with own_queue("reports-test") as name:
-        yield name
-
-
-@pytest.fixture
-def worker_app(queue):
-    with redis_worker_app(queue, "reports") as app:
-        yield app
 
 
 @with_real_worker

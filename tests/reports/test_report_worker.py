@@ -15,7 +15,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
@@ -26,9 +25,7 @@ from reports import consolidation
 from reports.models import ConsolidatedReport
 from tests.factories import make_activity
 from tests.support import (
-    own_queue,
     redis_url,
-    redis_worker_app,
     start_worker_process,
     stop_process,
     wait_for,
@@ -41,18 +38,6 @@ TASK = "reports.tasks.build_consolidated_report"  # its name from before the cut
 
 def status_of(report: ConsolidatedReport) -> str:
     return ConsolidatedReport.objects.values_list("status", flat=True).get(pk=report.pk)
-
-
-@pytest.fixture
-def queue() -> str:
-    with own_queue("reports-test") as name:
-        yield name
-
-
-@pytest.fixture
-def worker_app(queue):
-    with redis_worker_app(queue, "reports") as app:
-        yield app
 
 
 def queued_messages(queue: str) -> int:
