@@ -4,14 +4,14 @@ users write, and who consolidates)."""
 
 from __future__ import annotations
 
-from django.utils.formats import number_format
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from agencies import permissions
 from agencies.models import User
 from agencies.permissions import Action
 from doingoai import text
-from doingoai.forms import TOO_LONG
+from doingoai.forms import LengthValidator
 
 from .models import AgencyReport
 
@@ -34,17 +34,12 @@ def clean_text(value: str, label: str, limit: int = AgencyReport.TEXT_MAX_CHARS)
 
     Raises ReportError when it is longer than `limit` characters (AgencyReport.TEXT_MAX_CHARS
     unless said otherwise: the limit of the model field and of its form), in the words the
-    forms use (doingoai.forms.TOO_LONG: the label, the limit and the length)."""
+    forms use (doingoai.forms.LengthValidator: the label, the limit and the length)."""
     value = text.clean_text(value or "", multiline=True).strip()
-    if len(value) > limit:
-        raise ReportError(
-            TOO_LONG
-            % {
-                "field": label,
-                "limit": number_format(limit, force_grouping=True),
-                "length": number_format(len(value), force_grouping=True),
-            }
-        )
+    try:
+        LengthValidator(limit, label)(value)
+    except ValidationError as exc:
+        raise ReportError(exc.messages[0]) from None
     return value
 
 
