@@ -554,13 +554,23 @@ def _csv_source(content: bytes, column_keys: dict[str, str]) -> _Source:
 
     def rows() -> Iterator[list]:
         # newline="": a record ends at "\r\n", "\n" or the old Mac's "\r" alike, and a line
-        # break inside quotes stays in its cell.
+        # break inside quotes stays in its cell. strict: a quotation mark left open would
+        # otherwise take every row after it into one cell without a word.
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
         try:
-            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            for row in reader:
                 if len(row) > MAX_ROW_CELLS:
                     raise _too_large()
                 yield row
         except csv.Error as exc:
+            if "unexpected end of data" in str(exc) or "expected after '\"'" in str(exc):
+                raise ImportFileError(
+                    _(
+                        "A quotation mark of the CSV file is left open or misplaced, near line "
+                        '%(line)s: a text that starts with “"” must end with it.'
+                    )
+                    % {"line": number_format(reader.line_num, force_grouping=True)}
+                ) from None
             if "field larger than field limit" in str(exc):
                 # Mostly a quotation mark left open: the rest of the file is one cell.
                 raise ImportFileError(

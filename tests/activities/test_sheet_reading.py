@@ -493,3 +493,19 @@ def test_a_formula_saved_with_its_result_is_read_as_the_result():
             target.writestr(name, data)
     [(_number, values)] = read_sheet("hd.xlsx", out.getvalue())
     assert values["participants_vietnamese"] == 5
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        'SLDTBXH,Hội nghị,"Hội nghị A,02/03/2020,03/03/2020',  # opened, never closed
+        'SLDTBXH,Hội nghị,"Hội nghị" A,02/03/2020,03/03/2020',  # closed mid-cell
+    ],
+    ids=["open", "misplaced"],
+)
+def test_a_csv_quotation_mark_left_open_is_named_not_read_as_one_long_cell(row):
+    header = ",".join(str(c.header) for c in COLUMNS[:5])
+    later = "SLDTBXH,Hội nghị,Hội nghị B,04/03/2020,04/03/2020"
+    content = "\r\n".join([header, row, later, later.replace("B", "C")]).encode()
+    with translation.override("vi"), pytest.raises(ImportFileError, match="dấu ngoặc kép"):
+        read_sheet("hd.csv", content)
