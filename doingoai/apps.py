@@ -11,13 +11,19 @@ from django.db.models.signals import pre_save
 
 from .text import clean_text, text_columns
 
-# The apps whose models store text users typed (their history tables included).
-CLEANED_APPS = frozenset({"agencies", "activities", "exchange", "reports", "doingoai"})
+# The apps whose models store text users typed.
+CLEANED_APPS = frozenset({"agencies", "activities", "exchange", "reports"})
 
 
 @functools.cache
 def text_fields(model: type[models.Model]) -> tuple[tuple[str, bool], ...]:
-    return tuple(text_columns(model))
+    """The text columns a save cleans: none of a history table (django-simple-history copies
+    the row just cleaned), nor a column no form edits (a search column is folded from
+    cleaned text, a task id or a status is the code's own)."""
+    if hasattr(model, "instance_type"):  # a historical model of simple-history
+        return ()
+    editable = {field.attname for field in model._meta.concrete_fields if field.editable}
+    return tuple(column for column in text_columns(model) if column[0] in editable)
 
 
 def clean_text_fields(sender, instance, update_fields=None, **kwargs) -> None:
