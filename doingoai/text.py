@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from django.core.validators import MaxLengthValidator
 from django.db import connections, models, transaction
@@ -49,28 +51,42 @@ def _format_characters(*, astral: bool) -> str:
     )
 
 
-# Invisible characters that change how the text around them is printed or compared: every
-# format character but the joiners (the direction marks, embeddings, overrides and isolates,
-# the zero-width space, the word joiner, the soft hyphen Word pastes into long words, the
-# byte-order mark, the deprecated U+206A-206F, the Mongolian vowel separator, the
-# interlinear annotations, the tag characters), the combining grapheme joiner U+034F (it
-# keeps "a" and a combining grave from composing into "à") and the Hangul fillers, blank
-# letters that pass for a space (U+115F, U+1160, U+3164, U+FFA0).
-_INVISIBLE = _format_characters(astral=False) + "\u034f\u115f\u1160\u3164\uffa0"
-# Control characters (C0, DEL, C1 but tab and line feed), lone surrogates and the invisible
-# ones above; line breaks are first made line feeds.
-_CONTROLS = f"\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_INVISIBLE}"
-_REMOVED = re.compile(f"[{_CONTROLS}]")
-_CONTROL_OR_BLANK = re.compile(f"[\\t\\n{_CONTROLS}]")
-# The invisible characters beyond the first plane (tags, musical and hieroglyph format
-# controls), looked for only in a text that has a character there (an emoji, a rare Han
-# character). A flag of a subdivision (Scotland: a black flag, tag letters, a cancel tag) is
-# the one use of tag characters to keep whole.
+class _Removed(NamedTuple):
+    line: re.Pattern  # what clean_text removes from any text
+    line_or_blank: re.Pattern  # the same, tab and line feed too
+    astral: re.Pattern  # what it removes beyond the first plane (group 1: what it keeps)
+
+
+@functools.cache
+def _removed() -> _Removed:
+    """The patterns of what clean_text removes, built on first use: reading the format
+    characters from Python's Unicode tables scans 200,000 code points (some 17 ms), which no
+    process that never cleans a text (a worker, a command) should pay at import."""
+    # Invisible characters that change how the text around them is printed or compared:
+    # every format character but the joiners (the direction marks, embeddings, overrides and
+    # isolates, the zero-width space, the word joiner, the soft hyphen Word pastes into long
+    # words, the byte-order mark, the deprecated U+206A-206F, the Mongolian vowel separator,
+    # the interlinear annotations, the tag characters), the combining grapheme joiner U+034F
+    # (it keeps "a" and a combining grave from composing into "à") and the Hangul fillers,
+    # blank letters that pass for a space (U+115F, U+1160, U+3164, U+FFA0).
+    invisible = _format_characters(astral=False) + "\u034f\u115f\u1160\u3164\uffa0"
+    # Control characters (C0, DEL, C1 but tab and line feed), lone surrogates and the
+    # invisible ones above; line breaks are first made line feeds.
+    controls = f"\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{invisible}"
+    # The invisible characters beyond the first plane (tags, musical and hieroglyph format
+    # controls), looked for only in a text that has a character there (an emoji, a rare Han
+    # character). A flag of a subdivision (Scotland: a black flag, tag letters, a cancel
+    # tag) is the one use of tag characters to keep whole.
+    return _Removed(
+        line=re.compile(f"[{controls}]"),
+        line_or_blank=re.compile(f"[\\t\\n{controls}]"),
+        astral=re.compile(
+            f"(\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f)|[{_format_characters(astral=True)}]"
+        ),
+    )
+
+
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-_ASTRAL_INVISIBLE = _format_characters(astral=True)
-_REMOVED_ASTRAL = re.compile(
-    f"(\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f)|[{_ASTRAL_INVISIBLE}]"
-)
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 # The spaces of Unicode other than the plain one (category Zs: no-break, narrow no-break,
 # ideographic, en, em, thin…): the same word with one of them in it would be another word to
@@ -100,9 +116,10 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     """
     # Each step scans for what it changes and rewrites only a text that has it: most have
     # nothing to change, and a 20,000-character description costs a millisecond.
-    value = _REMOVED.sub("", _LINE_BREAKS.sub("\n", value))
+    removed = _removed()
+    value = removed.line.sub("", _LINE_BREAKS.sub("\n", value))
     if _ASTRAL.search(value):
-        value = _REMOVED_ASTRAL.sub(_kept, value)
+        value = removed.astral.sub(_kept, value)
     if not multiline:
         value = _SPACES.sub(" ", value)
     if (_MAPPED if multiline else _MAPPED_LINE).search(value):
@@ -116,7 +133,7 @@ def has_control_characters(value: str) -> bool:
     """Whether `value` holds a character clean_text removes from a single line (a control,
     an invisible direction character, a lone surrogate) or a line break: no address, code or
     id of the portal has one, so a path that does is no page."""
-    return bool(_CONTROL_OR_BLANK.search(value) or _LINE_BREAKS.search(value))
+    return bool(_removed().line_or_blank.search(value) or _LINE_BREAKS.search(value))
 
 
 def fold(text: str) -> str:
