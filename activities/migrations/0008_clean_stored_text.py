@@ -17,7 +17,8 @@ from collections import defaultdict
 
 from django.db import migrations, transaction
 
-from doingoai.text import clean_stored_rows, clean_text, fold
+from doingoai.text import clean_text, fold
+from doingoai.text_migrations import clean_stored_rows
 
 
 def merge_partners(apps, db) -> None:

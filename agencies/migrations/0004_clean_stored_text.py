@@ -6,14 +6,15 @@ Rows of a unique column that would become one once cleaned (two usernames, agenc
 plan numbers, legal bases of a plan, duty references of a plan) keep what they store, and
 the migration prints a line naming them for an administrator to merge or rename: merging
 accounts or plan items moves rights and records no migration should guess
-(doingoai.text.clean_stored_rows). Not atomic: each batch of rows is its own transaction,
+(doingoai.text_migrations.clean_stored_rows). Not atomic: each batch of rows is its own transaction,
 and a second run finds nothing to change. Going back changes nothing: the cleaned text is
 the same text, as users see it.
 """
 
 from django.db import migrations
 
-from doingoai.text import clean_stored_rows, fold
+from doingoai.text import fold
+from doingoai.text_migrations import clean_stored_rows
 
 
 def clean_agencies(apps, schema_editor):

@@ -5,7 +5,7 @@ and a second run finds nothing to change. Going back changes nothing."""
 
 from django.db import migrations
 
-from doingoai.text import clean_stored_rows
+from doingoai.text_migrations import clean_stored_rows
 
 
 def clean_reports(apps, schema_editor):

@@ -6,7 +6,8 @@ change. Going back changes nothing."""
 
 from django.db import migrations
 
-from doingoai.text import clean_stored_rows, fold
+from doingoai.text import fold
+from doingoai.text_migrations import clean_stored_rows
 
 
 def message_search(message) -> str:
