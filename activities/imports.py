@@ -880,10 +880,10 @@ def check_rows(*, user: User, rows: Rows) -> ImportResult:
     """Check rows read from a sheet against the same rules as the form; nothing is written."""
     result = ImportResult()
     lookups = _Lookups(user)
-    # Stored titles compared as a sheet's are read: one saved around the forms (" @x") is
-    # still the duplicate of the same title in a sheet ("@x").
+    # Stored titles compared as a sheet's are read: stored cleaned (every save cleans its
+    # text), but one saved around the forms keeps its spaces (" @x" is the sheet's "@x").
     existing = {
-        (agency_id, clean_text(title).strip(), start_date)
+        (agency_id, title.strip(), start_date)
         for agency_id, title, start_date in Activity.objects.filter(
             agency__in=lookups.agencies.values()
         ).values_list("agency_id", "title", "start_date")
