@@ -171,6 +171,7 @@ class VersionState(TypedDict):
     can_edit: bool  # the reviewer's text form
     can_retry: bool
     can_issue: bool
+    must_confirm_blanks: bool  # issuing asks the reviewer to confirm characters left blank
 
 
 def version_state(report: ConsolidatedReport) -> VersionState:
@@ -183,6 +184,7 @@ def version_state(report: ConsolidatedReport) -> VersionState:
         "can_edit": not edit_refusal(report, latest),
         "can_retry": not retry_refusal(report, latest),
         "can_issue": not issue_refusal(report, latest),
+        "must_confirm_blanks": bool(unprintable_refusal(report, confirmed=False)),
     }
 
 
