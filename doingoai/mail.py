@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -186,3 +187,23 @@ def prune_deliveries(*, now: datetime) -> int:
 def absolute_url(path: str) -> str:
     """`path` ("/reports/…") as a link an e-mail can carry (settings.SITE_URL)."""
     return settings.SITE_URL.rstrip("/") + path
+
+
+def queue_after_commit(
+    task, *args: Any, what: str, undo: Callable[[], object], **kwargs: Any
+) -> None:
+    """Queue the e-mail `task` (a Celery task) with `args` and `kwargs` once the transaction
+    commits. If it cannot be queued (the broker is down; without a broker, the mail server
+    failed in-process), the error is logged naming `what` ("the reminder of message 42") and
+    `undo()` runs: what the
+    transaction wrote to say the e-mail went (a reminder's stamp) must not count as sent, or
+    the schedule that reads it would never make the e-mail up. Nothing is raised."""
+
+    def queue() -> None:
+        try:
+            task.delay(*args, **kwargs)
+        except Exception:
+            logger.exception("%s could not be queued", what)
+            undo()
+
+    transaction.on_commit(queue)

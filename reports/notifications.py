@@ -18,7 +18,6 @@ import logging
 from datetime import datetime
 
 from celery import shared_task
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,23 +41,18 @@ def reminder_event(report_id: int, stamped: datetime) -> str:
 
 def queue_reminder(report_id: int, *, stamp: datetime, previous: datetime | None) -> None:
     """Queue the reminder of report `report_id`, just stamped `reminded_at` = `stamp` (before:
-    `previous`), once the transaction commits, with its key (reminder_event). If it cannot be
-    queued (the broker is down; without a broker, the mail server failed in-process), the
-    error is logged with the report's id and the stamp goes back to `previous`: a reminder
-    not sent must not count as sent, or the daily job would never make it up. Nothing is
-    raised: the reminders queued stand."""
-    key = reminder_event(report_id, stamp)
-
-    def queue() -> None:
-        try:
-            send_agency_report_reminder.delay(report_id, key=key)
-        except Exception:
-            logger.exception("the reminder of agency report %s could not be queued", report_id)
-            AgencyReport.objects.filter(pk=report_id, reminded_at=stamp).update(
-                reminded_at=previous
-            )
-
-    transaction.on_commit(queue)
+    `previous`), once the transaction commits, with its key (reminder_event); if it cannot be
+    queued, the stamp goes back to `previous` (doingoai.mail.queue_after_commit), so the
+    daily job makes it up."""
+    mail.queue_after_commit(
+        send_agency_report_reminder,
+        report_id,
+        key=reminder_event(report_id, stamp),
+        what=f"the reminder of agency report {report_id}",
+        undo=lambda: AgencyReport.objects.filter(pk=report_id, reminded_at=stamp).update(
+            reminded_at=previous
+        ),
+    )
 
 
 def remind_agency(report_id: int, key: str | None = None) -> int:

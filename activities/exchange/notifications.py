@@ -142,22 +142,19 @@ def remind_due_requests(*, today: date) -> int:
 def queue_reminder(message_id: int, *, stamp: datetime, previous: datetime | None) -> None:
     """Queue the reminder of `message_id`, whose missing recipients were just stamped
     `stamp` (the latest stamp among them before: `previous`), once the transaction commits,
-    with its key (reminder_event). If it cannot be queued (the broker is down; without a
-    broker, the mail server failed in-process), the error is logged with the message's id
-    and the stamps go back to `previous`, which is all the schedule reads of them: a
-    reminder not sent must not count as sent, or the schedule would wait a week."""
-    key = reminder_event(message_id, stamp)
-
-    def queue() -> None:
-        try:
-            send_message_emails.delay(message_id, reminder=True, key=key)
-        except Exception:
-            logger.exception("the reminder of message %s could not be queued", message_id)
-            MessageRecipient.objects.filter(message_id=message_id, reminded_at=stamp).update(
-                reminded_at=previous
-            )
-
-    transaction.on_commit(queue)
+    with its key (reminder_event); if it cannot be queued, the stamps go back to `previous`
+    (doingoai.mail.queue_after_commit), which is all the schedule reads of them, so the next
+    run makes it up instead of waiting a week."""
+    mail.queue_after_commit(
+        send_message_emails,
+        message_id,
+        reminder=True,
+        key=reminder_event(message_id, stamp),
+        what=f"the reminder of message {message_id}",
+        undo=lambda: MessageRecipient.objects.filter(
+            message_id=message_id, reminded_at=stamp
+        ).update(reminded_at=previous),
+    )
 
 
 # The name it had in activities/tasks.py, before the exchange became its own app: jobs already
