@@ -38,9 +38,17 @@ class PortalUserAdmin(UserAdmin):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "short_name", "kind", "position", "parent", "is_active"]
+    list_display = [
+        "code",
+        "short_name",
+        "kind",
+        "position",
+        "parent",
+        "established_on",
+        "closed_on",
+    ]
     list_editable = ["position"]
-    list_filter = ["kind", "is_active"]
+    list_filter = ["kind", "closed_on"]
     search_fields = ["code", "name", "short_name", "search_text"]
     inlines = [AgencyMembershipInline]
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
 
+from doingoai.files import StoredFile
 from doingoai.text import PARAGRAPH_MAX_CHARS, TEXT_MAX_CHARS, fold, search_terms, text_limit
 
 
@@ -47,9 +53,29 @@ class ActivityKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+def in_operation_q(on: date | None = None, prefix: str = "") -> models.Q:
+    """The condition "the agency works on `on`" (today when None) for a filter, on the agency
+    reached through `prefix` (e.g. "agency__"): it began on or before that day (or has no
+    start recorded) and has not closed by it. `closed_on` is the first day it no longer works.
+    """
+    on = on or timezone.localdate()
+    return (
+        models.Q(**{f"{prefix}established_on__isnull": True})
+        | models.Q(**{f"{prefix}established_on__lte": on})
+    ) & (
+        models.Q(**{f"{prefix}closed_on__isnull": True})
+        | models.Q(**{f"{prefix}closed_on__gt": on})
+    )
+
+
 class AgencyQuerySet(models.QuerySet["Agency"]):
+    def in_operation(self, on: date | None = None) -> AgencyQuerySet:
+        """The agencies that work on `on` (today when None); see in_operation_q."""
+        return self.filter(in_operation_q(on))
+
     def active(self) -> AgencyQuerySet:
-        return self.filter(is_active=True)
+        """The agencies that work today."""
+        return self.in_operation()
 
     def search(self, query: str) -> AgencyQuerySet:
         """Agencies whose name holds the (accent-insensitive) words typed, in that order."""
@@ -85,7 +111,18 @@ class Agency(models.Model):
         DEPARTMENT = "department", _("Department")
         MASS_ORGANISATION = "mass_org", _("Fatherland Front or mass organisation")
         DISTRICT = "district", _("District People's Committee")
+        WARD = "ward", _("Ward People's Committee")
+        COMMUNE = "commune", _("Commune People's Committee")
+        SPECIAL_ZONE = "special_zone", _("Special zone People's Committee")
+        CITY = "city", _("People's Committee of a centrally governed city")
         OTHER = "other", _("Other")
+
+    # Commune-level People's Committees since 1/7/2025 (Law 72/2025/QH15 on local government,
+    # Art. 2): wards, communes and special zones. Circular 09/2025/TT-BNG gives them their
+    # foreign-affairs tasks.
+    COMMUNE_LEVEL = (Kind.WARD, Kind.COMMUNE, Kind.SPECIAL_ZONE)
+    # The People's Committee at the top of the local government: its members are leaders.
+    LEADERSHIP = (Kind.PROVINCE, Kind.CITY)
 
     code = models.CharField(
         _("code"),
@@ -110,7 +147,33 @@ class Agency(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    established_on = models.DateField(
+        _("in operation from"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for an agency that worked before the portal's records begin."),
+    )
+    closed_on = models.DateField(
+        _("closed on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The first day the agency no longer works (merged, split or dissolved). Its "
+            "records stay under its name; set by a reorganisation."
+        ),
+    )
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("successor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+        help_text=_(
+            "The agency that took over its work: its records are shown under it when "
+            "lists are grouped by today's agency."
+        ),
+    )
     position = models.PositiveSmallIntegerField(
         _("order"),
         default=100,
@@ -119,6 +182,7 @@ class Agency(models.Model):
     search_text = models.TextField(editable=False, default="")
 
     objects = AgencyQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["search_text", "position"])
 
     class Meta:
         verbose_name = _("agency")
@@ -142,7 +206,29 @@ class Agency(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("agencies:detail", args=[self.code])
 
+    def in_operation(self, on: date | None = None) -> bool:
+        """Whether the agency works on `on` (today when None); as in_operation_q."""
+        on = on or timezone.localdate()
+        began = self.established_on is None or self.established_on <= on
+        return began and (self.closed_on is None or on < self.closed_on)
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the agency works today: only such an agency acts, submits and reports."""
+        return self.in_operation()
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Whether a reorganisation will open it on a later day."""
+        return self.established_on is not None and self.established_on > timezone.localdate()
+
     def clean(self) -> None:
+        if self.established_on and self.closed_on and self.closed_on <= self.established_on:
+            raise ValidationError(
+                {"closed_on": _("An agency closes after the day it begins to work.")}
+            )
+        if self.successor_id and self.successor_id == self.pk:
+            raise ValidationError({"successor": _("An agency cannot succeed itself.")})
         if self.pk is None:
             return
         misfits = sorted(
@@ -164,20 +250,167 @@ class Agency(models.Model):
             )
 
 
+class AgencyName(models.Model):
+    """A name an agency bore, bears or will bear between two days, written by a rename.
+
+    An agency that was never renamed has no rows: its name is `Agency.name` on every day. Once
+    renamed, its rows cover every day without gap or overlap, and `Agency.name` and
+    `short_name` hold the row in force today (agencies.history refreshes them daily for a
+    rename scheduled ahead). Records are shown under the name in force on their date.
+    """
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="names"
+    )
+    name = models.CharField(_("full name"), max_length=255)
+    short_name = models.CharField(_("short name"), max_length=100)
+    valid_from = models.DateField(_("from"), null=True, blank=True)
+    valid_until = models.DateField(
+        _("until"), null=True, blank=True, help_text=_("The first day of the next name.")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("name of an agency")
+        verbose_name_plural = _("names of agencies")
+        ordering = ["agency", models.F("valid_from").asc(nulls_first=True)]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gt=models.F("valid_from")),
+                name="agency_name_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def in_force(self, on: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= on) and (
+            self.valid_until is None or on < self.valid_until
+        )
+
+
+class Reorganisation(models.Model):
+    """One change of the organisation on a date (Resolution 202/2025/QH15 merged Bà Rịa - Vũng
+    Tàu into Hồ Chí Minh City on 1/7/2025 and ended the district level): a merge, a split, a
+    rename or a closing, applied as one operation by agencies.reorganisation. The row is the
+    history entry that names all it changed (`changes`); each changed row's own history
+    carries its reason."""
+
+    class Kind(models.TextChoices):
+        MERGE = "merge", _("Merge")
+        SPLIT = "split", _("Split")
+        RENAME = "rename", _("Rename")
+        CLOSE = "close", _("Close")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    effective_on = models.DateField(_("effective on"))
+    reason = models.TextField(
+        _("reason"),
+        blank=True,
+        help_text=_("The decision behind it, e.g. Resolution 1685/NQ-UBTVQH15."),
+        **text_limit(PARAGRAPH_MAX_CHARS),
+    )
+    sources = models.ManyToManyField(
+        Agency, verbose_name=_("agencies before"), related_name="reorganised_from"
+    )
+    targets = models.ManyToManyField(
+        Agency, verbose_name=_("agencies after"), related_name="reorganised_into", blank=True
+    )
+    changes = models.JSONField(
+        _("changes"),
+        default=dict,
+        help_text=_("What the operation changed: agencies, memberships, drafts, reports."),
+    )
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("applied by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reorganisation")
+        verbose_name_plural = _("reorganisations")
+        ordering = ["-effective_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.effective_on:%d/%m/%Y}"
+
+
+class PlanQuerySet(models.QuerySet["Plan"]):
+    def in_force(self, on: date | None = None) -> PlanQuerySet:
+        """The plans in force on `on` (today when None): at most one, as validity periods of
+        plans do not overlap (agencies.plans checks it on every load)."""
+        on = on or timezone.localdate()
+        return self.filter(
+            Q(valid_from__lte=on), Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+        )
+
+
 class Plan(models.Model):
+    """A plan the province implements (164/KH-UBND, and the one that replaces it): its
+    document, what it implements, its validity, its legal bases and duties."""
+
     number = models.CharField(_("number"), max_length=50, unique=True)
     issued_on = models.DateField(_("issued on"))
     issuer = models.CharField(_("issuer"), max_length=255)
     title = models.TextField(_("title"), **text_limit(PARAGRAPH_MAX_CHARS))
+    subject = models.TextField(
+        _("subject"),
+        blank=True,
+        help_text=_(
+            "What the plan is about, as a report cites it after the number and date, "
+            "e.g. “về thực hiện Đề án theo dõi, tổng hợp, …”."
+        ),
+        **text_limit(PARAGRAPH_MAX_CHARS),
+    )
+    implements = models.TextField(
+        _("implements"),
+        blank=True,
+        help_text=_("The decision or scheme the plan implements, e.g. Decision 1109/QĐ-TTg."),
+        **text_limit(PARAGRAPH_MAX_CHARS),
+    )
     signer = models.CharField(_("signed by"), max_length=255, blank=True)
+    valid_from = models.DateField(_("in force from"))
+    valid_until = models.DateField(
+        _("in force until"),
+        null=True,
+        blank=True,
+        help_text=_("The last day the plan applies; empty while it is in force."),
+    )
+
+    objects = PlanQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
-        ordering = ["-issued_on"]
+        ordering = ["-valid_from", "-issued_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="plan_ends_after_start",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("agencies:plan")
+
+    def clean(self) -> None:
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": _("A plan ends after it begins.")})
+
+    def in_force_on(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_until is None or on <= self.valid_until)
 
 
 class LegalBasis(models.Model):
@@ -190,6 +423,7 @@ class LegalBasis(models.Model):
     issuer = models.CharField(_("issuer"), max_length=255)
     title = models.TextField(_("title"), **text_limit(PARAGRAPH_MAX_CHARS))
     position = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("legal basis")
@@ -225,6 +459,12 @@ class Duty(models.Model):
         ],
     )
     heading = models.CharField(_("section heading"), max_length=255)
+    summary = models.CharField(
+        _("short form"),
+        max_length=255,
+        blank=True,
+        help_text=_("The duty in a few words, for tables; the text stays word for word."),
+    )
     text = models.TextField(
         _("text"),
         help_text=_("The text of the plan, word for word."),
@@ -251,6 +491,7 @@ class Duty(models.Model):
         related_name="coordinated_duties",
         help_text=_("Agencies the text names to work with."),
     )
+    history = HistoricalRecords(m2m_fields=[coordinating_agencies])
 
     class Meta:
         verbose_name = _("duty")
@@ -293,6 +534,7 @@ class DutyAssignment(models.Model):
         Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="assignments"
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("duty assignment")
@@ -304,8 +546,27 @@ class DutyAssignment(models.Model):
         return f"{self.duty.ref} · {self.agency} ({self.get_role_display()})"
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def in_force(self, on: date | None = None) -> MembershipQuerySet:
+        """Memberships not ended on `on` (today when None)."""
+        on = on or timezone.localdate()
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+
+    def granting(self, on: date | None = None) -> MembershipQuerySet:
+        """The memberships that put their user in the agency's role group on `on`: those in
+        force, and those that ended with their agency (its staff keep reading its history;
+        acting for a closed agency is refused by agencies.permissions)."""
+        on = on or timezone.localdate()
+        return self.filter(
+            Q(ended_on__isnull=True)
+            | Q(ended_on__gt=on)
+            | Q(agency__closed_on__isnull=False, ended_on=models.F("agency__closed_on"))
+        )
+
+
 class Membership(models.Model):
-    """A user's role in one agency; a user may belong to several agencies."""
+    """A user's role in one agency; a user may belong to several agencies. Ended memberships
+    are kept (ended_on), never deleted by a reorganisation."""
 
     class Role(models.TextChoices):
         STAFF = "staff", _("Agency staff")
@@ -320,6 +581,18 @@ class Membership(models.Model):
         Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    ended_on = models.DateField(
+        _("ended on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "From this day the membership gives no right to act. A membership that ends when "
+            "its agency closes still lets the user read the agency's records."
+        ),
+    )
+    history = HistoricalRecords()
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membership")
@@ -338,21 +611,26 @@ class Membership(models.Model):
 
     @staticmethod
     def role_fits(role: str, agency: Agency) -> bool:
-        """Reviewers belong to the focal point, leaders to the provincial leadership."""
-        required_kind = ROLE_AGENCY_KIND.get(role)
-        return required_kind is None or agency.kind == required_kind
+        """Reviewers belong to the focal point, leaders to the province's or city's People's
+        Committee."""
+        required_kinds = ROLE_AGENCY_KIND.get(role)
+        return required_kinds is None or agency.kind in required_kinds
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.ended_on is None or self.ended_on > timezone.localdate()
 
 
 ROLE_AGENCY_KIND = {
-    Membership.Role.REVIEWER: Agency.Kind.FOCAL_POINT,
-    Membership.Role.LEADER: Agency.Kind.PROVINCE,
+    Membership.Role.REVIEWER: (Agency.Kind.FOCAL_POINT,),
+    Membership.Role.LEADER: Agency.LEADERSHIP,
 }
 ROLE_MISFIT_MESSAGES = {
     Membership.Role.REVIEWER: _(
         "Only members of the Department of Foreign Affairs (the focal point) can be reviewers."
     ),
     Membership.Role.LEADER: _(
-        "Only members of the provincial People's Committee can have the leader role."
+        "Only members of the province's or city's People's Committee can have the leader role."
     ),
 }
 
@@ -371,3 +649,65 @@ class AgencyGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("group permission on an agency")
         verbose_name_plural = _("group permissions on agencies")
+
+
+class ImplementingProgramme(StoredFile):
+    """An agency's own programme implementing the plan, as section IV.1 of plan 164/KH-UBND
+    asks of every agency it assigns: the document's number, date and file."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="programmes"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="programmes"
+    )
+    number = models.CharField(_("document number"), max_length=50)
+    issued_on = models.DateField(_("issued on"))
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    history = HistoricalRecords(excluded_fields=["file", "content_type", "size"])
+
+    class Meta(StoredFile.Meta):
+        verbose_name = _("implementing programme")
+        verbose_name_plural = _("implementing programmes")
+        ordering = ["plan", "agency__position", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "agency"], name="one_programme_per_agency")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.agency}"
+
+
+class PlanEvaluation(models.Model):
+    """Sở Ngoại vụ's yearly evaluation of the plan (section IV.2 of plan 164/KH-UBND): results,
+    lessons and proposed adjustments; the year-end consolidated report quotes it."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="evaluations"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    results = models.TextField(_("results"), **text_limit(TEXT_MAX_CHARS))
+    lessons = models.TextField(_("lessons learned"), blank=True, **text_limit(TEXT_MAX_CHARS))
+    adjustments = models.TextField(
+        _("proposed adjustments to the plan"), blank=True, **text_limit(TEXT_MAX_CHARS)
+    )
+    recorded_by = models.ForeignKey(
+        User,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("yearly evaluation of the plan")
+        verbose_name_plural = _("yearly evaluations of the plan")
+        ordering = ["plan", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "year"], name="one_evaluation_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.year}"

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from .models import Agency, AgencyGroupObjectPermission, Membership, User
+from .models import Agency, AgencyGroupObjectPermission, Membership, User, in_operation_q
 
 if TYPE_CHECKING:  # for the annotations only: the exchange's models import this module
     from activities.exchange.models import Message
@@ -73,7 +73,7 @@ def agencies_for(user: User | AnonymousUser, action: Action) -> QuerySet[Agency]
         user, f"agencies.{action}", klass=Agency, accept_global_perms=False
     )
     if action in WRITING:
-        agencies = agencies.filter(is_active=True)
+        agencies = agencies.filter(in_operation_q())
     return agencies
 
 
@@ -89,19 +89,29 @@ def agency_ids(user: User | AnonymousUser) -> dict[Action, frozenset[int]]:
         return cached
     ids: dict[Action, set[int]] = {action: set() for action in Action}
     if user.is_authenticated and user.is_active:
+        working = Case(When(in_operation_q(), then=True), default=False)
         if user.is_superuser:
-            # Everything, except acting for an agency that no longer works (as agencies_for).
-            rows = list(Agency.objects.values_list("pk", "is_active"))
+            # Everything, except acting for an agency that does not work today (as agencies_for).
+            rows = list(Agency.objects.annotate(working=working).values_list("pk", "working"))
             ids = {
                 action: {pk for pk, active in rows if active or action not in WRITING}
                 for action in Action
             }
         else:
-            rows = AgencyGroupObjectPermission.objects.filter(
-                group__user=user,
-                permission__content_type__app_label="agencies",
-                permission__codename__in=[a.value for a in Action],
-            ).values_list("permission__codename", "content_object_id", "content_object__is_active")
+            rows = (
+                AgencyGroupObjectPermission.objects.filter(
+                    group__user=user,
+                    permission__content_type__app_label="agencies",
+                    permission__codename__in=[a.value for a in Action],
+                )
+                .annotate(
+                    working=Case(
+                        When(in_operation_q(prefix="content_object__"), then=True),
+                        default=False,
+                    )
+                )
+                .values_list("permission__codename", "content_object_id", "working")
+            )
             for codename, agency_id, active in rows:
                 if active or codename not in WRITING:
                     ids[Action(codename)].add(agency_id)
@@ -244,7 +254,7 @@ def sync_user_groups(user: User) -> None:
     user.__dict__.pop("_message_agency_ids", None)
     wanted = {
         role_group_name(code, role)
-        for code, role in user.memberships.values_list("agency__code", "role")
+        for code, role in user.memberships.granting().values_list("agency__code", "role")
     }
     current = {g.name: g for g in user.groups.all()}
     stale = [g for name, g in current.items() if _is_role_group(name) and name not in wanted]

@@ -1,4 +1,5 @@
-"""Pages of the plan: the directory of agencies, an agency's duties, the plan and a duty.
+"""Pages of the organisation: the home page, the profile, the directory of agencies and an
+agency's duties.
 
 The plan and its assignments are a public document, so every signed-in user reads them;
 who belongs to an agency is shown only to those who may read that agency's records.
@@ -8,14 +9,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from . import permissions
 from .forms import ProfileForm
-from .models import Agency, Duty, DutyAssignment, Plan
+from .models import Agency, Plan
 
 
 @login_required
@@ -65,33 +65,3 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
             "members": members,
         },
     )
-
-
-@login_required
-def plan_detail(request: HttpRequest) -> HttpResponse:
-    plan = get_object_or_404(
-        Plan.objects.prefetch_related(
-            "legal_bases",
-            Prefetch("duties", queryset=Duty.objects.order_by("position")),
-        ),
-        pk=Plan.objects.values("pk")[:1],
-    )
-    return render(request, "agencies/plan_detail.html", {"plan": plan})
-
-
-@login_required
-def duty_detail(request: HttpRequest, plan: int, ref: str) -> HttpResponse:
-    duty = get_object_or_404(
-        Duty.objects.select_related("plan").prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=DutyAssignment.objects.select_related("agency").order_by(
-                    "role", "agency__position", "agency__name"
-                ),
-            ),
-            Prefetch("coordinating_agencies", queryset=Agency.objects.all()),
-        ),
-        ref=ref,
-        plan_id=plan,
-    )
-    return render(request, "agencies/duty_detail.html", {"duty": duty})

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies import permissions
-from agencies.models import User
+from agencies.models import Agency, User
 from agencies.permissions import Action
 from doingoai.history import HistoryRow, history_rows
 from doingoai.text import change_reason
@@ -347,7 +347,7 @@ def remind_agencies(
     if actor is not None:
         require_reviewer(actor)
     pending = period.agency_reports.filter(
-        status__in=AgencyReport.EDITABLE_STATUSES, agency__is_active=True
+        status__in=AgencyReport.EDITABLE_STATUSES, agency__in=Agency.objects.active()
     )
     if agency_ids is not None:
         pending = pending.filter(agency_id__in=list(agency_ids))

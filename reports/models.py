@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from agencies import permissions
 from agencies.models import Agency, User
 from agencies.permissions import Action
-from doingoai.text import REASON_MAX_CHARS, TEXT_MAX_CHARS, text_limit
+from doingoai.text import PARAGRAPH_MAX_CHARS, REASON_MAX_CHARS, TEXT_MAX_CHARS, text_limit
 
 
 class ReportingPeriod(models.Model):
@@ -36,6 +36,7 @@ class ReportingPeriod(models.Model):
     deadline = models.DateField(
         _("submission deadline"), help_text=_("Agencies send their report by this day.")
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("reporting period")
@@ -81,6 +82,64 @@ class ReportingPeriod(models.Model):
 
     def is_over(self, today=None) -> bool:
         return (today or timezone.localdate()) > self.end_date
+
+
+class IssuingAuthorityQuerySet(models.QuerySet["IssuingAuthority"]):
+    def on(self, day) -> IssuingAuthority | None:
+        """The identity in force on `day`: the latest that began on or before it (one query);
+        None before the first."""
+        return self.filter(valid_from__lte=day).order_by("-valid_from").first()
+
+
+class IssuingAuthority(models.Model):
+    """Who issues the consolidated report from a date on: the header of Decree 30/2020
+    Appendix I (the body above the issuer, the issuer), the place in the date line, the
+    number's suffix, the recipients and the signature block. Bà Rịa - Vũng Tàu's Sở Ngoại vụ
+    until 30/6/2025, Hồ Chí Minh City's after (Resolution 202/2025/QH15); a report prints
+    the identity in force on its issue date. The REPORT_* settings seed only the first."""
+
+    valid_from = models.DateField(_("in force from"), unique=True)
+    issuer_parent = models.CharField(
+        _("body above the issuer"),
+        max_length=255,
+        help_text=_("Printed above the issuer, e.g. UBND THÀNH PHỐ HỒ CHÍ MINH."),
+    )
+    issuer = models.CharField(_("issuer"), max_length=255, help_text=_("e.g. SỞ NGOẠI VỤ."))
+    place = models.CharField(
+        _("place in the date line"), max_length=100, help_text=_("e.g. Thành phố Hồ Chí Minh.")
+    )
+    number_suffix = models.CharField(
+        _("number suffix"), max_length=50, help_text=_("After the number, e.g. BC-SNgV.")
+    )
+    recipients = models.TextField(
+        _("recipients"),
+        blank=True,
+        help_text=_("“Nơi nhận”, one per line."),
+        **text_limit(PARAGRAPH_MAX_CHARS),
+    )
+    archive = models.CharField(_("archive line"), max_length=255, blank=True)
+    signer_authority = models.CharField(
+        _("signing authority"), max_length=100, blank=True, help_text=_("e.g. KT. GIÁM ĐỐC.")
+    )
+    signer_title = models.CharField(
+        _("signer's title"), max_length=100, help_text=_("e.g. PHÓ GIÁM ĐỐC.")
+    )
+    signer_name = models.CharField(_("signer's name"), max_length=100, blank=True)
+    history = HistoricalRecords()
+
+    objects = IssuingAuthorityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("issuing authority")
+        verbose_name_plural = _("issuing authorities")
+        ordering = ["-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} — {self.issuer_parent} ({self.valid_from:%d/%m/%Y})"
+
+    @property
+    def recipient_lines(self) -> list[str]:
+        return [line.strip() for line in self.recipients.splitlines() if line.strip()]
 
 
 class AgencyReportQuerySet(models.QuerySet["AgencyReport"]):

@@ -122,7 +122,7 @@ def ensure_current_periods(today: date | None = None) -> list[ReportingPeriod]:
 
 def reporting_agencies():
     """Every working agency that has duties in the plan reports every period."""
-    return Agency.objects.filter(is_active=True, assignments__isnull=False).distinct()
+    return Agency.objects.active().filter(assignments__isnull=False).distinct()
 
 
 def ensure_agency_reports(period: ReportingPeriod) -> int:

@@ -97,6 +97,12 @@ def _plan_data(request) -> None:
     if not Agency.objects.exists():
         emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
         importlib.import_module("agencies.migrations.0002_plan_164_data").load_plan(apps, None)
+        importlib.import_module(
+            "agencies.migrations.0007_organisation_over_time_data"
+        ).complete_plan_164(apps)
+        importlib.import_module("reports.migrations.0010_issuing_authority_data").seed_authority(
+            apps
+        )
         sync_role_permissions()
 
 

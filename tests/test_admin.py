@@ -55,7 +55,6 @@ def test_admin_adds_an_agency_and_its_role_groups_follow(client, admin_user):
             "name": "Sở Văn hóa, Thể thao và Du lịch",
             "short_name": "Sở VHTTDL",
             "kind": "department",
-            "is_active": "on",
             "position": "30",
             "memberships-TOTAL_FORMS": "0",
             "memberships-INITIAL_FORMS": "0",

@@ -253,7 +253,6 @@ def test_a_nul_in_the_admin_is_removed_not_refused_in_english(client, admin_user
             "name": "Sở Văn hóa\x00, Thể thao và Du lịch",
             "short_name": "Sở VHTTDL",
             "kind": "department",
-            "is_active": "on",
             "position": "30",
             "memberships-TOTAL_FORMS": "0",
             "memberships-INITIAL_FORMS": "0",
@@ -364,7 +363,9 @@ def run_migration(app: str, name: str, function: str) -> None:
 
 def test_agencies_rows_that_clean_to_one_are_left_and_named(capsys):
     plan = Plan.objects.get()
-    twin = Plan.objects.create(number="x", issued_on=plan.issued_on, issuer="UBND", title="t")
+    twin = Plan.objects.create(
+        number="x", issued_on=plan.issued_on, valid_from=plan.issued_on, issuer="UBND", title="t"
+    )
     Plan.objects.filter(pk=twin.pk).update(number=plan.number + "\u200b", title=NFD_TITLE)
     first, second = plan.legal_bases.order_by("pk")[:2]
     LegalBasis.objects.filter(pk=first.pk).update(number="09/2019/NĐ-CP")

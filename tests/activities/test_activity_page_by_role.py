@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from activities import services
 from activities.models import Activity, Attachment
@@ -198,7 +199,7 @@ def test_the_page_offers_the_edit_exactly_to_those_the_edit_page_lets_in(client,
 def test_nobody_is_offered_to_edit_or_submit_for_an_agency_that_no_longer_works(
     client, cast, activities, role
 ):
-    Agency.objects.filter(code="SLDTBXH").update(is_active=False)
+    Agency.objects.filter(code="SLDTBXH").update(closed_on=timezone.localdate())
     draft = activities["draft"]
     client.force_login(cast[role])
     html = client.get(draft.get_absolute_url()).content.decode()

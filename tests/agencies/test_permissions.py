@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from agencies import permissions
 from agencies.models import Agency, AgencyGroupObjectPermission, Membership
@@ -143,7 +144,7 @@ def test_get_agency_for_answers_404_without_permission(staff):
 
 def test_an_inactive_agency_is_read_but_no_longer_logged_for(staff, agency):
     sld = agency("SLDTBXH")
-    sld.is_active = False
+    sld.closed_on = timezone.localdate()
     sld.save()
     assert codes(staff, Action.ACT) == set()
     assert codes(staff, Action.VIEW) == {"SLDTBXH"}

@@ -261,7 +261,7 @@ def test_leader_outsider_and_reviewer_do_not_write_or_send_it(
 
 def test_an_inactive_agency_cannot_send(staff, boss, report, fresh):
     report = write_agency_report(staff, report)
-    Agency.objects.filter(code="SLDTBXH").update(is_active=False)
+    Agency.objects.filter(code="SLDTBXH").update(closed_on=timezone.localdate())
     with pytest.raises(ReportError):
         agency_reports.submit_agency_report(actor=boss, report=report, version=report.version)
     assert fresh(report).status == Status.DRAFT

@@ -425,7 +425,7 @@ def test_beat_task_follows_the_settings_and_the_year_period(
 
 def test_an_agency_that_no_longer_works_is_not_reminded(periods, reviewer):
     h1 = periods["2020-H1"]
-    Agency.objects.filter(code="SYT").update(is_active=False)
+    Agency.objects.filter(code="SYT").update(closed_on=timezone.localdate())
     reminded = agency_reports.remind_agencies(actor=reviewer, period=h1)
     assert reminded == REPORTING - 1
     assert not AgencyReport.objects.get(period=h1, agency__code="SYT").reminded_at
