@@ -114,3 +114,6 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "agency"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "agency__code"]
     autocomplete_fields = ["user", "agency"]
+
+
+from . import admin_reorganise  # noqa: E402, F401  (the reorganisation pages)

@@ -1,0 +1,1 @@
+"""The reorganisation pages of the admin (filled by the reorganisation work)."""
