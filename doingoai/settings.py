@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "agencies.context_processors.navigation",
                 "activities.exchange.context_processors.unread_messages",
+                "agencies.plan_context.current_plan",
             ],
         },
     },
