@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db import transaction
-from django.db.models import Case, QuerySet, When
+from django.db.models import Case, CharField, QuerySet, Value, When
+from django.db.models.functions import Concat
 from django.http import Http404
-from guardian.shortcuts import get_objects_for_user
 
 from .models import Agency, AgencyGroupObjectPermission, Membership, User, in_operation_q
 
@@ -65,13 +65,43 @@ def _is_role_group(name: str) -> bool:
     return bool(sep and code) and role in ROLE_ACTIONS
 
 
+def _with_group_name(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    """`memberships`, each with `group_name`, the name of its role group ("<CODE>:<role>")."""
+    return memberships.annotate(
+        group_name=Concat("agency__code", Value(GROUP_SEPARATOR), "role", output_field=CharField())
+    )
+
+
+def _group_names(memberships: QuerySet[Membership]) -> QuerySet:
+    """The names of the role groups of `memberships`, as a sub-query."""
+    return _with_group_name(memberships).values("group_name")
+
+
+def granted_groups(user: User) -> QuerySet[Group]:
+    """The role groups that give `user` rights today: the user's groups whose membership
+    grants today (Membership.objects.granting: in force, or ended with its closed agency). A
+    membership whose `ended_on` has come takes its rights away on that day, whether or not
+    anything re-synchronised the user's groups since. A sub-query, no query of its own."""
+    return Group.objects.filter(
+        user=user, name__in=_group_names(Membership.objects.granting().filter(user=user))
+    )
+
+
 def agencies_for(user: User | AnonymousUser, action: Action) -> QuerySet[Agency]:
-    """The agencies on which `user` may perform `action` (superusers: all of them)."""
+    """The agencies on which `user` may perform `action` (superusers: all of them), from the
+    role groups of the memberships that grant today (granted_groups). Writing actions
+    (WRITING) only for agencies in operation today. One query when evaluated."""
     if not user.is_authenticated or not user.is_active:
         return Agency.objects.none()
-    agencies = get_objects_for_user(
-        user, f"agencies.{action}", klass=Agency, accept_global_perms=False
-    )
+    if user.is_superuser:
+        agencies = Agency.objects.all()
+    else:
+        held = AgencyGroupObjectPermission.objects.filter(
+            group__in=granted_groups(user),
+            permission__content_type__app_label="agencies",
+            permission__codename=action.value,
+        )
+        agencies = Agency.objects.filter(pk__in=held.values("content_object_id"))
     if action in WRITING:
         agencies = agencies.filter(in_operation_q())
     return agencies
@@ -100,7 +130,7 @@ def agency_ids(user: User | AnonymousUser) -> dict[Action, frozenset[int]]:
         else:
             rows = (
                 AgencyGroupObjectPermission.objects.filter(
-                    group__user=user,
+                    group__in=granted_groups(user),
                     permission__content_type__app_label="agencies",
                     permission__codename__in=[a.value for a in Action],
                 )
@@ -122,23 +152,32 @@ def agency_ids(user: User | AnonymousUser) -> dict[Action, frozenset[int]]:
 
 
 def member_agency_ids(user: User | AnonymousUser) -> frozenset[int]:
-    """The agencies the user belongs to, in any role: they read and write the agency's
-    information exchange (messages are between agencies, not a reviewing matter)."""
+    """The agencies the user belongs to today, in any role: they read and write the agency's
+    information exchange (messages are between agencies, not a reviewing matter). Memberships
+    that grant today count (Membership.objects.granting): those in force, and those that ended
+    with their closed agency, whose members keep reading its messages; a membership that
+    ended while its agency still works gives nothing. One query."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    return frozenset(user.memberships.values_list("agency_id", flat=True))
+    return frozenset(user.memberships.granting().values_list("agency_id", flat=True))
 
 
 def users_who_may(action: Action, agency: Agency | None = None) -> QuerySet[User]:
     """The active users whose memberships give them `action` on `agency` (or on any agency
-    when None), each once: those an e-mail about that work goes to. Superusers hold no
-    membership and are not included. One query when evaluated."""
+    when None), each once: those an e-mail about that work goes to. Only memberships in force
+    today, in agencies in operation today, count: the former staff of a closed agency read
+    its history but get no e-mail. Superusers hold no membership and are not included. One
+    query when evaluated."""
     held = AgencyGroupObjectPermission.objects.filter(
         permission__content_type__app_label="agencies", permission__codename=action
     )
     if agency is not None:
         held = held.filter(content_object=agency)
-    return User.objects.filter(is_active=True, groups__in=held.values("group")).distinct()
+    holding = Group.objects.filter(pk__in=held.values("group")).values("name")
+    members = _with_group_name(
+        Membership.objects.in_force().filter(in_operation_q(prefix="agency__"))
+    ).filter(group_name__in=holding)
+    return User.objects.filter(is_active=True, pk__in=members.values("user_id"))
 
 
 def shows(user: User | AnonymousUser, action: Action, agency_id: int) -> bool:
@@ -178,29 +217,64 @@ def get_agency_for(user: User | AnonymousUser, code: str, action: Action) -> Age
 
 @dataclass(frozen=True)
 class Navigation:
-    """What the navigation bar offers a user."""
+    """What the navigation bar offers a user.
+
+    `memberships` are those in force today (the menu is built from them); `ended` those that
+    ended, each with `keeps_reading` set (the membership ended with its closed agency, whose
+    records the user still reads) and listed as ended on the home page. `reads_records` is
+    whether any membership grants reading (in force, or ended with its agency): such a user
+    still has an inbox and reports to read.
+    """
 
     memberships: list[Membership]
+    ended: list[Membership]
     can_act: bool
     can_review: bool
     can_oversee: bool
     can_admin: bool
+    reads_records: bool
+
+    @property
+    def has_no_membership_in_force(self) -> bool:
+        """Every membership of the user has ended (and there was at least one)."""
+        return not self.memberships and bool(self.ended)
+
+
+def keeps_reading(membership: Membership) -> bool:
+    """Whether an ended membership still lets its user read the agency's records: it ended
+    on the day its agency closed (as Membership.objects.granting says, without a query)."""
+    closed_on = membership.agency.closed_on
+    return closed_on is not None and membership.ended_on == closed_on
 
 
 def navigation_for(user: User) -> Navigation:
-    """One query: the user's memberships, read through ROLE_ACTIONS."""
-    memberships = list(user.memberships.select_related("agency").order_by("agency__name"))
+    """One query: the user's memberships with their agencies, read through ROLE_ACTIONS. The
+    menu follows the memberships in force today; the rights of an ended one are gone (writing
+    for a closed agency is refused; reading its records is agencies_for's matter)."""
+    memberships = list(
+        user.memberships.select_related("agency", "agency__successor").order_by(
+            "agency__name", "pk"
+        )
+    )
+    in_force = [m for m in memberships if m.is_in_force]
+    ended = [m for m in memberships if not m.is_in_force]
+    for membership in ended:
+        membership.keeps_reading = keeps_reading(membership)
     actions: set[Action] = set()
-    for membership in memberships:
+    for membership in in_force:
         own, province_wide = ROLE_ACTIONS[membership.role]
+        if not membership.agency.is_active:
+            own = tuple(a for a in own if a not in WRITING)
         actions.update(own, province_wide)
     everything = user.is_superuser
     return Navigation(
-        memberships=memberships,
+        memberships=in_force,
+        ended=ended,
         can_act=everything or Action.ACT in actions,
         can_review=everything or Action.REVIEW in actions,
         can_oversee=everything or Action.OVERSEE in actions,
         can_admin=user.is_staff,
+        reads_records=bool(in_force) or any(m.keeps_reading for m in ended),
     )
 
 
@@ -286,12 +360,14 @@ def message_agency_ids(user: User | AnonymousUser) -> frozenset[int]:
 
 
 def message_agencies(user: User | AnonymousUser) -> QuerySet[Agency]:
-    """The agencies of message_agency_ids (the user's, in any role) as a queryset, to filter
-    by inside another query (no query of its own): for a figure read once per page, such as
-    the unread count."""
+    """The agencies of message_agency_ids (the user's, in any role, by the memberships that
+    grant today) as a queryset, to filter by inside another query (no query of its own): for
+    a figure read once per page, such as the unread count."""
     if not user.is_authenticated or not user.is_active:
         return Agency.objects.none()
-    return Agency.objects.filter(memberships__user=user)
+    return Agency.objects.filter(
+        pk__in=Membership.objects.granting().filter(user=user).values("agency_id")
+    )
 
 
 def sending_agency_ids(user: User | AnonymousUser) -> frozenset[int]:
@@ -326,6 +402,13 @@ def handles_difficulties(user: User | AnonymousUser) -> bool:
 
 
 def message_readers(agency_ids: Collection[int]) -> QuerySet[User]:
-    """The active users who read the messages of these agencies (their members in any role),
-    each once: those a message addressed to the agencies is announced to."""
-    return User.objects.filter(memberships__agency_id__in=agency_ids, is_active=True).distinct()
+    """The active users a message addressed to these agencies is announced to, each once:
+    their members in any role whose membership is in force today, in those of the agencies in
+    operation today (a closed agency's former members still read its messages, but are not
+    e-mailed). One query when evaluated."""
+    members = (
+        Membership.objects.in_force()
+        .filter(agency_id__in=agency_ids)
+        .filter(in_operation_q(prefix="agency__"))
+    )
+    return User.objects.filter(is_active=True, pk__in=members.values("user_id"))

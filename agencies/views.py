@@ -7,20 +7,65 @@ who belongs to an agency is shown only to those who may read that agency's recor
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import permissions
 from .forms import ProfileForm
-from .models import Agency, Plan
+from .models import Agency, Membership, Reorganisation, User
+from .plans import plan_in_force
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "agencies/home.html", {"plan": Plan.objects.first()})
+    """The user's agencies and the plan in force. A user whose memberships have all ended
+    sees which ended when and why (the agency closed, its successor), what they can still
+    read, and whom to ask for a new membership, instead of an empty portal."""
+    nav = permissions.navigation_for(request.user)
+    context = {"plan": plan_in_force(), "nav": nav}
+    if nav.has_no_membership_in_force:
+        context.update(_ended_memberships_help(nav.ended))
+    return render(request, "agencies/home.html", context)
+
+
+def _ended_memberships_help(ended: list[Membership]) -> dict:
+    """For the home page of a user whose memberships all ended: the reorganisation that
+    closed each agency (its reason), and whom to ask: the managers in force of the
+    successors and the administrators. Three queries."""
+    closed = {m.agency_id: m.agency.closed_on for m in ended if m.keeps_reading}
+    reasons: dict[int, Reorganisation] = {}
+    if closed:
+        for reorganisation in Reorganisation.objects.filter(
+            sources__in=list(closed)
+        ).prefetch_related("sources"):
+            for source in reorganisation.sources.all():
+                if closed.get(source.pk) == reorganisation.effective_on:
+                    reasons.setdefault(source.pk, reorganisation)
+    for membership in ended:
+        membership.reorganisation = reasons.get(membership.agency_id)
+    successors = {m.agency.successor_id for m in ended if m.agency.successor_id}
+    managers = (
+        Membership.objects.in_force()
+        .filter(agency_id__in=successors, role=Membership.Role.MANAGER, user__is_active=True)
+        .select_related("user", "agency")
+        .order_by("agency__name", "user__last_name", "user__username")
+    )
+    administrators = User.objects.filter(is_superuser=True, is_active=True).order_by(
+        "last_name", "username"
+    )
+    return {
+        "ended_help": True,
+        "successor_managers": list(managers),
+        "administrators": list(administrators[:5]),
+    }
 
 
 @login_required
@@ -34,34 +79,110 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "agencies/profile.html", {"form": form})
 
 
+def directory_tree(agencies: list[Agency]) -> list[Agency]:
+    """`agencies` (in directory order) as a tree, depth first: each agency followed by those
+    under it (`parent`), each with `depth` (0 for a root) and `root_kind` (its root's kind
+    label, to group the roots by). An agency whose parent is not among `agencies` (filtered
+    out, or none) is a root. No query; a cycle in the data is cut."""
+    shown = {a.pk for a in agencies}
+    children: dict[int, list[Agency]] = defaultdict(list)
+    roots = []
+    for agency in agencies:
+        if agency.parent_id in shown and agency.parent_id != agency.pk:
+            children[agency.parent_id].append(agency)
+        else:
+            roots.append(agency)
+    placed: set[int] = set()
+
+    def walk(agency: Agency, depth: int, label: str) -> Iterator[Agency]:
+        if agency.pk in placed:
+            return
+        placed.add(agency.pk)
+        agency.depth = depth
+        agency.indent = f"{depth * 1.5:.1f}rem"
+        agency.root_kind = label
+        yield agency
+        for child in children.get(agency.pk, ()):
+            yield from walk(child, depth + 1, label)
+
+    rows = [row for root in roots for row in walk(root, 0, root.get_kind_display())]
+    # Agencies only reachable through a cycle of parents: listed flat at the end.
+    for agency in agencies:
+        if agency.pk not in placed:
+            rows.extend(walk(agency, 0, agency.get_kind_display()))
+    return rows
+
+
 @login_required
 def agency_list(request: HttpRequest) -> HttpResponse:
+    """The directory: the agencies as a tree (those under an agency indented below it), by
+    kind, searchable; agencies that have closed are hidden unless asked for (`closed=1`), then
+    shown muted with their closing date and successor. One query, whatever the number of
+    agencies."""
     query = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
-    agencies = Agency.objects.active().search(query).with_duty_counts().in_directory_order()
+    show_closed = request.GET.get("closed") == "1"
+    agencies = (
+        Agency.objects.search(query)
+        .with_duty_counts()
+        .in_directory_order()
+        .select_related("successor")
+    )
+    if not show_closed:
+        agencies = agencies.exclude(closed_on__lte=timezone.localdate())
     if kind in Agency.Kind.values:
         agencies = agencies.filter(kind=kind)
     return render(
         request,
         "agencies/agency_list.html",
-        {"agencies": agencies, "query": query, "kind": kind, "kinds": Agency.Kind.choices},
+        {
+            "agencies": directory_tree(list(agencies)),
+            "query": query,
+            "kind": kind,
+            "kinds": Agency.Kind.choices,
+            "show_closed": show_closed,
+        },
     )
 
 
 @login_required
 def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
-    agency = get_object_or_404(Agency.objects.select_related("parent"), code=code)
+    """An agency: its kind, dates, names over time, the agencies before and after it, those
+    above and under it, its duties, and, to those who may read its records, its members in
+    force and its former members."""
+    # The agency, those under it and those it took over from, in one query.
+    found = list(
+        Agency.objects.filter(Q(code=code) | Q(parent__code=code) | Q(successor__code=code))
+        .select_related("parent", "successor")
+        .in_directory_order()
+    )
+    agency = next((a for a in found if a.code == code), None)
+    if agency is None:
+        raise Http404
+    related = [a for a in found if a.pk != agency.pk]
     assignments = agency.assignments.select_related("duty").order_by("duty__position")
-    members = None
+    members = former_members = None
     if permissions.can_see_members(request.user, agency):
-        members = agency.memberships.select_related("user").order_by("role", "user__username")
+        everyone = list(
+            agency.memberships.select_related("user").order_by("role", "user__username", "ended_on")
+        )
+        members = [m for m in everyone if m.is_in_force]
+        former_members = sorted(
+            (m for m in everyone if not m.is_in_force),
+            key=lambda m: (m.ended_on, m.user.username),
+            reverse=True,
+        )
     return render(
         request,
         "agencies/agency_detail.html",
         {
             "agency": agency,
+            "names": list(agency.names.all()),
+            "children": [a for a in related if a.parent_id == agency.pk],
+            "predecessors": [a for a in related if a.successor_id == agency.pk],
             "assignments": assignments,
             "coordinated": agency.coordinated_duties.order_by("position"),
             "members": members,
+            "former_members": former_members,
         },
     )
