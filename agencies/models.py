@@ -403,7 +403,7 @@ class Plan(models.Model):
         return self.number
 
     def get_absolute_url(self) -> str:
-        return reverse("agencies:plan")
+        return reverse("agencies:plan_detail", args=[self.pk])
 
     def clean(self) -> None:
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
