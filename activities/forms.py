@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -112,7 +113,10 @@ class ActivityForm(forms.Form):
         label=_("Duty of the plan"),
         queryset=Duty.objects.none(),
         required=False,
-        help_text=_("The duty of plan 164/KH-UBND this activity carries out, if any."),
+        help_text=_(
+            "The duty of the plan in force on the activity's start date that this activity "
+            "carries out, if any."
+        ),
     )
     title = forms.CharField(label=_("Title"), max_length=500)
     start_date = date_field(_("Start date"))
@@ -208,7 +212,12 @@ class ActivityForm(forms.Form):
         )
         agency = self.selected_agency()
         if agency is not None:
-            self.fields["duty"].queryset = duties_of(agency).distinct().order_by("position")
+            # The duties of the plan in force on the activity's start date (today when none).
+            self.fields["duty"].queryset = (
+                duties_of(agency, on=self._start_date() or timezone.localdate())
+                .distinct()
+                .order_by("position")
+            )
         # htmx: the duty list follows the agency, the kind-specific part follows the kind.
         self.fields["agency"].widget.attrs.update(
             {
@@ -224,6 +233,14 @@ class ActivityForm(forms.Form):
                 "hx-include": "this",
             }
         )
+
+    def _start_date(self):
+        """The start date typed (bound) or given (initial), None when none reads as a date."""
+        value = self.data.get("start_date") if self.is_bound else self.initial.get("start_date")
+        try:
+            return self.fields["start_date"].clean(value) if value else None
+        except ValidationError:
+            return None
 
     def selected_agency(self) -> Agency | None:
         value = self.data.get("agency") if self.is_bound else self.initial.get("agency")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
+from agencies.plans import plan_in_force_id
 from doingoai.files import validate_attachment
 from doingoai.text import change_reason, clean_text
 
@@ -93,9 +94,15 @@ def get_activity_for(user: User, pk: int, *, editable: bool = False) -> Activity
     return get_object_or_404(activities.select_related("agency", "duty", "donor"), pk=pk)
 
 
-def duties_of(agency: Agency):
-    """The duties an agency carries out: assigned to it, or naming it to coordinate."""
-    return Duty.objects.filter(Q(assignments__agency=agency) | Q(coordinating_agencies=agency))
+def duties_of(agency: Agency, on: date | None = None):
+    """The duties an agency carries out: assigned to it, or naming it to coordinate; those of
+    the plan in force on `on` (agencies.plans.plan_in_force: no query of its own, a
+    sub-query) when a day is given, of every plan when None (what a record dated under an
+    earlier plan may still carry). Rows may repeat: add .distinct() to list them."""
+    duties = Duty.objects.filter(Q(assignments__agency=agency) | Q(coordinating_agencies=agency))
+    if on is not None:
+        duties = duties.filter(plan_id=plan_in_force_id(on))
+    return duties
 
 
 def validate_activity(data: ActivityData, *, duty_ids: set[int] | None = None) -> None:

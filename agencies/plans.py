@@ -41,6 +41,7 @@ from .models import (
     PlanEvaluation,
     User,
 )
+from .permissions import Action, can, reviews_province
 
 
 def plan_in_force(on: date | None = None) -> Plan | None:
@@ -49,6 +50,13 @@ def plan_in_force(on: date | None = None) -> Plan | None:
     plan began by then. One query."""
     on = on or timezone.localdate()
     return Plan.objects.filter(valid_from__lte=on).order_by("-valid_from").first()
+
+
+def plan_in_force_id(on: date | None = None) -> models.QuerySet:
+    """The id of the plan plan_in_force(on) returns, as a sub-query to filter by (no query of
+    its own)."""
+    on = on or timezone.localdate()
+    return Plan.objects.filter(valid_from__lte=on).order_by("-valid_from").values("pk")[:1]
 
 
 def plan_for_period(start: date, end: date) -> Plan | None:
@@ -661,8 +669,6 @@ def record_programme(
     and that IV.1 assigns it; this checks again (Http404 otherwise, as the pages answer).
     Raises PlanError (Vietnamese) for an empty number, or a file that is not a PDF or DOCX
     or is too large; nothing is written then."""
-    from .permissions import Action, can
-
     if (
         not can(actor, Action.ACT, agency)
         or not programme_agencies(plan).filter(pk=agency.pk).exists()
@@ -702,8 +708,6 @@ def record_programme(
 def may_evaluate(user) -> bool:
     """Sở Ngoại vụ's reviewers record the yearly evaluation (section IV.2): those who review
     every agency (agencies.permissions.reviews_province)."""
-    from .permissions import reviews_province
-
     return reviews_province(user)
 
 
@@ -736,22 +740,22 @@ def record_evaluation(
     return evaluation
 
 
-def evaluation_for_year(year: int) -> PlanEvaluation | None:
-    """The evaluation recorded for `year` (section IV.2) of the plan in force at the end of
-    that year, or of any plan when that one has none (a plan replaced during the year). One
-    query."""
+def evaluation_for_year(year: int, plan: Plan | None = None) -> PlanEvaluation | None:
+    """The evaluation recorded for `year` (section IV.2): `plan`'s when given and recorded,
+    else that of the plan in force at the end of that year, else any (a plan replaced during
+    the year), with its plan. One query."""
     end = date(year, 12, 31)
+    in_force_at_end = Q(plan__valid_from__lte=end) & (
+        Q(plan__valid_until__isnull=True) | Q(plan__valid_until__gte=end)
+    )
     return (
         PlanEvaluation.objects.filter(year=year)
         .select_related("plan")
         .order_by(
             models.Case(
-                models.When(
-                    Q(plan__valid_from__lte=end)
-                    & (Q(plan__valid_until__isnull=True) | Q(plan__valid_until__gte=end)),
-                    then=0,
-                ),
-                default=1,
+                models.When(plan_id=plan.pk if plan else None, then=0),
+                models.When(in_force_at_end, then=1),
+                default=2,
             ),
             "-plan__valid_from",
         )

@@ -2,14 +2,23 @@
 
 Plain templates, no external service. The reviewer edits the result before issuing; edited
 sections are kept when a new version is drafted (consolidation.build_version). Reads the
-figures through their declared shape (figures.PeriodFigures)."""
+figures through their declared shape (figures.PeriodFigures).
+
+The plan cited is the one that applies to the period (agencies.plans.plan_for_period), from
+its data, never a number written here; a year's report also quotes Sở Ngoại vụ's evaluation of
+that year (section IV.2 of the plan) when one is recorded."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import translation
 from django.utils.formats import number_format
+
+from agencies.models import Plan, PlanEvaluation
+from agencies.plans import dmy, evaluation_for_year, plan_for_period
 
 from .figures import PeriodFigures
 
@@ -49,13 +58,50 @@ def _period_phrase(figures: PeriodFigures) -> str:
     return f"Trong năm {period['year']}"
 
 
-def situation(figures: PeriodFigures) -> str:
+@dataclass(frozen=True)
+class Sources:
+    """What the narrative cites besides the figures: the plan that applies to the period
+    (None when no plan began by its end) and, for a year, the evaluation of that year
+    (section IV.2; None when not recorded or for a half-year)."""
+
+    plan: Plan | None
+    evaluation: PlanEvaluation | None
+
+
+def _day(text: str) -> date:
+    """A day of the figures (figures.dmy: dd/mm/yyyy) as a date."""
+    return datetime.strptime(text, "%d/%m/%Y").date()
+
+
+def sources(figures: PeriodFigures) -> Sources:
+    """The plan of the period (plan_for_period over the figures' period) and, for a year's
+    report, the evaluation of that year, preferring that plan's. One query for the plan (two
+    when a plan begins only within the period), one for a year's evaluation."""
+    period = figures["period"]
+    plan = plan_for_period(_day(period["start"]), _day(period["end"]))
+    evaluation = evaluation_for_year(period["year"], plan) if period["kind"] == "year" else None
+    return Sources(plan=plan, evaluation=evaluation)
+
+
+def plan_reference(plan: Plan | None) -> str:
+    """ "Kế hoạch số 99/KH-UBND ngày 15/12/2025 của Ủy ban nhân dân …" (the plan's data), or
+    a general phrase when no plan applies."""
+    if plan is None:
+        return "các kế hoạch về công tác đối ngoại Nhân dân"
+    return f"Kế hoạch số {plan.number} ngày {dmy(plan.issued_on)} của {plan.issuer}"
+
+
+def _evaluation_source(evaluation: PlanEvaluation) -> str:
+    return f"Đánh giá năm {evaluation.year} theo mục IV.2 Kế hoạch số {evaluation.plan.number}"
+
+
+def situation(figures: PeriodFigures, cited: Sources | None = None) -> str:
+    cited = cited or sources(figures)
     sub = figures["submissions"]
     text = (
         f"{_period_phrase(figures)} (số liệu tính từ ngày {figures['period']['start']} đến "
-        f"ngày {figures['period']['end']}), công tác đối ngoại Nhân dân trên địa bàn tỉnh tiếp "
-        "tục được triển khai theo Kế hoạch số 164/KH-UBND ngày 25/11/2019 của Ủy ban nhân dân "
-        "tỉnh. "
+        f"ngày {figures['period']['end']}), công tác đối ngoại Nhân dân trên địa bàn tiếp "
+        f"tục được triển khai theo {plan_reference(cited.plan)}. "
     )
     text += (
         f"Có {sub['sent']}/{sub['expected']} cơ quan, đơn vị đã gửi báo cáo về Sở Ngoại vụ"
@@ -64,7 +110,7 @@ def situation(figures: PeriodFigures) -> str:
     return text
 
 
-def results(figures: PeriodFigures) -> str:
+def results(figures: PeriodFigures, cited: Sources | None = None) -> str:
     previous = figures["previous"]
     parts = [
         f"{_period_phrase(figures)}, các cơ quan, đơn vị trên địa bàn tỉnh đã tổ chức "
@@ -90,10 +136,13 @@ def results(figures: PeriodFigures) -> str:
     acting = figures["agencies_acting"]
     if acting:
         text += f" Có {acting} cơ quan, đơn vị có hoạt động trong kỳ."
+    evaluation = (cited or sources(figures)).evaluation
+    if evaluation is not None and evaluation.results.strip():
+        text += f"\nKết quả ({_evaluation_source(evaluation)}): {evaluation.results.strip()}"
     return text
 
 
-def shortcomings(figures: PeriodFigures) -> str:
+def shortcomings(figures: PeriodFigures, cited: Sources | None = None) -> str:
     idle = [d["ref"] for d in figures["duties"] if d["no_activity"]]
     sub = figures["submissions"]
     sentences = []
@@ -113,21 +162,37 @@ def shortcomings(figures: PeriodFigures) -> str:
             f"Các cơ quan, đơn vị phản ánh {len(figures['difficulties'])} khó khăn, vướng mắc "
             "(tổng hợp dưới đây)."
         )
-    return " ".join(sentences) or "Không có tồn tại, hạn chế đáng kể trong kỳ."
+    text = " ".join(sentences) or "Không có tồn tại, hạn chế đáng kể trong kỳ."
+    evaluation = (cited or sources(figures)).evaluation
+    if evaluation is not None and evaluation.lessons.strip():
+        text += (
+            f"\nBài học kinh nghiệm ({_evaluation_source(evaluation)}): "
+            f"{evaluation.lessons.strip()}"
+        )
+    return text
 
 
-def directions(figures: PeriodFigures) -> str:
+def directions(figures: PeriodFigures, cited: Sources | None = None) -> str:
+    cited = cited or sources(figures)
     period = figures["period"]
     following = (
         f"6 tháng cuối năm {period['year']}"
         if period["kind"] == "half"
         else f"năm {period['year'] + 1}"
     )
-    return (
-        f"Trong {following}, các cơ quan, đơn vị tiếp tục triển khai các nhiệm vụ của Kế hoạch "
-        "số 164/KH-UBND; tập trung vào các nhiệm vụ chưa có hoạt động trong kỳ; thực hiện "
-        "nghiêm chế độ thông tin, báo cáo định kỳ và trao đổi thông tin với Sở Ngoại vụ."
+    plan = f"Kế hoạch số {cited.plan.number}" if cited.plan else "các kế hoạch đã ban hành"
+    text = (
+        f"Trong {following}, các cơ quan, đơn vị tiếp tục triển khai các nhiệm vụ của {plan}; "
+        "tập trung vào các nhiệm vụ chưa có hoạt động trong kỳ; thực hiện nghiêm chế độ thông "
+        "tin, báo cáo định kỳ và trao đổi thông tin với Sở Ngoại vụ."
     )
+    evaluation = cited.evaluation
+    if evaluation is not None and evaluation.adjustments.strip():
+        text += (
+            f"\nĐề xuất điều chỉnh Kế hoạch ({_evaluation_source(evaluation)}): "
+            f"{evaluation.adjustments.strip()}"
+        )
+    return text
 
 
 DRAFTERS = {
@@ -139,5 +204,8 @@ DRAFTERS = {
 
 
 def draft(figures: PeriodFigures) -> dict[str, str]:
-    """Each narrative section (ConsolidatedReport.SECTIONS) drafted from the figures."""
-    return {section: drafter(figures) for section, drafter in DRAFTERS.items()}
+    """Each narrative section (ConsolidatedReport.SECTIONS) drafted from the figures, citing
+    the plan of the period and, for a year, the evaluation of that year (sources: two or
+    three queries in all)."""
+    cited = sources(figures)
+    return {section: drafter(figures, cited) for section, drafter in DRAFTERS.items()}

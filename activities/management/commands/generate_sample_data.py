@@ -59,7 +59,7 @@ TITLES = {
     "legal_comment": ["Góp ý dự thảo văn bản về công tác đối ngoại Nhân dân"],
     "meeting": [
         "Hội nghị tổng kết công tác đối ngoại Nhân dân năm {y}",
-        "Họp triển khai Kế hoạch 164/KH-UBND",
+        "Họp triển khai kế hoạch công tác đối ngoại Nhân dân năm {y}",
     ],
     "other": ["Hoạt động đối ngoại Nhân dân khác"],
 }
