@@ -11,6 +11,14 @@ django-guardian object permissions on Agency rows, in the direct foreign-key tab
 So "the agencies this user may do X for" is one query (`agencies_for`), and the groups and
 their permissions are derived data, rebuilt by `sync_role_permissions` from ROLE_ACTIONS.
 Views never look at roles: they ask this module.
+
+Rights follow the organisation over time (issue 11). A group counts only while the membership
+behind it grants (`granted_groups`, Membership.objects.granting): a membership in force, or one
+that ended on the day its agency closed, whose user keeps reading the agency's records. Nobody
+writes for an agency that is not in operation today (WRITING). A membership that ended while
+its agency works gives nothing from its `ended_on`, even before anything re-synchronises the
+user's groups. E-mails go only to memberships in force in agencies in operation
+(`users_who_may`, `message_readers`).
 """
 
 from __future__ import annotations
