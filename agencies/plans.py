@@ -435,7 +435,7 @@ def _check_validity(
     still open that began before the new one ends the day before it (returned with that day,
     to be written); refused when that day comes before it began. One query."""
     errors: list[str] = []
-    start, end = doc.plan["valid_from"], doc.plan["valid_until"]
+    start, end = doc.plan.get("valid_from"), doc.plan.get("valid_until")
     if start is None:
         return None, None, errors
     others = Plan.objects.exclude(pk=existing.pk if existing else None).order_by("valid_from")
