@@ -237,14 +237,15 @@ def test_duty_and_agency_pages_query_counts_do_not_grow(client, staff, django_as
     # memberships for the navigation, the unread count
     with django_assert_num_queries(7):
         client.get(duty_url)
-    # session, user, agency, its assignments with duties, coordinated duties, may-see-members
-    # (VIEW: 1), members, memberships for the navigation, the unread count
-    with django_assert_num_queries(9):
+    # session, user, the agency with those under and before it, its assignments with duties,
+    # coordinated duties, may-see-members (VIEW: 1), members, its names, memberships for the
+    # navigation, the unread count
+    with django_assert_num_queries(10):
         client.get(agency_url)
     bulk_agencies(30)
     with django_assert_num_queries(7):
         client.get(duty_url)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(agency_url)
 
 
