@@ -3,11 +3,17 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from agencies.admin import ReferenceImportExportMixin
+
 from .models import Activity, Attachment, Partner
+from .resources import PartnerResource
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(ReferenceImportExportMixin, admin.ModelAdmin):
+    """Partners, imported and exported as XLSX or CSV (PartnerResource)."""
+
+    resource_classes = [PartnerResource]
     list_display = ["name", "kind", "country"]
     list_filter = ["kind"]
     search_fields = ["name", "search_text"]
