@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -32,8 +33,9 @@ from activities import imports
 from activities.exchange.models import Message
 from activities.models import Activity, Attachment
 from agencies import permissions
-from agencies.models import Agency, Plan, User
+from agencies.models import Agency, ImplementingProgramme, Plan, PlanEvaluation, User
 from agencies.permissions import Action
+from agencies.plans import record_programme
 from reports import pdf
 from reports.models import ConsolidatedReport
 from tests.factories import (
@@ -44,6 +46,7 @@ from tests.factories import (
     make_consolidated_report,
     make_member,
     make_periods,
+    pdf_upload,
     period_of,
     report_difficulty,
     send_request,
@@ -235,6 +238,24 @@ def version(key: str, *rest: str) -> Callable[[World], list]:
     return lambda world: [world.version[key], *rest]
 
 
+def programme_of(code: str) -> Callable[[World], list]:
+    """The plan and `code`, after the agency's staff recorded its programme (IV.1) for this
+    request only."""
+
+    def args(world: World) -> list:
+        record_programme(
+            actor=world.user("staff"),
+            plan=Plan.objects.get(pk=world.plan),
+            agency=Agency.objects.get(code=code),
+            number="25/CTr",
+            issued_on=date(2020, 1, 10),
+            upload=pdf_upload("chuong-trinh.pdf"),
+        )
+        return [world.plan, code]
+
+    return args
+
+
 def report_of(period: str, agency: str) -> Callable[[World], list]:
     return lambda world: [period, agency]
 
@@ -362,6 +383,42 @@ ROWS: list[Row] = [
     Row("agencies:detail", "SLDTBXH", EVERYONE, args=lambda world: ["SLDTBXH"]),
     Row("agencies:plan", "plan", EVERYONE),
     Row("agencies:duty", "III.3.1", EVERYONE, args=lambda world: [world.plan, "III.3.1"]),
+    # --- the plans and section IV (every signed-in user reads; programmes are recorded by
+    # those who act for the agency IV.1 assigns, the evaluation by Sở Ngoại vụ's reviewers)
+    Row("agencies:plan_detail", "plan", EVERYONE, args=lambda world: [world.plan]),
+    Row("agencies:programmes", "plan", EVERYONE, args=lambda world: [world.plan]),
+    Row(
+        "agencies:programme",
+        "SLDTBXH",
+        expect(404, staff=200, admin=200),
+        args=lambda world: [world.plan, "SLDTBXH"],
+    ),
+    Row(
+        "agencies:programme",
+        "SLDTBXH",
+        expect(404, staff=302, admin=302),
+        method="post",
+        args=lambda world: [world.plan, "SLDTBXH"],
+        data=lambda world, role: {
+            "number": "25/CTr",
+            "issued_on": "10/01/2020",
+            "file": pdf_upload("chuong-trinh.pdf"),
+        },
+        state=lambda world, role: ImplementingProgramme.objects.count(),
+        changes_for=frozenset({"staff", "admin"}),
+    ),
+    Row("agencies:programme_file", "SLDTBXH", EVERYONE, args=programme_of("SLDTBXH")),
+    Row("agencies:evaluation", "2020", REVIEWERS, args=lambda world: [world.plan, 2020]),
+    Row(
+        "agencies:evaluation",
+        "2020",
+        expect(404, reviewer=302, admin=302),
+        method="post",
+        args=lambda world: [world.plan, 2020],
+        data=lambda world, role: {"results": "Hoàn thành."},
+        state=lambda world, role: PlanEvaluation.objects.count(),
+        changes_for=frozenset({"reviewer", "admin"}),
+    ),
     # --- activities
     Row("activities:list", "all I may see", EVERYONE),
     Row("activities:mine", "my agencies'", EVERYONE),
