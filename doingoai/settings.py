@@ -246,6 +246,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "doingoai.prune_email_deliveries",
         "schedule": crontab(hour=3, minute=0),
     },
+    "apply-scheduled-names": {
+        "task": "agencies.tasks.apply_scheduled_names",
+        "schedule": crontab(hour=0, minute=5),
+    },
 }
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
