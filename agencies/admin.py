@@ -241,8 +241,8 @@ class AgencyAdmin(ChangeReasonAdminMixin, ReferenceImportExportMixin, HistoryAdm
         return format_html(
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
             "<tbody>{}</tbody></table>",
-            gettext("from"),
-            gettext("until"),
+            gettext("In use from"),
+            gettext("In use until"),
             gettext("full name"),
             gettext("short name"),
             format_html_join(

@@ -404,7 +404,11 @@ class AccountResource(RefusePasswordsMixin, resources.ModelResource):
     def save_instance(self, instance: Membership, is_create, row, **kwargs) -> None:
         """Writes the row through agencies.services.import_account."""
         try:
-            imported = import_account(actor=kwargs.get("user"), row=instance._account_row)
+            imported = import_account(
+                actor=kwargs.get("user"),
+                row=instance._account_row,
+                reason=_reason(kwargs.get("file_name")),
+            )
         except AccountError as exc:
             raise ValidationError({NON_FIELD_ERRORS: [str(exc)]}) from None
         membership = imported.account.membership

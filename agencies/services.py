@@ -20,6 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from simple_history.utils import update_change_reason
 
 from doingoai import mail
 from doingoai.celery import EMAIL_TASK_OPTIONS
@@ -250,7 +251,7 @@ def account_row_errors(row: AccountRow, *, agency: Agency | None = None) -> dict
 
 
 @transaction.atomic
-def import_account(*, actor: User | None, row: AccountRow) -> ImportedAccount:
+def import_account(*, actor: User | None, row: AccountRow, reason: str = "") -> ImportedAccount:
     """Create the account of `row` if it is missing and give it its membership (role and end
     date as the row says); an existing account gets the row's name, e-mail and job title
     where the row has one, and keeps its password. Passwords are never read from a file.
@@ -259,8 +260,9 @@ def import_account(*, actor: User | None, row: AccountRow) -> ImportedAccount:
     queued after the commit (queue_set_password_email). A new account without an e-mail
     gets a one_time_password, returned once for the administrator to hand over.
 
-    Raises AccountError (the messages of account_row_errors, joined) and writes nothing when
-    the row is wrong."""
+    `reason` (at most 100 characters) becomes the change reason of the membership's history
+    row ("Imported from the file …"). Raises AccountError (the messages of
+    account_row_errors, joined) and writes nothing when the row is wrong."""
     agency = resolve_agency(row.agency_code)
     errors = account_row_errors(row, agency=agency)
     if errors:
@@ -293,6 +295,9 @@ def import_account(*, actor: User | None, row: AccountRow) -> ImportedAccount:
     if membership.ended_on != row.ended_on:
         membership.ended_on = row.ended_on
         membership.save()
+    if reason:
+        # grant_membership saved the membership, so its newest history row is this call's.
+        update_change_reason(membership, reason[:100])
     if created and email:
         queue_set_password_email(user)
     return ImportedAccount(

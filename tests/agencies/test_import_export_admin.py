@@ -24,7 +24,7 @@ from agencies.models import Agency, Membership, User
 from agencies.permissions import role_group_name
 from agencies.services import AccountError, AccountRow, import_accounts, one_time_password
 from doingoai.urls import urlpatterns as portal_urlpatterns
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -370,8 +370,13 @@ def test_an_existing_account_keeps_its_password_and_gets_its_membership_ended(ad
     assert (membership.role, membership.ended_on) == ("manager", ended)
     assert user.email == "giu01@sldtbxh.gov.vn"
     assert user.get_full_name() == "Đỗ Văn Giữ"
-    assert user.check_password("matkhau-thu-nghiem-2020") or user.has_usable_password()
+    assert user.check_password(PASSWORD)
     assert mail.outbox == []
+    record = membership.history.latest()
+    assert (record.history_user.username, record.history_change_reason) == (
+        "quantri",
+        "Imported from the file data.csv",
+    )
 
 
 def test_accounts_export_has_no_password_and_escapes_formulas(admin_client_en):
