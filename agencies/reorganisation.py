@@ -24,6 +24,7 @@ closed tomorrow still works today. The daily task `agencies.tasks.apply_schedule
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
@@ -373,6 +374,110 @@ def parse_date(value: str | date) -> date:
     raise ValueError(
         _("“%(value)s” is not a date: write it as YYYY-MM-DD or DD/MM/YYYY.") % {"value": value}
     )
+
+
+def summary_lines(summary: Summary) -> list[str]:
+    """The summary as lines of text in the active language, for the command's output: each
+    operation, then agencies created, closed, renamed, memberships ended, drafts moved or left,
+    reports added and removed, the users who need a new membership, and the warnings."""
+    lines: list[str] = []
+    for result in summary.operations:
+        head = f"• {result.kind_label} — {dmy(result.effective_on)}"
+        if result.sources or result.targets:
+            head += f": {', '.join(result.sources)} → {', '.join(result.targets) or '—'}"
+        if result.reorganisation_id:
+            head += f" (#{result.reorganisation_id})"
+        if result.is_scheduled:
+            head += " " + _("(scheduled)")
+        lines.append(head)
+        for line in result.created:
+            lines.append(
+                "    "
+                + _("new agency %(code)s “%(name)s” (%(kind)s), in operation from %(date)s")
+                % {
+                    "code": line.code,
+                    "name": line.name,
+                    "kind": line.kind,
+                    "date": dmy(line.established_on),
+                }
+            )
+        for line in result.closed:
+            lines.append(
+                "    "
+                + _("%(code)s “%(name)s” closes on %(date)s; successor: %(successor)s")
+                % {
+                    "code": line.code,
+                    "name": line.name,
+                    "date": dmy(line.closed_on),
+                    "successor": line.successor or "—",
+                }
+            )
+        for line in result.renamed:
+            lines.append(
+                "    "
+                + _("%(code)s: “%(old)s” → “%(new)s” from %(date)s")
+                % {
+                    "code": line.code,
+                    "old": line.old_name,
+                    "new": line.new_name,
+                    "date": dmy(line.on),
+                }
+            )
+        if result.assignments_copied or result.coordination_copied:
+            lines.append(
+                "    "
+                + _("duty assignments copied: %(count)d; coordination links copied: %(links)d")
+                % {"count": result.assignments_copied, "links": result.coordination_copied}
+            )
+        if result.authority is not None:
+            lines.append(
+                "    "
+                + _("issuing authority from %(date)s: %(parent)s / %(issuer)s, %(place)s")
+                % {
+                    "date": dmy(result.authority.valid_from),
+                    "parent": result.authority.issuer_parent,
+                    "issuer": result.authority.issuer,
+                    "place": result.authority.place,
+                }
+            )
+    sections = [
+        (
+            _("Memberships ended"),
+            [
+                f"{m.username} ({m.full_name or '—'}), {m.agency}, {m.role}, {dmy(m.ended_on)}"
+                for m in summary.memberships_ended
+            ],
+        ),
+        (
+            _("Pending drafts moved to the successor"),
+            [
+                f"#{d.activity_id} “{d.title}”: {d.agency} → {d.successor} ({dmy(d.on)})"
+                for d in summary.drafts_moved
+            ],
+        ),
+        (
+            _("Pending drafts left with a closed agency"),
+            [f"#{d.activity_id} “{d.title}”: {d.agency}" for d in summary.drafts_stranded],
+        ),
+        (
+            _("Expected reports added"),
+            [f"{r.agency} — {r.period}" for r in summary.reports_added],
+        ),
+        (
+            _("Draft reports removed"),
+            [f"{r.agency} — {r.period}" for r in summary.reports_removed],
+        ),
+        (
+            _("Users who need a new membership"),
+            [f"{u.username} ({u.full_name or '—'})" for u in summary.users_without_membership],
+        ),
+        (_("Warnings"), summary.warnings),
+    ]
+    for title, items in sections:
+        if items:
+            lines.append(f"{title} ({len(items)}):")
+            lines.extend(f"    {item}" for item in items)
+    return lines
 
 
 # ---------------------------------------------------------------------------- checking
@@ -1153,6 +1258,193 @@ def preview(operations: list[Operation], actor: User | None, reason: str = "") -
         result.reorganisation_id = None
     summary.applied = False
     return summary
+
+
+# ---------------------------------------------------------------------------- the file
+
+# The fields of each operation in a reorganisation file (docs/reorganise.md).
+FILE_FIELDS = {
+    "merge": {"op", "effective_on", "reason", "sources", "into"},
+    "split": {"op", "effective_on", "reason", "source", "into"},
+    "rename": {"op", "effective_on", "reason", "code", "name", "short_name", "kind"},
+    "close": {"op", "effective_on", "reason", "code", "successor"},
+    "authority": {
+        "op",
+        "effective_on",
+        "reason",
+        "issuer_parent",
+        "issuer",
+        "place",
+        "number_suffix",
+        "signer_authority",
+        "signer_title",
+        "signer_name",
+        "recipients",
+        "archive",
+    },
+}
+NEW_AGENCY_FIELDS = {"code", "name", "short_name", "kind", "parent"}
+DOCUMENT_FIELDS = {"effective_on", "reason", "operations", "comment"}
+
+
+@dataclass
+class Document:
+    """A reorganisation file read: its operations (in order) and the reason of the whole."""
+
+    operations: list[Operation]
+    reason: str
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):  # recipients may be given one per line as a list
+        return "\n".join(str(v) for v in value)
+    return str(value)
+
+
+def read_document(data: Any) -> Document:
+    """The operations of a reorganisation file (parsed JSON; the format is docs/reorganise.md):
+    {"effective_on": "2025-07-01", "reason": "…", "operations": [{"op": "merge", …}, …]}.
+    Each operation's date defaults to the file's. Raises ReorganisationError naming each
+    problem's operation ("Thao tác 3 (merge)"); the operations are checked against the
+    database later, by preview and apply."""
+    errors: list[str] = []
+    if not isinstance(data, dict):
+        raise ReorganisationError([_("The file must hold one JSON object with “operations”.")])
+    for key in sorted(set(data) - DOCUMENT_FIELDS):
+        errors.append(_("Unknown field “%(field)s” at the top of the file.") % {"field": key})
+    default_day = None
+    if data.get("effective_on") is not None:
+        try:
+            default_day = parse_date(data["effective_on"])
+        except ValueError as exc:
+            errors.append(str(exc))
+    items = data.get("operations")
+    if not isinstance(items, list) or not items:
+        errors.append(_("The file has no “operations” list."))
+        items = []
+    operations: list[Operation] = []
+    for number, item in enumerate(items, 1):
+        kind = item.get("op") if isinstance(item, dict) else None
+        label = _("Operation %(number)d (%(kind)s)") % {"number": number, "kind": kind or "?"}
+        found: list[str] = []
+        op = _read_operation(item, kind, default_day, label, found)
+        errors.extend(f"{label}: {message}" for message in found)
+        if op is not None and not found:
+            operations.append(op)
+    if errors:
+        raise ReorganisationError(errors)
+    return Document(operations, _text(data.get("reason")))
+
+
+def _read_target(value: Any, errors: list[str]) -> str | NewAgency | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - NEW_AGENCY_FIELDS)
+        if unknown:
+            errors.append(
+                _("unknown field(s) of a new agency: %(fields)s.") % {"fields": ", ".join(unknown)}
+            )
+        return NewAgency(
+            code=_text(value.get("code")),
+            name=_text(value.get("name")),
+            kind=_text(value.get("kind")),
+            short_name=_text(value.get("short_name")),
+            parent=_text(value.get("parent")),
+        )
+    errors.append(_("“into” names an agency by its code or describes a new one {code, name, …}."))
+    return None
+
+
+def _read_operation(
+    item: Any, kind: Any, default_day: date | None, label: str, errors: list[str]
+) -> Operation | None:
+    if not isinstance(item, dict):
+        errors.append(_("an operation is a JSON object."))
+        return None
+    if kind not in FILE_FIELDS:
+        errors.append(
+            _("“op” must be one of %(kinds)s.") % {"kinds": ", ".join(sorted(FILE_FIELDS))}
+        )
+        return None
+    unknown = sorted(set(item) - FILE_FIELDS[kind])
+    if unknown:
+        errors.append(_("unknown field(s): %(fields)s.") % {"fields": ", ".join(unknown)})
+    day = default_day
+    if item.get("effective_on") is not None:
+        try:
+            day = parse_date(item["effective_on"])
+        except ValueError as exc:
+            errors.append(str(exc))
+            return None
+    if day is None:
+        errors.append(_("no date: give “effective_on” here or at the top of the file."))
+        return None
+    common = {"effective_on": day, "reason": _text(item.get("reason")), "label": label}
+    if kind == "merge":
+        sources = item.get("sources")
+        if isinstance(sources, str):
+            sources = [c for c in sources.split(",") if c.strip()]
+        if not isinstance(sources, list):
+            errors.append(_("“sources” is a list of agency codes."))
+            return None
+        into = _read_target(item.get("into"), errors)
+        if into is None:
+            return None
+        return Merge(tuple(_text(c) for c in sources), into, **common)
+    if kind == "split":
+        into = item.get("into")
+        if not isinstance(into, list):
+            errors.append(_("“into” of a split is a list of agencies."))
+            return None
+        targets = [_read_target(t, errors) for t in into]
+        if any(t is None for t in targets):
+            return None
+        return Split(_text(item.get("source")), tuple(targets), **common)
+    if kind == "rename":
+        return Rename(
+            _text(item.get("code")),
+            _text(item.get("name")),
+            short_name=_text(item.get("short_name")),
+            kind=_text(item.get("kind")),
+            **common,
+        )
+    if kind == "close":
+        return Close(_text(item.get("code")), successor=_text(item.get("successor")), **common)
+    return Authority(
+        issuer_parent=_text(item.get("issuer_parent")),
+        issuer=_text(item.get("issuer")),
+        place=_text(item.get("place")),
+        number_suffix=_text(item.get("number_suffix")),
+        signer_title=_text(item.get("signer_title")),
+        signer_authority=_text(item.get("signer_authority")),
+        signer_name=_text(item.get("signer_name")),
+        recipients=_text(item.get("recipients")),
+        archive=_text(item.get("archive")),
+        **common,
+    )
+
+
+def load_document(text: str | bytes) -> Document:
+    """read_document of a file's content (UTF-8 JSON). Raises ReorganisationError when it is
+    not UTF-8 or not JSON (with the line and column) or when read_document refuses it."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ReorganisationError([_("The file is not UTF-8 text.")]) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReorganisationError(
+            [
+                _("The file is not valid JSON: line %(line)d, column %(column)d: %(error)s")
+                % {"line": exc.lineno, "column": exc.colno, "error": exc.msg}
+            ]
+        ) from None
+    return read_document(data)
 
 
 # ---------------------------------------------------------------------------- the daily task
