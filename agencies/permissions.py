@@ -14,8 +14,11 @@ Views never look at roles: they ask this module.
 
 Rights follow the organisation over time (issue 11). A group counts only while the membership
 behind it grants (`granted_groups`, Membership.objects.granting): a membership in force, or one
-that ended on the day its agency closed, whose user keeps reading the agency's records. Nobody
-writes for an agency that is not in operation today (WRITING). A membership that ended while
+that ended on the day its agency closed, whose user keeps reading the agency's records. Such a
+membership (or one still in force in an agency no longer in operation) gives reading its own
+agency only (READING, `granted_permissions`): a former reviewer of a closed Sở Ngoại vụ reviews
+nothing, a former leader oversees nothing else. Nobody writes for an agency that is not in
+operation today (WRITING). A membership that ended while
 its agency works gives nothing from its `ended_on`, even before anything re-synchronises the
 user's groups. E-mails go only to memberships in force in agencies in operation
 (`users_who_may`, `message_readers`).
@@ -30,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db import transaction
-from django.db.models import Case, CharField, QuerySet, Value, When
+from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Concat
 from django.http import Http404
 
@@ -60,6 +63,8 @@ ROLE_ACTIONS: dict[str, tuple[tuple[Action, ...], tuple[Action, ...]]] = {
 
 # Nobody writes or submits for an agency that no longer works; its records stay readable.
 WRITING = frozenset({Action.ACT, Action.SUBMIT})
+# What a membership that only keeps reading (its agency closed) still gives, on its own agency.
+READING = frozenset({Action.VIEW, Action.OVERSEE})
 
 GROUP_SEPARATOR = ":"
 
@@ -89,26 +94,61 @@ def granted_groups(user: User) -> QuerySet[Group]:
     """The role groups that give `user` rights today: the user's groups whose membership
     grants today (Membership.objects.granting: in force, or ended with its closed agency). A
     membership whose `ended_on` has come takes its rights away on that day, whether or not
-    anything re-synchronised the user's groups since. A sub-query, no query of its own."""
+    anything re-synchronised the user's groups since. A sub-query, no query of its own.
+
+    Only the groups of acting_groups give every right of the role; the others give reading
+    their own agency only (granted_permissions)."""
     return Group.objects.filter(
         user=user, name__in=_group_names(Membership.objects.granting().filter(user=user))
     )
 
 
+def acting_groups(user: User) -> QuerySet[Group]:
+    """The role groups that give `user` every right of their role today: memberships in force
+    in agencies in operation today. A reviewer or leader whose agency has closed keeps no
+    province-wide right (issue 11: its users read their agency's history but do not act for
+    it). A sub-query, no query of its own."""
+    return Group.objects.filter(
+        user=user,
+        name__in=_group_names(
+            Membership.objects.in_force()
+            .filter(user=user)
+            .filter(in_operation_q(prefix="agency__"))
+        ),
+    )
+
+
+def granted_permissions(user: User) -> QuerySet[AgencyGroupObjectPermission]:
+    """The object permissions `user` holds today through memberships that grant: every
+    permission of acting_groups, and, for a membership that only keeps reading (ended with its
+    closed agency, or in force in an agency not in operation), the reading actions (READING)
+    on that membership's own agency. A queryset, no query of its own."""
+    own_agency = Membership.objects.granting().filter(
+        user=user, agency_id=OuterRef("content_object_id")
+    )
+    reading_own = Exists(_with_group_name(own_agency).filter(group_name=OuterRef("group__name")))
+    return AgencyGroupObjectPermission.objects.filter(
+        permission__content_type__app_label="agencies"
+    ).filter(
+        Q(group__in=acting_groups(user))
+        | Q(
+            reading_own,
+            group__in=granted_groups(user),
+            permission__codename__in=[a.value for a in READING],
+        )
+    )
+
+
 def agencies_for(user: User | AnonymousUser, action: Action) -> QuerySet[Agency]:
     """The agencies on which `user` may perform `action` (superusers: all of them), from the
-    role groups of the memberships that grant today (granted_groups). Writing actions
+    permissions the memberships grant today (granted_permissions). Writing actions
     (WRITING) only for agencies in operation today. One query when evaluated."""
     if not user.is_authenticated or not user.is_active:
         return Agency.objects.none()
     if user.is_superuser:
         agencies = Agency.objects.all()
     else:
-        held = AgencyGroupObjectPermission.objects.filter(
-            group__in=granted_groups(user),
-            permission__content_type__app_label="agencies",
-            permission__codename=action.value,
-        )
+        held = granted_permissions(user).filter(permission__codename=action.value)
         agencies = Agency.objects.filter(pk__in=held.values("content_object_id"))
     if action in WRITING:
         agencies = agencies.filter(in_operation_q())
@@ -137,11 +177,8 @@ def agency_ids(user: User | AnonymousUser) -> dict[Action, frozenset[int]]:
             }
         else:
             rows = (
-                AgencyGroupObjectPermission.objects.filter(
-                    group__in=granted_groups(user),
-                    permission__content_type__app_label="agencies",
-                    permission__codename__in=[a.value for a in Action],
-                )
+                granted_permissions(user)
+                .filter(permission__codename__in=[a.value for a in Action])
                 .annotate(
                     working=Case(
                         When(in_operation_q(prefix="content_object__"), then=True),
@@ -272,7 +309,8 @@ def navigation_for(user: User) -> Navigation:
     for membership in in_force:
         own, province_wide = ROLE_ACTIONS[membership.role]
         if not membership.agency.is_active:
-            own = tuple(a for a in own if a not in WRITING)
+            # Only reading its own agency (granted_permissions): no province-wide right.
+            own, province_wide = tuple(a for a in own if a in READING), ()
         actions.update(own, province_wide)
     everything = user.is_superuser
     return Navigation(

@@ -145,6 +145,61 @@ def test_on_and_after_the_closing_date_its_staff_read_but_no_longer_act(
     assert [m.pk for m in inbox.context["page"].object_list] == [message.pk]
 
 
+@pytest.mark.parametrize("memberships_ended", [True, False])
+def test_a_closed_focal_points_reviewer_reviews_nothing_and_reads_only_its_records(
+    client, manager, reviewer, memberships_ended
+):
+    """Review: review is acting. A reviewer of a Sở Ngoại vụ that has closed (membership
+    ended with it, or left in force by mistake) kept REVIEW on every agency; now only reading
+    Sở Ngoại vụ's own records stays."""
+    submitted = make_activity(manager, agency="VUNGTAU", status="submitted")
+    sngv = Agency.objects.get(code="SNGV")
+    sngv.closed_on = TODAY
+    sngv.save()
+    if memberships_ended:
+        Membership.objects.filter(agency=sngv).update(ended_on=TODAY)
+    reviewer = fresh(reviewer)
+    assert codes(reviewer, Action.VIEW) == {"SNGV"}
+    for action in (Action.REVIEW, Action.OVERSEE, Action.ACT, Action.SUBMIT):
+        assert codes(reviewer, action) == set()
+        assert not permissions.agencies_for(reviewer, action).exists()
+    assert not permissions.reviews_province(reviewer)
+    assert not permissions.navigation_for(reviewer).can_review
+    with pytest.raises(activity_services.ActivityError):
+        activity_services.accept_activity(
+            actor=reviewer, activity=submitted, version=submitted.version
+        )
+    client.force_login(reviewer)
+    assert client.post(reverse("activities:accept", args=[submitted.pk])).status_code == 404
+    submitted.refresh_from_db()
+    assert submitted.status == Activity.Status.SUBMITTED
+
+
+def test_the_focal_points_reviewer_reviews_every_agency_until_the_closing_date(manager, reviewer):
+    """The other side: a reviewer in force keeps the province-wide review, also on the eve
+    of the closing date."""
+    total = Agency.objects.count()
+    sngv = Agency.objects.get(code="SNGV")
+    sngv.closed_on = TODAY + timedelta(days=1)
+    sngv.save()
+    reviewer = fresh(reviewer)
+    assert len(permissions.agency_ids(reviewer)[Action.REVIEW]) == total
+    assert permissions.agencies_for(reviewer, Action.REVIEW).count() == total
+    assert permissions.navigation_for(reviewer).can_review
+    submitted = make_activity(manager, agency="VUNGTAU", status="submitted")
+    activity_services.accept_activity(actor=reviewer, activity=submitted, version=submitted.version)
+
+
+def test_a_closed_provinces_leader_oversees_only_its_own_agency(leader):
+    """Review: a former leader of a closed People's Committee no longer oversees every
+    agency; reading the closed agency's own accepted records stays."""
+    province = Agency.objects.get(code="UBNDTINH")
+    assert len(codes(leader, Action.OVERSEE)) == Agency.objects.count()
+    close("UBNDTINH", TODAY)
+    assert codes(leader, Action.OVERSEE) == {province.code}
+    assert not permissions.navigation_for(fresh(leader)).can_oversee
+
+
 def test_a_membership_that_ended_while_the_agency_works_loses_everything_of_it(
     client, manager, reviewer
 ):
