@@ -71,11 +71,13 @@ def create_account(
     email: str = "",
     full_name: str = "",
     superuser: bool = False,
+    unusable_password: bool = False,
 ) -> AccountResult:
     """Create the account if it is missing and give it a role in an agency.
 
     Idempotent: an existing account keeps its password unless a new one is given. A new
-    account without a password gets a random one, returned once in the result. The username,
+    account without a password gets a random one, returned once in the result, or with
+    `unusable_password` none at all (its owner sets one through a link). The username,
     code, e-mail and name are cleaned (doingoai.text.clean_text) before they are checked or
     looked up, as a form's would be; the password is taken as typed. Raises AccountError
     with a Vietnamese message.
@@ -116,7 +118,11 @@ def create_account(
     created = user is None
     if created:
         user = User(username=username)
-        password = password or secrets.token_urlsafe(12)
+        if unusable_password and password is None:
+            # Hashing costs about 0.2 s: not for a password nobody will ever type.
+            user.set_unusable_password()
+        else:
+            password = password or secrets.token_urlsafe(12)
     if password is not None:
         try:
             validate_password(password, user)
@@ -279,18 +285,13 @@ def import_account(*, actor: User | None, row: AccountRow, reason: str = "") -> 
         password=password,
         email=email,
         full_name=row.full_name or "",
+        unusable_password=created and bool(email),
     )
     user = account.user
     position = " ".join(clean_text(row.position or "").split())
-    changed = []
     if position and user.position != position:
         user.position = position
-        changed.append("position")
-    if created and email:
-        user.set_unusable_password()
-        changed.append("password")
-    if changed:
-        user.save(update_fields=changed)
+        user.save(update_fields=["position"])
     membership = account.membership
     if membership.ended_on != row.ended_on:
         membership.ended_on = row.ended_on

@@ -487,3 +487,21 @@ def test_the_administrator_opens_the_import_pages(admin_client_en):
             ("0", "xlsx"),
             ("1", "csv"),
         ]
+
+
+def test_the_account_import_page_names_every_column_and_no_password(admin_client_en):
+    response = admin_client_en.get(reverse("admin:agencies_membership_import"))
+    ((_name, columns),) = response.context["fields_list"]
+    assert columns == ACCOUNT_HEADERS
+
+
+def test_the_preview_in_vietnamese_names_each_bad_row(client, admin_user):
+    # The portal's language (tests/conftest.py): the messages come from the catalogue.
+    client.force_login(admin_user)
+    rows = [ACCOUNT_HEADERS, ["vi01", "", "", "", "NOWHERE", "Cán bộ đơn vị", "01/13/2025"]]
+    response = preview(client, "agencies_membership", csv_upload(rows))
+    assert response.status_code == 200
+    errors = invalid_rows(response)[1]
+    assert sorted(errors) == ["agency", "ended_on"]
+    assert "NOWHERE" in errors["agency"][0]
+    assert "01/13/2025" in errors["ended_on"][0]
