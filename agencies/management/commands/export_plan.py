@@ -18,10 +18,10 @@ def dump(data: dict) -> str:
 
 
 class Command(BaseCommand):
-    help = "Write plan NUMBER (e.g. 164/KH-UBND) to FILE as JSON; FILE “-” writes to stdout."
+    help = "Write the plan of number NUMBER to FILE as JSON; FILE “-” writes to stdout."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("number", help="The plan's number, e.g. 164/KH-UBND.")
+        parser.add_argument("number", help="The plan's number, as the plan page shows it.")
         parser.add_argument("file", help="Where to write; “-” for the standard output.")
 
     def handle(self, *args, number: str, file: str, **options) -> None:
