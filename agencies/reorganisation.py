@@ -480,6 +480,57 @@ def summary_lines(summary: Summary) -> list[str]:
     return lines
 
 
+_DATE_FIELDS = {"established_on", "closed_on", "on", "ended_on", "valid_from"}
+
+
+def _lines(cls: type, items: Any) -> list:
+    names = set(cls.__dataclass_fields__)
+    out = []
+    for item in items or []:
+        if not isinstance(item, dict):
+            continue
+        values = {
+            k: (date.fromisoformat(v) if k in _DATE_FIELDS and isinstance(v, str) else v)
+            for k, v in item.items()
+            if k in names
+        }
+        try:
+            out.append(cls(**values))
+        except TypeError:  # a row written by an older version: shown without it
+            continue
+    return out
+
+
+def summary_of(row: Reorganisation) -> Summary:
+    """The Summary of an applied reorganisation, read back from its `changes` (one operation;
+    the users left without a membership are on the first row of the call)."""
+    changes = row.changes or {}
+    result = OperationResult(
+        kind=row.kind,
+        effective_on=row.effective_on,
+        label=str(row.pk),
+        reason=row.reason,
+        sources=list(changes.get("sources", [])),
+        targets=list(changes.get("targets", [])),
+        created=_lines(AgencyLine, changes.get("created")),
+        closed=_lines(ClosedLine, changes.get("closed")),
+        renamed=_lines(RenamedLine, changes.get("renamed")),
+        memberships_ended=_lines(MembershipLine, changes.get("memberships_ended")),
+        drafts_moved=_lines(DraftLine, changes.get("drafts_moved")),
+        drafts_stranded=_lines(DraftLine, changes.get("drafts_stranded")),
+        assignments_copied=int(changes.get("assignments_copied") or 0),
+        coordination_copied=int(changes.get("coordination_copied") or 0),
+        reports_added=_lines(ReportLine, changes.get("reports_added")),
+        reports_removed=_lines(ReportLine, changes.get("reports_removed")),
+        reorganisation_id=row.pk,
+    )
+    return Summary(
+        applied=True,
+        operations=[result],
+        users_without_membership=_lines(UserLine, changes.get("users_without_membership")),
+    )
+
+
 # ---------------------------------------------------------------------------- checking
 
 
