@@ -396,18 +396,37 @@ def _check_document(data: Any, replace: bool) -> tuple[_Document, Plan | None, l
             if not isinstance(code, str) or not code:
                 check.error(where, _("expected an agency code."))
                 continue
+            if code in duty["coordinating"]:
+                check.error(where, _("the agency “%(code)s” is listed twice.") % {"code": code})
             named_codes.append((where, code))
             duty["coordinating"].append(code)
         doc.duties.append(duty)
 
-    known = set(
-        Agency.objects.filter(code__in={code for _place, code in named_codes}).values_list(
-            "code", flat=True
-        )
-    )
+    known = {
+        code: (established, closed)
+        for code, established, closed in Agency.objects.filter(
+            code__in={code for _place, code in named_codes}
+        ).values_list("code", "established_on", "closed_on")
+    }
+    start, end = doc.plan["valid_from"], doc.plan["valid_until"]
     for where, code in named_codes:
         if code not in known:
             check.error(where, _("the agency code “%(code)s” does not exist.") % {"code": code})
+            continue
+        # The agency must work on some day of the plan's validity.
+        established, closed = known[code]
+        if start and closed is not None and closed <= start:
+            check.error(
+                where,
+                _("the agency “%(code)s” no longer works from %(day)s, before the plan begins.")
+                % {"code": code, "day": dmy(closed)},
+            )
+        elif established is not None and end is not None and established > end:
+            check.error(
+                where,
+                _("the agency “%(code)s” begins to work on %(day)s, after the plan ends.")
+                % {"code": code, "day": dmy(established)},
+            )
 
     existing = None
     if doc.plan["number"]:

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from activities.models import Activity
-from agencies.models import Duty, DutyAssignment, LegalBasis, Plan
+from agencies.models import Agency, Duty, DutyAssignment, LegalBasis, Plan
 from agencies.plans import PlanError, export_plan, load_plan, plan_for_period
 from tests.factories import make_activity
 
@@ -138,6 +138,26 @@ def with_(data: dict, path: str, value) -> dict:
 def test_a_bad_file_names_the_place_and_loads_nothing(path, value, expected):
     messages = refused(with_(second_plan(), path, value))
     assert any(expected in message for message in messages), messages
+
+
+def test_an_agency_closed_before_the_plan_begins_cannot_be_assigned():
+    Agency.objects.filter(code="VUNGTAU").update(closed_on=date(2025, 7, 1))
+    Agency.objects.filter(code="BARIA").update(established_on=date(2030, 1, 1))
+    data = with_(second_plan(), "valid_until", "2029-12-31")
+    messages = refused(data)
+    assert (
+        "duties[1].assignments[1]: the agency “VUNGTAU” no longer works from 01/07/2025, "
+        "before the plan begins."
+    ) in messages
+    assert (
+        "duties[2].assignments[0]: the agency “BARIA” begins to work on 01/01/2030, after "
+        "the plan ends."
+    ) in messages
+
+
+def test_a_coordinating_agency_listed_twice_is_refused():
+    messages = refused(with_(second_plan(), "duties.1.coordinating", ["SNGV", "SNGV"]))
+    assert messages == ["duties[1].coordinating[1]: the agency “SNGV” is listed twice."]
 
 
 def test_every_problem_is_listed_at_once():
