@@ -289,6 +289,19 @@ def test_the_menu_follows_memberships_in_force_and_lists_the_ended_ones(manager)
     assert nav.can_act and nav.reads_records and not nav.has_no_membership_in_force
 
 
+def test_the_profile_lists_memberships_in_force_and_those_that_ended(client, manager):
+    make_user("manager", "BARIA", "manager")  # a second agency, in force
+    vungtau = close("VUNGTAU", TODAY, new_ward())
+    client.force_login(fresh(manager))  # make_user set the password again
+    with override("en"):
+        html = client.get(reverse("profile")).content.decode()
+    in_force = html.split('data-testid="memberships-in-force"')[1].split("</ul>")[0]
+    ended = html.split('data-testid="ended-memberships"')[1].split("</ul>")[0]
+    assert Agency.objects.get(code="BARIA").name in in_force and vungtau.name not in in_force
+    assert vungtau.name in ended and vungtau.closed_on.strftime("%d/%m/%Y") in ended
+    assert 'data-testid="keeps-reading"' in ended
+
+
 def test_a_user_with_no_membership_in_force_sees_why_and_whom_to_ask(
     client, manager, admin_user, django_assert_max_num_queries
 ):
