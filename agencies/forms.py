@@ -36,7 +36,7 @@ class ProgrammeForm(forms.Form):
     )
     issued_on = _date_field(_("Issued on"))
     title = forms.CharField(
-        label=_("Title"),
+        label=_("Title of the programme"),
         max_length=ImplementingProgramme._meta.get_field("title").max_length,
         required=False,
     )
