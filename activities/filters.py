@@ -21,6 +21,7 @@ class GroupedFastSelect(FastSelect):
     <optgroup>s."""
 
     def render(self, name, value, attrs=None, renderer=None):
+        """The <select> with its options and <optgroup>s, every label escaped."""
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
         chosen = {str(v) for v in self.format_value(value)}
@@ -55,6 +56,9 @@ SORT_BY_AGENCY = "agency__short_name"
 
 
 class ActivityFilter(django_filters.FilterSet):
+    """The activity list's filters. Building it reads every agency once (the agency select's
+    choices and the Lineage that follows successors and parents)."""
+
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",
@@ -146,6 +150,8 @@ class ActivityFilter(django_filters.FilterSet):
         return data.get("grouping") == BY_TODAY
 
     def filter_by_agency(self, queryset, name, value):
+        """No filtering here: `agency`, `under` and `grouping` are read together by
+        filter_queryset."""
         return queryset  # the agency, `under` and `grouping` work together: filter_queryset
 
     def agency_ids(self, agency_id: int, under: bool, by_today: bool) -> set[int]:
@@ -165,6 +171,9 @@ class ActivityFilter(django_filters.FilterSet):
             ids = more
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """The declared filters, then the agency filter (with those under it and, by today's
+        agency, those it took over from; agency_ids) and the sorting by today's agency. No
+        query of its own: the lineage was read with the agency choices."""
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
         by_today = data.get("grouping") == BY_TODAY
@@ -201,9 +210,11 @@ class ActivityFilter(django_filters.FilterSet):
         return queryset.alias(today_agency=name).order_by(*order)
 
     def filter_search(self, queryset, name, value):
+        """Activities matching the words typed (Activity.objects.search)."""
         return queryset.search(value)
 
     def filter_country(self, queryset, name, value):
+        """Activities held with the country `value` (one of its countries)."""
         return queryset.filter(
             pk__in=ActivityCountry.objects.filter(country=value).values("activity_id")
         )

@@ -70,6 +70,7 @@ GROUP_SEPARATOR = ":"
 
 
 def role_group_name(agency_code: str, role: str) -> str:
+    """The name of the role group of `role` in the agency `agency_code`: "<CODE>:<role>"."""
     return f"{agency_code}{GROUP_SEPARATOR}{role}"
 
 
@@ -244,6 +245,7 @@ def reads_issued_reports(user: User | AnonymousUser) -> bool:
 
 
 def can(user: User | AnonymousUser, action: Action, agency: Agency) -> bool:
+    """Whether `user` may perform `action` on `agency` today (agencies_for, one query)."""
     return agencies_for(user, action).filter(pk=agency.pk).exists()
 
 

@@ -39,7 +39,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def _ended_memberships_help(ended: list[Membership]) -> dict:
     """For the home page of a user whose memberships all ended: the reorganisation that
     closed each agency (its reason), and whom to ask: the managers in force of the
-    successors and the administrators. Three queries."""
+    successors and the administrators. Four queries (the reorganisations with their
+    sources, the managers, the administrators)."""
     closed = {m.agency_id: m.agency.closed_on for m in ended if m.keeps_reading}
     reasons: dict[int, Reorganisation] = {}
     if closed:
