@@ -38,7 +38,7 @@ from . import notifications
 from .errors import ReportConflict, ReportError, UnknownAction, clean_text, require_reviewer
 from .figures import COUNTED, AgencyFigures, agency_figures
 from .models import AgencyReport, ReportingPeriod
-from .periods import PeriodError, parse_code
+from .periods import PeriodError, expected_agencies, parse_code
 
 Status = AgencyReport.Status
 
@@ -337,17 +337,22 @@ def review_agency_report(
 def remind_agencies(
     *, actor: User | None, period: ReportingPeriod, agency_ids: Iterable[int] | None = None
 ) -> int:
-    """E-mail the working agencies whose report for `period` is not sent yet (all of them,
-    or those of `agency_ids`) and that were not reminded today, once the transaction
-    commits. `actor` None is the beat schedule; anyone else must review for Sở Ngoại vụ
-    (else ReportError). The reports' rows are locked, so two reminders at the same moment
-    remind each agency once. Returns how many agencies are reminded: 0 when none is left to
-    remind. Raises ReportError to a reviewer when every agency still to send was already
-    reminded today (by the daily job or by hand): another e-mail would say nothing new."""
+    """E-mail the agencies expected for `period` (periods.expected_agencies) whose report
+    is not sent yet (all of them, or those of `agency_ids`) and that were not reminded
+    today, once the transaction commits. Only agencies in operation today are reminded: one
+    that closed after the period ended is still expected for it (and counted missing), but
+    its members can no longer act for it, so nobody is e-mailed for it.
+
+    `actor` None is the beat schedule; anyone else must review for Sở Ngoại vụ (else
+    ReportError). The reports' rows are locked, so two reminders at the same moment remind
+    each agency once. Returns how many agencies are reminded: 0 when none is left to remind.
+    Raises ReportError to a reviewer when every agency still to send was already reminded
+    today (by the daily job or by hand): another e-mail would say nothing new."""
     if actor is not None:
         require_reviewer(actor)
     pending = period.agency_reports.filter(
-        status__in=AgencyReport.EDITABLE_STATUSES, agency__in=Agency.objects.active()
+        status__in=AgencyReport.EDITABLE_STATUSES,
+        agency__in=Agency.objects.active().filter(pk__in=expected_agencies(period).values("pk")),
     )
     if agency_ids is not None:
         pending = pending.filter(agency_id__in=list(agency_ids))

@@ -176,8 +176,15 @@ def completeness_page(request: HttpRequest) -> HttpResponse:
     if not 1 <= year <= 9999:  # a huge number overflows SQLite's integers
         year = latest
     periods = ReportingPeriod.objects.filter(year__in=[year - 1, year]).order_by("year", "kind")
-    table = completeness.matrix(periods)
-    context = {"table": table, "columns": table.period_rates(), "years": years, "year": year}
+    by_current = request.GET.get("group") == "current"
+    table = completeness.matrix(periods, by_current=by_current)
+    context = {
+        "table": table,
+        "columns": table.period_rates(),
+        "years": years,
+        "year": year,
+        "by_current": by_current,
+    }
     return render(request, "reports/completeness.html", context)
 
 

@@ -128,14 +128,15 @@ def test_before_the_deadline_nothing_is_rated(periods):
     assert after.period_rates()[0]["rate"] == round(100 / REPORTING)
 
 
-def test_an_agency_without_a_report_for_a_period_has_an_empty_cell(periods, h1):
+def test_an_expected_agency_without_a_report_row_is_missing(periods, h1):
+    # Who is expected follows the rule (in operation, duties in the plan), not the rows: an
+    # expected agency whose draft is gone has not sent its report.
     periods["2020"].agency_reports.filter(agency__code="VUNGTAU").delete()
     table = completeness.matrix([h1, periods["2020"]], today=date(2021, 1, 5))
     cell = by_agency(table)["VUNGTAU"][1]
-    assert (cell.state, cell.report_id, cell.expected, str(cell.label)) == ("", None, False, "—")
-    # Its rate is that of 2020-H1 alone (sent late: sent); the empty cell does not count.
-    assert next(r for r in table.rows if r.agency.code == "VUNGTAU").rate == 100
-    assert table.period_rates()[1]["missing"] == REPORTING - 1
+    assert (cell.state, cell.report_id, cell.expected) == ("missing", None, True)
+    assert next(r for r in table.rows if r.agency.code == "VUNGTAU").rate == 50
+    assert table.period_rates()[1]["missing"] == REPORTING
 
 
 def test_rows_are_the_reporting_agencies_in_directory_order(periods, h1):
@@ -146,10 +147,11 @@ def test_rows_are_the_reporting_agencies_in_directory_order(periods, h1):
     assert codes[-1] == "CONDAO"
 
 
-def test_the_matrix_takes_two_queries(periods, h1, django_assert_num_queries):
+def test_the_matrix_takes_five_queries(periods, h1, django_assert_num_queries):
     ensure_periods([2019])
     every = list(ReportingPeriod.objects.all())
-    with django_assert_num_queries(2):
+    # plans, assignments (who is expected), reports, agencies, their names
+    with django_assert_num_queries(5):
         table = completeness.matrix(every, today=date(2021, 1, 5))
         table.period_rates()
         [row.rate for row in table.rows]
@@ -242,14 +244,15 @@ def test_query_count_does_not_grow_with_agencies_or_periods(
 ):
     client.force_login(reviewer)
     client.get(PAGE, {"year": 2020})
-    # session, user, the user's agency rights, the started years, the periods, their
-    # reports, the agencies, the navigation's memberships, the unread count
-    with django_assert_num_queries(9):
+    # session, user, the user's agency rights, the started years, the periods, the plans
+    # and assignments (who is expected), their reports, the agencies, their names, the
+    # navigation's memberships, the unread count
+    with django_assert_num_queries(12):
         response = client.get(PAGE, {"year": 2020})
     assert len(response.context["table"].rows) == REPORTING
     more_agencies(5)
     ensure_periods([2019, 2020])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(12):
         response = client.get(PAGE, {"year": 2020})
     assert len(response.context["table"].rows) == REPORTING + 5
     assert len(response.context["table"].periods) == 4
