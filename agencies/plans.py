@@ -66,6 +66,21 @@ def plan_for_period(start: date, end: date) -> Plan | None:
     return plan_in_force(end) or plan_in_force(start)
 
 
+class PlanCalendar:
+    """Every plan's dates read once (one query), then which plan applies on any day answered
+    in Python, as plan_in_force does: for a sheet of many rows of different dates (an import
+    resolving each row's duty ref in the plan of its date) or a list grouped by plan."""
+
+    def __init__(self) -> None:
+        self.plans = list(Plan.objects.order_by("-valid_from"))
+
+    def on(self, day: date | None = None) -> Plan | None:
+        """The plan in force on `day` (today when None); when none is, the latest that began
+        before it; None when none began by then (plan_in_force's rule, no query)."""
+        day = day or timezone.localdate()
+        return next((plan for plan in self.plans if plan.valid_from <= day), None)
+
+
 def dmy(day: date | None) -> str:
     """A day as documents print it, dd/mm/yyyy (the project's short date format)."""
     return date_format(day, "SHORT_DATE_FORMAT") if day else ""

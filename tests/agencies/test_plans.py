@@ -16,7 +16,14 @@ from activities.forms import ActivityForm
 from activities.services import duties_of
 from agencies.models import Agency, Duty, DutyAssignment, Plan
 from agencies.plan_context import current_plan
-from agencies.plans import load_plan, plan_citation, plan_for_period, plan_in_force, plan_status
+from agencies.plans import (
+    PlanCalendar,
+    load_plan,
+    plan_citation,
+    plan_for_period,
+    plan_in_force,
+    plan_status,
+)
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +58,17 @@ def test_which_plan_applies_when():
         "Kế hoạch số 99/KH-UBND ngày 15/12/2025 của Ủy ban nhân dân Thành phố Hồ Chí Minh "
         "về công tác đối ngoại Nhân dân của các xã, phường, đặc khu giai đoạn 2026 - 2030"
     )
+
+
+def test_the_calendar_answers_as_plan_in_force_in_one_query(django_assert_num_queries):
+    second_plan()
+    days = (date(2019, 1, 1), date(2020, 5, 1), date(2025, 12, 31), date(2026, 1, 1))
+    expected = [plan_in_force(day) for day in days]
+    with django_assert_num_queries(1):
+        calendar = PlanCalendar()
+    with django_assert_num_queries(0):
+        assert [calendar.on(day) for day in days] == expected
+    assert expected[0] is None and expected[-1].number == "99/KH-UBND"
 
 
 def test_the_plan_page_shows_the_plan_in_force_and_every_plan(client, staff):
