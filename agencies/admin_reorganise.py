@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -48,10 +49,12 @@ class ReorganiseForm(forms.Form):
         ),
     )
     kind = forms.ChoiceField(
-        label=_("kind"), required=False, choices=[("", "---------"), *Reorganisation.Kind.choices]
+        label=capfirst(_("kind")),
+        required=False,
+        choices=[("", "---------"), *Reorganisation.Kind.choices],
     )
     effective_on = forms.DateField(
-        label=_("effective on"),
+        label=capfirst(_("effective on")),
         required=False,
         input_formats=DATE_FORMATS,
         help_text=_("DD/MM/YYYY. A date ahead schedules the change."),
@@ -84,7 +87,9 @@ class ReorganiseForm(forms.Form):
         max_length=255,
         help_text=_("The new agency's full name, or the new name of a renamed agency."),
     )
-    new_short_name = forms.CharField(label=_("short name"), required=False, max_length=100)
+    new_short_name = forms.CharField(
+        label=capfirst(_("short name")), required=False, max_length=100
+    )
     new_kind = forms.ChoiceField(
         label=_("Kind of agency"),
         required=False,
@@ -92,7 +97,7 @@ class ReorganiseForm(forms.Form):
         help_text=_("The new agency's kind; for a rename, only if the kind changes too."),
     )
     new_parent = forms.ModelChoiceField(
-        label=_("parent agency"),
+        label=capfirst(_("parent agency")),
         queryset=Agency.objects.order_by("name"),
         to_field_name="code",
         required=False,
@@ -108,7 +113,7 @@ class ReorganiseForm(forms.Form):
         ),
     )
     reason = forms.CharField(
-        label=_("reason"),
+        label=capfirst(_("reason")),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
         help_text=_("The decision behind it, e.g. Resolution 1685/NQ-UBTVQH15."),

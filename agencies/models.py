@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
@@ -303,7 +304,8 @@ class Reorganisation(models.Model):
         MERGE = "merge", _("Merge")
         SPLIT = "split", _("Split")
         RENAME = "rename", _("Rename")
-        CLOSE = "close", _("Close")
+        # With a context: Django's admin has a "Close" button of its own (Đóng, not Giải thể).
+        CLOSE = "close", pgettext_lazy("reorganisation", "Close")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     effective_on = models.DateField(_("effective on"))

@@ -192,12 +192,23 @@ class ClosedLine:
 
 @dataclass(frozen=True)
 class RenamedLine:
+    """A rename: the old and new names, the day, and the kinds (values) when it changes too."""
+
     code: str
     old_name: str
     new_name: str
     on: date
     old_kind: str = ""
     new_kind: str = ""
+
+    @property
+    def kind_change(self) -> str:
+        """ "Provincial leadership → People's Committee of a …" (labels), "" without a change."""
+        if not self.new_kind:
+            return ""
+        labels = dict(Agency.Kind.choices)
+        old, new = (labels.get(kind, kind) for kind in (self.old_kind, self.new_kind))
+        return f"{old} → {new}"
 
 
 @dataclass(frozen=True)
@@ -279,6 +290,15 @@ class OperationResult:
     @property
     def is_scheduled(self) -> bool:
         return self.effective_on > timezone.localdate()
+
+    @property
+    def agencies_text(self) -> str:
+        """ ": A, B → C" (": A" for a rename; "" for an issuing authority)."""
+        if self.kind == Reorganisation.Kind.RENAME:
+            return f": {', '.join(self.sources)}"
+        if not (self.sources or self.targets):
+            return ""
+        return f": {', '.join(self.sources)} → {', '.join(self.targets) or '—'}"
 
     def as_changes(self) -> dict[str, Any]:
         """The JSON stored in Reorganisation.changes (dates as ISO strings)."""
@@ -383,8 +403,7 @@ def summary_lines(summary: Summary) -> list[str]:
     lines: list[str] = []
     for result in summary.operations:
         head = f"• {result.kind_label} — {dmy(result.effective_on)}"
-        if result.sources or result.targets:
-            head += f": {', '.join(result.sources)} → {', '.join(result.targets) or '—'}"
+        head += result.agencies_text
         if result.reorganisation_id:
             head += f" (#{result.reorganisation_id})"
         if result.is_scheduled:
@@ -422,6 +441,7 @@ def summary_lines(summary: Summary) -> list[str]:
                     "new": line.new_name,
                     "date": dmy(line.on),
                 }
+                + (f" ({line.kind_change})" if line.kind_change else "")
             )
         if result.assignments_copied or result.coordination_copied:
             lines.append(
