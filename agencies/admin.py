@@ -299,7 +299,10 @@ class MembershipStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(ChangeReasonAdminMixin, UserAdmin):
+    """Accounts. The reason typed on an account's page goes to the history of the memberships
+    changed with it (accounts themselves keep no history)."""
+
     inlines = [MembershipInline]
     list_display = [
         "username",

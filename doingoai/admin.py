@@ -40,7 +40,11 @@ class ChangeReasonAdminMixin:
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # A field declared on the base form is one modelform_factory accepts in `fields`.
-        base = kwargs.get("form") or self.form
+        base = kwargs.get("form")
+        if base is None:
+            # UserAdmin's add page has a form of its own (add_form).
+            add_form = getattr(self, "add_form", None)
+            base = add_form if obj is None and add_form is not None else self.form
         if self.change_reason_field not in base.base_fields:
             field = forms.CharField(
                 label=_("Reason for the change"),

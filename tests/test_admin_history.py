@@ -283,6 +283,41 @@ def test_memberships_filter_in_force_and_ended(admin_client_en, staff, manager):
     assert "column-ended_on" in admin_client_en.get(url).content.decode()
 
 
+def test_memberships_changed_on_the_user_page_keep_the_reason(admin_client_en, staff):
+    membership = staff.memberships.get()
+    ended = timezone.localdate()
+    response = admin_client_en.post(
+        reverse("admin:agencies_user_change", args=[staff.pk]),
+        {
+            "username": staff.username,
+            "first_name": staff.first_name,
+            "last_name": staff.last_name,
+            "email": staff.email,
+            "position": "",
+            "is_active": "on",
+            "email_notifications": "on",
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": staff.date_joined.strftime("%d/%m/%Y"),
+            "date_joined_1": "08:00:00",
+            "change_reason": "Chuyển công tác",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-0-id": membership.pk,
+            "memberships-0-user": staff.pk,
+            "memberships-0-agency": membership.agency_id,
+            "memberships-0-role": membership.role,
+            "memberships-0-ended_on": ended.strftime("%d/%m/%Y"),
+        },
+    )
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors,
+        [f.errors for f in response.context["inline_admin_formsets"][0].formset],
+    )
+    record = membership.history.latest()
+    assert (record.ended_on, record.history_change_reason) == (ended, "Chuyển công tác")
+
+
 def test_the_membership_inline_shows_the_end_date(admin_client_en, staff):
     html = admin_client_en.get(
         reverse("admin:agencies_user_change", args=[staff.pk])
@@ -335,3 +370,18 @@ def test_the_agency_list_keeps_its_query_count_as_agencies_grow(
         )
     with django_assert_num_queries(len(before.captured_queries)):
         admin_client_en.get(url)
+
+
+def test_an_account_is_still_added_in_the_admin(admin_client_en):
+    response = admin_client_en.post(
+        reverse("admin:agencies_user_add"),
+        {
+            "username": "moi01",
+            "usable_password": "true",
+            "password1": "Mat-khau-moi-2025",
+            "password2": "Mat-khau-moi-2025",
+            "change_reason": "Cán bộ mới",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert User.objects.get(username="moi01").check_password("Mat-khau-moi-2025")
