@@ -381,6 +381,8 @@ def test_an_account_is_still_added_in_the_admin(admin_client_en):
             "password1": "Mat-khau-moi-2025",
             "password2": "Mat-khau-moi-2025",
             "change_reason": "Cán bộ mới",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
