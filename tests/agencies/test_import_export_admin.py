@@ -505,3 +505,26 @@ def test_the_preview_in_vietnamese_names_each_bad_row(client, admin_user):
     assert sorted(errors) == ["agency", "ended_on"]
     assert "NOWHERE" in errors["agency"][0]
     assert "01/13/2025" in errors["ended_on"][0]
+
+
+@WITH_RESET_PAGES
+def test_the_same_file_twice_sends_one_e_mail_per_new_account(
+    admin_client_en, django_capture_on_commit_callbacks
+):
+    Agency.objects.create(code="XA_HAI", name="UBND xã Hai", short_name="Xã Hai", kind="commune")
+    rows = [
+        ACCOUNT_HEADERS,
+        ["hai01", "Lý Văn Hai", "hai01@xahai.gov.vn", "", "XA_HAI", "staff", ""],
+    ]
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            import_file(admin_client_en, "agencies_membership", xlsx_upload(rows), XLSX_FORMAT)
+    assert [m.to for m in mail.outbox] == [["hai01@xahai.gov.vn"]]
+    assert Membership.objects.filter(user__username="hai01").count() == 1
+
+
+def test_an_xlsx_file_with_a_password_column_is_refused(admin_client_en):
+    rows = [[*ACCOUNT_HEADERS, "Password"], ["x1", "", "", "", "SYT", "staff", "", "p"]]
+    response = preview(admin_client_en, "agencies_membership", xlsx_upload(rows), XLSX_FORMAT)
+    assert "Password" in " ".join(response.context["form"].errors["import_file"])
+    assert not User.objects.filter(username="x1").exists()
