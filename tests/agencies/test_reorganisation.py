@@ -492,3 +492,49 @@ def test_parse_date_accepts_both_forms():
     assert reorg.parse_date("2025-07-01") == reorg.parse_date("01/07/2025") == date(2025, 7, 1)
     with pytest.raises(ValueError):
         reorg.parse_date("1.7.2025")
+
+
+def test_a_kind_that_does_not_fit_the_members_roles_is_refused():
+    make_user("tdinh", "SNGV", "reviewer")
+    _refused([Rename("SNGV", "Sở Ngoại vụ", PAST, kind="department")], "cannot become")
+
+
+def test_an_agency_created_by_an_operation_cannot_be_changed_by_another_of_the_call():
+    messages = _refused(
+        [
+            Merge(("VUNGTAU",), ward("PHUONG_VT"), PAST),
+            Split("PHUMY", ("PHUONG_VT", ward("XA_B", "UBND xã B")), PAST),
+            Merge(("BARIA",), ward("PHUONG_BR"), TODAY),
+            Close("PHUONG_BR", TODAY),
+        ],
+        "one operation only",
+    )
+    assert {m.split(":")[0] for m in messages} == {"Operation 2 (split)", "Operation 4 (close)"}
+
+
+def test_a_close_names_a_successor_created_earlier_in_the_call():
+    reorg.apply(
+        [
+            Merge(("CONDAO",), NewAgency("DACKHU", "UBND đặc khu Côn Đảo", "special_zone"), PAST),
+            Close("HCCB", PAST, successor="DACKHU"),
+        ],
+        actor=None,
+    )
+    assert Agency.objects.get(code="HCCB").successor.code == "DACKHU"
+
+
+def test_the_daily_task_is_in_the_beat_schedule(settings):
+    from doingoai.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["apply-scheduled-names"]
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
+
+
+def test_the_daily_task_resyncs_the_groups_of_memberships_ending_today():
+    staff = make_user("cb.vt", "VUNGTAU", "staff")
+    reorg.apply([Close("VUNGTAU", AHEAD)], actor=None)
+    assert fresh(staff).groups.filter(name="VUNGTAU:staff").exists()
+    assert reorg.apply_scheduled_names(AHEAD) == 0
+    # The membership ended with its agency: the group stays (its history stays readable).
+    assert fresh(staff).groups.filter(name="VUNGTAU:staff").exists()
