@@ -15,14 +15,14 @@ reads is declared here. Dates are text as the documents print them (dd/mm/yyyy),
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypedDict
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django_countries import countries
@@ -30,9 +30,10 @@ from django_countries import countries
 from activities.exchange.models import Message
 from activities.models import Activity, ActivityCountry
 from agencies.models import ActivityKind, Agency, Duty, DutyAssignment
+from agencies.names import NameBook
 
 from .models import AgencyReport, ReportingPeriod
-from .periods import Bounds, previous_year_period
+from .periods import Bounds, expected_agencies, plan_of_period_id, previous_year_period
 
 Status = Activity.Status
 COUNTED = (Status.ACCEPTED,)  # what the province's report counts: reviewed and accepted
@@ -82,7 +83,7 @@ class Aid(TypedDict):
 
 class AgencyCount(TypedDict):
     code: str
-    name: str  # the agency's short name
+    name: str  # the agency's short name as it was on the period's last day (or its own last)
     count: int
 
 
@@ -96,7 +97,7 @@ class DutyRow(TypedDict):
     ref: str  # "III.3.1"
     heading: str
     count: int
-    agencies: list[str]  # short names of the agencies that acted on it
+    agencies: list[str]  # short names (as they were) of the agencies that acted on it
     no_activity: bool
 
 
@@ -117,9 +118,15 @@ class Quote(TypedDict):
 
 
 class Submissions(TypedDict):
+    """The agencies' own reports for the period: N expected (periods.expected_agencies: in
+    operation on the period's last day, with duties in its plan), x of them sent."""
+
     expected: int
     sent: int
     on_time: int
+    # The expected agencies that have not sent, by the short name they bore on the period's
+    # last day, in directory order (absent from figures drafted before it was kept).
+    missing: list[str]
 
 
 class Delegations(TypedDict):
@@ -199,6 +206,25 @@ def activities_between(start: date, end: date, statuses=COUNTED) -> QuerySet[Act
     return Activity.objects.filter(status__in=statuses, start_date__range=(start, end))
 
 
+class NamesThen:
+    """The short name an agency bore at the end of a period, or on its last day when it
+    closed within the period (agencies.names.NameBook: its AgencyName rows, read once in
+    one query on first use; an agency never renamed bears its own short name)."""
+
+    def __init__(self, period: ReportingPeriod) -> None:
+        self.end = period.end_date
+        self.book = NameBook()
+
+    def __call__(self, agency_id: int, short_name: str, closed_on: date | None = None) -> str:
+        day = self.end
+        if closed_on is not None and closed_on <= day:
+            day = closed_on - timedelta(days=1)
+        for row in self.book.rows.get(agency_id, ()):
+            if row.in_force(day):
+                return row.short_name or row.name
+        return short_name
+
+
 def dmy(day: date | None) -> str:
     """A day as the documents print it: dd/mm/yyyy, the project's short date format in both
     of its languages (doingoai/formats)."""
@@ -261,15 +287,20 @@ def _aid(activities: QuerySet[Activity]) -> Aid:
     }
 
 
-def _by_agency(activities: QuerySet[Activity]) -> list[AgencyCount]:
+def _by_agency(activities: QuerySet[Activity], names: NamesThen) -> list[AgencyCount]:
+    """Activities by the agency that made them (a closed agency's under its own name)."""
     rows = (
         activities.order_by()
-        .values("agency__code", "agency__short_name")
+        .values("agency", "agency__code", "agency__short_name", "agency__closed_on")
         .annotate(count=Count("pk"))
         .order_by("-count", "agency__short_name")
     )
     return [
-        {"code": r["agency__code"], "name": r["agency__short_name"], "count": r["count"]}
+        {
+            "code": r["agency__code"],
+            "name": names(r["agency"], r["agency__short_name"], r["agency__closed_on"]),
+            "count": r["count"],
+        }
         for r in rows
     ]
 
@@ -287,8 +318,11 @@ def _by_country(activities: QuerySet[Activity]) -> list[CountryCount]:
     ]
 
 
-def _duties(activities: QuerySet[Activity]) -> list[DutyRow]:
-    """Each duty of section III of the plan: how many activities, which agencies acted."""
+def _duties(
+    activities: QuerySet[Activity], period: ReportingPeriod, names: NamesThen
+) -> list[DutyRow]:
+    """Each duty of section III of the plan the period follows (periods.plan_of_period_id):
+    how many activities, which agencies acted (under the names they bore then)."""
     counts = dict(
         activities.exclude(duty=None).order_by().values_list("duty").annotate(n=Count("pk"))
     )
@@ -296,12 +330,14 @@ def _duties(activities: QuerySet[Activity]) -> list[DutyRow]:
     pairs = (
         activities.exclude(duty=None)
         .order_by("duty", "agency__short_name")
-        .values_list("duty", "agency__short_name")
+        .values_list("duty", "agency", "agency__short_name", "agency__closed_on")
         .distinct()
     )
-    for duty_id, name in pairs:
-        acted[duty_id].append(name)
-    duties = Duty.objects.filter(ref__startswith="III.").order_by("plan", "position")
+    for duty_id, agency_id, short_name, closed_on in pairs:
+        acted[duty_id].append(names(agency_id, short_name, closed_on))
+    duties = Duty.objects.filter(
+        ref__startswith="III.", plan_id=plan_of_period_id(period)
+    ).order_by("position")
     return [
         {
             "ref": duty.ref,
@@ -383,14 +419,32 @@ def _short(text: str) -> str:
     return Truncator(" ".join(text.split())).chars(settings.REPORT_QUOTE_MAX_CHARS)
 
 
-def _submissions(period: ReportingPeriod) -> Submissions:
-    sent = Q(status__in=AgencyReport.SENT_STATUSES)
-    counts = period.agency_reports.aggregate(
-        expected=Count("pk"),
-        sent=Count("pk", filter=sent),
-        on_time=Count("pk", filter=sent & Q(submitted_at__date__lte=period.deadline)),
+def _submissions(period: ReportingPeriod, names: NamesThen) -> Submissions:
+    """x/N: of the N agencies expected for `period` (periods.expected_agencies), x sent
+    their report (AgencyReport.SENT_STATUSES), so many by the deadline (local day, as the
+    completeness page says), and the names of the others. A report of an agency not
+    expected counts nowhere. Two queries."""
+    expected = list(
+        expected_agencies(period).in_directory_order().values_list("pk", "short_name", "closed_on")
     )
-    return {"expected": counts["expected"], "sent": counts["sent"], "on_time": counts["on_time"]}
+    sent = dict(
+        period.agency_reports.sent()
+        .filter(agency_id__in=[pk for pk, _name, _closed in expected])
+        .values_list("agency_id", "submitted_at")
+    )
+    on_time = sum(
+        1 for at in sent.values() if at is None or timezone.localdate(at) <= period.deadline
+    )
+    return {
+        "expected": len(expected),
+        "sent": len(sent),
+        "on_time": on_time,
+        "missing": [
+            names(pk, short_name, closed_on)
+            for pk, short_name, closed_on in expected
+            if pk not in sent
+        ],
+    }
 
 
 def _change(now: int, before: int) -> float | None:
@@ -419,6 +473,8 @@ def period_figures(period: ReportingPeriod) -> PeriodFigures:
         )
         aid = _aid(activities)
         difficulties, proposals = _from_agencies(period, period.start_date, period.end_date)
+        names = NamesThen(period)
+        plan_id = plan_of_period_id(period)
         return {
             "period": {
                 "code": period.code,
@@ -430,20 +486,21 @@ def period_figures(period: ReportingPeriod) -> PeriodFigures:
             },
             "total": totals["total"],
             "agencies_acting": totals["agencies"],
+            # The agencies the period's plan assigns duties to, whether working or not.
             "agencies_in_plan": Agency.objects.filter(
-                pk__in=DutyAssignment.objects.values("agency")
+                pk__in=DutyAssignment.objects.filter(duty__plan_id=plan_id).values("agency")
             ).count(),
             "delegations": {"inbound": totals["inbound"], "outbound": totals["outbound"]},
             "participants": {"vietnamese": totals["vietnamese"], "foreign": totals["foreign"]},
             "by_kind": _by_kind(activities),
-            "by_agency": _by_agency(activities),
+            "by_agency": _by_agency(activities, names),
             "by_country": _by_country(activities),
             "aid": aid,
-            "duties": _duties(activities),
+            "duties": _duties(activities, period, names),
             "notable": _notable(activities),
             "difficulties": difficulties,
             "proposals": proposals,
-            "submissions": _submissions(period),
+            "submissions": _submissions(period, names),
             "awaiting_review": Activity.objects.filter(
                 status=Status.SUBMITTED, start_date__range=(period.start_date, period.end_date)
             ).count(),
@@ -462,7 +519,7 @@ def period_figures(period: ReportingPeriod) -> PeriodFigures:
 def agency_figures(period: ReportingPeriod, agency: Agency, statuses=LISTED) -> AgencyFigures:
     """What an agency's own report is pre-filled with: its submitted and accepted activities
     of the period (or only those of `statuses`), its funding mobilised, and which of its
-    duties it touched."""
+    duties in the plan the period follows (periods.plan_of_period_id) it touched."""
     with translation.override("vi"):
         activities = activities_between(period.start_date, period.end_date, statuses).filter(
             agency=agency
@@ -475,7 +532,11 @@ def agency_figures(period: ReportingPeriod, agency: Agency, statuses=LISTED) -> 
             ),
         )
         touched = set(activities.exclude(duty=None).values_list("duty", flat=True))
-        duties = Duty.objects.filter(assignments__agency=agency).order_by("plan", "position")
+        duties = (
+            Duty.objects.filter(assignments__agency=agency, plan_id=plan_of_period_id(period))
+            .distinct()
+            .order_by("position")
+        )
         listed = activities.order_by("start_date", "pk").values_list(
             "pk", "title", "kind", "start_date", "status"
         )[: settings.REPORT_AGENCY_LIST_LIMIT]
