@@ -10,7 +10,7 @@ from django_countries import countries
 from import_export import fields, resources, widgets
 
 from agencies.models import Agency
-from agencies.resources import ChoiceWidget, cell_text
+from agencies.resources import ChoiceWidget, SkipBlankRowsMixin, cell_text
 from agencies.resources import TextWidget as ResourceText
 from doingoai.text import clean_text, fold
 
@@ -90,7 +90,7 @@ class ActivityResource(resources.ModelResource):
         export_order = fields
 
 
-class PartnerResource(resources.ModelResource):
+class PartnerResource(SkipBlankRowsMixin, resources.ModelResource):
     """Foreign partners: name, kind (value or label) and country (ISO 3166 alpha-2 code,
     empty for none). A row names the partner it updates the way the activities' importer
     finds one: the same country and the same name once cleaned and folded (search_text), so

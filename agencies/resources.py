@@ -167,6 +167,21 @@ def _reason(file_name: str | None) -> str:
     return reason[:REASON_MAX_CHARS]
 
 
+class SkipBlankRowsMixin:
+    """Drops the rows whose every cell is empty before the import (a spreadsheet's formatted
+    but empty rows at the end), which would otherwise each be an error."""
+
+    def before_import(self, dataset, **kwargs) -> None:
+        blank = [
+            index
+            for index, row in enumerate(dataset)
+            if all(cell is None or not str(cell).strip() for cell in row)
+        ]
+        for index in reversed(blank):
+            del dataset[index]
+        super().before_import(dataset, **kwargs)
+
+
 class RefusePasswordsMixin:
     """Refuses a file with a password column outright: passwords are never read from a file
     (the admin's import form says so before the preview; this is the resource's own guard
@@ -188,7 +203,7 @@ def password_refusal(columns: list[str]) -> str:
     ) % {"columns": ", ".join(columns)}
 
 
-class AgencyResource(resources.ModelResource):
+class AgencyResource(SkipBlankRowsMixin, resources.ModelResource):
     """Agencies by code: new codes are created (checked by the model's validators), known ones
     updated; nothing is deleted. A parent must exist already or come on an earlier row. After
     the import the role groups follow (permissions.sync_role_permissions)."""
@@ -279,7 +294,7 @@ class AgencyResource(resources.ModelResource):
             permissions.sync_role_permissions()
 
 
-class AccountResource(RefusePasswordsMixin, resources.ModelResource):
+class AccountResource(RefusePasswordsMixin, SkipBlankRowsMixin, resources.ModelResource):
     """Accounts and their memberships, one row per account: username, full_name, email,
     position (job title), agency (code), role (value or label) and ended_on. A missing account
     is created (agencies.services.import_account): with an e-mail it gets a set-password

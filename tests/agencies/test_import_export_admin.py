@@ -225,7 +225,8 @@ def fifty_commune_officers() -> list[list[object]]:
 def test_fifty_commune_officers_from_one_spreadsheet(
     admin_client_en, django_capture_on_commit_callbacks
 ):
-    rows = fifty_commune_officers()
+    # A spreadsheet's formatted empty rows at the end are no rows.
+    rows = [*fifty_commune_officers(), [None] * 7, [""] * 7]
     response = preview(admin_client_en, "agencies_membership", xlsx_upload(rows), XLSX_FORMAT)
     result = response.context["result"]
     assert result.totals["new"] == 50
@@ -320,10 +321,12 @@ def test_bad_account_rows_are_reported_each_and_nothing_is_written(admin_client_
         ["ok01", "", "", "", "SYT", "staff", ""],
         ["bad 06", "", "", "", "SYT", "staff", ""],
         ["bad07", "", "", "", "SYT", "staff", "30/30/2025"],
+        ["", "", "", "", "", "", ""],  # an empty row: no row at all
     ]
     response = preview(admin_client_en, "agencies_membership", csv_upload(rows))
     errors = invalid_rows(response)
     assert sorted(errors) == [2, 3, 4, 5, 6, 7, 8]
+    assert response.context["result"].total_rows == 8
     assert "Unknown agency code “NOWHERE”" in errors[2]["agency"][0]
     assert "Unknown role “chief”" in errors[3]["role"][0]
     assert "focal point" in errors[4]["role"][0]
