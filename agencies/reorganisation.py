@@ -1273,10 +1273,33 @@ def _users_without_membership(user_ids: set[int], results: list[OperationResult]
     return left
 
 
+def _named_codes(operations: list[Operation]) -> set[str]:
+    """Every agency code the operations name (sources, targets, parents, successors)."""
+    codes: set[str] = set()
+    for op in operations:
+        for name in ("sources", "into", "source", "code", "successor"):
+            value = getattr(op, name, None)
+            values = value if isinstance(value, tuple) else (value,)
+            for item in values:
+                if isinstance(item, NewAgency):
+                    codes.update((item.code, item.parent))
+                elif isinstance(item, str):
+                    codes.add(item)
+    return {_clean_line(code) for code in codes if code}
+
+
 def _execute(operations: list[Operation], actor: User | None, reason: str) -> Summary:
-    operations = check(operations)
     reason = clean_text(reason or "", multiline=True).strip()
     with transaction.atomic():
+        # The agencies named are locked before they are checked: two administrators applying
+        # at once cannot both pass the checks on the same agency (PostgreSQL; SQLite writes
+        # one transaction at a time anyway).
+        list(
+            Agency.objects.select_for_update()
+            .filter(code__in=_named_codes(operations) if operations else [])
+            .values_list("pk", flat=True)
+        )
+        operations = check(operations)
         before = _report_keys()
         applier = _Applier(actor, reason)
         results = [applier.apply(op, n) for n, op in enumerate(operations, 1)]
