@@ -724,7 +724,8 @@ class _Checker:
             self.new_agency(target, day)
         else:
             self.receiving(target, day, source_codes)
-            self.take_part(target, day)
+            if target not in source_codes:  # else refused already: merged into itself
+                self.take_part(target, day)
 
     def check(self) -> None:
         for number, op in enumerate(self.operations, 1):

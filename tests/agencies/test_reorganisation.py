@@ -538,3 +538,25 @@ def test_the_daily_task_resyncs_the_groups_of_memberships_ending_today():
     assert reorg.apply_scheduled_names(AHEAD) == 0
     # The membership ended with its agency: the group stays (its history stays readable).
     assert fresh(staff).groups.filter(name="VUNGTAU:staff").exists()
+
+
+def test_history_and_errors_read_in_vietnamese():
+    """Runs once the catalogue has this work's strings (/tmp/strings-reorg.po merged)."""
+    with override("vi"):
+        from django.utils.translation import gettext
+
+        if gettext("Reorganisation: %(kind)s %(date)s (#%(id)s)").startswith("Reorganisation"):
+            pytest.skip("the Vietnamese catalogue does not have the reorganisation's strings yet")
+    manager = make_user("ld.vt", "VUNGTAU", "manager")
+    draft = make_activity(manager, agency="VUNGTAU")
+    reorg.apply([Merge(("VUNGTAU",), ward(), date(2025, 7, 1))], actor=None)
+    row = Reorganisation.objects.get()
+    draft.refresh_from_db()
+    assert draft.history.first().history_change_reason == (
+        f"Sắp xếp tổ chức: hợp nhất 01/07/2025 (#{row.pk})"
+    )
+    with override("vi"), pytest.raises(ReorganisationError) as caught:
+        reorg.apply([Close("NOWHERE", PAST)], actor=None)
+    assert caught.value.messages == [
+        "Thao tác 1 (giải thể): không có cơ quan nào mang mã “NOWHERE”."
+    ]

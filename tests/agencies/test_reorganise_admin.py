@@ -11,12 +11,15 @@ from datetime import date
 from html import unescape
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils.translation import override
+from django.utils.translation import gettext, override
 
+from agencies import reorganisation as reorg
 from agencies.models import Agency, Reorganisation, User
+from agencies.reorganisation import Merge, NewAgency, ReorganisationError
 from tests.agencies.test_reorganisation import snapshot
 from tests.factories import make_activity, make_user
 
@@ -38,6 +41,12 @@ MERGE = {
 }
 
 
+def in_portal_language(function, *args):
+    """What `function(*args)` gives in the portal's language, the admin's."""
+    with override(settings.LANGUAGE_CODE):
+        return function(*args)
+
+
 def signed_document(response) -> str:
     html = response.content.decode()
     return unescape(re.search(r'name="document" value="([^"]+)"', html).group(1))
@@ -50,14 +59,14 @@ def test_the_form_previews_then_applies(client, admin_user):
     assert client.get(ADD).status_code == 200
 
     before = snapshot()
-    with override("en"):
-        preview = client.post(ADD, MERGE)
+    preview = client.post(ADD, MERGE)
     assert preview.status_code == 200
     assert snapshot() == before  # the preview changed nothing
     html = preview.content.decode()
     for shown in ("PHUONG_VT", "ld.vt", "Trần Văn Minh", "Đón đoàn Hàn Quốc", "VUNGTAU"):
         assert shown in html, shown
-    assert "Users who need a new membership" in html
+    assert [u.username for u in preview.context["summary"].users_without_membership] == ["ld.vt"]
+    assert in_portal_language(gettext, "Users who need a new membership") in html
 
     response = client.post(ADD, {"confirm": "1", "document": signed_document(preview)})
     row = Reorganisation.objects.get()
@@ -93,19 +102,31 @@ def test_the_detail_cannot_be_changed_or_deleted(client, admin_user):
     )
 
 
+def form_errors(response) -> list[str]:
+    return list(response.context["form"].non_field_errors())
+
+
 def test_bad_input_is_shown_on_the_form_and_nothing_changes(client, admin_user):
     client.force_login(admin_user)
     before = snapshot()
-    with override("en"):
-        response = client.post(
-            ADD, MERGE | {"new_parent": "", "agencies": ["VUNGTAU"], "new_code": "BARIA"}
-        )
-        assert response.status_code == 200
-        assert "already used" in response.content.decode()
-        response = client.post(ADD, MERGE | {"kind": "rename"})
-        assert "exactly one agency" in response.content.decode()
-        response = client.post(ADD, {"effective_on": "01/07/2025"})
-        assert "Choose the kind" in response.content.decode()
+    response = client.post(
+        ADD, MERGE | {"new_parent": "", "agencies": ["VUNGTAU"], "new_code": "BARIA"}
+    )
+    assert response.status_code == 200
+    new = NewAgency("BARIA", MERGE["new_name"], "ward", MERGE["new_short_name"])
+    with override(settings.LANGUAGE_CODE), pytest.raises(ReorganisationError) as caught:
+        reorg.check([Merge(("VUNGTAU",), new, date(2025, 7, 1), label="x")])
+    (expected,) = caught.value.messages
+    (shown,) = form_errors(response)
+    assert "BARIA" in shown and shown.endswith(expected.removeprefix("x: "))
+    response = client.post(ADD, MERGE | {"kind": "rename"})
+    assert form_errors(response) == [
+        in_portal_language(gettext, "Choose exactly one agency to split, rename or close.")
+    ]
+    response = client.post(ADD, {"effective_on": "01/07/2025"})
+    assert form_errors(response) == [
+        in_portal_language(gettext, "Choose the kind of reorganisation, or a file.")
+    ]
     assert snapshot() == before
 
 
@@ -151,11 +172,12 @@ def test_an_uploaded_file_previews_then_applies(client, admin_user):
 
 def test_a_bad_file_is_refused_on_the_form(client, admin_user):
     client.force_login(admin_user)
-    with override("en"):
-        response = client.post(
-            ADD, {"file": SimpleUploadedFile("x.json", b"{ not json", "application/json")}
-        )
-    assert response.status_code == 200 and "not valid JSON" in response.content.decode()
+    response = client.post(
+        ADD, {"file": SimpleUploadedFile("x.json", b"{ not json", "application/json")}
+    )
+    with override(settings.LANGUAGE_CODE), pytest.raises(ReorganisationError) as caught:
+        reorg.load_document(b"{ not json")
+    assert response.status_code == 200 and form_errors(response) == caught.value.messages
     assert not Reorganisation.objects.exists()
 
 

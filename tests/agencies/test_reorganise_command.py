@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.utils.translation import override
+from django.utils.translation import gettext, override
 
+from agencies import reorganisation as reorg
 from agencies.models import Agency, AgencyName, Membership, Reorganisation
+from agencies.reorganisation import Merge, ReorganisationError
 from reports.models import IssuingAuthority
 from tests.agencies.test_reorganisation import snapshot
 from tests.factories import make_activity, make_periods, make_user
@@ -127,24 +129,28 @@ def test_close_rename_and_split_from_the_options():
     assert Agency.objects.get(code="PHUMY").successor.code == "PHUONG_A"
 
 
+def portal(function, *args):
+    """The messages `function` raises (ReorganisationError), in the portal's language, as the
+    command prints them."""
+    with override(settings.LANGUAGE_CODE), pytest.raises(ReorganisationError) as caught:
+        function(*args)
+    return caught.value.messages
+
+
 def test_every_error_is_listed_and_nothing_changes():
-    with override("en"):
-        err = refused(
-            "--on",
-            "2025-07-01",
-            "--merge",
-            "VUNGTAU,NOWHERE",
-            "--into",
-            "VUNGTAU",
-        )
-    assert "NOWHERE" in err and "into itself" in err
+    err = refused("--on", "2025-07-01", "--merge", "VUNGTAU,NOWHERE", "--into", "VUNGTAU")
+    expected = portal(
+        reorg.check, [Merge(("VUNGTAU", "NOWHERE"), "VUNGTAU", date(2025, 7, 1), label="--merge")]
+    )
+    assert (len(expected) == 2 and "NOWHERE" in expected[0]) or "NOWHERE" in expected[1]
+    for message in expected:
+        assert message.startswith("--merge: ") and message in err
 
 
 def test_a_bad_date_and_a_missing_action_are_refused():
-    with override("en"):
-        refused("--on", "1.7.2025", "--close", "HCCB")
-        refused("--close", "HCCB")
-        refused("--on", "2025-07-01")
+    refused("--on", "1.7.2025", "--close", "HCCB")
+    refused("--close", "HCCB")
+    refused("--on", "2025-07-01")
 
 
 def test_a_file_of_operations(tmp_path):
@@ -193,16 +199,19 @@ def test_a_bad_file_names_the_operation(tmp_path):
         ),
         encoding="utf-8",
     )
-    with override("en"):
-        err = refused(str(path))
-    assert "Operation 2 (merge): unknown field(s): colour" in err
-    assert "Operation 3 (explode)" in err
+    err = refused(str(path))
+    expected = portal(reorg.load_document, path.read_bytes())
+    assert len(expected) == 2
+    assert "colour" in expected[0] and "explode" in expected[1]
+    for number, kind, message in zip((2, 3), ("merge", "explode"), expected, strict=True):
+        with override(settings.LANGUAGE_CODE):
+            label = gettext("Operation %(number)d (%(kind)s)") % {"number": number, "kind": kind}
+        assert message.startswith(label) and message in err
     (tmp_path / "bad.json").write_text("{\n  oops", encoding="utf-8")
-    with override("en"):
-        err = refused(str(tmp_path / "bad.json"))
-    assert "line 2" in err
-    with override("en"):
-        refused(str(tmp_path / "missing.json"))
+    err = refused(str(tmp_path / "bad.json"))
+    (message,) = portal(reorg.load_document, b"{\n  oops")
+    assert message in err and " 2" in message  # the line
+    refused(str(tmp_path / "missing.json"))
 
 
 def test_the_example_file_applies_cleanly_to_the_seeded_data():
