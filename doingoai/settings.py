@@ -327,7 +327,9 @@ REPORT_NOTABLE_LIMIT = 12
 REPORT_QUOTE_MAX_CHARS = 1500  # an agency's difficulty or proposal, as the PDF quotes it
 REPORT_COUNTRY_LIMIT = 10
 REPORT_AGENCY_LIST_LIMIT = 500
-# The administrative frame of the consolidated report (Decree 30/2020/ND-CP, Appendix I).
+# The administrative frame of the consolidated report (Decree 30/2020/ND-CP, Appendix I):
+# these seed only the first reports.IssuingAuthority record (migration 0010); afterwards the
+# records, edited in the admin and valid from a date, are what reports print.
 REPORT_ISSUER_PARENT = env_str("REPORT_ISSUER_PARENT", "UBND TỈNH BÀ RỊA - VŨNG TÀU")
 REPORT_ISSUER = env_str("REPORT_ISSUER", "SỞ NGOẠI VỤ")
 REPORT_NUMBER_SUFFIX = env_str("REPORT_NUMBER_SUFFIX", "BC-SNgV")

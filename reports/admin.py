@@ -1,11 +1,35 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from doingoai.admin import ReadOnlyAdminMixin
+from doingoai.admin import ChangeReasonAdminMixin, HistoryAdmin, ReadOnlyAdminMixin
 
-from .models import AgencyReport, ConsolidatedReport, ReportingPeriod
+from .models import AgencyReport, ConsolidatedReport, IssuingAuthority, ReportingPeriod
+
+
+@admin.register(IssuingAuthority)
+class IssuingAuthorityAdmin(ChangeReasonAdminMixin, HistoryAdmin):
+    """Who issues the consolidated report from a date on (header, place, number suffix,
+    recipients, signature). A report prints the record in force on its issue date; a draft
+    shows the one in force today. When the organisation changes (e.g. on 1/7/2025), add a
+    record in force from that day rather than editing the old one: reports issued before
+    keep theirs. Every change is kept in the history with its reason. A record a report was
+    issued under cannot be deleted."""
+
+    list_display = ["valid_from", "issuer_parent", "issuer", "place", "number_suffix"]
+    date_hierarchy = "valid_from"
+    search_fields = ["issuer_parent", "issuer", "place"]
+    fieldsets = [
+        (None, {"fields": ["valid_from"]}),
+        (
+            _("Header and number"),
+            {"fields": ["issuer_parent", "issuer", "place", "number_suffix"]},
+        ),
+        (_("Recipients"), {"fields": ["recipients", "archive"]}),
+        (_("Signature"), {"fields": ["signer_authority", "signer_title", "signer_name"]}),
+    ]
 
 
 @admin.register(ReportingPeriod)
@@ -40,5 +64,6 @@ class AgencyReportAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 class ConsolidatedReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: versions are built, edited and issued in the portal's pages."""
 
-    list_display = ["period", "draft_number", "status", "number", "issued_on"]
+    list_display = ["period", "draft_number", "status", "number", "issued_on", "issuing_authority"]
+    list_select_related = ["period", "issuing_authority"]
     list_filter = ["status"]

@@ -39,7 +39,7 @@ from agencies.models import User
 from . import notifications
 from .errors import ReportConflict, ReportError, clean_text, require_reviewer
 from .figures import PeriodFigures, period_figures
-from .models import ConsolidatedReport, IssueCounter, ReportingPeriod
+from .models import ConsolidatedReport, IssueCounter, IssuingAuthority, ReportingPeriod
 from .narrative import draft
 
 if TYPE_CHECKING:
@@ -110,6 +110,20 @@ def issue_refusal(report: ConsolidatedReport, latest: int | None) -> str:
         return _("Only a ready draft can be issued.")
     if latest != report.draft_number:
         return _("A newer version (%(version)s) exists: issue that one.") % {"version": latest}
+    return ""
+
+
+def authority_refusal(authority: IssuingAuthority | None) -> str:
+    """Why a report cannot be issued under `authority` (the issuing authority in force on
+    the issue day, IssuingAuthority.objects.on), "" when it can: there must be one, since it
+    gives the header, the place, the number's suffix and the signature."""
+    if authority is None:
+        return _(
+            "No issuing authority is in force today, so the report cannot be issued: an "
+            "administrator must first record one (issuer, place, number suffix, signer) in "
+            "force from today or earlier in the administration, under Issuing authorities. "
+            "Nothing was issued."
+        )
     return ""
 
 
@@ -535,9 +549,14 @@ def issue_report(
     its page to list (its `version` goes up, so the reviewer sees them before confirming) and
     ReportError names them; the same if the check itself failed (missing_glyphs None).
 
+    The report is issued under the issuing authority in force today (IssuingAuthority.
+    objects.on), which is kept on it (issuing_authority, number_suffix) and prints its
+    header, place, number suffix and signature.
+
     Raises ReportConflict when the version changed since, ReportError for anyone but a
     reviewer, a version already issued, not ready or not the latest, characters not
-    confirmed, or a final PDF that could not be rendered (then nothing is issued)."""
+    confirmed, no issuing authority in force today (authority_refusal), or a final PDF that
+    could not be rendered (then nothing is issued)."""
     require_reviewer(actor)
     try:
         return _issue(actor, report, version, blanks_confirmed)
@@ -559,6 +578,11 @@ def _issue(
     _check_version(locked, version)
     _refuse(unprintable_refusal(locked, confirmed=blanks_confirmed))
     today = timezone.localdate()
+    # The identity in force on the issue day prints the header, the place and the number's
+    # suffix, and is kept with the report.
+    authority = IssuingAuthority.objects.on(today)
+    _refuse(authority_refusal(authority))
+    locked.issuing_authority, locked.number_suffix = authority, authority.number_suffix
     IssueCounter.objects.bulk_create([IssueCounter(year=today.year)], ignore_conflicts=True)
     counter = IssueCounter.objects.select_for_update().get(year=today.year)
     counter.last_number += 1

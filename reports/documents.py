@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import TypedDict
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -26,7 +26,7 @@ from doingoai.xlsx import SheetWriter
 
 from . import pdf
 from .figures import PeriodFigures, activities_between
-from .models import ConsolidatedReport
+from .models import ConsolidatedReport, IssuingAuthority
 from .narrative import number, vnd
 
 logger = logging.getLogger(__name__)
@@ -37,24 +37,43 @@ def paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def authority_for(report: ConsolidatedReport) -> IssuingAuthority | None:
+    """The issuing authority whose identity `report` prints: the one issuing recorded
+    (report.issuing_authority); else the one in force on its issue date; for a draft, the
+    one in force today (what issuing it today would use). None when none is in force (no
+    record begins on or before that day). At most one query."""
+    if report.issuing_authority_id is not None:
+        return report.issuing_authority
+    return IssuingAuthority.objects.on(report.issued_on or timezone.localdate())
+
+
 def document_header(report: ConsolidatedReport) -> dict:
-    """The administrative frame of Decree 30/2020: issuer, number, place and date, title,
-    recipients, signature. Set in settings (REPORT_*), the same for every report."""
+    """The administrative frame of Decree 30/2020/NĐ-CP, Appendix I: the body above the
+    issuer, the issuer, the number, place and date, title, recipients, signature — from the
+    issuing authority in force on the report's issue date, today for a draft (authority_for;
+    the record is edited in the admin, the REPORT_* settings only seeded the first). With no
+    authority in force the identity's fields are empty ("authority" None): a draft still
+    renders, issuing refuses (consolidation.authority_refusal)."""
     period = report.period
+    authority = authority_for(report)
     return {
-        "issuer_parent": settings.REPORT_ISSUER_PARENT,
-        "issuer": settings.REPORT_ISSUER,
+        "authority": authority,
+        "no_authority": authority is None,
+        "issuer_parent": authority.issuer_parent if authority else "",
+        "issuer": authority.issuer if authority else "",
         "number": report.number_display,
-        "number_suffix": settings.REPORT_NUMBER_SUFFIX,
-        "place": settings.REPORT_PLACE,
+        "number_suffix": report.number_suffix or (authority.number_suffix if authority else ""),
+        "place": authority.place if authority else "",
         "date": report.issued_on,
         "year": report.issued_on.year if report.issued_on else period.year,
         "title": "BÁO CÁO",
         "summary": f"Kết quả công tác đối ngoại Nhân dân {period.label_vi}",
-        "recipients": [*settings.REPORT_RECIPIENTS, settings.REPORT_ARCHIVE],
-        "signer_authority": settings.REPORT_SIGNER_AUTHORITY,
-        "signer_title": settings.REPORT_SIGNER_TITLE,
-        "signer_name": settings.REPORT_SIGNER_NAME,
+        "recipients": [*authority.recipient_lines, *filter(None, [authority.archive])]
+        if authority
+        else [],
+        "signer_authority": authority.signer_authority if authority else "",
+        "signer_title": authority.signer_title if authority else "",
+        "signer_name": authority.signer_name if authority else "",
         "draft": not report.is_issued and report.number is None,
     }
 
@@ -170,7 +189,7 @@ def _pdf_texts(report: ConsolidatedReport) -> Iterator[tuple[str, str]]:
     figures: PeriodFigures = report.figures
     header = document_header(report)
     yield (
-        _("Document header (issuer, place, signer: the REPORT_* settings)"),
+        _("Document header (issuer, place, signer: the issuing authority in the admin)"),
         "\n".join([*(v for v in header.values() if isinstance(v, str)), *header["recipients"]]),
     )
     for section in report.SECTIONS:

@@ -350,6 +350,19 @@ class ConsolidatedReport(models.Model):
     xlsx = models.FileField(upload_to=report_file_path, max_length=255, blank=True)
 
     number = models.PositiveIntegerField(_("number"), null=True, blank=True)
+    # What issuing used (documents.document_header): the issuing authority in force on the
+    # issue date, and the suffix of the number as issued, so that a later correction of the
+    # authority's record does not change the number of a report already issued.
+    issuing_authority = models.ForeignKey(
+        IssuingAuthority,
+        verbose_name=_("issuing authority"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        editable=False,
+    )
+    number_suffix = models.CharField(max_length=50, blank=True, editable=False)
     number_year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     issued_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -398,8 +411,9 @@ class ConsolidatedReport(models.Model):
         if self.number is None:
             return ""
         # Decree 30/2020/NĐ-CP, Appendix I: a number below 10 takes a leading zero. A legal
-        # layout, the same in every language: not number_format.
-        return f"{self.number:02d}/{settings.REPORT_NUMBER_SUFFIX}"
+        # layout, the same in every language: not number_format. The suffix is the issuing
+        # authority's, kept when the report was issued.
+        return f"{self.number:02d}/{self.number_suffix or settings.REPORT_NUMBER_SUFFIX}"
 
     @property
     def is_queued(self) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -46,7 +45,7 @@ from .consolidation import (
 )
 from .errors import ReportConflict, ReportError, UnknownAction
 from .forms import INCOMPLETE_FORM, AgencyReportForm, IssueForm, NarrativeForm
-from .models import AgencyReport, ConsolidatedReport, ReportingPeriod
+from .models import AgencyReport, ConsolidatedReport, IssuingAuthority, ReportingPeriod
 from .overview import period_rows
 from .periods import PeriodError, parse_code, started_periods
 
@@ -272,7 +271,14 @@ def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
     # and so does the issue button beside it.
     shown = form["version"].value()
     context = {"report": report, "form": form, "f": report.figures, "version": shown or ""}
-    return render(request, "reports/consolidated.html", context | version_state(report))
+    context |= version_state(report)
+    # The identity it was issued under, or the one issuing it today would use.
+    if report.is_issued and report.issuing_authority_id is not None:
+        context["authority"] = report.issuing_authority
+    elif not report.is_issued:
+        context["authority"] = IssuingAuthority.objects.on(timezone.localdate())
+        context["can_issue"] = context["can_issue"] and context["authority"] is not None
+    return render(request, "reports/consolidated.html", context)
 
 
 def _save_text(request: HttpRequest, report: ConsolidatedReport, form: NarrativeForm) -> bool:
@@ -367,8 +373,12 @@ def consolidated_json(request: HttpRequest, pk: int) -> HttpResponse:
     if not report.is_issued:
         raise Http404
     figures = dict(report.figures)
+    authority = report.issuing_authority or IssuingAuthority.objects.on(report.issued_on)
     data = {
-        "issuer": {"parent": settings.REPORT_ISSUER_PARENT, "name": settings.REPORT_ISSUER},
+        "issuer": {
+            "parent": authority.issuer_parent if authority else "",
+            "name": authority.issuer if authority else "",
+        },
         "number": report.number_display,
         "issued_on": report.issued_on.isoformat(),
         "period": figures.pop("period"),

@@ -98,13 +98,14 @@ def test_the_version_page_costs_the_same_with_ten_times_the_activities_and_repor
     client.get(small.get_absolute_url())  # session and caches warm
 
     # session, user, the user's agency rights, the version with its period, failing it if
-    # stuck (one UPDATE), the period's latest draft number, the navigation's memberships,
-    # the unread count: the figures are the version's JSON, read with it.
-    with django_assert_num_queries(8):
+    # stuck (one UPDATE), the period's latest draft number, the issuing authority it will
+    # use, the navigation's memberships, the unread count: the figures are the version's
+    # JSON, read with it.
+    with django_assert_num_queries(9):
         response = client.get(small.get_absolute_url())
     assert response.context["f"]["total"] == 2
     large = grow(activities=18, reports=9)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(large.get_absolute_url())
     assert response.context["f"]["total"] == 20
     assert response.context["f"]["submissions"]["sent"] == 10

@@ -30,7 +30,7 @@ from activities.models import Activity
 from agencies.models import Agency
 from reports import consolidation, pdf
 from reports.errors import ReportError
-from reports.models import ConsolidatedReport
+from reports.models import ConsolidatedReport, IssuingAuthority
 from tests.factories import make_activity, make_agency_report, make_user
 from tests.support import postgres_only, with_real_worker
 
@@ -462,13 +462,14 @@ def test_an_emoji_is_named_by_a_real_drafting_run_in_process(
 
 
 def test_issuing_checks_the_final_pdf_and_names_what_was_not_confirmed(
-    h1, staff, reviewer, build_now, client, settings, real_renderer
+    h1, staff, reviewer, build_now, client, vi, real_renderer
 ):
     scripts_activity(staff, reviewer)
     report = build_now(h1, reviewer)
     assert report.missing_glyphs == []
-    # The final PDF is not the draft: its header comes from the settings as they are now.
-    settings.REPORT_SIGNER_NAME = f"Nguyễn Văn An {MELTING_FACE}"
+    # The final PDF is not the draft: its header comes from the issuing authority as it is
+    # now.
+    IssuingAuthority.objects.update(signer_name=f"Nguyễn Văn An {MELTING_FACE}")
 
     with pytest.raises(ReportError) as refused:
         consolidation.issue_report(actor=reviewer, report=report, version=report.version)
@@ -481,7 +482,10 @@ def test_issuing_checks_the_final_pdf_and_names_what_was_not_confirmed(
         issued_before + 1,
     )
     [glyph] = report.missing_glyphs  # recorded for the page, which lists it now
-    assert glyph["char"] == MELTING_FACE and "REPORT_" in glyph["where"][0]
+    assert glyph["char"] == MELTING_FACE
+    assert glyph["where"][0] == vi(
+        "Document header (issuer, place, signer: the issuing authority in the admin)"
+    )
     client.force_login(reviewer)
     assert 'data-testid="blanks-confirmed"' in page_of(client, report)
 
