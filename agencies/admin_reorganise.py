@@ -326,6 +326,8 @@ class ReorganisationAdmin(admin.ModelAdmin):
             self.message_user(request, gettext("Nothing was changed."), messages.ERROR)
             return HttpResponseRedirect(request.path)
         ids = summary.reorganisation_ids
+        for row in Reorganisation.objects.filter(pk__in=ids):
+            self.log_addition(request, row, [{"added": {}}])
         self.message_user(
             request,
             gettext("The reorganisation was applied: %(count)d operation(s).")

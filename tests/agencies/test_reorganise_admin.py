@@ -12,6 +12,7 @@ from html import unescape
 
 import pytest
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -79,6 +80,8 @@ def test_the_form_previews_then_applies(client, admin_user):
     assert draft.agency.code == "PHUONG_VT"
     assert draft.history.first().history_user == admin_user
 
+    entry = LogEntry.objects.get()
+    assert (entry.object_id, entry.user, entry.is_addition()) == (str(row.pk), admin_user, True)
     page = client.get(response.url)
     assert page.status_code == 200
     detail = page.content.decode()
