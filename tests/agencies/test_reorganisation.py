@@ -347,6 +347,11 @@ def test_expected_reports_follow_the_organisation():
     )
     assert open_periods  # the new agency is expected in the open periods
     assert {code for code, _p in added} == {"PHUONG_VT"}
+    # The untouched drafts of the closed agencies for the open periods are gone.
+    assert {line.agency for line in summary.reports_removed} == {"VUNGTAU", "BARIA"}
+    assert not AgencyReport.objects.filter(
+        agency__code="VUNGTAU", period__deadline__gte=TODAY
+    ).exists()
     row = Reorganisation.objects.get()
     assert len(row.changes["reports_added"]) == len(summary.reports_added)
 
