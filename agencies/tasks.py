@@ -15,9 +15,10 @@ from celery import shared_task
 from django.utils import timezone
 
 from .reorganisation import apply_scheduled_names as _apply_scheduled_names
+from .services import send_set_password_email  # noqa: F401  (registers the e-mail task)
 
 
-@shared_task
+@shared_task(name="agencies.tasks.apply_scheduled_names")
 def apply_scheduled_names(today_iso: str | None = None) -> int:
     """Daily: each agency bears the name in force today (a rename scheduled for today takes
     effect), and users whose memberships ended today get their role groups re-synchronised.

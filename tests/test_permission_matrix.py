@@ -371,6 +371,15 @@ ROWS: list[Row] = [
         changes_for=SIGNED_IN,
     ),
     Row("password_change_done", "page", EVERYONE),
+    # The set-password link of an imported account: a page for anyone holding the link; a link
+    # that is not valid says so and changes nothing.
+    Row(
+        "password_reset_confirm",
+        "invalid link",
+        expect(200, anonymous=200),
+        args=lambda world: ["MQ", "invalid-token"],
+    ),
+    Row("password_reset_complete", "page", expect(200, anonymous=200)),
     Row(
         "set_language",
         "session",

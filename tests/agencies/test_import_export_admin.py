@@ -11,11 +11,10 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
@@ -23,28 +22,10 @@ from activities.models import Partner
 from agencies.models import Agency, Membership, User
 from agencies.permissions import role_group_name
 from agencies.services import AccountError, AccountRow, import_accounts, one_time_password
-from doingoai.urls import urlpatterns as portal_urlpatterns
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
-# The set-password page the e-mail links to (Django's password reset confirmation), as the
-# portal's URLconf is asked to route it (see /tmp/requests-admin.md); the tests that follow a
-# link use this URLconf.
-urlpatterns = [
-    *portal_urlpatterns,
-    path(
-        "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
-        name="password_reset_confirm",
-    ),
-    path(
-        "accounts/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
-        name="password_reset_complete",
-    ),
-]
-WITH_RESET_PAGES = pytest.mark.urls(__name__)
 
 CSV_FORMAT = "1"  # ReferenceImportExportMixin.formats = [XLSX, CSV]
 XLSX_FORMAT = "0"
@@ -221,7 +202,6 @@ def fifty_commune_officers() -> list[list[object]]:
     return rows
 
 
-@WITH_RESET_PAGES
 def test_fifty_commune_officers_from_one_spreadsheet(
     admin_client_en, django_capture_on_commit_callbacks
 ):
@@ -264,7 +244,6 @@ def test_fifty_commune_officers_from_one_spreadsheet(
     )
 
 
-@WITH_RESET_PAGES
 def test_the_set_password_link_lets_the_new_officer_choose_a_password(
     client, admin_client_en, django_capture_on_commit_callbacks, settings
 ):
@@ -510,7 +489,6 @@ def test_the_preview_in_vietnamese_names_each_bad_row(client, admin_user):
     assert "01/13/2025" in errors["ended_on"][0]
 
 
-@WITH_RESET_PAGES
 def test_the_same_file_twice_sends_one_e_mail_per_new_account(
     admin_client_en, django_capture_on_commit_callbacks
 ):
