@@ -27,7 +27,7 @@ class IssuingAuthorityAdmin(ChangeReasonAdminMixin, HistoryAdmin):
             _("Header and number"),
             {"fields": ["issuer_parent", "issuer", "place", "number_suffix"]},
         ),
-        (_("Recipients"), {"fields": ["recipients", "archive"]}),
+        (_("Recipients of the report"), {"fields": ["recipients", "archive"]}),
         (_("Signature"), {"fields": ["signer_authority", "signer_title", "signer_name"]}),
     ]
 
