@@ -103,7 +103,7 @@ class DutyRow(TypedDict):
 
 class Notable(TypedDict):
     title: str
-    agency: str
+    agency: str  # its short name as it was (NamesThen)
     kind: str
     start: str
     end: str
@@ -113,7 +113,7 @@ class Notable(TypedDict):
 
 
 class Quote(TypedDict):
-    agency: str
+    agency: str  # its short name as it was (NamesThen)
     text: str  # cut to REPORT_QUOTE_MAX_CHARS
 
 
@@ -350,7 +350,7 @@ def _duties(
     ]
 
 
-def _notable(activities: QuerySet[Activity]) -> list[Notable]:
+def _notable(activities: QuerySet[Activity], names: NamesThen) -> list[Notable]:
     """The activities that weigh most: aid by amount, then the largest by participants."""
     chosen = (
         activities.select_related("agency")
@@ -365,7 +365,7 @@ def _notable(activities: QuerySet[Activity]) -> list[Notable]:
     return [
         {
             "title": a.title,
-            "agency": a.agency.short_name,
+            "agency": names(a.agency_id, a.agency.short_name, a.agency.closed_on),
             "kind": a.get_kind_display(),
             "start": dmy(a.start_date),
             "end": dmy(a.end_date),
@@ -378,7 +378,7 @@ def _notable(activities: QuerySet[Activity]) -> list[Notable]:
 
 
 def _from_agencies(
-    period: ReportingPeriod, start: date, end: date
+    period: ReportingPeriod, start: date, end: date, names: NamesThen
 ) -> tuple[list[Quote], list[Quote]]:
     reports = (
         AgencyReport.objects.sent()
@@ -387,12 +387,18 @@ def _from_agencies(
         .order_by("agency__position", "agency__name")
     )
     difficulties: list[Quote] = [
-        {"agency": r.agency.short_name, "text": _short(r.difficulties)}
+        {
+            "agency": names(r.agency_id, r.agency.short_name, r.agency.closed_on),
+            "text": _short(r.difficulties),
+        }
         for r in reports
         if r.difficulties.strip()
     ]
     proposals: list[Quote] = [
-        {"agency": r.agency.short_name, "text": _short(r.proposals)}
+        {
+            "agency": names(r.agency_id, r.agency.short_name, r.agency.closed_on),
+            "text": _short(r.proposals),
+        }
         for r in reports
         if r.proposals.strip()
     ]
@@ -406,7 +412,11 @@ def _from_agencies(
     for message in reported:
         difficulties.append(
             {
-                "agency": message.sender_agency.short_name,
+                "agency": names(
+                    message.sender_agency_id,
+                    message.sender_agency.short_name,
+                    message.sender_agency.closed_on,
+                ),
                 "text": _short(f"{message.subject}: {message.body}"),
             }
         )
@@ -472,8 +482,8 @@ def period_figures(period: ReportingPeriod) -> PeriodFigures:
             ),
         )
         aid = _aid(activities)
-        difficulties, proposals = _from_agencies(period, period.start_date, period.end_date)
         names = NamesThen(period)
+        difficulties, proposals = _from_agencies(period, period.start_date, period.end_date, names)
         plan_id = plan_of_period_id(period)
         return {
             "period": {
@@ -497,7 +507,7 @@ def period_figures(period: ReportingPeriod) -> PeriodFigures:
             "by_country": _by_country(activities),
             "aid": aid,
             "duties": _duties(activities, period, names),
-            "notable": _notable(activities),
+            "notable": _notable(activities, names),
             "difficulties": difficulties,
             "proposals": proposals,
             "submissions": _submissions(period, names),

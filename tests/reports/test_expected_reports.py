@@ -462,3 +462,62 @@ def test_a_closed_agency_s_activities_still_count_in_every_figure(
     assert [c["code"] for c in year["by_country"]] == ["JP"]
     assert "VUNGTAU" not in codes(expected_agencies(made["2025"]))
     assert {n["title"] for n in year["notable"]} == {early.title, late.title}
+
+
+def test_the_figures_name_agencies_as_they_were_at_the_period_s_end(
+    db, syt_staff, reviewer, manager
+):
+    syt = Agency.objects.get(code="SYT")
+    AgencyName.objects.create(
+        agency=syt,
+        name="Sở Y tế tỉnh Bà Rịa - Vũng Tàu",
+        short_name="SYT BR-VT",
+        valid_until=CLOSING,
+    )
+    AgencyName.objects.create(agency=syt, name=syt.name, short_name="SYT", valid_from=CLOSING)
+    make_activity(
+        syt_staff,
+        agency="SYT",
+        status="accepted",
+        reviewer=reviewer,
+        start_date=date(2025, 3, 2),
+        end_date=date(2025, 3, 3),
+    )
+    make_activity(
+        manager,
+        agency="VUNGTAU",
+        status="accepted",
+        reviewer=reviewer,
+        start_date=date(2025, 3, 9),
+        end_date=date(2025, 3, 9),
+        duty=Duty.objects.filter(
+            plan__number="164/KH-UBND", ref__startswith="III.", assignments__agency__code="VUNGTAU"
+        ).first(),
+    )
+    reorganise()
+    AgencyName.objects.create(
+        agency=Agency.objects.get(code="VUNGTAU"),
+        name="Ủy ban nhân dân thành phố Vũng Tàu",
+        short_name="UBND TP Vũng Tàu",
+        valid_until=date(2025, 6, 1),
+    )
+    AgencyName.objects.create(
+        agency=Agency.objects.get(code="VUNGTAU"),
+        name="Ủy ban nhân dân thành phố Vũng Tàu (cuối)",
+        short_name="TP Vũng Tàu cuối",
+        valid_from=date(2025, 6, 1),
+    )
+    made = make_periods(2025)
+    half, year = period_figures(made["2025-H1"]), period_figures(made["2025"])
+    assert {r["code"]: r["name"] for r in half["by_agency"]} == {
+        "SYT": "SYT BR-VT",
+        "VUNGTAU": "TP Vũng Tàu cuối",
+    }
+    # The year ends after SYT's rename; Vũng Tàu closed within it: its last name.
+    assert {r["code"]: r["name"] for r in year["by_agency"]} == {
+        "SYT": "SYT",
+        "VUNGTAU": "TP Vũng Tàu cuối",
+    }
+    assert {n["agency"] for n in half["notable"]} == {"SYT BR-VT", "TP Vũng Tàu cuối"}
+    assert ["TP Vũng Tàu cuối"] in [row["agencies"] for row in half["duties"]]
+    assert "TP Vũng Tàu cuối" in half["submissions"]["missing"]
