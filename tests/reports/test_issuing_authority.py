@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +21,9 @@ from django.utils import timezone
 from reports.consolidation import issue_report
 from reports.errors import ReportError
 from reports.models import ConsolidatedReport, IssueCounter, IssuingAuthority
+from reports.periods import ensure_periods
 from tests.factories import make_consolidated_report, make_periods
+from tests.support import postgres_only
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +240,49 @@ def test_only_administrators_edit_authorities(client, cast, role):
     assert response.status_code in (302, 403)
     assert client.post(ADD, authority_form()).status_code in (302, 403)
     assert not IssuingAuthority.objects.filter(valid_from=date(2025, 7, 1)).exists()
+
+
+# ----------------------------------------------------------------------------- the migration
+
+BEFORE = [("reports", "0010_issuing_authority_data")]
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_reports_issued_before_get_the_authority_of_their_issue_date():
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    ensure_periods([2025])
+    try:
+        MigrationExecutor(connection).migrate(BEFORE)
+        old = MigrationExecutor(connection).loader.project_state(BEFORE).apps
+        Authority = old.get_model("reports", "IssuingAuthority")
+        Authority.objects.create(
+            valid_from=date(2025, 7, 1),
+            issuer_parent=NEW_PARENT,
+            issuer="SỞ NGOẠI VỤ",
+            place="Thành phố Hồ Chí Minh",
+            number_suffix="BC-SNgV-HCM",
+            signer_title="PHÓ GIÁM ĐỐC",
+        )
+        Report = old.get_model("reports", "ConsolidatedReport")
+        Period = old.get_model("reports", "ReportingPeriod")
+        made = {}
+        for kind, issued_on, number in (("half", date(2025, 6, 20), 1), ("year", None, None)):
+            made[kind] = Report.objects.create(
+                period=Period.objects.get(kind=kind, year=2025),
+                draft_number=1,
+                status="issued" if issued_on else "ready",
+                number=number,
+                number_year=2025 if number else None,
+                issued_on=issued_on,
+            ).pk
+        MigrationExecutor(connection).migrate(latest)
+
+        issued = ConsolidatedReport.objects.get(pk=made["half"])
+        assert issued.issuing_authority.issuer_parent == OLD_PARENT
+        assert issued.number_display == "01/BC-SNgV"
+        draft = ConsolidatedReport.objects.get(pk=made["year"])
+        assert (draft.issuing_authority_id, draft.number_suffix) == (None, "")
+    finally:
+        MigrationExecutor(connection).migrate(latest)
