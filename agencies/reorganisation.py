@@ -1218,17 +1218,17 @@ def _report_keys() -> set[tuple[int, int]]:
     return set(AgencyReport.objects.values_list("agency_id", "period_id"))
 
 
-def sync_expected_reports() -> None:
-    """Bring the agencies' draft reports of open periods in line with the organisation:
-    reports.periods.sync_agency_reports when it exists, else a missing draft for every
-    reporting agency of each period whose deadline has not passed."""
-    sync = getattr(report_periods, "sync_agency_reports", None)
-    if sync is not None:
-        sync()
-        return
+def sync_expected_reports(since: date | None = None) -> None:
+    """Bring the agencies' draft reports in line with the organisation
+    (reports.periods.sync_agency_reports): those of the periods still open, and, for a
+    reorganisation dated in the past (`since`, its earliest date), of every period that ended
+    on or after it, so that an agency expected for a period already over has its draft to send
+    late instead of being counted missing with nothing to write."""
     today = timezone.localdate()
-    for period in ReportingPeriod.objects.filter(deadline__gte=today):
-        report_periods.ensure_agency_reports(period)
+    scope = Q(deadline__gte=today)
+    if since is not None:
+        scope |= Q(end_date__gte=since)
+    report_periods.sync_agency_reports(ReportingPeriod.objects.filter(scope))
 
 
 def _attribute_reports(
@@ -1305,7 +1305,7 @@ def _execute(operations: list[Operation], actor: User | None, reason: str) -> Su
         applier = _Applier(actor, reason)
         results = [applier.apply(op, n) for n, op in enumerate(operations, 1)]
         permissions.sync_role_permissions()
-        sync_expected_reports()
+        sync_expected_reports(min((op.effective_on for op in operations), default=None))
         _attribute_reports(results, before, _report_keys())
         for user in User.objects.filter(pk__in=applier.affected_users):
             permissions.sync_user_groups(user)
