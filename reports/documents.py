@@ -28,6 +28,7 @@ from . import pdf
 from .figures import PeriodFigures, activities_between
 from .models import ConsolidatedReport, IssuingAuthority
 from .narrative import number, vnd
+from .periods import plan_of_period
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,9 @@ def render_pdf(report: ConsolidatedReport) -> bytes:
     with translation.override("vi"):
         context = {
             "doc": document_header(report),
+            # The plan the period follows: the opening sentence cites it (its number, date,
+            # issuer and subject come from the plan's data, never from the template).
+            "plan": plan_of_period(report.period),
             "report": report,
             "f": figures,
             "sections": {s: paragraphs(getattr(report, s)) for s in report.SECTIONS},

@@ -35,7 +35,7 @@ def period_rows(user: User, periods: Sequence[ReportingPeriod]) -> list[PeriodRo
     latest = {
         version.period_id: version  # ordered by draft number: the newest comes last
         for version in versions.order_by("period", "draft_number").only(
-            "pk", "period_id", "draft_number", "status", "number"
+            "pk", "period_id", "draft_number", "status", "number", "number_suffix"
         )
     }
     return [

@@ -23,9 +23,14 @@ from typing import Any, TypeVar
 import pytest
 import redis
 from celery import Celery
+from django.apps import apps
+from django.core import serializers
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection, transaction
 from django.template.loader import render_to_string
+
+from activities.models import Activity
+from agencies.models import Agency, Duty, Membership
 
 T = TypeVar("T")
 
@@ -295,3 +300,34 @@ class DroppingBackend(EmailBackend):
                 raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
             DroppingBackend.accept -= len(messages)
         return super().send_messages(messages)
+
+
+def snapshot() -> dict:
+    """Everything a reorganisation may touch (rows as JSON, history counts, coordination
+    links), to compare before and after a refusal."""
+
+    tables = [
+        "agencies.Agency",
+        "agencies.AgencyName",
+        "agencies.Membership",
+        "agencies.DutyAssignment",
+        "agencies.Reorganisation",
+        "activities.Activity",
+        "reports.AgencyReport",
+        "reports.IssuingAuthority",
+    ]
+    dump = {
+        label: serializers.serialize("json", apps.get_model(label).objects.order_by("pk"))
+        for label in tables
+    }
+    dump["history"] = (
+        Agency.history.count(),
+        Membership.history.count(),
+        Activity.history.count(),
+    )
+    dump["coordination"] = list(
+        Duty.coordinating_agencies.through.objects.order_by("pk").values_list(
+            "duty_id", "agency_id"
+        )
+    )
+    return dump

@@ -12,11 +12,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.core import serializers
 from django.utils import timezone
 from django.utils.translation import override
 
-from activities.models import Activity
 from agencies import permissions
 from agencies import reorganisation as reorg
 from agencies.models import (
@@ -40,6 +38,7 @@ from agencies.reorganisation import (
 )
 from reports.models import AgencyReport, IssuingAuthority
 from tests.factories import make_activity, make_periods, make_user
+from tests.support import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -55,37 +54,6 @@ def fresh(user: User) -> User:
 
 def ward(code: str = "PHUONG_VT", name: str = "Ủy ban nhân dân phường Hải Đăng") -> NewAgency:
     return NewAgency(code=code, name=name, kind="ward", parent="UBNDTINH")
-
-
-def snapshot() -> dict:
-    """Everything a reorganisation may touch, to compare before and after a refusal."""
-    from django.apps import apps
-
-    tables = [
-        "agencies.Agency",
-        "agencies.AgencyName",
-        "agencies.Membership",
-        "agencies.DutyAssignment",
-        "agencies.Reorganisation",
-        "activities.Activity",
-        "reports.AgencyReport",
-        "reports.IssuingAuthority",
-    ]
-    dump = {
-        label: serializers.serialize("json", apps.get_model(label).objects.order_by("pk"))
-        for label in tables
-    }
-    dump["history"] = (
-        Agency.history.count(),
-        Membership.history.count(),
-        Activity.history.count(),
-    )
-    dump["coordination"] = list(
-        Duty.coordinating_agencies.through.objects.order_by("pk").values_list(
-            "duty_id", "agency_id"
-        )
-    )
-    return dump
 
 
 def code_of(pk) -> str:

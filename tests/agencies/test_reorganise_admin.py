@@ -21,8 +21,8 @@ from django.utils.translation import gettext, override
 from agencies import reorganisation as reorg
 from agencies.models import Agency, Reorganisation, User
 from agencies.reorganisation import Merge, NewAgency, ReorganisationError
-from tests.agencies.test_reorganisation import snapshot
 from tests.factories import make_activity, make_user
+from tests.support import snapshot
 
 pytestmark = pytest.mark.django_db
 

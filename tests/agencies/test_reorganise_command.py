@@ -18,8 +18,8 @@ from agencies import reorganisation as reorg
 from agencies.models import Agency, AgencyName, Membership, Reorganisation
 from agencies.reorganisation import Merge, ReorganisationError
 from reports.models import IssuingAuthority
-from tests.agencies.test_reorganisation import snapshot
 from tests.factories import make_activity, make_periods, make_user
+from tests.support import snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,10 @@ from django.template.loader import render_to_string
 
 from agencies.models import Plan, PlanEvaluation
 from agencies.plans import load_plan
+from reports import documents
 from reports.figures import period_figures
 from reports.narrative import draft, sources
-from tests.factories import period_of
+from tests.factories import make_consolidated_report, period_of
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +107,17 @@ def test_the_pdf_opening_sentence_cites_the_plan_of_its_data(second):
         {"doc": {}, "f": period_figures(period_of("2026-H1")), "sections": {}},
     )
     assert "Thực hiện Kế hoạch" not in without and "Sở Ngoại vụ báo cáo kết quả" in without
+
+
+def test_the_pdf_is_given_the_plan_of_its_period(second, reviewer, monkeypatch):
+    """render_pdf hands the template the plan the period follows: 164 for 2020, the second
+    plan for 2026 (the template, read above, prints it)."""
+    seen = []
+    monkeypatch.setattr(
+        documents.pdf, "render_pdf", lambda template, context: seen.append(context) or b"%PDF"
+    )
+    for code, number in (("2020-H1", "164/KH-UBND"), ("2026-H1", "99/KH-UBND")):
+        report = make_consolidated_report(code, actor=reviewer)
+        seen.clear()
+        documents.render_pdf(report)
+        assert seen[-1]["plan"].number == number
