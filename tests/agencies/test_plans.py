@@ -97,7 +97,9 @@ def test_the_second_plan_shows_on_the_plan_page_when_in_force(client, staff):
     with translation.override("en"):
         earlier = client.get(plan_164().get_absolute_url())
     assert earlier.context["plan"] == plan_164()
-    assert 'data-testid="plan-status">ended' in earlier.content.decode()
+    with translation.override("vi"):
+        ended = translation.gettext("no longer in force")
+    assert f'data-testid="plan-status">{ended}' in earlier.content.decode()
 
 
 def test_an_upcoming_plan_has_its_page_but_the_plan_in_force_stays(client, staff):
