@@ -382,7 +382,18 @@ def test_accounts_export_has_no_password_and_escapes_formulas(admin_client_en):
 
 def test_import_accounts_is_all_or_nothing_and_refuses_a_repeated_username():
     Agency.objects.create(code="XA_BON", name="UBND xã Bốn", short_name="Xã Bốn", kind="commune")
-    with pytest.raises(AccountError, match="Row 2"):
+    with translation.override("vi"):
+        misfit = translation.gettext("Row %(row)s: %(error)s") % {
+            "row": 2,
+            "error": translation.gettext(
+                "Only members of the province's or city's People's Committee can have the "
+                "leader role."
+            ),
+        }
+        repeated = translation.gettext(
+            "Row %(row)s: the username “%(username)s” is already on row %(first)s."
+        ) % {"row": 2, "username": "BON01", "first": 1}
+    with pytest.raises(AccountError, match=f"^{re.escape(misfit)}$"):
         import_accounts(
             actor=None,
             rows=[
@@ -391,7 +402,7 @@ def test_import_accounts_is_all_or_nothing_and_refuses_a_repeated_username():
             ],
         )
     assert not User.objects.filter(username__startswith="bon").exists()
-    with pytest.raises(AccountError, match="already on row 1"):
+    with pytest.raises(AccountError, match=f"^{re.escape(repeated)}$"):
         import_accounts(
             actor=None,
             rows=[

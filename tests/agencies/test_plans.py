@@ -73,10 +73,11 @@ def test_the_calendar_answers_as_plan_in_force_in_one_query(django_assert_num_qu
 
 def test_the_plan_page_shows_the_plan_in_force_and_every_plan(client, staff):
     client.force_login(staff)
-    with translation.override("en"):
-        body = client.get(reverse("agencies:plan")).content.decode()
+    body = client.get(reverse("agencies:plan")).content.decode()
     assert "164/KH-UBND" in body and "Quyết định số 1109/QĐ-TTg" in body
-    assert 'data-testid="plan-status">in force' in body
+    with translation.override("vi"):
+        in_force = translation.gettext("in force")
+    assert f'data-testid="plan-status">{in_force}<' in body
     assert body.count('data-testid="duty"') == Duty.objects.count()
     assert reverse("agencies:plan_detail", args=[plan_164().pk]) in body
 
@@ -106,9 +107,10 @@ def test_an_upcoming_plan_has_its_page_but_the_plan_in_force_stays(client, staff
     later = second_plan(valid_from=(timezone.localdate() + timedelta(days=30)).isoformat())
     client.force_login(staff)
     assert client.get(reverse("agencies:plan")).context["plan"] == plan_164()
-    with translation.override("en"):
-        body = client.get(later.get_absolute_url()).content.decode()
-    assert 'data-testid="plan-status">upcoming' in body
+    body = client.get(later.get_absolute_url()).content.decode()
+    with translation.override("vi"):
+        upcoming = translation.gettext("upcoming")
+    assert f'data-testid="plan-status">{upcoming}<' in body
 
 
 def test_a_plan_page_of_an_unknown_plan_is_404(client, staff):
@@ -120,10 +122,13 @@ def test_a_plan_page_of_an_unknown_plan_is_404(client, staff):
 def test_the_plan_page_without_any_plan_says_so(client, staff):
     Plan.objects.update(valid_from=timezone.localdate() + timedelta(days=10), valid_until=None)
     client.force_login(staff)
-    with translation.override("en"):
-        response = client.get(reverse("agencies:plan"))
+    response = client.get(reverse("agencies:plan"))
     assert response.status_code == 200
-    assert "No plan is in force" in response.content.decode()
+    with translation.override("vi"):
+        no_plan = translation.gettext(
+            "No plan is in force: the administrator loads one with the load_plan command."
+        )
+    assert no_plan in response.content.decode()
 
 
 def bulk_plan(count: int) -> None:
