@@ -321,10 +321,10 @@ def test_list_query_count_does_not_grow_with_rows(
     # session, user, the user's agency rights, count, the navigation's memberships, the unread
     # count, the filter's agency and duty choices, the page of rows (agency and duty joined),
     # their countries, the names agencies bore
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client.get(url, {"q": "hoat dong"})
     bulk(staff, 30)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(url, {"q": "hoat dong"})
     assert response.context["page"].paginator.count == 33
     assert len(response.context["page"].object_list) == 25
@@ -340,7 +340,7 @@ def test_detail_and_queue_query_counts_do_not_grow(
     # session, user, the user's agency rights, activity, history with its users, the
     # navigation's memberships, the unread count, countries, partners, co-organisers,
     # attachments
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(activity.get_absolute_url())
     for _round in range(3):  # more history, more countries
         activity = services.return_activity(
@@ -350,18 +350,18 @@ def test_detail_and_queue_query_counts_do_not_grow(
             actor=staff, activity=activity, version=activity.version
         )
     activity.countries.create(country="US")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(activity.get_absolute_url())
     assert len(response.context["history"]) == 8
     # session, user, the user's agency rights, per-agency counts, count, page rows, their
     # countries, the navigation's memberships, the unread count
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         before = client.get(reverse("activities:review"))
     # More rows in the queue, from a second agency too (drafts never enter it).
     for i in range(5):
         make_activity(staff, status="submitted", title=f"Chờ {i}", countries=["JP", "KR"])
         make_activity(syt_staff, agency="SYT", status="submitted", title=f"Chờ {i}")
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         after = client.get(reverse("activities:review"))
     assert len(after.context["page"].object_list) == len(before.context["page"].object_list) + 10
     assert [a.waiting for a in after.context["per_agency"]] == [6, 5]

@@ -226,7 +226,7 @@ def test_directory_query_count_is_the_same_with_20_and_60_agencies(
         # session, user, the agencies with their duty counts and successors (one query
         # whatever their number, the tree drawn in Python), the navigation's memberships,
         # the unread count
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             response = client.get(url, {"closed": closed})
         counts.append(len(response.context["agencies"]))
     assert counts[1] - counts[0] == (40 if closed else 20)
@@ -242,12 +242,12 @@ def test_agency_page_query_count_is_the_same_with_20_and_60_agencies(
     # session, user, the agency with those under and before it, its assignments, the duties
     # naming it, may-see-members (VIEW, then REVIEW: another agency's), its names, the
     # navigation's memberships, the unread count
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(city_url)
     bulk_agencies(40)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(city_url)
     assert len(response.context["children"]) == 60
     ward_url = reverse("agencies:detail", args=["W0"])
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(ward_url)

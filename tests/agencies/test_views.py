@@ -220,10 +220,10 @@ def test_directory_query_count_does_not_grow_with_agencies(
     client.get(reverse("agencies:list"))  # warm up the session
     # session, user, agencies with their duty counts, memberships for the navigation, the
     # unread count
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get(reverse("agencies:list"))
     bulk_agencies(30)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(reverse("agencies:list"))
     assert len(response.context["agencies"]) == Agency.objects.count()
 
@@ -235,17 +235,17 @@ def test_duty_and_agency_pages_query_counts_do_not_grow(client, staff, django_as
     client.get(duty_url)
     # session, user, duty with plan, its assignments with agencies, coordinating agencies,
     # memberships for the navigation, the unread count
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(duty_url)
     # session, user, the agency with those under and before it, its assignments with duties,
     # coordinated duties, may-see-members (VIEW: 1), members, its names, memberships for the
     # navigation, the unread count
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(agency_url)
     bulk_agencies(30)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(duty_url)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(agency_url)
 
 

@@ -446,12 +446,12 @@ PAGE_QUERIES = {
     # and reviewer; the figures counted now: the totals and aid (one aggregate), the duties
     # with an activity, the activities by kind, the listed activities, the agency's duties;
     # the history with its users (at most 50 rows); the navigation's memberships, the
-    # unread count
-    "staff": ("draft", 12),
+    # unread count, the plan in force (the footer)
+    "staff": ("draft", 13),
     # ... no figures to count: they are the report's JSON, kept when it was sent
-    "reviewer": ("submitted", 7),
+    "reviewer": ("submitted", 8),
     # ... the figures counted now, accepted activities only: the same five queries
-    "leader": ("accepted", 12),
+    "leader": ("accepted", 13),
 }
 
 

@@ -247,12 +247,12 @@ def test_query_count_does_not_grow_with_agencies_or_periods(
     # session, user, the user's agency rights, the started years, the periods, the plans
     # and assignments (who is expected), their reports, the agencies, their names, the
     # navigation's memberships, the unread count
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(PAGE, {"year": 2020})
     assert len(response.context["table"].rows) == REPORTING
     more_agencies(5)
     ensure_periods([2019, 2020])
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(PAGE, {"year": 2020})
     assert len(response.context["table"].rows) == REPORTING + 5
     assert len(response.context["table"].periods) == 4

@@ -45,10 +45,10 @@ def test_the_issued_list_costs_the_same_whatever_its_length(
 
     # session, user, the user's agency rights, the count of issued versions, the
     # navigation's memberships, the unread count, the page of versions with their periods
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         one = client.get(reverse("reports:issued"))
     _issued(periods["2020"], reviewer, 7)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         eight = client.get(reverse("reports:issued"))
 
     assert len(one.context["page"].object_list) == 1
@@ -68,11 +68,11 @@ def test_the_versions_page_costs_the_same_whatever_its_length(
 
     # session, user, the user's agency rights, the period, failing its stuck versions (one
     # UPDATE), the navigation's memberships, the unread count, the versions with their users
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(page)
     for status in ["failed", "issued", "ready", "issued", "ready"]:
         version(status)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(page)
     assert [(v.draft_number, v.status) for v in response.context["versions"]] == [
         (6, Status.READY),
@@ -101,11 +101,11 @@ def test_the_version_page_costs_the_same_with_ten_times_the_activities_and_repor
     # stuck (one UPDATE), the period's latest draft number, the issuing authority it will
     # use, the navigation's memberships, the unread count: the figures are the version's
     # JSON, read with it.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(small.get_absolute_url())
     assert response.context["f"]["total"] == 2
     large = grow(activities=18, reports=9)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(large.get_absolute_url())
     assert response.context["f"]["total"] == 20
     assert response.context["f"]["submissions"]["sent"] == 10

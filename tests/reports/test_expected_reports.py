@@ -317,7 +317,7 @@ def test_the_page_s_queries_do_not_grow_with_agencies(
     client.get(PAGE, query)
     # session, user, rights, the started years, the periods, plans and assignments (who is
     # expected), reports, agencies, names, (the lineage when grouped), memberships, unread
-    count = 12 + (group == "current")
+    count = 13 + (group == "current")  # the footer's plan in force included
     with django_assert_num_queries(count):
         response = client.get(PAGE, query)
     before = len(response.context["table"].rows)

@@ -51,17 +51,17 @@ def test_index_query_count_does_not_grow_with_periods(
     client.get(url)
     # session, user, the user's agency rights, count, periods, their reports (agency and
     # period joined), the navigation's memberships, the unread count
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(url)
     ensure_periods([2021, 2022, 2023])
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert len(response.context["rows"]) == 8
     assert all(len(row["reports"]) == 1 for row in response.context["rows"])
 
     client.force_login(reviewer)
     # ... and the versions of the consolidated report
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(url)
     assert len(response.context["rows"]) == 8
 
