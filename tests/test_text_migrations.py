@@ -85,7 +85,8 @@ def test_text_stored_before_the_migrations_is_cleaned_and_searchable(staff, revi
             search_text="",
         )
         raw("reports.AgencyReport", report.pk, results=f"{OVERRIDE}\r\n{NFD}")
-        raw("agencies.Agency", Agency.objects.get(code="SYT").pk, short_name="Sở Y tế\u202e")
+        syt = old.get_model("agencies", "Agency").objects.get(code="SYT")
+        raw("agencies.Agency", syt.pk, short_name="Sở Y tế\u202e")
         twin_user = User.objects.create_user("x")
         raw("agencies.User", twin_user.pk, username="lan\u200b", first_name=NFD)
 
