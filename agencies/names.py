@@ -92,18 +92,27 @@ class NameBook:
 class Lineage:
     """Which agency carries another's work today, and which sit under one.
 
-    Built from one query of every agency's (id, successor_id, parent_id); `agencies` may be
-    given instead when the caller has the rows already (no query then). Cycles in the data
-    (which the admin's validation should prevent) are cut, never followed forever.
+    Built from one query of every agency's (id, successor_id, parent_id, closed_on);
+    `agencies` may be given instead when the caller has the rows already (no query then).
+    A successor carries an agency's work only from the agency's `closed_on` (its first day
+    out): an agency whose closing is scheduled still carries its own work until then, though
+    its successor is recorded already. `on` is the day asked about (today when None). Cycles
+    in the data (which the admin's validation should prevent) are cut, never followed forever.
     """
 
-    def __init__(self, agencies: Iterable[Agency] | None = None) -> None:
+    def __init__(self, agencies: Iterable[Agency] | None = None, on: date | None = None) -> None:
         self.by_id: dict[int, Agency] = {}
+        day = on or timezone.localdate()
         if agencies is None:
-            rows = list(Agency.objects.values_list("pk", "successor_id", "parent_id"))
+            rows = list(Agency.objects.values_list("pk", "successor_id", "parent_id", "closed_on"))
         else:
             self.by_id = {a.pk: a for a in agencies}
-            rows = [(a.pk, a.successor_id, a.parent_id) for a in self.by_id.values()]
+            rows = [(a.pk, a.successor_id, a.parent_id, a.closed_on) for a in self.by_id.values()]
+        # Successions in effect on `day` only (closed_on is the first day out).
+        rows = [
+            (pk, succ if closed_on is not None and closed_on <= day else None, parent)
+            for pk, succ, parent, closed_on in rows
+        ]
         self.successor: dict[int, int | None] = {pk: succ for pk, succ, _parent in rows}
         self._predecessors: dict[int, list[int]] = defaultdict(list)
         self._children: dict[int, list[int]] = defaultdict(list)

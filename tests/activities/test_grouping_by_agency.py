@@ -254,11 +254,11 @@ def test_a_bad_agency_or_grouping_is_refused_with_a_message_and_filters_nothing(
 
 
 def test_lineage_follows_merges_and_cuts_cycles():
-    a = Agency(pk=1, code="A", successor_id=2)
-    b = Agency(pk=2, code="B", successor_id=3)
+    a = Agency(pk=1, code="A", successor_id=2, closed_on=RENAMED_ON)
+    b = Agency(pk=2, code="B", successor_id=3, closed_on=RENAMED_ON)
     c = Agency(pk=3, code="C")
-    x = Agency(pk=4, code="X", successor_id=5)
-    y = Agency(pk=5, code="Y", successor_id=4)
+    x = Agency(pk=4, code="X", successor_id=5, closed_on=RENAMED_ON)
+    y = Agency(pk=5, code="Y", successor_id=4, closed_on=RENAMED_ON)
     lineage = Lineage([a, b, c, x, y])
     assert lineage.current(1) == 3 and lineage.current_agency(a) is c
     assert lineage.with_predecessors(3) == {1, 2, 3}

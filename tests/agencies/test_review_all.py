@@ -1,0 +1,73 @@
+"""Regression tests of the review of issue 11 (organisation over time): defects found in the
+reorganisation engine, the expected reports and the pages that read them, each with the test
+that shows it fixed. Dates are relative to today, as tests/agencies/test_reorganisation.py's."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies import reorganisation as reorg
+from agencies.models import Agency
+from agencies.names import Lineage
+from agencies.reorganisation import Merge, NewAgency
+from reports import completeness
+from reports.models import ReportingPeriod
+from tests.factories import make_activity, make_periods
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+AHEAD = TODAY + timedelta(days=10)
+
+
+def scheduled_merge(admin_user) -> Agency:
+    """TP Vũng Tàu merged into a new ward in ten days (a reorganisation applied ahead)."""
+    reorg.apply(
+        [
+            Merge(
+                effective_on=AHEAD,
+                sources=("VUNGTAU",),
+                into=NewAgency(code="PHUONG_VT", name="UBND phường Hải Đăng", kind="ward"),
+            )
+        ],
+        actor=admin_user,
+    )
+    return Agency.objects.get(code="PHUONG_VT")
+
+
+def test_a_scheduled_merge_does_not_hand_over_the_work_before_its_day(admin_user):
+    """The successor is recorded at once, but until closed_on (the first day out) the
+    agency carries its own work: today's agency is itself, from that day the successor."""
+    new = scheduled_merge(admin_user)
+    vungtau = Agency.objects.get(code="VUNGTAU")
+    assert vungtau.successor == new and vungtau.is_active
+    assert Lineage().current(vungtau.pk) == vungtau.pk
+    assert Lineage().with_predecessors(new.pk) == {new.pk}
+    assert Lineage(on=AHEAD - timedelta(days=1)).current(vungtau.pk) == vungtau.pk
+    assert Lineage(on=AHEAD).current(vungtau.pk) == new.pk
+    assert Lineage(on=AHEAD).with_predecessors(new.pk) == {new.pk, vungtau.pk}
+
+
+def test_by_todays_agency_an_agency_closing_later_keeps_its_records(client, admin_user, staff):
+    new = scheduled_merge(admin_user)
+    vungtau = Agency.objects.get(code="VUNGTAU")
+    make_activity(admin_user, agency=vungtau, title="Vũng Tàu hôm nay")
+    client.force_login(admin_user)
+    url = reverse("activities:list")
+    by_today_new = client.get(url, {"agency": new.pk, "grouping": "today"})
+    assert list(by_today_new.context["page"].object_list) == []
+    by_today_old = client.get(url, {"agency": vungtau.pk, "grouping": "today"})
+    assert [a.title for a in by_today_old.context["page"].object_list] == ["Vũng Tàu hôm nay"]
+
+
+def test_the_grid_grouped_by_todays_agency_waits_for_the_merge(admin_user):
+    make_periods(TODAY.year)
+    scheduled_merge(admin_user)
+    periods = ReportingPeriod.objects.filter(year=TODAY.year)
+    rows = completeness.matrix(periods, by_current=True).rows
+    vungtau = next(row for row in rows if row.agency.code == "VUNGTAU")
+    assert not vungtau.under_current and vungtau.current is None
