@@ -20,20 +20,20 @@ def _day(today_iso: str | None) -> date:
     return date.fromisoformat(today_iso) if today_iso else timezone.localdate()
 
 
-@shared_task
+@shared_task(name="reports.tasks.ensure_reporting_periods")
 def ensure_reporting_periods() -> int:
     """Daily: the periods of this year and the next exist, with every agency's draft."""
     return len(ensure_current_periods())
 
 
-@shared_task
+@shared_task(name="reports.tasks.remind_agency_reports")
 def remind_agency_reports(today_iso: str | None = None) -> int:
     """Daily: remind the agencies that have not sent their report, N days before the
     deadline and on the day after it."""
     return agency_reports.remind_due_agencies(today=_day(today_iso))
 
 
-@shared_task
+@shared_task(name="reports.tasks.draft_consolidated_reports")
 def draft_consolidated_reports(today_iso: str | None = None) -> int:
     """Daily: on the day after a period ends, draft a first version of its report."""
     return consolidation.draft_ended_periods(today=_day(today_iso))

@@ -71,3 +71,24 @@ def test_the_grid_grouped_by_todays_agency_waits_for_the_merge(admin_user):
     rows = completeness.matrix(periods, by_current=True).rows
     vungtau = next(row for row in rows if row.agency.code == "VUNGTAU")
     assert not vungtau.under_current and vungtau.current is None
+
+
+def test_every_beat_job_names_a_task_registered_under_a_pinned_name():
+    """The beat schedule sends tasks by name: each is registered under that name, and every
+    task of the daily jobs' modules pins it in its decorator (`name="…"`), so moving or
+    renaming a function cannot lose a job already queued."""
+    import inspect
+    import re
+
+    from django.conf import settings
+
+    from agencies import tasks as agency_tasks
+    from doingoai.celery import app
+    from reports import tasks as report_tasks
+
+    app.loader.import_default_modules()  # every app's tasks, as a worker loads them
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks
+    for module in (report_tasks, agency_tasks):
+        source = inspect.getsource(module)
+        assert re.findall(r"@shared_task(?!\(name=)", source) == [], module.__name__
