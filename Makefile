@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint messages makemessages bench bench-reports clean
+.PHONY: run test lint messages makemessages bench bench-reports bench-organisation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +68,13 @@ bench-reports: $(VENV)/.dev-installed
 	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v 0
 	$(BENCH_ENV) $(BIN)/python manage.py benchmark_reports $(BENCH_ARGS)
 	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE doingoai_bench"
+
+## bench-organisation: the 1/7/2025 merger with 100,000 activities, the activity list by today's
+## agency and the organisation pages with 200 more agencies, each against a baseline of the run
+bench-organisation: BENCH_DB = postgres://postgres@127.0.0.1:5432/doingoai_bench_org
+bench-organisation: $(VENV)/.dev-installed
+	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS doingoai_bench_org" \
+		-c "CREATE DATABASE doingoai_bench_org"
+	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v 0
+	$(BENCH_ENV) $(BIN)/python manage.py benchmark_organisation $(BENCH_ARGS)
+	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE doingoai_bench_org"
