@@ -40,6 +40,7 @@ from .models import (
     Plan,
     PlanEvaluation,
     User,
+    in_operation_q,
 )
 from .permissions import Action, can, reviews_province
 
@@ -649,6 +650,27 @@ def programme_agencies(plan: Plan) -> models.QuerySet[Agency]:
     ).in_directory_order()
 
 
+def programme_day(plan: Plan, today: date | None = None) -> date:
+    """The day that says which agencies owe `plan` a programme: today, brought within the
+    plan's validity (its last day for a plan that ended, its first for one not begun)."""
+    day = today or timezone.localdate()
+    if plan.valid_until is not None and day > plan.valid_until:
+        day = plan.valid_until
+    return max(day, plan.valid_from)
+
+
+def programme_expected(plan: Plan, today: date | None = None) -> models.QuerySet[Agency]:
+    """The agencies listed and counted for section IV.1 of `plan`: those it assigns
+    (programme_agencies) that are in operation on programme_day, and those that recorded
+    their programme (kept after they closed). An agency closed by a reorganisation before
+    recording one owes none any more: its successor, given its assignments, owes it. A
+    queryset in directory order (one query when evaluated)."""
+    recorded = ImplementingProgramme.objects.filter(plan=plan).values("agency_id")
+    return programme_agencies(plan).filter(
+        in_operation_q(programme_day(plan, today)) | Q(pk__in=recorded)
+    )
+
+
 @dataclass
 class ProgrammeRow:
     """One line of the programmes page: an agency IV.1 assigns and its programme, or None."""
@@ -659,9 +681,9 @@ class ProgrammeRow:
 
 
 def programme_rows(plan: Plan, acting_ids: Iterable[int] = ()) -> list[ProgrammeRow]:
-    """Every agency IV.1 of `plan` assigns with its programme (None: "chưa có"), and whether
-    the user whose ACT agencies are `acting_ids` may record it. Two queries, whatever the
-    number of agencies."""
+    """Every agency that owes `plan` an IV.1 programme (programme_expected) with its programme
+    (None: "chưa có"), and whether the user whose ACT agencies are `acting_ids` may record it.
+    Two queries, whatever the number of agencies."""
     acting = set(acting_ids)
     programmes = {
         p.agency_id: p
@@ -669,14 +691,14 @@ def programme_rows(plan: Plan, acting_ids: Iterable[int] = ()) -> list[Programme
     }
     return [
         ProgrammeRow(agency, programmes.get(agency.pk), agency.pk in acting)
-        for agency in programme_agencies(plan)
+        for agency in programme_expected(plan)
     ]
 
 
 def programme_progress(plan: Plan) -> tuple[int, int]:
-    """(x, N): of the N agencies IV.1 of `plan` assigns, x have recorded their programme. One
-    query."""
-    assigned = programme_agencies(plan).order_by().values("pk")
+    """(x, N): of the N agencies that owe `plan` an IV.1 programme (programme_expected), x
+    have recorded it. One query."""
+    assigned = programme_expected(plan).order_by().values("pk")
     counts = Agency.objects.filter(pk__in=assigned).aggregate(
         total=models.Count("pk"),
         done=models.Count("pk", filter=Q(programmes__plan=plan), distinct=True),

@@ -92,3 +92,63 @@ def test_every_beat_job_names_a_task_registered_under_a_pinned_name():
     for module in (report_tasks, agency_tasks):
         source = inspect.getsource(module)
         assert re.findall(r"@shared_task(?!\(name=)", source) == [], module.__name__
+
+
+# ---------------------------------------------------------------------------- section IV.1
+
+
+def test_an_agency_closed_before_recording_its_programme_is_no_longer_owed_one(
+    client, leader, admin_user
+):
+    """Plan IV.1: the programmes page and its x/N list the agencies that work (on today, or
+    the plan's last day once it ended) and those that recorded one; an agency closed without
+    recording one is not "not yet" forever (its successor owes it), one that recorded it
+    keeps it counted."""
+    from agencies.models import DutyAssignment, ImplementingProgramme, Plan
+    from agencies.plans import programme_day, programme_expected, programme_progress
+    from agencies.reorganisation import Close
+    from tests.factories import pdf_upload
+
+    plan = Plan.objects.get(number="164/KH-UBND")
+    assigned = list(
+        DutyAssignment.objects.filter(duty__plan=plan, duty__ref__startswith="IV.1.")
+        .values_list("agency__code", flat=True)
+        .distinct()
+        .order_by("agency__code")
+    )
+    gone, kept = [code for code in assigned if code != "SLDTBXH"][:2]
+    before = programme_progress(plan)
+    ImplementingProgramme.store(
+        upload=pdf_upload("ctr.pdf"),
+        content_type="application/pdf",
+        actor=admin_user,
+        plan=plan,
+        agency=Agency.objects.get(code=kept),
+        number="1/CTr",
+        issued_on=plan.valid_from,
+    )
+    day = programme_day(plan) - timedelta(days=1)
+    reorg.apply(
+        [Close(effective_on=day, code=gone), Close(effective_on=day, code=kept)],
+        actor=admin_user,
+    )
+    codes = set(programme_expected(plan).values_list("code", flat=True))
+    assert gone not in codes and kept in codes
+    assert programme_progress(plan) == (1, before[1] - 1)
+    client.force_login(leader)
+    response = client.get(reverse("agencies:programmes", args=[plan.pk]))
+    shown = {row.agency.code for row in response.context["rows"]}
+    assert gone not in shown and kept in shown
+
+
+def test_the_day_that_says_who_owes_a_programme_stays_within_the_plan():
+    from datetime import date
+
+    from agencies.models import Plan
+    from agencies.plans import programme_day
+
+    plan = Plan(valid_from=date(2020, 1, 1), valid_until=date(2025, 12, 31))
+    assert programme_day(plan, date(2026, 3, 1)) == date(2025, 12, 31)
+    assert programme_day(plan, date(2019, 3, 1)) == date(2020, 1, 1)
+    assert programme_day(plan, date(2024, 3, 1)) == date(2024, 3, 1)
+    assert programme_day(Plan(valid_from=date(2020, 1, 1)), date(2030, 1, 1)) == date(2030, 1, 1)
