@@ -31,6 +31,14 @@ class IssuingAuthorityAdmin(ChangeReasonAdminMixin, HistoryAdmin):
         (_("Signature"), {"fields": ["signer_authority", "signer_title", "signer_name"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        """Every field of a record a report was issued under: editing it would change what
+        an issued report says of its issuer (its page, its JSON) and could move its date off
+        the report's issue date. A change from a date is a new record (one query)."""
+        if obj is not None and obj.reports.exists():
+            return [name for _title, options in self.fieldsets for name in options["fields"]]
+        return super().get_readonly_fields(request, obj)
+
 
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(admin.ModelAdmin):

@@ -152,3 +152,47 @@ def test_the_day_that_says_who_owes_a_programme_stays_within_the_plan():
     assert programme_day(plan, date(2019, 3, 1)) == date(2020, 1, 1)
     assert programme_day(plan, date(2024, 3, 1)) == date(2024, 3, 1)
     assert programme_day(Plan(valid_from=date(2020, 1, 1)), date(2030, 1, 1)) == date(2030, 1, 1)
+
+
+# ---------------------------------------------------------------------------- issuing authority
+
+
+def test_an_authority_a_report_was_issued_under_is_read_only_in_the_admin(
+    client, admin_user, reviewer
+):
+    """Editing it would change the issuer an issued report names (its page and JSON) or move
+    its date off the report's issue date; an unused record stays editable."""
+    from reports.models import IssuingAuthority
+    from tests.factories import make_consolidated_report
+
+    make_periods(2025, 2026)
+    issued = make_consolidated_report("2026-H1", actor=reviewer, status="issued")
+    used = issued.issuing_authority
+    url = reverse("admin:reports_issuingauthority_change", args=[used.pk])
+    client.force_login(admin_user)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="issuer_parent"' not in page.content.decode()
+    client.post(
+        url,
+        {
+            "valid_from": "01/01/2030",
+            "issuer_parent": "UBND KHÁC",
+            "issuer": "SỞ KHÁC",
+            "place": "Nơi khác",
+            "number_suffix": "BC-KHAC",
+            "signer_title": "GIÁM ĐỐC",
+        },
+    )
+    used.refresh_from_db()
+    assert used.issuer_parent != "UBND KHÁC" and used.valid_from.year != 2030
+    unused = IssuingAuthority.objects.create(
+        valid_from=TODAY + timedelta(days=400),
+        issuer_parent="UBND",
+        issuer="SỞ",
+        place="Nơi",
+        number_suffix="BC",
+        signer_title="GIÁM ĐỐC",
+    )
+    page = client.get(reverse("admin:reports_issuingauthority_change", args=[unused.pk]))
+    assert 'name="issuer_parent"' in page.content.decode()
