@@ -229,6 +229,11 @@ def render_summary(summary: service.Summary) -> str:
 
 @admin.register(Reorganisation)
 class ReorganisationAdmin(admin.ModelAdmin):
+    """Reorganisations listed and read-only (each with what it changed: summary_of); adding
+    one is the form or a file → the service's preview → a signed confirmation that applies
+    it (agencies.reorganisation.apply), for administrators with the add permission. Never
+    changed or deleted here: the rows it wrote and their history stay as applied."""
+
     list_display = ["effective_on", "kind", "sources_list", "targets_list", "created_by"]
     list_filter = ["kind"]
     date_hierarchy = "effective_on"

@@ -74,6 +74,9 @@ def plan_detail(request: HttpRequest, plan: int) -> HttpResponse:
 
 @login_required
 def duty_detail(request: HttpRequest, plan: int, ref: str) -> HttpResponse:
+    """/plan/<id>/duties/<ref>/: one duty of a plan with its lead and support agencies and
+    those coordinating (every signed-in user; 404 for a ref the plan does not have). Three
+    queries whatever the number of agencies."""
     duty = get_object_or_404(
         Duty.objects.select_related("plan").prefetch_related(
             Prefetch(

@@ -24,6 +24,7 @@ Status = AgencyReport.Status
 
 
 def dmy(day: date) -> str:
+    """`day` as the pages print it (dd/mm/yyyy, the short date format)."""
     return date_format(day, "SHORT_DATE_FORMAT")
 
 
