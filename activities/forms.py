@@ -271,7 +271,12 @@ class ActivityForm(forms.Form):
         if self.errors:
             return cleaned
         try:
-            validate_activity(self.to_data())
+            data = self.to_data()
+            # Editing: the date the record already has (initial_from) is kept as it is.
+            before = self.initial.get("agency")
+            same_agency = getattr(before, "pk", before) == data.agency.pk
+            kept = self.initial.get("start_date") if same_agency else None
+            validate_activity(data, kept_start=kept)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 self.add_error(name if name in self.fields else None, messages)

@@ -105,14 +105,26 @@ def duties_of(agency: Agency, on: date | None = None):
     return duties
 
 
-def validate_activity(data: ActivityData, *, duty_ids: set[int] | None = None) -> None:
+def validate_activity(
+    data: ActivityData, *, duty_ids: set[int] | None = None, kept_start: date | None = None
+) -> None:
     """Check the rules that span fields; raise a ValidationError keyed by field.
 
     `duty_ids` lets a bulk import pass the agency's duties once instead of a query per row.
+    An agency records what it did while it worked: an activity may not begin before the
+    agency's `established_on` (a ward created on 1/7/2025 did nothing in March 2025; its
+    predecessor did). `kept_start` is the start date the record already has: a draft a
+    reorganisation handed to the successor keeps the date it was given, unless it is changed.
     """
     errors: dict[str, str] = {}
     if data.end_date < data.start_date:
         errors["end_date"] = _("The end date must not be before the start date.")
+    began = data.agency.established_on
+    if began and data.start_date < began and data.start_date != kept_start:
+        errors["start_date"] = _(
+            "%(agency)s began to work on %(date)s: an activity before that day belongs to the "
+            "agency that worked then."
+        ) % {"agency": data.agency, "date": began.strftime("%d/%m/%Y")}
     if data.duty is not None:
         allowed = (
             duty_ids
@@ -295,7 +307,9 @@ def update_activity(
         data.agency,
         _("You may not log activities for %(agency)s.") % {"agency": data.agency},
     )
-    validate_activity(data)
+    validate_activity(
+        data, kept_start=locked.start_date if locked.agency_id == data.agency.pk else None
+    )
     _add_new_partner(data)
     relations = _changed_relations(locked, data)
     apply_activity_data(locked, data)
