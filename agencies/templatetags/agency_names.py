@@ -12,7 +12,7 @@ it (an e-mail, a template rendered alone) gets one NameBook for the whole render
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django import template
 from django.utils import timezone
@@ -26,6 +26,15 @@ from agencies.names import Lineage, NameBook
 register = template.Library()
 
 CONTEXT_KEY = "agency_names"
+
+
+@register.filter
+def last_day(first_day_out: date | None) -> date | None:
+    """The last day of a span that ends with `first_day_out` (Agency.closed_on,
+    Membership.ended_on: the first day no longer in operation or in force), for the pages
+    that write "until <day>": a membership ended on 1/7/2025 is "until 30/06/2025". None
+    stays None."""
+    return first_day_out - timedelta(days=1) if first_day_out else first_day_out
 
 
 def name_book(context: template.Context) -> NameBook:

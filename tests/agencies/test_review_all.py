@@ -196,3 +196,34 @@ def test_an_authority_a_report_was_issued_under_is_read_only_in_the_admin(
     )
     page = client.get(reverse("admin:reports_issuingauthority_change", args=[unused.pk]))
     assert 'name="issuer_parent"' in page.content.decode()
+
+
+# ---------------------------------------------------------------------------- "until" a day
+
+
+def test_pages_write_until_the_last_day_not_the_first_day_out(client, admin_user, staff):
+    """closed_on, ended_on and AgencyName.valid_until are the first day out: "until" is
+    followed by the day before (a membership ended on 1/7/2025 ran until 30/06/2025), so that
+    a name borne "until 30/06/2025" and the next "from 01/07/2025" do not overlap."""
+    from datetime import date
+
+    from agencies.models import Membership
+    from agencies.reorganisation import Rename
+    from agencies.templatetags.agency_names import last_day
+
+    assert last_day(date(2025, 7, 1)) == date(2025, 6, 30)
+    assert last_day(None) is None
+    day = TODAY - timedelta(days=5)
+    reorg.apply([Rename(code="SLDTBXH", name="Sở Nội vụ", effective_on=day)], actor=admin_user)
+    ends = TODAY + timedelta(days=20)
+    Membership.objects.filter(user=staff, agency__code="SLDTBXH").update(ended_on=ends)
+    client.force_login(admin_user)
+    agency = Agency.objects.get(code="SLDTBXH")
+    body = client.get(agency.get_absolute_url()).content.decode()
+    names = body.split('data-testid="names"')[1].split("</table>")[0]
+    assert f"{day - timedelta(days=1):%d/%m/%Y}" in names
+    assert f"<td>{day:%d/%m/%Y}</td><td>…</td>" in names
+    assert names.count(f"{day:%d/%m/%Y}") == 1
+    members = body.split('data-testid="members"')[1].split("</ul>")[0]
+    assert f"{ends - timedelta(days=1):%d/%m/%Y}" in members
+    assert f"{ends:%d/%m/%Y}" not in members
