@@ -723,8 +723,8 @@ def record_programme(
 
     The caller has checked that `actor` acts for `agency` (agencies.permissions Action.ACT)
     and that IV.1 assigns it; this checks again (Http404 otherwise, as the pages answer).
-    Raises PlanError (Vietnamese) for an empty number, or a file that is not a PDF or DOCX
-    or is too large; nothing is written then."""
+    Raises PlanError (Vietnamese) for an empty number, a date after today, or a file that is
+    not a PDF or DOCX or is too large; nothing is written then."""
     if (
         not can(actor, Action.ACT, agency)
         or not programme_agencies(plan).filter(pk=agency.pk).exists()
@@ -733,6 +733,11 @@ def record_programme(
     errors: list[str] = []
     if not number.strip():
         errors.append(_("The document number must not be empty."))
+    if issued_on > timezone.localdate():
+        errors.append(
+            _("The programme's date %(date)s is in the future: record it once it is issued.")
+            % {"date": issued_on.strftime("%d/%m/%Y")}
+        )
     kind = None
     try:
         kind = validate_attachment(upload)

@@ -4,12 +4,12 @@ the yearly evaluation of IV.2 (others get 404); history is kept."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from agencies.models import Agency, DutyAssignment, ImplementingProgramme, Plan, PlanEvaluation
 from agencies.plans import programme_progress
@@ -146,6 +146,21 @@ def test_a_programme_file_must_be_a_pdf_or_docx(client, staff, plan):
     response = client.post(programme_url(plan, "SLDTBXH"), programme_post(number=" "))
     assert response.status_code == 200 and not ImplementingProgramme.objects.exists()
     assert response.context["form"].errors.keys() == {"number"}  # the form refuses a blank
+
+
+def test_a_programme_dated_in_the_future_is_refused(client, staff, plan):
+    client.force_login(staff)
+    ahead = timezone.localdate() + timedelta(days=1)
+    response = client.post(
+        programme_url(plan, "SLDTBXH"), programme_post(issued_on=ahead.strftime("%d/%m/%Y"))
+    )
+    assert response.status_code == 200
+    with translation.override("vi"):
+        refused = translation.gettext(
+            "The programme's date %(date)s is in the future: record it once it is issued."
+        ) % {"date": ahead.strftime("%d/%m/%Y")}
+    assert refused in response.content.decode()
+    assert not ImplementingProgramme.objects.exists()
 
 
 def test_every_signed_in_user_downloads_a_programme(client, staff, leader, outsider, plan):
