@@ -76,5 +76,6 @@ bench-organisation: $(VENV)/.dev-installed
 	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS doingoai_bench_org" \
 		-c "CREATE DATABASE doingoai_bench_org"
 	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v 0
+	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BENCH_ENV) $(BIN)/python manage.py benchmark_organisation $(BENCH_ARGS)
 	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE doingoai_bench_org"
