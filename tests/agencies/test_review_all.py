@@ -227,3 +227,58 @@ def test_pages_write_until_the_last_day_not_the_first_day_out(client, admin_user
     members = body.split('data-testid="members"')[1].split("</ul>")[0]
     assert f"{ends - timedelta(days=1):%d/%m/%Y}" in members
     assert f"{ends:%d/%m/%Y}" not in members
+
+
+# ---------------------------------------------------------------------------- admin imports
+
+
+def test_importing_accounts_needs_the_rights_on_users_too(client):
+    """A staff member who may add and change memberships but not users imports agencies
+    and partners if allowed, never accounts (the import creates users): the page and the
+    confirmation both refuse."""
+    from django.contrib.auth.models import Permission
+
+    from agencies.models import User
+
+    clerk = User.objects.create_user("thuky2", password="x", is_staff=True)
+    clerk.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="agencies",
+            codename__in=["add_membership", "change_membership", "view_membership"],
+        )
+    )
+    client.force_login(clerk)
+    assert client.get(reverse("admin:agencies_membership_changelist")).status_code == 200
+    assert client.get(reverse("admin:agencies_membership_import")).status_code == 403
+    response = client.post(reverse("admin:agencies_membership_process_import"), {})
+    assert response.status_code == 403
+    clerk.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="agencies", codename__in=["add_user", "change_user"]
+        )
+    )
+    client.force_login(User.objects.get(pk=clerk.pk))
+    assert client.get(reverse("admin:agencies_membership_import")).status_code == 200
+
+
+def test_a_closed_agencys_former_staff_read_programmes_but_record_none(client, staff, admin_user):
+    """Section IV.1 from the other side of a reorganisation: the staff of an agency closed
+    (their membership ended with it) still read the programmes page and files, and get 404
+    when recording the closed agency's programme."""
+    from agencies.models import ImplementingProgramme, Plan
+    from agencies.reorganisation import Close
+    from tests.factories import pdf_upload
+
+    plan = Plan.objects.get(number="164/KH-UBND")
+    reorg.apply([Close(code="SLDTBXH", effective_on=TODAY - timedelta(days=3))], actor=admin_user)
+    client.force_login(staff)
+    page = client.get(reverse("agencies:programmes", args=[plan.pk]))
+    assert page.status_code == 200
+    assert not any(row.may_record for row in page.context["rows"])
+    url = reverse("agencies:programme", args=[plan.pk, "SLDTBXH"])
+    assert client.get(url).status_code == 404
+    posted = client.post(
+        url, {"number": "1/CTr", "issued_on": "10/01/2020", "file": pdf_upload("c.pdf")}
+    )
+    assert posted.status_code == 404
+    assert not ImplementingProgramme.objects.filter(agency__code="SLDTBXH").exists()
