@@ -73,7 +73,9 @@ def remind_agency(report_id: int, key: str | None = None) -> int:
         key = f"agency-report-reminder:{report.pk}:{day.isoformat()}"
     members = permissions.users_who_may(Action.ACT, report.agency)
     link = mail.absolute_url(report.get_absolute_url())
-    context = {"report": report, "period": report.period, "link": link}
+    # Past the deadline the e-mail asks for the report now, not "by" a day gone by.
+    overdue = timezone.localdate() > report.period.deadline
+    context = {"report": report, "period": report.period, "link": link, "overdue": overdue}
     return mail.send_each(
         "reports/email/agency_reminder", context, mail.addresses(members), event=key
     )

@@ -4,7 +4,7 @@ reminders sent from it and by the daily beat task."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -483,6 +483,10 @@ def test_the_reminder_says_what_is_due_when_and_where_in_the_portals_language(
     people, sent_some, vi, settings
 ):
     syt = sent_some.agency_reports.select_related("agency").get(agency__code="SYT")
+    # Before the deadline (the reminder of an overdue report is the next test's).
+    due = timezone.localdate() + timedelta(days=3)
+    type(sent_some).objects.filter(pk=sent_some.pk).update(deadline=due)
+    deadline = due.strftime("%d/%m/%Y")
 
     with translation.override("en"):  # whatever language the action was taken in
         assert send_agency_report_reminder(syt.pk) == 1
@@ -493,7 +497,7 @@ def test_the_reminder_says_what_is_due_when_and_where_in_the_portals_language(
     assert message.subject == vi(
         "Reminder: the report for %(period)s is due on %(deadline)s",
         period=period,
-        deadline="19/06/2020",
+        deadline=deadline,
     )
     link = settings.SITE_URL.rstrip("/") + "/reports/2020-H1/agencies/SYT/"
     assert message.body == (
@@ -502,10 +506,34 @@ def test_the_reminder_says_what_is_due_when_and_where_in_the_portals_language(
             "%(period)s by %(deadline)s.",
             agency=syt.agency.name,
             period=period,
-            deadline="19/06/2020",
+            deadline=deadline,
         )
         + "\n\n"
         + vi("Write and send it in the portal: %(link)s", link=link)
         + "\n"
     )
     assert message.from_email == settings.DEFAULT_FROM_EMAIL
+
+
+def test_the_reminder_of_an_overdue_report_asks_for_it_now(people, sent_some, vi):
+    """2020-H1 was due on 19/06/2020: the e-mail says it is overdue, never "send it by" a day
+    gone by."""
+    syt = sent_some.agency_reports.select_related("agency").get(agency__code="SYT")
+    assert send_agency_report_reminder(syt.pk) == 1
+    [message] = mail.outbox
+    with translation.override("vi"):
+        period = str(sent_some.label)
+    assert message.subject == vi(
+        "Overdue: the report for %(period)s was due on %(deadline)s",
+        period=period,
+        deadline="19/06/2020",
+    )
+    assert message.body.startswith(
+        vi(
+            "The people-to-people diplomacy report of %(agency)s for %(period)s was due on "
+            "%(deadline)s and has not been sent: Sở Ngoại vụ asks you to send it now.",
+            agency=syt.agency.name,
+            period=period,
+            deadline="19/06/2020",
+        )
+    )
