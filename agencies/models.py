@@ -83,15 +83,21 @@ class AgencyQuerySet(models.QuerySet["Agency"]):
         folded = " ".join(search_terms(query))
         return self.filter(search_text__contains=folded) if folded else self
 
-    def with_duty_counts(self) -> AgencyQuerySet:
+    def with_duty_counts(self, on: date | None = None) -> AgencyQuerySet:
         """Each agency with `lead_count` and `support_count`, the duties it leads and
-        supports."""
+        supports in the plan in force on `on` (today when None; agencies.plans.plan_in_force:
+        the latest that began by then), not in every plan loaded. No query of its own."""
+        on = on or timezone.localdate()
+        plan = Plan.objects.filter(valid_from__lte=on).order_by("-valid_from").values("pk")[:1]
+        in_plan = models.Q(assignments__duty__plan_id=models.Subquery(plan))
         return self.annotate(
             lead_count=models.Count(
-                "assignments", filter=models.Q(assignments__role=DutyAssignment.Role.LEAD)
+                "assignments",
+                filter=in_plan & models.Q(assignments__role=DutyAssignment.Role.LEAD),
             ),
             support_count=models.Count(
-                "assignments", filter=models.Q(assignments__role=DutyAssignment.Role.SUPPORT)
+                "assignments",
+                filter=in_plan & models.Q(assignments__role=DutyAssignment.Role.SUPPORT),
             ),
         )
 

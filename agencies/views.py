@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from . import permissions
 from .forms import ProfileForm
 from .models import Agency, Membership, Reorganisation, User
-from .plans import plan_in_force
+from .plans import plan_in_force, plan_in_force_id
 
 
 @login_required
@@ -161,7 +162,15 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
     if agency is None:
         raise Http404
     related = [a for a in found if a.pk != agency.pk]
-    assignments = agency.assignments.select_related("duty").order_by("duty__position")
+    # The duties of the plan in force today, or on its last day for an agency that closed.
+    plan_day = timezone.localdate()
+    if agency.closed_on is not None and agency.closed_on <= plan_day:
+        plan_day = agency.closed_on - timedelta(days=1)
+    assignments = (
+        agency.assignments.filter(duty__plan_id=plan_in_force_id(plan_day))
+        .select_related("duty")
+        .order_by("duty__position")
+    )
     members = former_members = None
     if permissions.can_see_members(request.user, agency):
         everyone = list(

@@ -282,3 +282,45 @@ def test_a_closed_agencys_former_staff_read_programmes_but_record_none(client, s
     )
     assert posted.status_code == 404
     assert not ImplementingProgramme.objects.filter(agency__code="SLDTBXH").exists()
+
+
+# ---------------------------------------------------------------------------- several plans
+
+
+def test_the_directory_and_an_agencys_page_count_the_duties_of_the_plan_in_force(
+    client, admin_user
+):
+    """With a second plan loaded beside 164, the directory's lead/support counts and an
+    agency's duties are those of the plan in force (today; a closed agency: its last day),
+    not the sum of every plan's."""
+    import json
+    from datetime import date
+    from pathlib import Path
+
+    from agencies.models import Plan
+    from agencies.plans import load_plan
+
+    data = json.loads(
+        (Path(__file__).resolve().parents[1] / "data" / "plan-99-KH-UBND-2026.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    second = load_plan(data)
+    old = Plan.objects.get(number="164/KH-UBND")
+
+    def counts(on, code):
+        agency = Agency.objects.with_duty_counts(on).get(code=code)
+        plan = old if on < second.valid_from else second
+        lead = plan.duties.filter(assignments__agency=agency, assignments__role="lead").count()
+        return agency.lead_count, lead
+
+    got, want = counts(date(2025, 6, 1), "SNGV")
+    assert got == want and got > 0
+    got, want = counts(date(2026, 6, 1), "SNGV")
+    assert got == want and got > 0
+    client.force_login(admin_user)
+    body = client.get(Agency.objects.get(code="SNGV").get_absolute_url()).content.decode()
+    shown = body.count('<td class="ref">')
+    expected = second.duties.filter(assignments__agency__code="SNGV").distinct().count()
+    if second.valid_from <= TODAY:
+        assert shown == expected
