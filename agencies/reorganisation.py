@@ -30,9 +30,10 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -1031,8 +1032,8 @@ class _Applier:
                 result.drafts_stranded.append(line)
                 continue
             result.drafts_moved.append(line)
-            if day <= self.today:
-                move_draft(activity, successor, why, self.actor)
+        if successor is not None and day <= self.today:
+            move_drafts(drafts, successor, why, self.actor)
         if drafts and successor is None:
             self.warnings.append(
                 _(
@@ -1203,15 +1204,54 @@ class _Applier:
 
 
 def move_draft(activity: Activity, successor: Agency, why: str, actor: User | None) -> None:
-    """Give a pending activity (draft or returned) of a closed agency to its successor, with
-    the reorganisation as the history's reason (its version moves on: a form opened before
-    cannot overwrite it)."""
-    activity.agency = successor
-    activity.version += 1
-    activity._change_reason = why
-    if actor is not None:
-        activity._history_user = actor
-    activity.save(update_fields=["agency", "version"])
+    """Give one pending activity (draft or returned) of a closed agency to its successor: see
+    move_drafts."""
+    move_drafts([activity], successor, why, actor)
+
+
+# The activity's many-to-many fields its history follows (Activity.history m2m_fields).
+HISTORY_M2M = ("partners", "co_organisers")
+MOVE_BATCH = 1000
+
+
+def move_drafts(
+    activities: list[Activity], successor: Agency, why: str, actor: User | None
+) -> None:
+    """Give pending activities (draft or returned) of a closed agency to its successor, with
+    the reorganisation as the history's reason; their version moves on (a form opened before
+    cannot overwrite them). In bulk: one UPDATE, then the history rows ("~", by `actor`, with
+    `why`) and their partners and co-organisers, a few queries per 1,000 activities (a merger
+    hands over thousands of drafts: one save each took 7 queries, 26 s for 7,568)."""
+    if not activities:
+        return
+    ids = [activity.pk for activity in activities]
+    for start in range(0, len(ids), MOVE_BATCH):
+        Activity.objects.filter(pk__in=ids[start : start + MOVE_BATCH]).update(
+            agency=successor, version=F("version") + 1
+        )
+    for activity in activities:
+        activity.agency = successor
+        activity.version += 1
+    records = Activity.history.bulk_history_create(
+        activities,
+        batch_size=MOVE_BATCH,
+        update=True,
+        default_user=actor,
+        default_change_reason=why,
+    )
+    record_of = {record.id: record.pk for record in records}
+    for name in HISTORY_M2M:
+        through = Activity._meta.get_field(name).remote_field.through
+        history_model = apps.get_model("activities", f"HistoricalActivity_{name}")
+        columns = [f.attname for f in through._meta.fields]
+        rows = [
+            history_model(history_id=record_of[row["activity_id"]], **row)
+            for start in range(0, len(ids), MOVE_BATCH)
+            for row in through.objects.filter(
+                activity_id__in=ids[start : start + MOVE_BATCH]
+            ).values(*columns)
+        ]
+        history_model.objects.bulk_create(rows, batch_size=MOVE_BATCH)
 
 
 def _report_keys() -> set[tuple[int, int]]:
@@ -1614,8 +1654,11 @@ def _move_scheduled_drafts(today: date) -> None:
         .select_related("agency__successor")
         .order_by("pk")
     )
+    by_agency: dict[int, list[Activity]] = {}
     for activity in pending:
-        closed = activity.agency
+        by_agency.setdefault(activity.agency_id, []).append(activity)
+    for drafts in by_agency.values():
+        closed = drafts[0].agency
         row = (
             Reorganisation.objects.filter(effective_on=closed.closed_on, sources=closed)
             .exclude(kind=Reorganisation.Kind.RENAME)
@@ -1633,4 +1676,4 @@ def _move_scheduled_drafts(today: date) -> None:
         ):
             seen.add(successor.pk)
             successor = successor.successor
-        move_draft(activity, successor, why, None)
+        move_drafts(drafts, successor, why, None)
