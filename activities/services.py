@@ -110,7 +110,8 @@ def validate_activity(
 ) -> None:
     """Check the rules that span fields; raise a ValidationError keyed by field.
 
-    `duty_ids` lets a bulk import pass the agency's duties once instead of a query per row.
+    `duty_ids` lets a bulk import pass the agency's duties once instead of a query per row;
+    otherwise the duty must be one of the plan in force on the activity's start date.
     An agency records what it did while it worked: an activity may not begin before the
     agency's `established_on` (a ward created on 1/7/2025 did nothing in March 2025; its
     predecessor did). `kept_start` is the start date the record already has: a draft a
@@ -129,7 +130,7 @@ def validate_activity(
         allowed = (
             duty_ids
             if duty_ids is not None
-            else set(duties_of(data.agency).values_list("pk", flat=True))
+            else set(duties_of(data.agency, on=data.start_date).values_list("pk", flat=True))
         )
         if data.duty.pk not in allowed:
             errors["duty"] = _("This duty is not assigned to %(agency)s.") % {"agency": data.agency}
