@@ -14,21 +14,23 @@ or returns it with a reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import TypedDict
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies import permissions
-from agencies.models import Agency, User
+from agencies.models import Agency, User, in_operation_q
+from agencies.names import Lineage
 from agencies.permissions import Action
 from doingoai.history import HistoryRow, history_rows
 from doingoai.text import change_reason
@@ -108,26 +110,100 @@ REVIEW_ACTIONS = ("accept", "return")
 def get_agency_report_for(user: User, period_code: str, agency_code: str) -> AgencyReport:
     """The report of agency `agency_code` for period `period_code` ("2020-H1", "2020") if
     `user` may read it (AgencyReport.objects.visible_to), in one query with its period,
-    agency and the people who sent and reviewed it. Raises Http404 otherwise, whether it
+    agency and the people who sent and reviewed it; or, failing that, a closed agency's
+    report still to be sent that `user` acts for as a member of its successor
+    (acts_for_report; a few more queries, only then). Raises Http404 otherwise, whether it
     exists or not."""
     try:
         kind, year = parse_code(period_code)
     except PeriodError:
         raise Http404 from None
-    reports = AgencyReport.objects.visible_to(user).select_related(
+    reports = AgencyReport.objects.select_related(
         "period", "agency", "submitted_by", "reviewed_by"
-    )
-    return get_object_or_404(
-        reports, period__kind=kind, period__year=year, agency__code=agency_code
-    )
+    ).filter(period__kind=kind, period__year=year, agency__code=agency_code)
+    report = reports.visible_to(user).first()
+    if report is not None:
+        return report
+    # The successor answers for its closed predecessor's unsent reports.
+    report = reports.filter(
+        status__in=AgencyReport.EDITABLE_STATUSES,
+        agency__closed_on__lte=timezone.localdate(),
+        agency__successor__isnull=False,
+    ).first()
+    if report is None or not acts_for_report(user, report):
+        raise Http404
+    return report
+
+
+# --- who acts for a report -----------------------------------------------------------------
+
+
+def report_actors_ids(
+    report: AgencyReport,
+    *,
+    lineage: Lineage | None = None,
+    expected_ids: Collection[int] | None = None,
+) -> frozenset[int]:
+    """The ids of the agencies whose members act for `report` (write it, Action.ACT; send
+    it, Action.SUBMIT): its own agency, and, once that agency has closed (closed_on on or
+    before today) while the report is still to be sent (a draft or returned) for a period in
+    which the agency is expected (periods.expected_agencies), its successor, that one's
+    successor and so on (agencies.names.Lineage): the successor answers for its closed
+    predecessor's unsent periodic reports (issue 11). Whether a member acts today is still
+    permissions' matter: nobody writes for an agency not in operation, so the former staff
+    of the closed agency do not.
+
+    `lineage` (built for today) and `expected_ids` (the agencies expected for the report's
+    period) may be given to answer for many reports without a query per report; otherwise
+    one query each, and only for a closed agency's report. Kept on the report object."""
+    cached = getattr(report, "_actors_ids", None)
+    if cached is not None:
+        return cached
+    agency = report.agency
+    ids = {agency.pk}
+    today = timezone.localdate()
+    if (
+        agency.successor_id is not None
+        and agency.closed_on is not None
+        and agency.closed_on <= today
+        and report.is_editable
+    ):
+        if expected_ids is None:
+            expected = expected_agencies(report.period).filter(pk=agency.pk).exists()
+        else:
+            expected = agency.pk in expected_ids
+        if expected:
+            lineage = lineage or Lineage(on=today)
+            here = agency.pk
+            while (nxt := lineage.successor.get(here)) is not None and nxt not in ids:
+                ids.add(nxt)
+                here = nxt
+    result = frozenset(ids)
+    report._actors_ids = result
+    return result
+
+
+def acts_for_report(user: User, report: AgencyReport, action: Action = Action.ACT) -> bool:
+    """Whether a page should let `user` do `action` (Action.ACT: write; Action.SUBMIT: send)
+    for `report`: the user does it for one of report_actors_ids (from the user's rights read
+    once per request, permissions.shows). The services ask may_act_for_report, fresh."""
+    return bool(permissions.agency_ids(user)[action] & report_actors_ids(report))
+
+
+def may_act_for_report(user: User, report: AgencyReport, action: Action) -> bool:
+    """acts_for_report asked fresh from the database (permissions.agencies_for, one query),
+    for a service about to change `report` (its row locked)."""
+    return permissions.agencies_for(user, action).filter(pk__in=report_actors_ids(report)).exists()
 
 
 def figures_for_reader(user: User, report: AgencyReport) -> AgencyFigures:
     """The figures a reader of the report is shown: as sent (or live, for a draft) to the
     agency and the reviewers; to leadership, accepted activities only."""
     agency_id = report.agency_id
-    if permissions.shows(user, Action.VIEW, agency_id) or permissions.shows(
-        user, Action.REVIEW, agency_id
+    if (
+        permissions.shows(user, Action.VIEW, agency_id)
+        or permissions.shows(user, Action.REVIEW, agency_id)
+        or acts_for_report(user, report)
     ):
         return report.figures if report.was_sent else agency_figures(report.period, report.agency)
     return agency_figures(report.period, report.agency, statuses=COUNTED)
@@ -135,9 +211,10 @@ def figures_for_reader(user: User, report: AgencyReport) -> AgencyFigures:
 
 def may_write(user: User, report: AgencyReport) -> bool:
     """Whether `user` may change what the agency writes in `report`: a draft or returned
-    report of an agency they act for (Action.ACT). From the user's rights read once per
-    request, no query: save_agency_report asks again, fresh from the database."""
-    return report.is_editable and permissions.shows(user, Action.ACT, report.agency_id)
+    report they act for (Action.ACT, acts_for_report: its agency's, or its closed agency's
+    successor's). From the user's rights read once per request (and, for a closed agency's
+    report, who succeeds it): save_agency_report asks again, fresh from the database."""
+    return report.is_editable and acts_for_report(user, report, Action.ACT)
 
 
 class ReportPage(TypedDict):
@@ -161,12 +238,19 @@ def report_page(user: User, report: AgencyReport) -> ReportPage:
     draft, or leadership reading accepted activities only)."""
     offers = WORKFLOW.available(report, user)
     records = report.history.select_related("history_user").order_by("-history_date")
+    submit = WORKFLOW["submit"]
+    may_send = acts_for_report(user, report, submit.permission)
+    send = None
+    if may_send and report.status in submit.sources and not submit.blocked(report):
+        send = Offer(
+            submit, reverse(submit.url_name, args=[report.period.code, report.agency.code])
+        )
     return {
         "figures": figures_for_reader(user, report),
         "may_write": may_write(user, report),
-        "send": next((offer for offer in offers if offer.name == "submit"), None),
-        "send_blocked": WORKFLOW["submit"].blocked(report),
-        "may_send": permissions.shows(user, WORKFLOW["submit"].permission, report.agency_id),
+        "send": send,
+        "send_blocked": submit.blocked(report),
+        "may_send": may_send,
         "review_actions": [offer for offer in offers if offer.name in REVIEW_ACTIONS],
         "history": history_rows(records[:HISTORY_SHOWN]),
     }
@@ -202,6 +286,18 @@ def _move(action: str, *, actor: User, report: AgencyReport, version: int) -> Ag
     ReportError with the user's message, ReportConflict for a stale version."""
     locked = _lock(report)
     transition = WORKFLOW[action]
+    if action == "submit":
+        # Who sends is report_actors_ids' matter (a closed agency's successor too), so the
+        # table's own check on the report's agency is replaced by the same steps.
+        if not may_act_for_report(actor, locked, transition.permission):
+            raise ReportError(str(transition.refused) % {"agency": locked.agency})
+        _check_version(locked, version)
+        if locked.status not in transition.sources:
+            raise ReportError(str(transition.wrong_state))
+        blocked = transition.blocked(locked)
+        if blocked:
+            raise ReportError(blocked)
+        return locked
     if not permissions.can(actor, transition.permission, locked.agency):
         raise ReportError(str(transition.refused) % {"agency": locked.agency})
     _check_version(locked, version)
@@ -232,7 +328,7 @@ def save_agency_report(
     Raises ReportError when the actor may not write for the agency, the report was sent, or
     a text is too long; ReportConflict when it changed since."""
     locked = _lock(report)
-    if not permissions.can(actor, Action.ACT, locked.agency):
+    if not may_act_for_report(actor, locked, Action.ACT):
         raise ReportError(
             _("You may not write the report of %(agency)s.") % {"agency": locked.agency}
         )
@@ -272,8 +368,10 @@ def save_and_submit_agency_report(
 @transaction.atomic
 def submit_agency_report(*, actor: User, report: AgencyReport, version: int) -> AgencyReport:
     """A manager sends the agency's report to Sở Ngoại vụ (WORKFLOW "submit"); its figures
-    are kept as sent. Raises ReportConflict for a stale `version`, ReportError when the table
-    refuses (not a manager, already sent, period not over) or the results are empty."""
+    are kept as sent. For a closed agency, a manager of its successor sends it
+    (report_actors_ids); the history names the successor and records the actor. Raises
+    ReportConflict for a stale `version`, ReportError when the table refuses (not a manager,
+    already sent, period not over) or the results are empty."""
     locked = _move("submit", actor=actor, report=report, version=version)
     if not locked.results.strip():
         raise ReportError(_("Write the results of the period before sending the report."))
@@ -281,7 +379,17 @@ def submit_agency_report(*, actor: User, report: AgencyReport, version: int) -> 
     locked.status = Status.SUBMITTED
     locked.submitted_at, locked.submitted_by = timezone.now(), actor
     locked.return_reason = ""
-    return _save(locked, actor, str(Status.SUBMITTED.label))
+    reason = str(Status.SUBMITTED.label)
+    successors = report_actors_ids(locked) - {locked.agency_id}
+    if successors:
+        # The history says who sent it in the closed agency's place (history_user: the actor).
+        sender = permissions.agencies_for(actor, Action.SUBMIT).filter(pk__in=successors).first()
+        if sender is not None:
+            reason = _("Sent by %(successor)s, successor of %(agency)s") % {
+                "successor": sender,
+                "agency": locked.agency,
+            }
+    return _save(locked, actor, reason)
 
 
 @transaction.atomic
@@ -339,9 +447,12 @@ def remind_agencies(
 ) -> int:
     """E-mail the agencies expected for `period` (periods.expected_agencies) whose report
     is not sent yet (all of them, or those of `agency_ids`) and that were not reminded
-    today, once the transaction commits. Only agencies in operation today are reminded: one
-    that closed after the period ended is still expected for it (and counted missing), but
-    its members can no longer act for it, so nobody is e-mailed for it.
+    today, once the transaction commits. Only reports someone can still send are reminded:
+    those of agencies in operation today, and those of a closed agency (still expected for a
+    period that ended before it closed, and counted missing) whose successor, or a successor
+    of that one, works today: its members answer for the report (report_actors_ids) and get
+    the e-mail. A closed agency without a working successor is not reminded: nobody can act
+    for it.
 
     `actor` None is the beat schedule; anyone else must review for Sở Ngoại vụ (else
     ReportError). The reports' rows are locked, so two reminders at the same moment remind
@@ -352,10 +463,13 @@ def remind_agencies(
         require_reviewer(actor)
     pending = period.agency_reports.filter(
         status__in=AgencyReport.EDITABLE_STATUSES,
-        agency__in=Agency.objects.active().filter(pk__in=expected_agencies(period).values("pk")),
+        agency__in=expected_agencies(period).filter(
+            in_operation_q() | Q(successor__isnull=False, closed_on__lte=timezone.localdate())
+        ),
     )
     if agency_ids is not None:
         pending = pending.filter(agency_id__in=list(agency_ids))
+    pending = pending.filter(pk__in=_reachable(pending))
     locked = list(pending.select_for_update().order_by("pk").values_list("pk", "reminded_at"))
     today = timezone.localdate()
     due = [(pk, at) for pk, at in locked if at is None or timezone.localdate(at) != today]
@@ -369,6 +483,28 @@ def remind_agencies(
     for report_id, previous in due:
         notifications.queue_reminder(report_id, stamp=stamp, previous=previous)
     return len(due)
+
+
+def _reachable(pending: QuerySet[AgencyReport]) -> list[int]:
+    """The ids of the reports of `pending` (still to be sent, of expected agencies) someone
+    can act for today: report_actors_ids holds an agency in operation. Two queries whatever
+    the number of reports (the reports with their agencies; every agency, for the lineage)."""
+    reports = list(pending.select_related("period", "agency"))
+    if not reports:
+        return []
+    rows = list(
+        Agency.objects.only("pk", "successor_id", "parent_id", "closed_on", "established_on")
+    )
+    lineage = Lineage(rows, on=timezone.localdate())
+    expected = {report.agency_id for report in reports}  # pending holds expected agencies only
+    return [
+        report.pk
+        for report in reports
+        if any(
+            lineage.by_id[pk].is_active
+            for pk in report_actors_ids(report, lineage=lineage, expected_ids=expected)
+        )
+    ]
 
 
 # The days after a reminder day within which the daily job still makes it up: a week, after

@@ -47,7 +47,7 @@ class Cell:
     accepted: bool = False
     due: bool = False  # the period's deadline has passed
     why_not: str = ""  # why the agency is not expected ("Not yet established", …)
-    remindable: bool = False  # expected, not sent, and the agency works today
+    remindable: bool = False  # expected, not sent, and the agency (or its successor) works today
 
     @property
     def label(self):
@@ -163,12 +163,19 @@ def matrix(
         "pk", "agency_id", "period_id", "status", "submitted_at"
     )
     by_key = {(agency_id, period_id): (pk, s, at) for pk, agency_id, period_id, s, at in reports}
-    agencies = list(Agency.objects.filter(pk__in=wanted).in_directory_order()) if wanted else []
+    agencies = (
+        list(Agency.objects.filter(pk__in=wanted).select_related("successor").in_directory_order())
+        if wanted
+        else []
+    )
     names = NameBook(AgencyName.objects.filter(agency__in=wanted).order_by("valid_from", "pk"))
+    answered = _answered_by_successor(agencies, today)
     rows = []
     for agency in agencies:
         row = Row(agency)
-        works_today = agency.is_active
+        # Someone can still send its report: the agency works today, or, closed, a successor
+        # of it does (agency_reports.report_actors_ids: the successor sends it in its place).
+        works_today = agency.is_active or agency.pk in answered
         last_expected = None
         for index, period in enumerate(periods):
             if agency.pk not in expected[index]:
@@ -194,6 +201,25 @@ def matrix(
     if by_current:
         rows = _grouped_by_current(rows)
     return Matrix(periods, rows)
+
+
+def _answered_by_successor(agencies: Sequence[Agency], today: date) -> set[int]:
+    """The ids of the agencies of `agencies` closed by `today` whose successor (or that one's,
+    agencies.names.Lineage) works on `today`: its members send their unsent reports and are
+    reminded of them (agency_reports.report_actors_ids, remind_agencies). `agencies` are
+    read with their successor; one more query only when a successor closed too."""
+    closed = [a for a in agencies if a.successor_id and a.closed_on and a.closed_on <= today]
+    # The successor is read with its agency (select_related): a query only for a successor
+    # that closed in turn.
+    answered = {a.pk for a in closed if a.successor.in_operation(today)}
+    further = [a for a in closed if a.pk not in answered and a.successor.closed_on]
+    if further:
+        rows = Agency.objects.only("pk", "successor_id", "parent_id", "closed_on", "established_on")
+        lineage = Lineage(rows, on=today)
+        answered |= {
+            a.pk for a in further if lineage.by_id[lineage.current(a.pk)].in_operation(today)
+        }
+    return answered
 
 
 def _grouped_by_current(rows: list[Row]) -> list[Row]:

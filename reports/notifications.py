@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies import permissions
+from agencies.models import Agency, User
 from agencies.permissions import Action
 from doingoai import mail
 from doingoai.celery import EMAIL_TASK_OPTIONS
@@ -57,7 +58,8 @@ def queue_reminder(report_id: int, *, stamp: datetime, previous: datetime | None
 
 def remind_agency(report_id: int, key: str | None = None) -> int:
     """E-mail those who write for the agency (Action.ACT) whose report `report_id` is still
-    to be sent (a draft or returned), each once for the reminder `key` (reminder_event);
+    to be sent (a draft or returned), or, for a closed agency, for its successor
+    (agency_reports.report_actors_ids), each once for the reminder `key` (reminder_event);
     nothing once it has been sent. `key` None, a task queued before keys were passed: the
     day the report was stamped `reminded_at`. Returns the number of e-mails sent now."""
     report = (
@@ -71,11 +73,27 @@ def remind_agency(report_id: int, key: str | None = None) -> int:
         # The key such tasks were sent under: the day of the stamp.
         day = timezone.localdate(report.reminded_at or timezone.now())
         key = f"agency-report-reminder:{report.pk}:{day.isoformat()}"
-    members = permissions.users_who_may(Action.ACT, report.agency)
+    from .agency_reports import report_actors_ids  # it queues these tasks
+
+    # Those who act for the report: its agency's, or its closed agency's successor's.
+    actors = report_actors_ids(report)
+    members = User.objects.none()
+    for agency_id in sorted(actors):
+        members = members | permissions.users_who_may(Action.ACT, Agency(pk=agency_id))
     link = mail.absolute_url(report.get_absolute_url())
     # Past the deadline the e-mail asks for the report now, not "by" a day gone by.
     overdue = timezone.localdate() > report.period.deadline
-    context = {"report": report, "period": report.period, "link": link, "overdue": overdue}
+    successor = None
+    if actors != {report.agency_id}:
+        # The e-mail tells the successor's members they send it in the closed agency's place.
+        successor = Agency.objects.filter(pk__in=actors - {report.agency_id}).in_operation().first()
+    context = {
+        "report": report,
+        "period": report.period,
+        "link": link,
+        "overdue": overdue,
+        "successor": successor,
+    }
     return mail.send_each(
         "reports/email/agency_reminder", context, mail.addresses(members), event=key
     )

@@ -226,8 +226,13 @@ def test_the_grid_shows_each_agency_where_it_is_expected(periods):
     assert [c["sent"] for c in columns] == [1, 0, 0]
     assert columns[0]["rate"] == round(100 / REPORTING)
     assert [c["missing"] for c in columns] == [REPORTING - 1, REPORTING, REPORTING]
-    # Vũng Tàu no longer works: never counted to remind, though still missing where expected.
+    # Vũng Tàu no longer works, but its successor (the ward) sends its report in its place:
+    # counted to remind; with no successor nobody could send it, and it is not.
     AgencyReport.objects.filter(period=shown[0], agency__code="VUNGTAU").update(status="draft")
+    table = completeness.matrix(shown, today=date(2026, 7, 1))
+    column = table.period_rates()[0]
+    assert (column["missing"], column["remindable"]) == (REPORTING, REPORTING)
+    Agency.objects.filter(code="VUNGTAU").update(successor=None)
     table = completeness.matrix(shown, today=date(2026, 7, 1))
     column = table.period_rates()[0]
     assert (column["missing"], column["remindable"]) == (REPORTING, REPORTING - 1)
@@ -268,10 +273,11 @@ def test_the_page_follows_who_is_expected(client, reviewer, periods):
             completeness.why_not_expected(Agency.objects.get(code="VUNGTAU"), periods["2025"])
         )
     assert f'title="{closed}"' in row
-    # The reminder buttons count those still to send that work today: not Vũng Tàu.
+    # The reminder buttons count those still to send that work today, or whose successor
+    # does (Vũng Tàu's report is the ward's to send).
     assert html.count(reverse("reports:remind", args=["2025-H1"])) == 1
     table = client.get(PAGE, {"year": 2026}).context["table"]
-    assert table.period_rates()[0]["remindable"] == REPORTING - 1
+    assert table.period_rates()[0]["remindable"] == REPORTING
 
 
 def test_grouped_by_today_s_agency_a_closed_one_follows_its_successor(client, reviewer, periods):
@@ -366,10 +372,11 @@ def test_reminders_go_to_expected_agencies_that_work_today(
     # A stray draft of the ward for 2025-H1 (before it began): not expected, never reminded.
     AgencyReport.objects.create(period=h1_2025, agency=Agency.objects.get(code=WARD))
     with django_capture_on_commit_callbacks(execute=True):
-        # Vũng Tàu is expected for 2025-H1 but closed: nobody is e-mailed for it.
-        assert agency_reports.remind_agencies(actor=reviewer, period=h1_2025) == 1
-    assert reminded(h1_2025) == {"SYT"}
-    assert recipients() == ["syt@syt.vn"]
+        # Vũng Tàu is expected for 2025-H1 but closed: its successor's members (the ward's)
+        # answer for its unsent report and are e-mailed; its former staff are not.
+        assert agency_reports.remind_agencies(actor=reviewer, period=h1_2025) == 2
+    assert reminded(h1_2025) == {"SYT", "VUNGTAU"}
+    assert recipients() == ["pm@haidang.vn", "syt@syt.vn"]
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert agency_reports.remind_agencies(actor=reviewer, period=h1_2026) == 2
@@ -382,12 +389,13 @@ def test_the_remind_button_reminds_as_many_as_it_says(
 ):
     client.force_login(reviewer)
     response = client.get(PAGE, {"year": 2025})
-    # SYT and Vũng Tàu have not sent 2025-H1; Vũng Tàu no longer works: one to remind.
+    # SYT and Vũng Tàu have not sent 2025-H1; Vũng Tàu no longer works but its successor
+    # (the ward) sends its report in its place: two to remind.
     column = response.context["columns"][0]
-    assert (column["period"].code, column["missing"], column["remindable"]) == ("2025-H1", 2, 1)
+    assert (column["period"].code, column["missing"], column["remindable"]) == ("2025-H1", 2, 2)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("reports:remind", args=["2025-H1"]))
-    assert recipients() == ["syt@syt.vn"]
+    assert recipients() == ["pm@haidang.vn", "syt@syt.vn"]
 
 
 # ----------------------------------------------------------------------------- the consolidated x/N
