@@ -247,6 +247,49 @@ class ReportLine:
 
 
 @dataclass(frozen=True)
+class PendingReportLine:
+    """A periodic report a closing agency is expected to send (reports.periods.expected_by_period:
+    it works on the period's last day) and has not sent, whose deadline is on or after the
+    closing day `closed_on`. Its successor (code and name; "" without one) sends it in its
+    place (reports.agency_reports.report_actors_ids); without one nobody can once it closes.
+    `period` is the code (2026-H1), `period_label` its label."""
+
+    agency: str
+    agency_name: str
+    period: str
+    period_label: str
+    deadline: date
+    closed_on: date
+    successor: str = ""
+    successor_name: str = ""
+
+    @property
+    def text(self) -> str:
+        """The line the preview, the summary and the command show, in the active language."""
+        values = {
+            "period": self.period_label or self.period,
+            "deadline": dmy(self.deadline),
+            "successor": self.successor_name or self.successor,
+            "date": dmy(self.closed_on),
+        }
+        if self.successor:
+            return (
+                _(
+                    "Report for %(period)s not sent (due %(deadline)s): the successor "
+                    "%(successor)s will send it in its place"
+                )
+                % values
+            )
+        return (
+            _(
+                "Report for %(period)s not sent (due %(deadline)s): nobody will be able to "
+                "send it: send it before %(date)s"
+            )
+            % values
+        )
+
+
+@dataclass(frozen=True)
 class UserLine:
     username: str
     full_name: str
@@ -281,6 +324,7 @@ class OperationResult:
     coordination_copied: int = 0
     reports_added: list[ReportLine] = field(default_factory=list)
     reports_removed: list[ReportLine] = field(default_factory=list)
+    reports_pending: list[PendingReportLine] = field(default_factory=list)
     authority: AuthorityLine | None = None
     reorganisation_id: int | None = None
 
@@ -354,6 +398,10 @@ class Summary:
     @property
     def reports_removed(self) -> list[ReportLine]:
         return self._all("reports_removed")
+
+    @property
+    def reports_pending(self) -> list[PendingReportLine]:
+        return self._all("reports_pending")
 
     @property
     def authorities(self) -> list[AuthorityLine]:
@@ -489,6 +537,10 @@ def summary_lines(summary: Summary) -> list[str]:
             [f"{r.agency} — {r.period}" for r in summary.reports_removed],
         ),
         (
+            _("Expected reports not sent yet by a closing agency"),
+            [f"{r.agency}: {r.text}" for r in summary.reports_pending],
+        ),
+        (
             _("Users who need a new membership"),
             [f"{u.username} ({u.full_name or '—'})" for u in summary.users_without_membership],
         ),
@@ -501,7 +553,7 @@ def summary_lines(summary: Summary) -> list[str]:
     return lines
 
 
-_DATE_FIELDS = {"established_on", "closed_on", "on", "ended_on", "valid_from"}
+_DATE_FIELDS = {"established_on", "closed_on", "on", "ended_on", "valid_from", "deadline"}
 
 
 def _lines(cls: type, items: Any) -> list:
@@ -543,6 +595,7 @@ def summary_of(row: Reorganisation) -> Summary:
         coordination_copied=int(changes.get("coordination_copied") or 0),
         reports_added=_lines(ReportLine, changes.get("reports_added")),
         reports_removed=_lines(ReportLine, changes.get("reports_removed")),
+        reports_pending=_lines(PendingReportLine, changes.get("reports_pending")),
         reorganisation_id=row.pk,
     )
     return Summary(
@@ -1001,6 +1054,42 @@ class _Applier:
         )
         self.end_memberships(agency, day, why, result)
         self.pending_drafts(agency, day, successor, why, result)
+        self.pending_reports(agency, day, successor, result)
+
+    def pending_reports(
+        self, agency: Agency, day: date, successor: Agency | None, result: OperationResult
+    ) -> None:
+        """The periodic reports `agency` (closing on `day`) is expected to send and has not
+        sent, for the periods whose deadline is on or after `day` (PendingReportLine): its
+        successor sends them in its place; without one, they must be sent before `day`.
+        Three queries (the periods, who is expected for them, the reports sent)."""
+        periods = list(
+            ReportingPeriod.objects.filter(deadline__gte=day, end_date__lt=day).order_by(
+                "end_date", "kind"
+            )
+        )
+        if not periods:
+            return
+        expected = report_periods.expected_by_period(periods)
+        sent = set(
+            AgencyReport.objects.filter(agency=agency, period__in=periods)
+            .sent()
+            .values_list("period_id", flat=True)
+        )
+        for period in periods:
+            if agency.pk in expected[period.pk] and period.pk not in sent:
+                result.reports_pending.append(
+                    PendingReportLine(
+                        agency.code,
+                        agency.name,
+                        period.code,
+                        str(period.label),
+                        period.deadline,
+                        day,
+                        successor.code if successor else "",
+                        successor.name if successor else "",
+                    )
+                )
 
     def end_memberships(self, agency: Agency, day: date, why: str, result) -> None:
         ending = (
@@ -1462,7 +1551,10 @@ def read_document(data: Any) -> Document:
     operations: list[Operation] = []
     for number, item in enumerate(items, 1):
         kind = item.get("op") if isinstance(item, dict) else None
-        label = _("Operation %(number)d (%(kind)s)") % {"number": number, "kind": kind or "?"}
+        label = _("Operation %(number)d (%(kind)s)") % {
+            "number": number,
+            "kind": _file_kind_label(kind),
+        }
         found: list[str] = []
         op = _read_operation(item, kind, default_day, label, found)
         errors.extend(f"{label}: {message}" for message in found)
@@ -1471,6 +1563,18 @@ def read_document(data: Any) -> Document:
     if errors:
         raise ReorganisationError(errors)
     return Document(operations, _text(data.get("reason")))
+
+
+def _file_kind_label(kind: Any) -> str:
+    """The Vietnamese label (lower case) of an operation's "op" in a file ("merge" → "hợp
+    nhất"), the value itself when it is no operation (the error then names it), "?" when
+    missing."""
+    if isinstance(kind, str):
+        known = {value: value for value in Reorganisation.Kind.values} | {AUTHORITY: AUTHORITY}
+        if kind.strip().lower() in known:
+            return operation_kind_label(kind.strip().lower()).lower()
+        return kind or "?"
+    return "?"
 
 
 def _read_target(value: Any, errors: list[str]) -> str | NewAgency | None:
@@ -1576,10 +1680,34 @@ def load_document(text: str | bytes) -> Document:
         raise ReorganisationError(
             [
                 _("The file is not valid JSON: line %(line)d, column %(column)d: %(error)s")
-                % {"line": exc.lineno, "column": exc.colno, "error": exc.msg}
+                % {"line": exc.lineno, "column": exc.colno, "error": json_error_text(exc)}
             ]
         ) from None
     return read_document(data)
+
+
+def json_error_text(exc: json.JSONDecodeError) -> str:
+    """What Python's JSON decoder found wrong (its message is English: "Expecting property
+    name enclosed in double quotes"), said in the portal's language; a message this does not
+    know is given as a general one. The line and column are exc.lineno and exc.colno."""
+    known = {
+        "Expecting value": _("a value is expected (a text in double quotes, a number, …)"),
+        "Expecting property name enclosed in double quotes": _(
+            "a name in double quotes is expected (is there a comma too many, or single quotes?)"
+        ),
+        "Expecting ':' delimiter": _("a colon “:” is expected after the name"),
+        "Expecting ',' delimiter": _("a comma “,” is expected between two items"),
+        "Extra data": _("there is text after the end of the JSON object"),
+        "Unterminated string starting at": _("a text in double quotes is not closed"),
+        "Invalid control character at": _(
+            "a text holds a line break or control character (write it as \\n)"
+        ),
+        "Invalid \\escape": _("a backslash “\\” starts an unknown escape"),
+        "Invalid \\uXXXX escape": _("a backslash “\\u” is not followed by four hex digits"),
+        "Illegal trailing comma before end of object": _("a comma too many before “}”"),
+        "Illegal trailing comma before end of array": _("a comma too many before “]”"),
+    }
+    return known.get(exc.msg, _("the text cannot be read as JSON"))
 
 
 # ---------------------------------------------------------------------------- the daily task

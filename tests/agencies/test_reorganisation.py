@@ -533,3 +533,107 @@ def test_history_and_errors_read_in_vietnamese():
     assert caught.value.messages == [
         "Thao tác 1 (giải thể): không có cơ quan nào mang mã “NOWHERE”."
     ]
+
+
+# ------------------------------------------------ a closing agency's reports still to be sent
+
+HCCB_CLOSING = date(2026, 6, 16)  # after 2026-H1 ended (14/06/2026), before its deadline
+
+
+def test_the_preview_lists_a_closing_agency_s_unsent_reports_and_who_sends_them():
+    make_periods(2026)
+    with override("en"):
+        summary = reorg.preview([Close("HCCB", HCCB_CLOSING, successor="UBMTTQ")], actor=None)
+        (line,) = summary.reports_pending
+        assert (line.agency, line.period, line.deadline) == ("HCCB", "2026-H1", date(2026, 6, 19))
+        assert line.successor == "UBMTTQ"
+        successor = Agency.objects.get(code="UBMTTQ").name
+        assert line.text.startswith("Report for ")
+        assert line.text.endswith(
+            f"not sent (due 19/06/2026): the successor {successor} will send it in its place"
+        )
+        assert f"HCCB: {line.text}" in "\n".join(reorg.summary_lines(summary))
+        # The year 2026 ends after HCCB closed: it is not expected for it, nothing listed.
+        assert {r.period for r in summary.reports_pending} == {"2026-H1"}
+
+
+def test_with_no_successor_the_preview_says_to_send_it_before_the_closing_day():
+    make_periods(2026)
+    with override("en"):
+        summary = reorg.preview([Close("HCCB", HCCB_CLOSING)], actor=None)
+        (line,) = summary.reports_pending
+        assert line.text.endswith(
+            "not sent (due 19/06/2026): nobody will be able to send it: send it before 16/06/2026"
+        )
+
+
+def test_a_sent_report_or_a_deadline_before_the_closing_day_is_not_listed():
+    periods = make_periods(2026)
+    AgencyReport.objects.filter(period=periods["2026-H1"], agency__code="HCCB").update(
+        status="submitted"
+    )
+    assert reorg.preview([Close("HCCB", HCCB_CLOSING)], actor=None).reports_pending == []
+    AgencyReport.objects.update(status="draft")
+    # Closing after the deadline (19/06): the report was due while HCCB worked.
+    later = reorg.preview([Close("HCCB", date(2026, 6, 25))], actor=None)
+    assert later.reports_pending == []
+
+
+def test_the_applied_summary_keeps_the_unsent_reports(admin_client):
+    make_periods(2026)
+    reorg.apply([Close("HCCB", HCCB_CLOSING, successor="UBMTTQ")], actor=None)
+    kept = reorg.summary_of(Reorganisation.objects.get())
+    (line,) = kept.reports_pending
+    assert (line.period, line.deadline, line.closed_on, line.successor) == (
+        "2026-H1",
+        date(2026, 6, 19),
+        HCCB_CLOSING,
+        "UBMTTQ",
+    )
+
+
+def test_file_errors_name_the_operation_in_vietnamese_and_json_errors_too():
+    document = b'{"operations": [{"op": "close"}, {"op": "merge"}, {"op": "explode"}]}'
+    with override("vi"), pytest.raises(ReorganisationError) as caught:
+        reorg.load_document(document)
+    messages = caught.value.messages
+    # The catalogue's labels: "Thao tác 1 (giải thể)", "Thao tác 2 (hợp nhất)"; an operation
+    # the portal does not know is named as the file wrote it.
+    assert any(m.startswith("Thao tác 1 (giải thể): ") for m in messages), messages
+    assert any(m.startswith("Thao tác 2 (hợp nhất): ") for m in messages), messages
+    assert any(m.startswith("Thao tác 3 (explode): ") for m in messages), messages
+    assert not any("(close)" in m or "(merge)" in m for m in messages)
+    # Not JSON: the line and column, and what is wrong in the portal's words, not Python's.
+    with override("en"), pytest.raises(ReorganisationError) as caught:
+        reorg.load_document(b'{\n  "operations": [],\n}')
+    (message,) = caught.value.messages
+    assert "line 3, column 1" in message
+    assert "Expecting" not in message
+    assert "a name in double quotes is expected" in message
+
+
+def test_the_admin_preview_shows_the_unsent_reports(client, admin_user):
+    import json
+    from html import unescape
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    make_periods(2026)
+    client.force_login(admin_user)
+    content = json.dumps(
+        {
+            "effective_on": HCCB_CLOSING.isoformat(),
+            "operations": [{"op": "close", "code": "HCCB", "successor": "UBMTTQ"}],
+        }
+    ).encode()
+    upload = SimpleUploadedFile("ops.json", content, content_type="application/json")
+    preview = client.post(reverse("admin:agencies_reorganisation_add"), {"file": upload})
+    assert preview.status_code == 200
+    (line,) = preview.context["summary"].reports_pending
+    with override(settings.LANGUAGE_CODE):
+        text = line.text
+    html = unescape(preview.content.decode())
+    assert 'data-testid="reports-pending"' in html
+    assert text in html
