@@ -211,6 +211,9 @@ def test_the_reminder_reaches_ubmttq_members(people, h1, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         assert agency_reports.remind_agencies(actor=people["reviewer"], period=h1) == 1
     assert sorted(m.to[0] for m in mail.outbox) == ["m@mttq.vn", "s@mttq.vn"]
+    # The e-mail tells them they send it in the closed agency's place.
+    assert Agency.objects.get(code="UBMTTQ").name in mail.outbox[0].body
+    assert reverse("reports:agency-report", args=["2026-H1", "HCCB"]) in mail.outbox[0].body
     assert hccb_report(h1).reminded_at is not None
 
 
