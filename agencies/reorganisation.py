@@ -39,6 +39,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from activities.models import Activity
+from doingoai.jsonfiles import json_error_text
 from doingoai.text import change_reason, clean_text
 from reports import periods as report_periods
 from reports.models import AgencyReport, IssuingAuthority, ReportingPeriod
@@ -1684,30 +1685,6 @@ def load_document(text: str | bytes) -> Document:
             ]
         ) from None
     return read_document(data)
-
-
-def json_error_text(exc: json.JSONDecodeError) -> str:
-    """What Python's JSON decoder found wrong (its message is English: "Expecting property
-    name enclosed in double quotes"), said in the portal's language; a message this does not
-    know is given as a general one. The line and column are exc.lineno and exc.colno."""
-    known = {
-        "Expecting value": _("a value is expected (a text in double quotes, a number, …)"),
-        "Expecting property name enclosed in double quotes": _(
-            "a name in double quotes is expected (is there a comma too many, or single quotes?)"
-        ),
-        "Expecting ':' delimiter": _("a colon “:” is expected after the name"),
-        "Expecting ',' delimiter": _("a comma “,” is expected between two items"),
-        "Extra data": _("there is text after the end of the JSON object"),
-        "Unterminated string starting at": _("a text in double quotes is not closed"),
-        "Invalid control character at": _(
-            "a text holds a line break or control character (write it as \\n)"
-        ),
-        "Invalid \\escape": _("a backslash “\\” starts an unknown escape"),
-        "Invalid \\uXXXX escape": _("a backslash “\\u” is not followed by four hex digits"),
-        "Illegal trailing comma before end of object": _("a comma too many before “}”"),
-        "Illegal trailing comma before end of array": _("a comma too many before “]”"),
-    }
-    return known.get(exc.msg, _("the text cannot be read as JSON"))
 
 
 # ---------------------------------------------------------------------------- the daily task

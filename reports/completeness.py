@@ -174,7 +174,7 @@ def matrix(
     for agency in agencies:
         row = Row(agency)
         # Someone can still send its report: the agency works today, or, closed, a successor
-        # of it does (agency_reports.report_actors_ids: the successor sends it in its place).
+        # of it does (periods.report_actors_ids: the successor sends it in its place).
         works_today = agency.is_active or agency.pk in answered
         last_expected = None
         for index, period in enumerate(periods):
@@ -206,7 +206,7 @@ def matrix(
 def _answered_by_successor(agencies: Sequence[Agency], today: date) -> set[int]:
     """The ids of the agencies of `agencies` closed by `today` whose successor (or that one's,
     agencies.names.Lineage) works on `today`: its members send their unsent reports and are
-    reminded of them (agency_reports.report_actors_ids, remind_agencies). `agencies` are
+    reminded of them (periods.report_actors_ids, remind_agencies). `agencies` are
     read with their successor; one more query only when a successor closed too."""
     closed = [a for a in agencies if a.successor_id and a.closed_on and a.closed_on <= today]
     # The successor is read with its agency (select_related): a query only for a successor

@@ -28,6 +28,7 @@ from doingoai import mail
 from doingoai.celery import EMAIL_TASK_OPTIONS
 
 from .models import AgencyReport, ConsolidatedReport
+from .periods import report_actors_ids
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def queue_reminder(report_id: int, *, stamp: datetime, previous: datetime | None
 def remind_agency(report_id: int, key: str | None = None) -> int:
     """E-mail those who write for the agency (Action.ACT) whose report `report_id` is still
     to be sent (a draft or returned), or, for a closed agency, for its successor
-    (agency_reports.report_actors_ids), each once for the reminder `key` (reminder_event);
+    (periods.report_actors_ids), each once for the reminder `key` (reminder_event);
     nothing once it has been sent. `key` None, a task queued before keys were passed: the
     day the report was stamped `reminded_at`. Returns the number of e-mails sent now."""
     report = (
@@ -73,8 +74,6 @@ def remind_agency(report_id: int, key: str | None = None) -> int:
         # The key such tasks were sent under: the day of the stamp.
         day = timezone.localdate(report.reminded_at or timezone.now())
         key = f"agency-report-reminder:{report.pk}:{day.isoformat()}"
-    from .agency_reports import report_actors_ids  # it queues these tasks
-
     # Those who act for the report: its agency's, or its closed agency's successor's.
     actors = report_actors_ids(report)
     members = User.objects.none()

@@ -10,7 +10,7 @@ changing the setting later does not move existing periods.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, DutyAssignment, Plan, in_operation_q
+from agencies.names import Lineage
 from agencies.plans import plan_for_period, plan_in_force_id
 
 from .models import AgencyReport, ReportingPeriod
@@ -282,3 +283,48 @@ def previous_year_period(period: ReportingPeriod) -> Bounds:
     if row:
         return Bounds(row.start_date, row.end_date, row.deadline)
     return bounds(period.kind, period.year - 1)
+
+
+def report_actors_ids(
+    report: AgencyReport,
+    *,
+    lineage: Lineage | None = None,
+    expected_ids: Collection[int] | None = None,
+) -> frozenset[int]:
+    """The ids of the agencies whose members act for `report` (write it, Action.ACT; send
+    it, Action.SUBMIT): its own agency, and, once that agency has closed (closed_on on or
+    before today) while the report is still to be sent (a draft or returned) for a period in
+    which the agency is expected (periods.expected_agencies), its successor, that one's
+    successor and so on (agencies.names.Lineage): the successor answers for its closed
+    predecessor's unsent periodic reports (issue 11). Whether a member acts today is still
+    permissions' matter: nobody writes for an agency not in operation, so the former staff
+    of the closed agency do not.
+
+    `lineage` (built for today) and `expected_ids` (the agencies expected for the report's
+    period) may be given to answer for many reports without a query per report; otherwise
+    one query each, and only for a closed agency's report. Kept on the report object."""
+    cached = getattr(report, "_actors_ids", None)
+    if cached is not None:
+        return cached
+    agency = report.agency
+    ids = {agency.pk}
+    today = timezone.localdate()
+    if (
+        agency.successor_id is not None
+        and agency.closed_on is not None
+        and agency.closed_on <= today
+        and report.is_editable
+    ):
+        if expected_ids is None:
+            expected = expected_agencies(report.period).filter(pk=agency.pk).exists()
+        else:
+            expected = agency.pk in expected_ids
+        if expected:
+            lineage = lineage or Lineage(on=today)
+            here = agency.pk
+            while (nxt := lineage.successor.get(here)) is not None and nxt not in ids:
+                ids.add(nxt)
+                here = nxt
+    result = frozenset(ids)
+    report._actors_ids = result
+    return result

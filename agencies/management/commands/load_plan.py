@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agencies.plans import PlanError, dmy, load_plan
+from doingoai.jsonfiles import json_error_text
 
 
 class Command(BaseCommand):
@@ -48,7 +49,12 @@ class Command(BaseCommand):
         except json.JSONDecodeError as exc:
             raise CommandError(
                 _("“%(file)s” is not valid JSON: line %(line)d, column %(column)d: %(error)s")
-                % {"file": file, "line": exc.lineno, "column": exc.colno, "error": exc.msg}
+                % {
+                    "file": file,
+                    "line": exc.lineno,
+                    "column": exc.colno,
+                    "error": json_error_text(exc),
+                }
             ) from exc
         try:
             plan = load_plan(
