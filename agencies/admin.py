@@ -4,9 +4,14 @@ reference data imported and exported with django-import-export (agencies/resourc
 
 from __future__ import annotations
 
+import contextlib
+import os
+import uuid
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -14,11 +19,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm
+from import_export.tmp_storages import TempFolderStorage
 
 from doingoai.admin import ChangeReasonAdminMixin, HistoryAdmin, ReadOnlyAdminMixin
 
@@ -74,6 +80,45 @@ class ReferenceImportExportMixin(ImportExportMixin):
 
     refuses_password_columns = False
 
+    def process_import(self, request, **kwargs):
+        """The library's confirmation step, each previewed file imported once: the file kept
+        between preview and confirmation is taken (renamed, which only one request can do)
+        before it is read, so a reloaded page or a second click finds it gone and says the
+        import was done, instead of failing on the missing file (and never shows the
+        one-time passwords again)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return super().process_import(request, **kwargs)  # the library's error page
+        input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](
+            encoding=self.from_encoding
+        )
+        tmp_storage = self.get_tmp_storage_class()(
+            name=confirm_form.cleaned_data["import_file_name"],
+            encoding=None if input_format.is_binary() else self.from_encoding,
+            read_mode=input_format.get_read_mode(),
+            **self.get_tmp_storage_class_kwargs(),
+        )
+        data = take_import_file(tmp_storage)
+        if data is None:
+            messages.warning(
+                request,
+                gettext(
+                    "This import was already done (the page was reloaded or the button "
+                    "pressed twice): nothing more was imported. Its one-time passwords were "
+                    "shown once, after the first confirmation, and cannot be shown again."
+                ),
+            )
+            return HttpResponseRedirect(self.changelist_url())
+        dataset = input_format.create_dataset(data)
+        result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+        return self.process_result(result, request)
+
+    def changelist_url(self) -> str:
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return reverse("admin:{}_{}_changelist".format(*info))
+
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
             # Nothing was written: the whole file was rolled back.
@@ -83,9 +128,37 @@ class ReferenceImportExportMixin(ImportExportMixin):
                     "Nothing was imported: some rows are wrong. Upload the file again to see which."
                 ),
             )
-            info = self.model._meta.app_label, self.model._meta.model_name
-            return HttpResponseRedirect(reverse("admin:{}_{}_changelist".format(*info)))
+            return HttpResponseRedirect(self.changelist_url())
         return super().process_result(result, request)
+
+
+def take_import_file(storage) -> bytes | str | None:
+    """The content of the file an import's preview kept in `storage` (an import_export tmp
+    storage), removed from it; None when it is gone (already imported). A file in the
+    temporary folder is first renamed, so that of two requests confirming the same preview
+    only one reads it."""
+    name = storage.name or ""
+    if not name or os.path.basename(name) != name:
+        return None
+    if isinstance(storage, TempFolderStorage):
+        path = storage.get_full_path()
+        taken = f"{path}.{uuid.uuid4().hex}.importing"
+        try:
+            os.rename(path, taken)
+        except FileNotFoundError:
+            return None
+        try:
+            with open(taken, storage.read_mode, encoding=storage.encoding) as file:
+                return file.read()
+        finally:
+            os.remove(taken)
+    try:
+        data = storage.read()
+    except FileNotFoundError:
+        return None
+    with contextlib.suppress(FileNotFoundError):
+        storage.remove()
+    return data
 
 
 class ReferenceImportForm(ImportForm):
@@ -392,26 +465,18 @@ class MembershipAdmin(ChangeReasonAdminMixin, ReferenceImportExportMixin, Histor
         response = super().process_result(result, request)
         if result.has_errors() or result.has_validation_errors():
             return response
-        emailed = getattr(result, "emailed", 0)
-        if emailed:
-            messages.info(
-                request,
-                ngettext(
-                    "%(count)d new account will receive an e-mail to choose a password.",
-                    "%(count)d new accounts will receive an e-mail to choose a password.",
-                    emailed,
-                )
-                % {"count": emailed},
-            )
+        emailed = getattr(result, "emailed", [])
         passwords = getattr(result, "one_time_passwords", [])
-        if not passwords:
+        if not passwords and not emailed:
             return response
-        # Shown once, on this answer only: never stored, never shown again.
+        # Shown once, on this answer only: never stored, never shown again (a reload finds
+        # the import done: ReferenceImportExportMixin.process_import).
         context = {
             **self.admin_site.each_context(request),
-            "title": gettext("One-time passwords"),
+            "title": gettext("New accounts"),
             "opts": self.model._meta,
             "passwords": passwords,
+            "emailed": emailed,
             "changelist_url": response.url,
         }
         page = TemplateResponse(request, self.one_time_passwords_template, context)

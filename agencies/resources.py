@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db.models import TextChoices
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from activities.exports import escape
@@ -203,7 +205,32 @@ def password_refusal(columns: list[str]) -> str:
     ) % {"columns": ", ".join(columns)}
 
 
-class AgencyResource(SkipBlankRowsMixin, resources.ModelResource):
+class PortalHeadersMixin:
+    """The preview's column headers in the portal's language: each column's label (the
+    model field's verbose name, or `header_labels`), not the code the file's first row
+    gives (`username`, `full_name`…), which files keep using (docs/admin-reference-data.md)."""
+
+    header_labels: dict = {}
+
+    def get_diff_headers(self) -> list[str]:
+        return [self.header_label(field) for field in self.get_import_fields()]
+
+    def header_label(self, field) -> str:
+        """The label of `field` (an import_export Field) in the active language."""
+        label = self.header_labels.get(field.column_name)
+        if label is None and field.attribute:
+            model = self._meta.model
+            *path, last = field.attribute.split("__")
+            try:
+                for part in path:
+                    model = model._meta.get_field(part).related_model
+                label = model._meta.get_field(last).verbose_name
+            except FieldDoesNotExist:
+                label = None
+        return capfirst(str(label)) if label is not None else str(field.column_name)
+
+
+class AgencyResource(PortalHeadersMixin, SkipBlankRowsMixin, resources.ModelResource):
     """Agencies by code: new codes are created (checked by the model's validators), known ones
     updated; nothing is deleted. A parent must exist already or come on an earlier row. After
     the import the role groups follow (permissions.sync_role_permissions)."""
@@ -294,7 +321,9 @@ class AgencyResource(SkipBlankRowsMixin, resources.ModelResource):
             permissions.sync_role_permissions()
 
 
-class AccountResource(RefusePasswordsMixin, SkipBlankRowsMixin, resources.ModelResource):
+class AccountResource(
+    PortalHeadersMixin, RefusePasswordsMixin, SkipBlankRowsMixin, resources.ModelResource
+):
     """Accounts and their memberships, one row per account: username, full_name, email,
     position (job title), agency (code), role (value or label) and ended_on. A missing account
     is created (agencies.services.import_account): with an e-mail it gets a set-password
@@ -304,7 +333,15 @@ class AccountResource(RefusePasswordsMixin, SkipBlankRowsMixin, resources.ModelR
     refused. A username appears once per file."""
 
     username = fields.Field(attribute="user__username", column_name="username", widget=TextWidget())
-    full_name = fields.Field(column_name="full_name", widget=TextWidget(), readonly=True)
+    # The attribute gives the preview (import_export's Diff reads Field.export) the name the
+    # row will give; dehydrate_full_name writes the export.
+    header_labels = {"full_name": gettext_lazy("Full name")}
+    full_name = fields.Field(
+        attribute="user__get_full_name",
+        column_name="full_name",
+        widget=TextWidget(),
+        readonly=True,
+    )
     email = fields.Field(attribute="user__email", column_name="email", widget=TextWidget())
     position = fields.Field(attribute="user__position", column_name="position", widget=TextWidget())
     agency = fields.Field(attribute="agency", column_name="agency")
@@ -325,7 +362,7 @@ class AccountResource(RefusePasswordsMixin, SkipBlankRowsMixin, resources.ModelR
         )
         self.fields["role"].widget = ChoiceWidget(Membership.Role, what=_("role"))
         self.one_time_passwords: list[dict[str, str]] = []
-        self.emailed = 0
+        self.emailed: list[dict[str, str]] = []
         self._first_row: dict[str, int] = {}
 
     def get_queryset(self):
@@ -344,7 +381,7 @@ class AccountResource(RefusePasswordsMixin, SkipBlankRowsMixin, resources.ModelR
         super().before_import(dataset, **kwargs)
         self._first_row = {}
         self.one_time_passwords = []
-        self.emailed = 0
+        self.emailed = []
 
     def get_instance(self, instance_loader, row):
         username = cell_text(row.get("username"))
@@ -434,18 +471,17 @@ class AccountResource(RefusePasswordsMixin, SkipBlankRowsMixin, resources.ModelR
         membership = imported.account.membership
         instance.pk = membership.pk
         instance.user = imported.account.user
+        user = imported.account.user
+        account = {
+            "username": user.username,
+            "full_name": user.get_full_name(),
+            "agency": membership.agency.code,
+            "agency_name": membership.agency.name,
+        }
         if imported.emailed:
-            self.emailed += 1
+            self.emailed.append({**account, "email": user.email})
         if imported.one_time_password:
-            user = imported.account.user
-            self.one_time_passwords.append(
-                {
-                    "username": user.username,
-                    "full_name": user.get_full_name(),
-                    "agency": membership.agency.code,
-                    "password": imported.one_time_password,
-                }
-            )
+            self.one_time_passwords.append({**account, "password": imported.one_time_password})
 
     def save_m2m(self, instance, row, **kwargs) -> None:
         return None
@@ -455,4 +491,4 @@ class AccountResource(RefusePasswordsMixin, SkipBlankRowsMixin, resources.ModelR
         # confirmed import: the one-time passwords and how many e-mails were queued.
         dry_run = self._is_dry_run(kwargs)
         result.one_time_passwords = [] if dry_run else list(self.one_time_passwords)
-        result.emailed = 0 if dry_run else self.emailed
+        result.emailed = [] if dry_run else list(self.emailed)
