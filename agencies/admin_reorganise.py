@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -35,6 +36,17 @@ SIGNING_SALT = "agencies.reorganise"
 SIGNED_MAX_AGE = 60 * 60
 FILE_MAX_BYTES = 1024 * 1024
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+def agencies_not_closed():
+    """The agencies not closed today (in operation, or scheduled to begin), by name."""
+    today = timezone.localdate()
+    return Agency.objects.exclude(closed_on__lte=today).order_by("name")
+
+
+def agency_choice_label(agency: Agency) -> str:
+    """An agency in a select: its full name and its code."""
+    return f"{agency.name} ({agency.code})"
 
 
 class ReorganiseForm(forms.Form):
@@ -118,6 +130,17 @@ class ReorganiseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
         help_text=_("The decision behind it, e.g. Resolution 1685/NQ-UBTVQH15."),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A closed agency cannot be reorganised again, take over or be a parent: the
+        # choices are the agencies not closed today (those scheduled to begin included),
+        # each by its name and code.
+        not_closed = agencies_not_closed()
+        for name in ("agencies", "into", "new_parent"):
+            field = self.fields[name]
+            field.queryset = not_closed
+            field.label_from_instance = agency_choice_label
 
     def clean(self):
         data = super().clean()
@@ -266,11 +289,11 @@ class ReorganisationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("agencies before"))
     def sources_list(self, obj: Reorganisation) -> str:
-        return ", ".join(a.code for a in obj.sources.all())
+        return "; ".join(agency_choice_label(a) for a in obj.sources.all())
 
     @admin.display(description=_("agencies after"))
     def targets_list(self, obj: Reorganisation) -> str:
-        return ", ".join(a.code for a in obj.targets.all())
+        return "; ".join(agency_choice_label(a) for a in obj.targets.all())
 
     @admin.display(description=_("changes"))
     def changes_shown(self, obj: Reorganisation) -> str:
