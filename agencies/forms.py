@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from doingoai.files import DOCX, PDF, sniff
 from doingoai.text import TEXT_MAX_CHARS
 
 from .models import ImplementingProgramme, User
@@ -44,6 +48,18 @@ class ProgrammeForm(forms.Form):
         label=_("File (PDF or DOCX)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx"}),
     )
+
+    def clean_file(self):
+        """A PDF or DOCX by its content, as the label says (agencies.plans.record_programme
+        checks it again, with the size): other kinds the portal keeps (XLSX, JPG, PNG) are
+        refused with the same words as the label, not the list of every attachment kind."""
+        upload = self.cleaned_data["file"]
+        if 0 < upload.size <= settings.ATTACHMENT_MAX_BYTES and sniff(upload) not in (PDF, DOCX):
+            raise ValidationError(
+                gettext("“%(name)s” is not a PDF or DOCX file (checked by its content).")
+                % {"name": upload.name}
+            )
+        return upload
 
 
 class EvaluationForm(forms.Form):
