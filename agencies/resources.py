@@ -230,6 +230,19 @@ class PortalHeadersMixin:
         return capfirst(str(label)) if label is not None else str(field.column_name)
 
 
+class WholeNumberWidget(widgets.IntegerWidget):
+    """A whole number, or a Vietnamese row error naming the cell (the library's own error is
+    Python's: "[<class 'decimal.ConversionSyntax'>]")."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except (ValueError, ArithmeticError):
+            raise ValueError(
+                _("“%(value)s” is not a whole number.") % {"value": cell_text(value)}
+            ) from None
+
+
 class AgencyResource(PortalHeadersMixin, SkipBlankRowsMixin, resources.ModelResource):
     """Agencies by code: new codes are created (checked by the model's validators), known ones
     updated; nothing is deleted. A parent must exist already or come on an earlier row. After
@@ -252,7 +265,7 @@ class AgencyResource(PortalHeadersMixin, SkipBlankRowsMixin, resources.ModelReso
     position = fields.Field(
         attribute="position",
         column_name="position",
-        widget=widgets.IntegerWidget(),
+        widget=WholeNumberWidget(),
         saves_null_values=False,
     )
 
@@ -293,12 +306,30 @@ class AgencyResource(PortalHeadersMixin, SkipBlankRowsMixin, resources.ModelReso
 
     def import_instance(self, instance, row, **kwargs) -> None:
         errors: dict[str, list[str]] = {}
+        closed_before = instance.closed_on if instance.pk else None
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
-        if instance.parent_id and instance.parent_id == instance.pk:
-            errors.setdefault("parent", []).append(_("An agency cannot be its own parent."))
+        if instance.pk and instance.closed_on != closed_before:
+            # Closing (or reopening) an agency ends memberships, moves drafts and changes who
+            # reports: only a reorganisation does all of it (agencies.reorganisation).
+            errors.setdefault("closed_on", []).append(
+                _(
+                    "The closing day of an existing agency is not changed by an import: use "
+                    "Admin → Reorganisations (it also ends memberships and hands over drafts)."
+                )
+            )
+        if instance.pk and instance.parent_id:
+            above, seen = instance.parent, set()
+            while above is not None and above.pk not in seen:
+                if above.pk == instance.pk:
+                    errors.setdefault("parent", []).append(
+                        _("An agency cannot be under itself, directly or through others.")
+                    )
+                    break
+                seen.add(above.pk)
+                above = above.parent
         if errors:
             raise ValidationError(errors)
 

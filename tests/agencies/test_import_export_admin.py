@@ -99,7 +99,8 @@ def test_agencies_import_creates_and_updates_and_role_groups_follow(admin_client
             "01/07/2025",
             "",
         ],
-        ["VUNGTAU", "UBND thành phố Vũng Tàu", "TP Vũng Tàu", "district", "", "", "01/07/2025"],
+        # A known agency updated (its closing day is a reorganisation's: see the next tests).
+        ["VUNGTAU", "UBND thành phố Vũng Tàu", "TP Vũng Tàu", "district", "", "", ""],
     ]
     response = preview(admin_client_en, "agencies_agency", csv_upload(rows))
     result = response.context["result"]
@@ -114,7 +115,7 @@ def test_agencies_import_creates_and_updates_and_role_groups_follow(admin_client
         "HCMC",
         date(2025, 7, 1),
     )
-    assert agency("VUNGTAU").closed_on == date(2025, 7, 1)
+    assert agency("VUNGTAU").short_name == "TP Vũng Tàu"
     assert Group.objects.filter(name=role_group_name("PHUONGA", "manager")).exists()
     assert Group.objects.filter(name=role_group_name("HCMC", "leader")).exists()
     # Every imported agency's history says who and why.
@@ -520,3 +521,29 @@ def test_an_xlsx_file_with_a_password_column_is_refused(admin_client_en):
     response = preview(admin_client_en, "agencies_membership", xlsx_upload(rows), XLSX_FORMAT)
     assert "Password" in " ".join(response.context["form"].errors["import_file"])
     assert not User.objects.filter(username="x1").exists()
+
+
+def test_agencies_import_refuses_closing_a_cycle_and_a_bad_position(admin_client_en):
+    """Closing an existing agency is a reorganisation's work (memberships, drafts, reports);
+    a parent cycle through other rows, and a position that is not a whole number, are row
+    errors in words, never Python's."""
+    rows = [
+        ["code", "name", "short_name", "kind", "parent", "closed_on", "position"],
+        ["SNGV", "Sở Ngoại vụ", "Sở Ngoại vụ", "focal_point", "", "01/07/2025", "1"],
+        ["SYT", "Sở Y tế", "Sở Y tế", "department", "SGDDT", "", "5"],
+        ["SGDDT", "Sở Giáo dục và Đào tạo", "Sở GDĐT", "department", "SYT", "", "6"],
+        ["SLDTBXH", "Sở Lao động", "Sở LĐTBXH", "department", "", "", "abc"],
+    ]
+    response = preview(admin_client_en, "agencies_agency", csv_upload(rows))
+    errors = invalid_rows(response)
+    assert "Reorganisations" in " ".join(errors[1]["closed_on"])
+    assert "under itself" in " ".join(errors[3]["parent"])
+    assert "“abc” is not a whole number." in str(errors[4]) or any(
+        "“abc” is not a whole number." in e.error.__str__()
+        for _n, errs in response.context["result"].row_errors()
+        for e in errs
+    )
+    assert "ConversionSyntax" not in response.content.decode()
+    assert "confirm_form" not in response.context
+    assert Agency.objects.get(code="SNGV").closed_on is None
+    assert Agency.objects.get(code="SYT").parent is None
