@@ -113,7 +113,7 @@ def situation(figures: PeriodFigures, cited: Sources | None = None) -> str:
 def results(figures: PeriodFigures, cited: Sources | None = None) -> str:
     previous = figures["previous"]
     parts = [
-        f"{_period_phrase(figures)}, các cơ quan, đơn vị trên địa bàn tỉnh đã tổ chức "
+        f"{_period_phrase(figures)}, các cơ quan, đơn vị trên địa bàn đã tổ chức "
         f"{number(figures['total'])} hoạt động đối ngoại Nhân dân"
         f"{_change(previous['change_pct'], previous['year'])}"
     ]
