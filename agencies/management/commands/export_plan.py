@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Plan
 from agencies.plans import export_plan
+from doingoai.jsonfiles import os_error_text
 
 
 def dump(data: dict) -> str:
@@ -41,7 +42,8 @@ class Command(BaseCommand):
                 out.write(text)
         except OSError as exc:
             raise CommandError(
-                _("Cannot write “%(file)s”: %(error)s") % {"file": file, "error": exc.strerror}
+                _("Cannot write “%(file)s”: %(error)s")
+                % {"file": file, "error": os_error_text(exc)}
             ) from exc
         self.stdout.write(
             _("Plan %(number)s written to %(file)s (%(duties)d duties).")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -10,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agencies.plans import PlanError, dmy, load_plan
-from doingoai.jsonfiles import json_error_text
+from doingoai.jsonfiles import JSONFileError, os_error_text, parse_json_text
 
 
 class Command(BaseCommand):
@@ -34,28 +33,18 @@ class Command(BaseCommand):
     def handle(self, *args, file: str, replace: bool, reason: str, **options) -> None:
         try:
             if file == "-":
-                text = sys.stdin.read()
+                content: str | bytes = sys.stdin.read()
             else:
-                with open(file, encoding="utf-8") as source:
-                    text = source.read()
+                with open(file, "rb") as source:
+                    content = source.read()
         except OSError as exc:
             raise CommandError(
-                _("Cannot read “%(file)s”: %(error)s") % {"file": file, "error": exc.strerror}
+                _("Cannot read “%(file)s”: %(error)s") % {"file": file, "error": os_error_text(exc)}
             ) from exc
-        except UnicodeDecodeError as exc:
-            raise CommandError(_("“%(file)s” is not UTF-8 text.") % {"file": file}) from exc
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CommandError(
-                _("“%(file)s” is not valid JSON: line %(line)d, column %(column)d: %(error)s")
-                % {
-                    "file": file,
-                    "line": exc.lineno,
-                    "column": exc.colno,
-                    "error": json_error_text(exc),
-                }
-            ) from exc
+            data = parse_json_text(content)
+        except JSONFileError as exc:
+            raise CommandError(f"{file}: {exc}") from exc
         try:
             plan = load_plan(
                 data, reason=reason or _("Loaded from %(file)s") % {"file": file}, replace=replace

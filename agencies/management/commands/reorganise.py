@@ -26,6 +26,7 @@ from agencies.reorganisation import (
     preview,
     summary_lines,
 )
+from doingoai.jsonfiles import os_error_text
 
 
 def _codes(value: str) -> list[str]:
@@ -152,7 +153,7 @@ class Command(BaseCommand):
                     content = source.read()
         except OSError as exc:
             raise CommandError(
-                _("Cannot read “%(file)s”: %(error)s") % {"file": file, "error": exc.strerror}
+                _("Cannot read “%(file)s”: %(error)s") % {"file": file, "error": os_error_text(exc)}
             ) from exc
         try:
             return load_document(content)
