@@ -24,7 +24,6 @@ closed tomorrow still works today. The daily task `agencies.tasks.apply_schedule
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
@@ -39,7 +38,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from activities.models import Activity
-from doingoai.jsonfiles import json_error_text
+from doingoai.dates import check_plausible_date
+from doingoai.jsonfiles import JSONFileError, parse_json_text
 from doingoai.text import change_reason, clean_text
 from reports import periods as report_periods
 from reports.models import AgencyReport, IssuingAuthority, ReportingPeriod
@@ -618,6 +618,7 @@ class _State:
     closed_on: date | None
     kind: str
     pk: int | None = None
+    parent: str = ""
 
     def works_on(self, day: date) -> bool:
         began = self.established_on is None or self.established_on <= day
@@ -631,10 +632,17 @@ class _Checker:
         self.operations = operations
         self.errors: list[str] = []
         self.agencies = {
-            a.code: _State(a.code, a.established_on, a.closed_on, a.kind, a.pk)
-            for a in Agency.objects.only("pk", "code", "established_on", "closed_on", "kind")
+            code: _State(code, established, closed, kind, pk, parent or "")
+            for pk, code, established, closed, kind, parent in Agency.objects.values_list(
+                "pk", "code", "established_on", "closed_on", "kind", "parent__code"
+            )
         }
         self.involved: dict[str, str] = {}  # code -> label of the operation it is in
+        # code -> (label, day) of each operation that needs the agency working on that day:
+        # as a successor, a merge or split target, or a new agency's parent.
+        self.relied: dict[str, list[tuple[str, date]]] = {}
+        # (code, day, label) of each agency the call closes, for the agencies under it.
+        self.closed_here: list[tuple[str, date, str]] = []
         self.authority_days: set[date] = set(
             IssuingAuthority.objects.values_list("valid_from", flat=True)
         )
@@ -770,9 +778,10 @@ class _Checker:
                     _("%(parent)s, the parent of %(code)s, does not work on %(date)s.")
                     % {"parent": new.parent, "code": code, "date": dmy(day)}
                 )
+            self.rely(new.parent, day)
         self.take_part(code, day)
         if code and code not in self.agencies:
-            self.agencies[code] = _State(code, day, None, new.kind)
+            self.agencies[code] = _State(code, day, None, new.kind, parent=new.parent)
 
     def target(self, target: str | NewAgency, day: date, source_codes: set[str]) -> None:
         if isinstance(target, NewAgency):
@@ -781,6 +790,92 @@ class _Checker:
             self.receiving(target, day, source_codes)
             if target not in source_codes:  # else refused already: merged into itself
                 self.take_part(target, day)
+                self.rely(target, day)
+
+    def rely(self, code: str, day: date) -> None:
+        """This operation needs `code` working on `day` (its successor, target or parent):
+        no later operation of the call may close it on or before that day (an earlier one
+        that does is refused already: the agency does not work that day)."""
+        self.relied.setdefault(code, []).append((self.label, day))
+
+    def closes(self, code: str, day: date) -> None:
+        """This operation closes `code` on `day`: no operation of the call may need it working
+        on or after that day (it would succeed to, receive or sit under a closed agency)."""
+        for label, needed_on in self.relied.get(code, []):
+            if label != self.label and day <= needed_on:
+                self.error(
+                    _(
+                        "%(code)s would close on %(date)s, but %(other)s needs it working on "
+                        "%(needed)s (as successor, target or parent): close it later, or change "
+                        "that operation."
+                    )
+                    % {"code": code, "date": dmy(day), "other": label, "needed": dmy(needed_on)}
+                )
+        self.closed_here.append((code, day, self.label))
+
+    def successor_fits(self, code: str, successor_kind: str | None) -> None:
+        """The focal point and the leadership close only into an agency that can hold their
+        members' roles: their reviewers and leaders review and issue the province's reports,
+        and ending their memberships with nobody to take over leaves nobody who does."""
+        state = self.agencies.get(code)
+        if state is None:
+            return
+        roles = {
+            Agency.Kind.FOCAL_POINT: Membership.Role.REVIEWER,
+            **{kind: Membership.Role.LEADER for kind in Agency.LEADERSHIP},
+        }
+        role = roles.get(state.kind)
+        if role is None:
+            return
+        if successor_kind is None:
+            self.error(
+                _(
+                    "%(code)s (%(kind)s) cannot close without a successor: its members review "
+                    "or issue the reports; give a successor of the same kind."
+                )
+                % {"code": code, "kind": Agency.Kind(state.kind).label}
+            )
+        elif not Membership.role_fits(role, Agency(kind=successor_kind)):
+            self.error(
+                _(
+                    "%(code)s (%(kind)s) cannot pass its work to an agency of kind "
+                    "%(other)s: its members' role (%(role)s) would have no agency to hold it."
+                )
+                % {
+                    "code": code,
+                    "kind": Agency.Kind(state.kind).label,
+                    "other": Agency.Kind(successor_kind).label
+                    if successor_kind in Agency.Kind.values
+                    else successor_kind or "—",
+                    "role": Membership.Role(role).label,
+                }
+            )
+
+    def target_kind(self, target: str | NewAgency) -> str | None:
+        if isinstance(target, NewAgency):
+            return target.kind
+        state = self.agencies.get(target)
+        return state.kind if state is not None else None
+
+    def check_children(self) -> None:
+        """An agency closed by the call must have no agency under it still working after the
+        day it closes: re-parent those first (in the admin) or close them in the same call."""
+        for code, day, label in self.closed_here:
+            children = sorted(
+                child.code
+                for child in self.agencies.values()
+                if child.parent == code and child.pk is not None and child.works_on(day)
+            )
+            if children:
+                self.label = label
+                self.error(
+                    _(
+                        "%(code)s still has agencies under it working on %(date)s: %(children)s. "
+                        "Give them another parent in the admin first, or close them in the "
+                        "same file."
+                    )
+                    % {"code": code, "date": dmy(day), "children": ", ".join(children)}
+                )
 
     def check(self) -> None:
         for number, op in enumerate(self.operations, 1):
@@ -789,7 +884,13 @@ class _Checker:
                 "number": number,
                 "kind": operation_kind_label(kind).lower(),
             }
+            try:
+                check_plausible_date(op.effective_on)
+            except ValueError as exc:
+                self.error(str(exc))
+                continue
             getattr(self, f"check_{kind}")(op)
+        self.check_children()
 
     def close_states(self, codes: list[str], day: date) -> None:
         for code in codes:
@@ -809,6 +910,8 @@ class _Checker:
             sources.add(code)
             self.closing(code, day)
             self.take_part(code, day)
+            self.closes(code, day)
+            self.successor_fits(code, self.target_kind(op.into))
         self.target(op.into, day, sources)
         self.close_states(list(sources), day)
 
@@ -816,6 +919,9 @@ class _Checker:
         day = op.effective_on
         self.closing(op.source, day)
         self.take_part(op.source, day)
+        self.closes(op.source, day)
+        if op.into:
+            self.successor_fits(op.source, self.target_kind(op.into[0]))
         if len(op.into) < 2:
             self.error(
                 _("a split needs at least two agencies to split %(code)s into.")
@@ -862,11 +968,25 @@ class _Checker:
                     _("%(code)s already bears a name from %(from)s: rename it after that day.")
                     % {"code": op.code, "from": dmy(last.valid_from)}
                 )
+            else:
+                if last is None:
+                    last = Agency.objects.only("name", "short_name").get(pk=state.pk)
+                same_kind = not op.kind or op.kind == state.kind
+                if (
+                    op.name == last.name
+                    and (op.short_name or op.name) == last.short_name
+                    and same_kind
+                ):
+                    self.error(
+                        _("the new name is the same as the current name of %(code)s: “%(name)s”.")
+                        % {"code": op.code, "name": op.name}
+                    )
 
     def check_close(self, op: Close) -> None:
         day = op.effective_on
         self.closing(op.code, day)
         self.take_part(op.code, day)
+        self.closes(op.code, day)
         if op.successor:
             if op.successor == op.code:
                 self.error(_("%(code)s cannot succeed itself.") % {"code": op.code})
@@ -877,6 +997,12 @@ class _Checker:
                         _("the successor %(code)s does not work on %(date)s.")
                         % {"code": op.successor, "date": dmy(day)}
                     )
+                elif state is not None:
+                    self.rely(op.successor, day)
+                if state is not None:
+                    self.successor_fits(op.code, state.kind)
+        else:
+            self.successor_fits(op.code, None)
         self.close_states([op.code], day)
 
     def check_authority(self, op: Authority) -> None:
@@ -1520,12 +1646,29 @@ class Document:
     reason: str
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, key: str, errors: list[str], *, lines: bool = False) -> str:
+    """The text of field `key` (missing or null: ""). Any other type is refused with an error
+    naming the field (a number, a list or an object is no name or code); with `lines`, a list
+    of texts is taken too, one line each ("recipients")."""
     if value is None:
         return ""
-    if isinstance(value, list):  # recipients may be given one per line as a list
-        return "\n".join(str(v) for v in value)
-    return str(value)
+    if isinstance(value, str):
+        return value
+    if lines and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "\n".join(value)
+    if lines:
+        errors.append(_("“%(field)s” must be a text or a list of texts.") % {"field": key})
+    else:
+        errors.append(_("“%(field)s” must be a text in double quotes.") % {"field": key})
+    return ""
+
+
+def _codes_list(value: Any, key: str, errors: list[str]) -> list[str] | None:
+    """Field `key`, a list of agency codes (texts); None, with an error, otherwise."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors.append(_("“%(field)s” must be a list of agency codes (texts).") % {"field": key})
+        return None
+    return value
 
 
 def read_document(data: Any) -> Document:
@@ -1542,7 +1685,7 @@ def read_document(data: Any) -> Document:
     default_day = None
     if data.get("effective_on") is not None:
         try:
-            default_day = parse_date(data["effective_on"])
+            default_day = parse_date(_file_date(data["effective_on"]))
         except ValueError as exc:
             errors.append(str(exc))
     items = data.get("operations")
@@ -1561,9 +1704,20 @@ def read_document(data: Any) -> Document:
         errors.extend(f"{label}: {message}" for message in found)
         if op is not None and not found:
             operations.append(op)
+    reason = _text(data.get("reason"), "reason", errors)
+    _text(data.get("comment"), "comment", errors)
     if errors:
         raise ReorganisationError(errors)
-    return Document(operations, _text(data.get("reason")))
+    return Document(operations, reason)
+
+
+def _file_date(value: Any) -> str:
+    """A date field of a file: a text; ValueError otherwise (a number such as 20250701)."""
+    if not isinstance(value, str):
+        raise ValueError(
+            _("“effective_on” must be a date in double quotes, YYYY-MM-DD or DD/MM/YYYY.")
+        )
+    return value
 
 
 def _file_kind_label(kind: Any) -> str:
@@ -1587,13 +1741,15 @@ def _read_target(value: Any, errors: list[str]) -> str | NewAgency | None:
             errors.append(
                 _("unknown field(s) of a new agency: %(fields)s.") % {"fields": ", ".join(unknown)}
             )
-        return NewAgency(
-            code=_text(value.get("code")),
-            name=_text(value.get("name")),
-            kind=_text(value.get("kind")),
-            short_name=_text(value.get("short_name")),
-            parent=_text(value.get("parent")),
+        found: list[str] = []
+        new = NewAgency(
+            **{
+                key: _text(value.get(key), key, found)
+                for key in ("code", "name", "kind", "short_name", "parent")
+            }
         )
+        errors.extend(found)
+        return None if found else new
     errors.append(_("“into” names an agency by its code or describes a new one {code, name, …}."))
     return None
 
@@ -1615,75 +1771,74 @@ def _read_operation(
     day = default_day
     if item.get("effective_on") is not None:
         try:
-            day = parse_date(item["effective_on"])
+            day = parse_date(_file_date(item["effective_on"]))
         except ValueError as exc:
             errors.append(str(exc))
             return None
     if day is None:
         errors.append(_("no date: give “effective_on” here or at the top of the file."))
         return None
-    common = {"effective_on": day, "reason": _text(item.get("reason")), "label": label}
+    found: list[str] = []
+
+    def text(key: str, *, lines: bool = False) -> str:
+        return _text(item.get(key), key, found, lines=lines)
+
+    common = {"effective_on": day, "reason": text("reason"), "label": label}
+    op: Operation | None = None
     if kind == "merge":
-        sources = item.get("sources")
-        if isinstance(sources, str):
-            sources = [c for c in sources.split(",") if c.strip()]
-        if not isinstance(sources, list):
-            errors.append(_("“sources” is a list of agency codes."))
-            return None
-        into = _read_target(item.get("into"), errors)
-        if into is None:
-            return None
-        return Merge(tuple(_text(c) for c in sources), into, **common)
-    if kind == "split":
+        sources = _codes_list(item.get("sources"), "sources", found)
+        into = _read_target(item.get("into"), found)
+        if sources is not None and into is not None:
+            op = Merge(tuple(sources), into, **common)
+    elif kind == "split":
         into = item.get("into")
         if not isinstance(into, list):
-            errors.append(_("“into” of a split is a list of agencies."))
-            return None
-        targets = [_read_target(t, errors) for t in into]
-        if any(t is None for t in targets):
-            return None
-        return Split(_text(item.get("source")), tuple(targets), **common)
-    if kind == "rename":
-        return Rename(
-            _text(item.get("code")),
-            _text(item.get("name")),
-            short_name=_text(item.get("short_name")),
-            kind=_text(item.get("kind")),
+            found.append(_("“into” of a split is a list of agencies."))
+        else:
+            targets = [_read_target(t, found) for t in into]
+            source = text("source")
+            if all(t is not None for t in targets):
+                op = Split(source, tuple(targets), **common)
+    elif kind == "rename":
+        op = Rename(
+            text("code"),
+            text("name"),
+            short_name=text("short_name"),
+            kind=text("kind"),
             **common,
         )
-    if kind == "close":
-        return Close(_text(item.get("code")), successor=_text(item.get("successor")), **common)
-    return Authority(
-        issuer_parent=_text(item.get("issuer_parent")),
-        issuer=_text(item.get("issuer")),
-        place=_text(item.get("place")),
-        number_suffix=_text(item.get("number_suffix")),
-        signer_title=_text(item.get("signer_title")),
-        signer_authority=_text(item.get("signer_authority")),
-        signer_name=_text(item.get("signer_name")),
-        recipients=_text(item.get("recipients")),
-        archive=_text(item.get("archive")),
-        **common,
-    )
+    elif kind == "close":
+        op = Close(text("code"), successor=text("successor"), **common)
+    else:
+        op = Authority(
+            **{
+                key: text(key, lines=key == "recipients")
+                for key in (
+                    "issuer_parent",
+                    "issuer",
+                    "place",
+                    "number_suffix",
+                    "signer_title",
+                    "signer_authority",
+                    "signer_name",
+                    "recipients",
+                    "archive",
+                )
+            },
+            **common,
+        )
+    errors.extend(found)
+    return None if found else op
 
 
 def load_document(text: str | bytes) -> Document:
-    """read_document of a file's content (UTF-8 JSON). Raises ReorganisationError when it is
-    not UTF-8 or not JSON (with the line and column) or when read_document refuses it."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ReorganisationError([_("The file is not UTF-8 text.")]) from None
+    """read_document of a file's content (UTF-8 JSON, a byte order mark accepted). Raises
+    ReorganisationError when doingoai.jsonfiles.parse_json_text refuses it (not UTF-8, not
+    JSON, with the line and column, or nested absurdly deep) or when read_document does."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReorganisationError(
-            [
-                _("The file is not valid JSON: line %(line)d, column %(column)d: %(error)s")
-                % {"line": exc.lineno, "column": exc.colno, "error": json_error_text(exc)}
-            ]
-        ) from None
+        data = parse_json_text(text)
+    except JSONFileError as exc:
+        raise ReorganisationError([str(exc)]) from None
     return read_document(data)
 
 
