@@ -27,8 +27,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from doingoai.dates import check_plausible_date
 from doingoai.files import DOCX, PDF, true_name, validate_attachment
-from doingoai.text import CHANGE_REASON_MAX
+from doingoai.text import CHANGE_REASON_MAX, clean_text
 
 from .models import (
     ActivityKind,
@@ -240,7 +241,9 @@ class _Checker:
         if not isinstance(value, str):
             self.error(where, _("expected text."))
             return ""
-        if required and not value.strip():
+        # Empty once cleaned as the portal stores text: zero-width and control characters
+        # removed, the ends stripped ("\u200b \n\t" is empty).
+        if required and not clean_text(value, multiline=True).strip():
             self.error(where, _("must not be empty."))
         if max_length is not None and len(value) > max_length:
             self.error(
@@ -250,7 +253,9 @@ class _Checker:
             )
         return value
 
-    def day(self, obj: dict, key: str, place: str, *, required: bool = True) -> date | None:
+    def day(
+        self, obj: dict, key: str, place: str, *, required: bool = True, plausible: bool = False
+    ) -> date | None:
         where = f"{place}.{key}" if place else key
         value = obj.get(key)
         if value is None and not required:
@@ -261,13 +266,20 @@ class _Checker:
         try:
             if len(value) != len("YYYY-MM-DD"):
                 raise ValueError(value)
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.error(
                 where,
                 _("“%(value)s” is not a date written YYYY-MM-DD.") % {"value": value},
             )
             return None
+        if plausible:
+            try:
+                check_plausible_date(day)
+            except ValueError as exc:
+                self.error(where, str(exc))
+                return None
+        return day
 
     def codes(self, value: Any, where: str) -> list:
         if not isinstance(value, list):
@@ -301,9 +313,19 @@ def _check_document(data: Any, replace: bool) -> tuple[_Document, Plan | None, l
         doc.plan[key] = check.text(
             data, key, "", required=key in PLAN_REQUIRED, max_length=_max_length(Plan, key)
         )
-    doc.plan["issued_on"] = check.day(data, "issued_on", "")
-    doc.plan["valid_from"] = check.day(data, "valid_from", "")
-    doc.plan["valid_until"] = check.day(data, "valid_until", "", required=False)
+    doc.plan["issued_on"] = check.day(data, "issued_on", "", plausible=True)
+    doc.plan["valid_from"] = check.day(data, "valid_from", "", plausible=True)
+    doc.plan["valid_until"] = check.day(data, "valid_until", "", required=False, plausible=True)
+    if (
+        doc.plan["issued_on"]
+        and doc.plan["valid_from"]
+        and doc.plan["issued_on"] > doc.plan["valid_from"]
+    ):
+        check.error(
+            "issued_on",
+            _("a plan is issued on or before the day it begins to apply (valid_from %(day)s).")
+            % {"day": dmy(doc.plan["valid_from"])},
+        )
     if (
         doc.plan["valid_from"]
         and doc.plan["valid_until"]
@@ -738,6 +760,11 @@ def record_programme(
             _("The programme's date %(date)s is in the future: record it once it is issued.")
             % {"date": issued_on.strftime("%d/%m/%Y")}
         )
+    else:
+        try:
+            check_plausible_date(issued_on)
+        except ValueError as exc:
+            errors.append(str(exc))
     kind = None
     try:
         kind = validate_attachment(upload)
