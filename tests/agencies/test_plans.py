@@ -165,7 +165,8 @@ def test_the_plan_page_query_count_does_not_grow(client, cast, role, django_asse
         response = client.get(url)
     assert len(response.context["duties"]) == 29 + 25
     assert response.context["programmes_total"] == 13 + 25
-    second_plan(valid_from="2020-01-01")  # another plan in the list, in force today
+    # another plan in the list, in force today
+    second_plan(issued_on="2019-12-31", valid_from="2020-01-01")
     with django_assert_num_queries(expected):
         response = client.get(url)
     assert len(response.context["duties"]) == 5

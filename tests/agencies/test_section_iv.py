@@ -246,3 +246,42 @@ def test_a_year_outside_the_plan_is_404(client, reviewer, plan):
     client.force_login(reviewer)
     assert client.get(evaluation_url(plan, 2018)).status_code == 404
     assert client.get(evaluation_url(plan, 99999999999999)).status_code == 404
+
+
+# The programme form's errors (a wrong file in the label's words, each error once) ---------
+
+
+def refused(name: str) -> str:
+    with translation.override("vi"):
+        return translation.gettext(
+            "“%(name)s” is not a PDF or DOCX file (checked by its content)."
+        ) % {"name": name}
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [("anh.png", PNG_BYTES), ("ghi-chu.txt", b"plain text, no kind at all")],
+)
+def test_a_wrong_file_is_refused_once_in_the_labels_words(client, staff, plan, name, content):
+    client.force_login(staff)
+    upload = SimpleUploadedFile(name, content, content_type="application/octet-stream")
+    response = client.post(programme_url(plan, "SLDTBXH"), programme_post(file=upload))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count(refused(name)) == 1
+    assert "XLSX" not in html
+    assert response.context["form"].errors.keys() == {"file"}
+    assert not ImplementingProgramme.objects.exists()
+
+
+def test_the_services_refusal_shows_once(client, staff, plan):
+    client.force_login(staff)
+    ahead = timezone.localdate() + timedelta(days=1)
+    response = client.post(
+        programme_url(plan, "SLDTBXH"), programme_post(issued_on=ahead.strftime("%d/%m/%Y"))
+    )
+    with translation.override("vi"):
+        message = translation.gettext(
+            "The programme's date %(date)s is in the future: record it once it is issued."
+        ) % {"date": ahead.strftime("%d/%m/%Y")}
+    assert response.content.decode().count(message) == 1
