@@ -89,6 +89,14 @@ COUNTRY_NAMES = {
 }
 
 
+FIRST_DAY = date(2019, 12, 15)
+
+
+def _last_day(agency: Agency) -> list[date]:
+    """The agency's last working day, when it closed (closed_on is the first day out)."""
+    return [agency.closed_on - timedelta(days=1)] if agency.closed_on else []
+
+
 class Command(BaseCommand):
     help = "Create sample agencies' staff, partners and N activities (development only)."
 
@@ -115,7 +123,11 @@ class Command(BaseCommand):
         duties = {}
         for assignment in DutyAssignment.objects.filter(duty__ref__startswith="III."):
             duties.setdefault(assignment.agency_id, []).append(assignment.duty_id)
-        agencies = list(Agency.objects.exclude(code="UBNDTINH"))
+        agencies = [
+            agency
+            for agency in Agency.objects.exclude(kind__in=Agency.LEADERSHIP)
+            if agency.closed_on is None or agency.closed_on > FIRST_DAY
+        ]
         total = options["activities"]
         made = 0
         while made < total:
@@ -131,8 +143,10 @@ class Command(BaseCommand):
         )
 
     def _staff(self) -> dict[int, User]:
+        """A staff account for each agency working today (none for a closed one: its
+        activities are written with no author)."""
         staff = {}
-        for agency in Agency.objects.exclude(code="UBNDTINH"):
+        for agency in Agency.objects.active().exclude(kind__in=Agency.LEADERSHIP):
             username = f"mau.{agency.code.lower()}"
             user = User.objects.filter(username=username).first()
             if user is None:
@@ -159,11 +173,16 @@ class Command(BaseCommand):
         activities, countries, chosen = [], [], []
         now = timezone.now()
         for _i in range(count):
-            agency = rng.choice(agencies)
+            # Within the days the agency worked: after it began, before it closed.
+            agency, first, last = rng.choice(agencies), None, None
+            while first is None or last < first:
+                agency = rng.choice(agencies)
+                first = max(FIRST_DAY, agency.established_on or FIRST_DAY)
+                last = min([FIRST_DAY + timedelta(days=7 * 365 - 1), *_last_day(agency)])
             kind = rng.choice(kinds)
             partner = rng.choice(partners)
             country = partner.country.code
-            start = date(2019, 12, 15) + timedelta(days=rng.randrange(0, 7 * 365))
+            start = first + timedelta(days=rng.randrange(0, (last - first).days + 1))
             title = rng.choice(TITLES[kind]).format(
                 p=partner.name, c=COUNTRY_NAMES.get(country, country), y=start.year
             )
@@ -176,14 +195,14 @@ class Command(BaseCommand):
                 kind=kind,
                 title=title,
                 start_date=start,
-                end_date=start + timedelta(days=rng.choice([0, 0, 1, 2, 4])),
+                end_date=min(start + timedelta(days=rng.choice([0, 0, 1, 2, 4])), last),
                 place=rng.choice(PLACES),
                 description=f"{title}. Trao đổi về hợp tác giữa hai bên.",
                 outcome="Hai bên thống nhất tiếp tục tăng cường giao lưu, hợp tác.",
                 participants_vietnamese=rng.randrange(5, 200),
                 participants_foreign=rng.randrange(0, 40),
                 status=status,
-                created_by=staff[agency.pk],
+                created_by=staff.get(agency.pk),
                 submitted_at=now if status != "draft" else None,
                 reviewed_at=now if status in {"accepted", "returned"} else None,
                 return_reason="Đề nghị bổ sung biên bản làm việc." if status == "returned" else "",
