@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from agencies.admin import ReferenceImportExportMixin
+from doingoai.admin import HistoryAdmin
 
 from .models import Activity, Attachment, Partner
 from .resources import PartnerResource
@@ -28,7 +28,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(HistoryAdmin):
     """Read-only: the workflow (submit, review), the export (with formula escaping) and the
     import happen in the portal's pages, through the services, so that every change is
     checked and recorded the same way."""

@@ -5,7 +5,6 @@ reference data imported and exported with django-import-export (agencies/resourc
 from __future__ import annotations
 
 import contextlib
-import datetime
 import os
 import uuid
 
@@ -26,11 +25,8 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm
 from import_export.tmp_storages import TempFolderStorage
-from simple_history.models import DeletedObject
-from simple_history.template_utils import HistoricalRecordContextHelper
 
-from doingoai.admin import ChangeReasonAdminMixin, ReadOnlyAdminMixin
-from doingoai.admin import HistoryAdmin as BaseHistoryAdmin
+from doingoai.admin import ChangeReasonAdminMixin, HistoryAdmin, ReadOnlyAdminMixin
 
 from .models import (
     ActivityKind,
@@ -48,41 +44,6 @@ from .models import (
 from .resources import AccountResource, AgencyResource, password_columns, password_refusal
 
 # History -------------------------------------------------------------------------------------
-
-EMPTY_VALUE = "—"
-
-
-class ReadableHistoryHelper(HistoricalRecordContextHelper):
-    """simple_history's "old → new" of each change, readable: an empty value (None, "", a
-    foreign key that was empty, which the library shows as a deleted object with pk=None)
-    reads "—", a date dd/mm/yyyy (SHORT_DATE_FORMAT), a choice its label, a boolean
-    yes/no."""
-
-    def prepare_delta_change_value(self, change, value):
-        value = super().prepare_delta_change_value(change, value)
-        field = self.model._meta.get_field(change.field)
-        if value is None or value == "" or (isinstance(value, DeletedObject) and value.pk is None):
-            return EMPTY_VALUE
-        if isinstance(value, datetime.datetime):
-            return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
-        if isinstance(value, datetime.date):
-            return date_format(value, "SHORT_DATE_FORMAT")
-        if isinstance(value, bool):
-            return gettext("yes") if value else gettext("no")
-        if getattr(field, "choices", None) and not isinstance(value, list):
-            return str(dict(field.flatchoices).get(value, value))
-        return value
-
-
-class HistoryAdmin(BaseHistoryAdmin):
-    """The portal's read-only history pages (doingoai.admin.HistoryAdmin), with each change
-    shown readable (ReadableHistoryHelper) and "—" for no user or no reason."""
-
-    object_history_list_template = "admin/agencies/object_history_list.html"
-
-    def get_historical_record_context_helper(self, request, historical_record):
-        return ReadableHistoryHelper(self.model, historical_record)
-
 
 # Import and export ----------------------------------------------------------------------------
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 # simple_history's column for the reason (HistoricalRecords' history_change_reason) is a
 # CharField of 100 characters.
@@ -116,11 +123,42 @@ def _flat(fields) -> list[str]:
     return names
 
 
+EMPTY_VALUE = "—"
+
+
+class ReadableHistoryHelper(HistoricalRecordContextHelper):
+    """simple_history's "old → new" of each change, readable: an empty value (None, "", a
+    foreign key that was empty, which the library shows as a deleted object with pk=None)
+    reads "—", a date dd/mm/yyyy (SHORT_DATE_FORMAT), a choice its label, a boolean
+    yes/no."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "" or (isinstance(value, DeletedObject) and value.pk is None):
+            return EMPTY_VALUE
+        if isinstance(value, datetime.datetime):
+            return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        if isinstance(value, datetime.date):
+            return date_format(value, "SHORT_DATE_FORMAT")
+        if isinstance(value, bool):
+            return gettext("yes") if value else gettext("no")
+        if getattr(field, "choices", None) and not isinstance(value, list):
+            return str(dict(field.flatchoices).get(value, value))
+        return value
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """simple_history's admin with its history pages read-only: who changed what, when and
     why (the change reason), never a revert. Reverting writes an old version back without the
     checks of the page or service that made the change (a reorganisation, a membership's
-    end), so a record is changed forward, through its own form."""
+    end), so a record is changed forward, through its own form. Each change is shown
+    readable (ReadableHistoryHelper), "—" for no user or no reason."""
+
+    object_history_list_template = "admin/object_history_list_readable.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableHistoryHelper(self.model, historical_record)
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from doingoai.admin import ChangeReasonAdminMixin, HistoryAdmin, ReadOnlyAdminMixin
 
@@ -60,7 +59,7 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgencyReport)
-class AgencyReportAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class AgencyReportAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     """Read-only: agencies write, send and review reports in the portal's pages."""
 
     list_display = ["agency", "period", "status", "submitted_at"]
