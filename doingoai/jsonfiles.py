@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import sys
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -118,3 +119,17 @@ def os_error_text(exc: OSError) -> str:
         errno.ENAMETOOLONG: _("the name is too long"),
     }
     return known.get(exc.errno, _("the system refused it (error %(code)s)") % {"code": exc.errno})
+
+
+def read_source(file: str) -> bytes | str:
+    """The content of `file` as a command reads it ("-": standard input, as text), for
+    parse_json_text. Raises JSONFileError naming the file and why, in the portal's language."""
+    try:
+        if file == "-":
+            return sys.stdin.read()
+        with open(file, "rb") as source:
+            return source.read()
+    except OSError as exc:
+        raise JSONFileError(
+            _("Cannot read “%(file)s”: %(error)s") % {"file": file, "error": os_error_text(exc)}
+        ) from exc

@@ -94,18 +94,28 @@ class Workflow:
         return self.transitions[name]
 
     def check(
-        self, name: str, *, actor: User, record: Tracked, error: type[Exception]
+        self,
+        name: str,
+        *,
+        actor: User,
+        record: Tracked,
+        error: type[Exception],
+        may: Callable[[User, Action, Any], bool] | None = None,
     ) -> Transition:
         """The transition `name` of `record` by `actor`, or `error` with the user's message.
 
         The permission is asked fresh from the database (not the page's per-request cache):
-        a membership removed a second ago no longer acts. Call it on the row locked for the
-        change. Raises `error` when the actor may not, the record is in another status, or
-        the guard says not yet; KeyError for an action the table does not have.
+        a membership removed a second ago no longer acts. `may(actor, permission, record)`
+        answers it when the record says who acts for it beyond its agency (a closed agency's
+        report: its successor, reports.agency_reports.may_act_for_report); by default
+        permissions.can on the record's agency. Call it on the row locked for the change.
+        Raises `error` when the actor may not, the record is in another status, or the guard
+        says not yet; KeyError for an action the table does not have.
         """
         transition = self.transitions[name]
         agency = record.agency
-        if not permissions.can(actor, transition.permission, agency):
+        may = may or _may_for_agency
+        if not may(actor, transition.permission, record):
             # The refusal may name the agency: "Only a manager of %(agency)s may send …".
             raise error(str(transition.refused) % {"agency": agency})
         if record.status not in transition.sources:
@@ -128,3 +138,8 @@ class Workflow:
                 url = reverse(transition.url_name, args=list(self._url_args(record)))
                 offers.append(Offer(transition, url))
         return offers
+
+
+def _may_for_agency(actor: User, permission: Action, record: Tracked) -> bool:
+    """Whether `actor` holds `permission` on the record's agency, fresh from the database."""
+    return permissions.can(actor, permission, record.agency)

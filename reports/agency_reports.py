@@ -241,23 +241,17 @@ def _move(action: str, *, actor: User, report: AgencyReport, version: int) -> Ag
     ReportError with the user's message, ReportConflict for a stale version."""
     locked = _lock(report)
     transition = WORKFLOW[action]
-    if action == "submit":
-        # Who sends is report_actors_ids' matter (a closed agency's successor too), so the
-        # table's own check on the report's agency is replaced by the same steps.
-        if not may_act_for_report(actor, locked, transition.permission):
-            raise ReportError(str(transition.refused) % {"agency": locked.agency})
-        _check_version(locked, version)
-        if locked.status not in transition.sources:
-            raise ReportError(str(transition.wrong_state))
-        blocked = transition.blocked(locked)
-        if blocked:
-            raise ReportError(blocked)
-        return locked
-    if not permissions.can(actor, transition.permission, locked.agency):
+    # Who acts is report_actors_ids' matter: the report's agency, or a closed agency's
+    # successor for its unsent report (the reviewers' moves are on the agency itself).
+    if not _may_move(actor, transition.permission, locked):
         raise ReportError(str(transition.refused) % {"agency": locked.agency})
     _check_version(locked, version)
-    WORKFLOW.check(action, actor=actor, record=locked, error=ReportError)
+    WORKFLOW.check(action, actor=actor, record=locked, error=ReportError, may=_may_move)
     return locked
+
+
+def _may_move(actor: User, permission: Action, report: AgencyReport) -> bool:
+    return may_act_for_report(actor, report, permission)
 
 
 def _save(report: AgencyReport, actor: User, reason: str) -> AgencyReport:

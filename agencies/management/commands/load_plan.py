@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agencies.plans import PlanError, dmy, load_plan
-from doingoai.jsonfiles import JSONFileError, os_error_text, parse_json_text
+from doingoai.jsonfiles import JSONFileError, parse_json_text, read_source
 
 
 class Command(BaseCommand):
@@ -32,15 +30,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, replace: bool, reason: str, **options) -> None:
         try:
-            if file == "-":
-                content: str | bytes = sys.stdin.read()
-            else:
-                with open(file, "rb") as source:
-                    content = source.read()
-        except OSError as exc:
-            raise CommandError(
-                _("Cannot read “%(file)s”: %(error)s") % {"file": file, "error": os_error_text(exc)}
-            ) from exc
+            content = read_source(file)
+        except JSONFileError as exc:
+            raise CommandError(str(exc)) from exc
         try:
             data = parse_json_text(content)
         except JSONFileError as exc:

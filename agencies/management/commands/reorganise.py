@@ -3,8 +3,6 @@ line or from a file of operations (docs/reorganise.md describes both)."""
 
 from __future__ import annotations
 
-import sys
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
@@ -26,7 +24,7 @@ from agencies.reorganisation import (
     preview,
     summary_lines,
 )
-from doingoai.jsonfiles import os_error_text
+from doingoai.jsonfiles import JSONFileError, read_source
 
 
 def _codes(value: str) -> list[str]:
@@ -146,15 +144,9 @@ class Command(BaseCommand):
 
     def _read(self, file: str):
         try:
-            if file == "-":
-                content: str | bytes = sys.stdin.read()
-            else:
-                with open(file, "rb") as source:
-                    content = source.read()
-        except OSError as exc:
-            raise CommandError(
-                _("Cannot read “%(file)s”: %(error)s") % {"file": file, "error": os_error_text(exc)}
-            ) from exc
+            content = read_source(file)
+        except JSONFileError as exc:
+            raise CommandError(str(exc)) from exc
         try:
             return load_document(content)
         except ReorganisationError as exc:
