@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -87,9 +87,7 @@ class AgencyQuerySet(models.QuerySet["Agency"]):
         """Each agency with `lead_count` and `support_count`, the duties it leads and
         supports in the plan in force on `on` (today when None; agencies.plans.plan_in_force:
         the latest that began by then), not in every plan loaded. No query of its own."""
-        on = on or timezone.localdate()
-        plan = Plan.objects.filter(valid_from__lte=on).order_by("-valid_from").values("pk")[:1]
-        in_plan = models.Q(assignments__duty__plan_id=models.Subquery(plan))
+        in_plan = models.Q(assignments__duty__plan_id=models.Subquery(Plan.objects.in_force_id(on)))
         return self.annotate(
             lead_count=models.Count(
                 "assignments",
@@ -218,6 +216,14 @@ class Agency(models.Model):
         on = on or timezone.localdate()
         began = self.established_on is None or self.established_on <= on
         return began and (self.closed_on is None or on < self.closed_on)
+
+    def working_day(self, on: date | None = None) -> date:
+        """`on` (today when None), or the agency's last working day when it had closed by
+        then (closed_on is the first day out): the day whose plan and name it is read by."""
+        on = on or timezone.localdate()
+        if self.closed_on is not None and self.closed_on <= on:
+            return self.closed_on - timedelta(days=1)
+        return on
 
     @property
     def is_active(self) -> bool:
@@ -352,6 +358,13 @@ class Reorganisation(models.Model):
 
 
 class PlanQuerySet(models.QuerySet["Plan"]):
+    def in_force_id(self, on: date | None = None) -> PlanQuerySet:
+        """The id of the plan followed on `on` (today when None): the latest that began by
+        then (agencies.plans.plan_in_force), as a sub-query to filter by (no query of its
+        own)."""
+        on = on or timezone.localdate()
+        return self.filter(valid_from__lte=on).order_by("-valid_from").values("pk")[:1]
+
     def in_force(self, on: date | None = None) -> PlanQuerySet:
         """The plans in force on `on` (today when None): at most one, as validity periods of
         plans do not overlap (agencies.plans checks it on every load)."""

@@ -57,8 +57,7 @@ def plan_in_force(on: date | None = None) -> Plan | None:
 def plan_in_force_id(on: date | None = None) -> models.QuerySet:
     """The id of the plan plan_in_force(on) returns, as a sub-query to filter by (no query of
     its own)."""
-    on = on or timezone.localdate()
-    return Plan.objects.filter(valid_from__lte=on).order_by("-valid_from").values("pk")[:1]
+    return Plan.objects.in_force_id(on)
 
 
 def plan_for_period(start: date, end: date) -> Plan | None:

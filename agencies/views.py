@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -163,11 +162,8 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     related = [a for a in found if a.pk != agency.pk]
     # The duties of the plan in force today, or on its last day for an agency that closed.
-    plan_day = timezone.localdate()
-    if agency.closed_on is not None and agency.closed_on <= plan_day:
-        plan_day = agency.closed_on - timedelta(days=1)
     assignments = (
-        agency.assignments.filter(duty__plan_id=plan_in_force_id(plan_day))
+        agency.assignments.filter(duty__plan_id=plan_in_force_id(agency.working_day()))
         .select_related("duty")
         .order_by("duty__position")
     )
