@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "activities",
     "activities.exchange",
     "reports",
+    "notifications",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +120,7 @@ TEMPLATES = [
                 "agencies.context_processors.navigation",
                 "activities.exchange.context_processors.unread_messages",
                 "agencies.plan_context.current_plan",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -224,7 +227,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "remind-due-requests": {
         "task": "activities.tasks.remind_due_requests",
-        "schedule": crontab(hour=7, minute=0),
+        # Before the digest (07:00), which then carries the reminders' notifications.
+        "schedule": crontab(hour=6, minute=40),
     },
     "ensure-reporting-periods": {
         "task": "reports.tasks.ensure_reporting_periods",
@@ -232,7 +236,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "remind-agency-reports": {
         "task": "reports.tasks.remind_agency_reports",
-        "schedule": crontab(hour=7, minute=30),
+        "schedule": crontab(hour=6, minute=50),
     },
     "draft-consolidated-reports": {
         "task": "reports.tasks.draft_consolidated_reports",
@@ -245,6 +249,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "prune-email-deliveries": {
         "task": "doingoai.prune_email_deliveries",
         "schedule": crontab(hour=3, minute=0),
+    },
+    "send-notification-digests": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=7, minute=0),
     },
     "apply-scheduled-names": {
         "task": "agencies.tasks.apply_scheduled_names",

@@ -4,21 +4,22 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from activities.exchange.urls import moved_urlpatterns
-from agencies import views as agency_views
+from home import views as home_views
+from notifications import views as notification_views
 
 admin.site.site_header = _("People-to-people diplomacy portal: administration")
 admin.site.site_title = _("Administration")
 admin.site.index_title = _("Data administration")
 
 urlpatterns = [
-    path("", agency_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/profile/", agency_views.profile, name="profile"),
+    path("accounts/profile/", notification_views.profile, name="profile"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "accounts/password/done/",
@@ -43,5 +44,6 @@ urlpatterns = [
     path("activities/", include("activities.urls")),
     path("messages/", include("activities.exchange.urls")),
     path("reports/", include("reports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

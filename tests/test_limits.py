@@ -26,7 +26,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PORTAL_APPS = ("agencies", "activities", "exchange", "reports", "doingoai")
+PORTAL_APPS = ("agencies", "activities", "exchange", "reports", "notifications", "doingoai")
 
 
 def free_text_fields():

@@ -36,6 +36,7 @@ from agencies import permissions
 from agencies.models import Agency, ImplementingProgramme, Plan, PlanEvaluation, User
 from agencies.permissions import Action
 from agencies.plans import record_programme
+from notifications.models import EmailPreference, Notification
 from reports import pdf
 from reports.models import ConsolidatedReport
 from tests.factories import (
@@ -118,6 +119,7 @@ class World:
     message_file: int  # the difficulty's file
     version: dict[str, int]  # consolidated versions: issued, ready (2020-H1), failed (2019)
     sessions: dict[str, str]  # role → the session key of its signed-in account
+    notification: int  # an unread notification of the staff member
 
     def user(self, role: str) -> User | None:
         """The account of `role`, read from the database now (None for anonymous)."""
@@ -158,6 +160,10 @@ def build_world() -> World:
     ready = make_consolidated_report("2020-H1", actor=reviewer, status="ready")
     failed = make_consolidated_report("2019", actor=reviewer, status="failed")
 
+    told = Notification.objects.create(
+        recipient=staff, kind="activity_returned", event="matrix", title="Bản nháp", url="/"
+    )
+
     sessions = {}
     for role, user in users.items():
         client = Client()
@@ -173,6 +179,7 @@ def build_world() -> World:
         message={"difficulty": difficulty.pk, "request": request.pk},
         message_file=difficulty.attachments.get().pk,
         version={"issued": issued.pk, "ready": ready.pk, "failed": failed.pk},
+        notification=told.pk,
     )
 
 
@@ -327,6 +334,14 @@ def moved(name: str, method: str = "get", args: Callable[[World], list] = no_arg
     )
 
 
+def staff_notification(world: World) -> list:
+    return [world.notification]
+
+
+def notification_read(world: World, role: str) -> object:
+    return Notification.objects.get(pk=world.notification).read_at is not None
+
+
 def replies_to(key: str) -> Callable[[World, str], object]:
     return lambda world, role: Message.objects.filter(in_reply_to=world.message[key]).count()
 
@@ -356,6 +371,61 @@ ROWS: list[Row] = [
         state=lambda world, role: getattr(world.user(role), "first_name", None),
         changes_for=SIGNED_IN,
     ),
+    Row(
+        "profile",
+        "own e-mail choices",
+        expect(302),
+        method="post",
+        data=lambda world, role: {
+            "first_name": "Tên",
+            "last_name": "Mới",
+            "email": "",
+            "activity_returned": "digest",
+        },
+        state=lambda world, role: list(
+            EmailPreference.objects.filter(user_id=world.user_ids.get(role)).values_list(
+                "kind", "choice"
+            )
+        ),
+        changes_for=SIGNED_IN,
+    ),
+    # --- notifications: each user reads and marks only their own (the staff member's here)
+    Row("notifications:list", "own notifications", EVERYONE),
+    Row("notifications:preferences", "own account", expect(302)),
+    Row(
+        "notifications:open",
+        "the staff member's notification",
+        expect(404, staff=302),
+        args=staff_notification,
+        state=notification_read,
+        changes_for=frozenset({"staff"}),
+    ),
+    Row(
+        "notifications:read",
+        "the staff member's notification",
+        expect(404, staff=302),
+        method="post",
+        args=staff_notification,
+        state=notification_read,
+        changes_for=frozenset({"staff"}),
+    ),
+    Row(
+        "notifications:read",
+        "the staff member's notification",
+        NOT_THIS_METHOD,
+        args=staff_notification,
+    ),
+    Row(
+        "notifications:read_all",
+        "own notifications",
+        expect(302),
+        method="post",
+        state=lambda world, role: Notification.objects.filter(
+            pk=world.notification, read_at__isnull=True
+        ).exists(),
+        changes_for=frozenset({"staff"}),
+    ),
+    Row("notifications:read_all", "own notifications", NOT_THIS_METHOD),
     Row("password_change", "own account", EVERYONE),
     Row(
         "password_change",
