@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import EmailChoice, Kind
+
+CHOOSE_ONE = _("Choose how to receive it: immediately, in the daily digest, or not by e-mail.")
 
 
 class EmailPreferencesForm(forms.Form):
@@ -22,5 +25,6 @@ class EmailPreferencesForm(forms.Form):
                 initial=EmailChoice.IMMEDIATELY,
                 # A form posted without a kind (an older page) keeps that kind's choice.
                 required=False,
+                error_messages={"invalid_choice": CHOOSE_ONE},
                 widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )

@@ -56,7 +56,7 @@ def notify(
 
     Call it inside the transaction that makes the decision. Returns the number of users
     newly told. ValueError for an event key longer than Notification.EVENT_MAX_LENGTH.
-    Three queries (the users, their choices, the insert)."""
+    Four queries (the users, their choices, those already told, the insert)."""
     if len(event.key) > Notification.EVENT_MAX_LENGTH:
         raise ValueError(f"event key longer than {Notification.EVENT_MAX_LENGTH}: {event.key}")
     ids = _user_ids(users, actor)
