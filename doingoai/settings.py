@@ -118,7 +118,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "agencies.context_processors.navigation",
-                "activities.exchange.context_processors.unread_messages",
                 "agencies.plan_context.current_plan",
                 "notifications.context_processors.unread_notifications",
             ],

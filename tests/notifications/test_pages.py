@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from notifications.context_processors import unread_counts
 from notifications.models import EmailChoice, EmailPreference, Kind, Notification
 from notifications.services import Event, notify
 from tests.factories import make_user
@@ -89,9 +90,9 @@ def test_the_list_takes_the_same_queries_whatever_the_number(
         tell(staff, f"e{i}", title=f"Thông báo {i}")
     client.force_login(staff)
     client.get(reverse("notifications:list"))  # the session is read once
-    # The session, the user, the navigation's memberships, the unread messages, the plan in
-    # force (footer), the unread notifications, the page's count and its rows.
-    with django_assert_num_queries(8):
+    # The session, the user, the navigation's memberships, the plan in force (footer), the
+    # unread notifications and messages (one query), the page's count and its rows.
+    with django_assert_num_queries(7):
         response = client.get(reverse("notifications:list"))
     assert response.status_code == 200
 
@@ -148,3 +149,10 @@ def test_the_unread_count_is_the_users_own(client, staff, manager):
     client.force_login(staff)
     response = client.get(reverse("notifications:list"))
     assert response.context["unread_notifications"] == 2
+
+
+def test_the_navigations_two_counts_cost_one_query(staff, django_assert_num_queries):
+    tell(staff, "a")
+    with django_assert_num_queries(1):
+        counts = unread_counts(staff)
+    assert counts == {"notifications": 1, "messages": 0}
