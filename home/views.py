@@ -8,19 +8,40 @@ from django.shortcuts import render
 
 from agencies import permissions
 from agencies.models import Membership, Reorganisation, User
-from agencies.plans import plan_in_force
+
+from . import work
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The user's agencies and the plan in force. A user whose memberships have all ended
-    sees which ended when and why (the agency closed, its successor), what they can still
-    read, and whom to ask for a new membership, instead of an empty portal."""
-    nav = permissions.navigation_for(request.user)
-    context = {"plan": plan_in_force(), "nav": nav}
+    """What needs the user, most urgent first, by the roles their memberships give
+    (home/work.py): their agencies' work, Sở Ngoại vụ's review, leadership's reports and
+    figures. A user whose memberships have all ended sees which ended when and why, what they
+    can still read, and whom to ask; one who never belonged to an agency, how to be added; a
+    superuser without a membership, the administration's entry points."""
+    user = request.user
+    nav = permissions.navigation_for(user)
+    roles = work.roles_for(user, nav)
+    context = {"nav": nav, "roles": roles}
+    if roles.acting:
+        context["agency_work"] = work.agency_work(user, roles)
+    period = work.last_ended_period() if roles.reviews or roles.oversees else None
+    if roles.reviews:
+        context["review_work"] = work.review_work(user, roles, period)
+    if roles.oversees:
+        context["oversee_work"] = work.oversee_work(user, period)
     if nav.has_no_membership_in_force:
         context.update(_ended_memberships_help(nav.ended))
+    elif not nav.memberships and not user.is_superuser:
+        context.update(newcomer_help=True, administrators=_administrators())
     return render(request, "home/home.html", context)
+
+
+def _administrators() -> list[User]:
+    """The first five active administrators of the portal, by name (one query)."""
+    return list(
+        User.objects.filter(is_superuser=True, is_active=True).order_by("last_name", "username")[:5]
+    )
 
 
 def _ended_memberships_help(ended: list[Membership]) -> dict:
@@ -46,11 +67,8 @@ def _ended_memberships_help(ended: list[Membership]) -> dict:
         .select_related("user", "agency")
         .order_by("agency__name", "user__last_name", "user__username")
     )
-    administrators = User.objects.filter(is_superuser=True, is_active=True).order_by(
-        "last_name", "username"
-    )
     return {
         "ended_help": True,
         "successor_managers": list(managers),
-        "administrators": list(administrators[:5]),
+        "administrators": _administrators(),
     }

@@ -1,0 +1,376 @@
+"""What needs the signed-in user, by role: the selectors of the home page.
+
+Each block is read by a fixed number of queries whatever the volume of records: a list is
+capped at CAP items, and its total comes with the items in the same query (a window count,
+`COUNT(*) OVER ()`), so "10 of 2,000" costs what "10 of 12" costs. Each function's docstring
+names its queries.
+
+The roles are the user's memberships in force (permissions.navigation_for): a superuser
+without a membership acts, reviews and oversees nothing here (the admin is their work), and
+one with memberships sees the blocks their memberships give, not every agency's work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When, Window
+from django.db.models.expressions import OrderBy
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from activities.exchange.models import Message, MessageRecipient
+from activities.models import Activity
+from activities.workflow import WORKFLOW as ACTIVITY_WORKFLOW
+from agencies import permissions
+from agencies.models import User
+from agencies.permissions import READING, ROLE_ACTIONS, Action, Navigation
+from reports.agency_reports import WORKFLOW as REPORT_WORKFLOW
+from reports.figures import period_figures
+from reports.models import AgencyReport, ConsolidatedReport, ReportingPeriod
+from reports.periods import expected_agencies
+
+CAP = 10  # items a block lists; "See all (N)" leads to the full list
+TOTAL = "home_total"  # the window count each capped query carries
+
+
+@dataclass
+class Capped:
+    """The first CAP `items` of a list, its `total` and the page listing all of them."""
+
+    items: list[Any]
+    total: int
+    url: str = ""
+
+    @property
+    def more(self) -> bool:
+        """Whether the list holds more than the block shows."""
+        return self.total > len(self.items)
+
+
+def capped(queryset: QuerySet, url: str = "", cap: int = CAP) -> Capped:
+    """The first `cap` rows of `queryset` (ordered by the caller) and how many there are in
+    all, in one query (a window count over the whole result, before the limit)."""
+    rows = list(queryset.annotate(**{TOTAL: Window(Count("pk"))})[:cap])
+    return Capped(rows, getattr(rows[0], TOTAL) if rows else 0, url)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What the user's memberships in force give, for the home page's blocks.
+
+    `acting`: the agencies whose work the user does (Action.ACT, in operation today);
+    `submitting`: those whose records they send (Action.SUBMIT); `reviews`: reviewer of Sở
+    Ngoại vụ; `oversees`: provincial leadership."""
+
+    acting: frozenset[int]
+    submitting: frozenset[int]
+    reviews: bool
+    oversees: bool
+
+    @property
+    def any(self) -> bool:
+        return bool(self.acting or self.reviews or self.oversees)
+
+
+def roles_for(user: User, nav: Navigation) -> Roles:
+    """The user's roles from their memberships in force (`nav.memberships`, read by
+    navigation_for) and the role table (permissions.ROLE_ACTIONS), and the agencies from
+    permissions.agency_ids (one query, kept for the request). A superuser's rights on every
+    agency do not count: only what their memberships give."""
+    member_ids = {m.agency_id for m in nav.memberships}
+    actions: set[Action] = set()
+    for membership in nav.memberships:
+        own, province_wide = ROLE_ACTIONS[membership.role]
+        if not membership.agency.is_active:
+            own, province_wide = tuple(a for a in own if a in READING), ()
+        actions.update(own, province_wide)
+    ids = permissions.agency_ids(user) if member_ids else {a: frozenset() for a in Action}
+    return Roles(
+        acting=ids[Action.ACT] & member_ids,
+        submitting=ids[Action.SUBMIT] & member_ids,
+        reviews=Action.REVIEW in actions,
+        oversees=Action.OVERSEE in actions,
+    )
+
+
+def deadline_text(days: int) -> str:
+    """How far a deadline is, `days` from today (negative: passed), as the page says it."""
+    if days > 0:
+        return ngettext("%(days)d day left", "%(days)d days left", days) % {"days": days}
+    if days == 0:
+        return _("due today")
+    return ngettext("%(days)d day late", "%(days)d days late", -days) % {"days": -days}
+
+
+# --- an agency's staff and managers ----------------------------------------------------------
+
+
+@dataclass
+class ReportDue:
+    """An agency report the agency still has to write, send or correct."""
+
+    report: AgencyReport
+    days_left: int  # to the period's deadline; negative once it has passed
+    can_send: bool  # the report's status table offers the user "submit" now
+
+    @property
+    def deadline_text(self) -> str:
+        return deadline_text(self.days_left)
+
+
+@dataclass
+class AgencyWork:
+    returned: Capped  # Activity, returned by Sở Ngoại vụ, oldest return first
+    requests: Capped  # MessageRecipient of requests to answer, each with `overdue`
+    overdue_requests: int
+    reports: Capped  # ReportDue, returned first, then the newest period
+    drafts: Capped  # Activity drafts, each with `can_submit`
+    difficulties: Capped  # Message of kind difficulty, not resolved first
+
+
+def agency_work(user: User, roles: Roles, today: date | None = None) -> AgencyWork:
+    """The work of the agencies the user acts for (`roles.acting`). Five queries:
+    the returned activities, the drafts (each with its agency, and the total), the requests
+    waiting for an answer (with the overdue count), the agency reports still to send, the
+    difficulties the agencies reported."""
+    today = today or timezone.localdate()
+    acting = roles.acting
+    mine = reverse("activities:mine")
+    editable = (
+        Activity.objects.editable_by(user).filter(agency_id__in=acting).select_related("agency")
+    )
+    returned = capped(
+        editable.filter(status=Activity.Status.RETURNED).order_by("reviewed_at", "pk"),
+        f"{mine}?status={Activity.Status.RETURNED}",
+    )
+    drafts = capped(
+        editable.filter(status=Activity.Status.DRAFT).order_by("-updated_at", "-pk"),
+        f"{mine}?status={Activity.Status.DRAFT}",
+    )
+    for activity in drafts.items:
+        activity.can_submit = _offers(ACTIVITY_WORKFLOW, activity, user, "submit")
+
+    late = Q(message__due_date__lt=today)
+    waiting = (
+        MessageRecipient.objects.unanswered()
+        .filter(agency_id__in=acting)
+        .select_related("message", "message__sender_agency", "agency")
+        .annotate(home_overdue=Window(Count("pk", filter=late)))
+        .with_overdue(today)
+        .order_by("-overdue", "message__due_date", "pk")
+    )
+    requests = capped(waiting, reverse("exchange:inbox") + "?kind=request")
+    overdue = requests.items[0].home_overdue if requests.items else 0
+
+    reports = capped(
+        AgencyReport.objects.filter(
+            agency_id__in=acting,
+            period__start_date__lte=today,
+            status__in=AgencyReport.EDITABLE_STATUSES,
+        )
+        .select_related("period", "agency")
+        .order_by(_first(Q(status=AgencyReport.Status.RETURNED)), "-period__deadline", "pk"),
+        reverse("reports:index"),
+    )
+    reports.items = [
+        ReportDue(
+            report,
+            (report.period.deadline - today).days,
+            _offers(REPORT_WORKFLOW, report, user, "submit"),
+        )
+        for report in reports.items
+    ]
+
+    difficulties = capped(
+        Message.objects.filter(kind=Message.Kind.DIFFICULTY, sender_agency_id__in=acting)
+        .select_related("sender_agency")
+        .order_by(
+            _first(~Q(difficulty_status=Message.DifficultyStatus.RESOLVED)), "-created_at", "-pk"
+        ),
+        reverse("exchange:outbox") + f"?kind={Message.Kind.DIFFICULTY}",
+    )
+    return AgencyWork(returned, requests, overdue, reports, drafts, difficulties)
+
+
+def _first(condition: Q) -> OrderBy:
+    """An ordering that puts the rows meeting `condition` first."""
+    return Case(When(condition, then=Value(0)), default=Value(1)).asc()
+
+
+def _offers(workflow, record, user: User, name: str) -> bool:
+    """Whether the record's status table offers `user` the move `name` now (no query)."""
+    return any(offer.name == name for offer in workflow.available(record, user))
+
+
+# --- reviewers of Sở Ngoại vụ ----------------------------------------------------------------
+
+
+@dataclass
+class Waiting:
+    """How many submissions of one agency wait for review."""
+
+    agency_id: int
+    code: str
+    name: str
+    activities: int = 0
+    reports: int = 0
+
+
+@dataclass
+class ReviewWork:
+    activities: Capped  # Activity submitted, oldest first
+    reports: Capped  # AgencyReport submitted, oldest first
+    per_agency: list[Waiting]  # most waiting first
+    overdue_requests: Capped  # Message sent by the user's agencies, each with `late` recipients
+    period: ReportingPeriod | None  # the last period that ended
+    missing: Capped  # Agency expected for `period` that has not sent its report
+    drafts: Capped  # ConsolidatedReport versions not issued, of periods with none issued
+    past_deadline: bool = False  # whether `period`'s deadline has passed
+    per_agency_total: int = field(default=0)
+
+
+def last_ended_period(today: date | None = None) -> ReportingPeriod | None:
+    """The period that ended last before `today` (one query); None before the first."""
+    today = today or timezone.localdate()
+    return ReportingPeriod.objects.filter(end_date__lt=today).order_by("-end_date", "pk").first()
+
+
+def review_work(
+    user: User, roles: Roles, period: ReportingPeriod | None, today: date | None = None
+) -> ReviewWork:
+    """What waits for Sở Ngoại vụ. Eight queries (seven without a period that ended): the
+    activities waiting for review, the agency reports waiting, the activities and the reports
+    waiting per agency (two grouped counts), the requests the user's agencies sent that are
+    overdue and their late recipients (two), the agencies that have not sent their report for
+    `period`, the consolidated drafts."""
+    today = today or timezone.localdate()
+    activities = Activity.objects.reviewable_by(user).filter(status=Activity.Status.SUBMITTED)
+    reports = AgencyReport.objects.visible_to(user).filter(
+        agency_id__in=permissions.agency_ids(user)[Action.REVIEW],
+        status=AgencyReport.Status.SUBMITTED,
+    )
+    waiting_activities = capped(
+        activities.select_related("agency").order_by("submitted_at", "pk"),
+        reverse("activities:review"),
+    )
+    waiting_reports = capped(
+        reports.select_related("agency", "period").order_by("submitted_at", "pk"),
+        reverse("reports:completeness"),
+    )
+    per_agency: dict[int, Waiting] = {}
+    for queryset, attribute in ((activities, "activities"), (reports, "reports")):
+        rows = (
+            queryset.order_by()
+            .values_list("agency_id", "agency__code", "agency__short_name")
+            .annotate(n=Count("pk"))
+        )
+        for agency_id, code, name, n in rows:
+            entry = per_agency.setdefault(agency_id, Waiting(agency_id, code, name))
+            setattr(entry, attribute, n)
+    ranked = sorted(per_agency.values(), key=lambda w: (-(w.activities + w.reports), w.name))
+
+    late = MessageRecipient.objects.overdue(today)
+    overdue = capped(
+        Message.objects.filter(
+            sender_agency_id__in=roles.acting,
+            pk__in=late.filter(message__sender_agency_id__in=roles.acting).values("message_id"),
+        )
+        .select_related("sender_agency")
+        .prefetch_related(
+            Prefetch(
+                "recipients",
+                queryset=late.select_related("agency").order_by("agency__name"),
+                to_attr="late",
+            )
+        )
+        .order_by("due_date", "pk"),
+        reverse("exchange:outbox") + "?state=waiting",
+    )
+
+    missing = Capped([], 0)
+    if period is not None:
+        sent = AgencyReport.objects.filter(period=period).sent().values("agency_id")
+        missing = capped(
+            expected_agencies(period).exclude(pk__in=sent).in_directory_order(),
+            reverse("reports:completeness") + f"?year={period.year}",
+        )
+
+    issued_periods = ConsolidatedReport.objects.issued().values("period_id")
+    drafts = capped(
+        ConsolidatedReport.objects.exclude(status=ConsolidatedReport.Status.ISSUED)
+        .exclude(period_id__in=issued_periods)
+        .select_related("period")
+        .order_by("-created_at", "-pk"),
+        reverse("reports:index"),
+    )
+    return ReviewWork(
+        activities=waiting_activities,
+        reports=waiting_reports,
+        per_agency=ranked[:CAP],
+        per_agency_total=len(ranked),
+        overdue_requests=overdue,
+        period=period,
+        missing=missing,
+        drafts=drafts,
+        past_deadline=period is not None and period.deadline < today,
+    )
+
+
+# --- provincial leadership -----------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    """One key figure of a period beside the same period a year before (None: not known)."""
+
+    label: str
+    now: int
+    before: int | None
+
+
+@dataclass
+class OverseeWork:
+    issued: Capped  # ConsolidatedReport issued, newest first
+    period: ReportingPeriod | None  # the last period that ended
+    before: ReportingPeriod | None  # the same period a year before, when it is recorded
+    figures: list[Figure]
+
+
+def oversee_work(user: User, period: ReportingPeriod | None) -> OverseeWork:
+    """What leadership reads: the issued reports (one query) and the key figures of `period`
+    beside the same period a year before, from reports.figures.period_figures (the counting of
+    the province's report, a fixed number of queries per period, whatever the volume): one
+    query for the year-before period's row, then period_figures for each period."""
+    issued = capped(
+        ConsolidatedReport.objects.visible_to(user)
+        .issued()
+        .select_related("period")
+        .order_by("-issued_on", "-pk"),
+        reverse("reports:issued"),
+        cap=5,
+    )
+    if period is None:
+        return OverseeWork(issued, None, None, [])
+    before = ReportingPeriod.objects.filter(kind=period.kind, year=period.year - 1).first()
+    now = period_figures(period)
+    then = period_figures(before) if before is not None else None
+
+    def pick(read) -> tuple[int, int | None]:
+        return read(now), (read(then) if then is not None else None)
+
+    rows = [
+        (_("Activities"), lambda f: f["total"]),
+        (_("Inbound delegations"), lambda f: f["delegations"]["inbound"]),
+        (_("Outbound delegations"), lambda f: f["delegations"]["outbound"]),
+        (_("Foreign participants"), lambda f: f["participants"]["foreign"]),
+        (_("Aid projects mobilised"), lambda f: f["aid"]["count"]),
+        (_("Aid committed (VND)"), lambda f: f["aid"]["total_vnd"]),
+        (_("Agencies with activities"), lambda f: f["agencies_acting"]),
+    ]
+    figures = [Figure(label, *pick(read)) for label, read in rows]
+    return OverseeWork(issued, period, before, figures)
