@@ -108,8 +108,10 @@ def back_link(request: HttpRequest) -> str:
 
 def refusal(request: HttpRequest, exc: Exception) -> HttpResponse:
     """The page of a request over one of Django's limits: what was too much, the limit, and
-    the way back to the form. Rendered without the request's context (no user, no query),
-    as the other error pages are: no view has run and nothing was saved."""
+    the way back to the form; no view has run and nothing was saved. A signed-in user (the
+    session is read from the cookie, not the refused body) gets the navigation with it, as
+    on the 404 page; without a user (a request that did not pass AuthenticationMiddleware)
+    it is rendered without the request's context, with no query, as the 500 page is."""
     status, what = TOO_LARGE[type(exc)]
     context = {
         "what": what,
@@ -118,4 +120,7 @@ def refusal(request: HttpRequest, exc: Exception) -> HttpResponse:
         "max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
         "back": back_link(request),
     }
-    return HttpResponse(render_to_string("413.html", context), status=status)
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    html = render_to_string("413.html", context, request=request if signed_in else None)
+    return HttpResponse(html, status=status)

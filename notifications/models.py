@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, User
+from doingoai.text import TEXT_MAX_CHARS, text_limit
 
 
 class Kind(models.TextChoices):
@@ -68,7 +69,7 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     event = models.CharField(_("event"), max_length=EVENT_MAX_LENGTH)
     title = models.CharField(_("about"), max_length=300)
-    detail = models.TextField(_("detail"), blank=True)
+    detail = models.TextField(_("detail"), blank=True, **text_limit(TEXT_MAX_CHARS))
     url = models.CharField(_("link"), max_length=500)
     agency = models.ForeignKey(
         Agency,

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, User
+from doingoai.text import TEXT_MAX_CHARS
 
 from . import delivery
 from .models import EmailChoice, EmailPreference, Kind, Notification
@@ -33,7 +34,8 @@ class Event:
     - title: what it is about, as the user knows it (an activity's title, a period's name),
       cut to 300 characters;
     - url: the path of the page that shows it ("/activities/42/");
-    - detail: what the user needs besides (the reason given, the answer), may be empty;
+    - detail: what the user needs besides (the reason given, the answer), may be empty, cut
+      to TEXT_MAX_CHARS;
     - agency: the agency it concerns, if one.
     """
 
@@ -76,7 +78,7 @@ def notify(
             kind=event.kind,
             event=event.key,
             title=event.title[:300],
-            detail=event.detail,
+            detail=event.detail[:TEXT_MAX_CHARS],
             url=event.url,
             agency=event.agency,
             created_at=now,

@@ -17,8 +17,8 @@ from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from django.views import defaults
 
-from agencies import views as agency_views
 from doingoai.middleware import refusal
+from home import views as home_views
 from tests.factories import make_activity
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production")]
@@ -97,7 +97,7 @@ def test_a_failing_page_answers_the_vietnamese_500(client, staff, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the template engine is down")
 
-    monkeypatch.setattr(agency_views, "render", broken)
+    monkeypatch.setattr(home_views, "render", broken)
     client.raise_request_exception = False
     client.force_login(staff)
     response = client.get(reverse("home"))

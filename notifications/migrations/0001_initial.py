@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import django.core.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -37,7 +38,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('activity_returned', 'An activity was returned'), ('activity_accepted', 'An activity was accepted'), ('report_returned', 'An agency report was returned'), ('report_accepted', 'An agency report was accepted'), ('message_received', 'A message was received'), ('request_received', 'A request for information was received'), ('request_due', 'A request is due tomorrow'), ('request_overdue', 'A request is overdue'), ('difficulty_handled', 'A reported difficulty was handled'), ('report_issued', 'A consolidated report was issued'), ('report_deadline', "A periodic report's deadline is near")], max_length=30, verbose_name='kind')),
                 ('event', models.CharField(max_length=200, verbose_name='event')),
                 ('title', models.CharField(max_length=300, verbose_name='about')),
-                ('detail', models.TextField(blank=True, verbose_name='detail')),
+                ('detail', models.TextField(blank=True, max_length=20000, validators=[django.core.validators.MaxLengthValidator(20000)], verbose_name='detail')),
                 ('url', models.CharField(max_length=500, verbose_name='link')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
                 ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='read at')),

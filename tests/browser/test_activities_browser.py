@@ -22,6 +22,7 @@ def test_aid_activity_goes_round_the_review_loop(page: Page, log_in, log_out, tm
     evidence.write_bytes(PDF_BYTES)
 
     log_in("canbo")
+    page.get_by_test_id("menu-activities").click()  # the navigation's "Hoạt động" menu
     page.get_by_role("link", name="Hoạt động của đơn vị").click()
     page.get_by_role("link", name="Thêm hoạt động").click()
     expect(page.get_by_test_id("aid-fields")).to_have_count(0)
@@ -54,6 +55,7 @@ def test_aid_activity_goes_round_the_review_loop(page: Page, log_in, log_out, tm
     log_out()
 
     log_in("thamdinh")
+    page.get_by_test_id("menu-activities").click()  # the navigation's "Hoạt động" menu
     page.get_by_role("link", name="Thẩm định hoạt động").click()
     page.get_by_role("link", name="Vận động tài trợ xe lăn cho người khuyết tật").click()
     page.get_by_label("Trả lại đơn vị, kèm lý do").fill("Bổ sung số quyết định phê duyệt.")
@@ -62,6 +64,7 @@ def test_aid_activity_goes_round_the_review_loop(page: Page, log_in, log_out, tm
     log_out()
 
     log_in("canbo")
+    page.get_by_test_id("menu-activities").click()  # the navigation's "Hoạt động" menu
     page.get_by_role("link", name="Hoạt động của đơn vị").click()
     page.get_by_role("link", name="Vận động tài trợ xe lăn cho người khuyết tật").click()
     expect(page.get_by_test_id("return-reason")).to_contain_text("Bổ sung số quyết định")
@@ -74,6 +77,7 @@ def test_aid_activity_goes_round_the_review_loop(page: Page, log_in, log_out, tm
     log_out()
 
     log_in("thamdinh")
+    page.get_by_test_id("menu-activities").click()  # the navigation's "Hoạt động" menu
     page.get_by_role("link", name="Thẩm định hoạt động").click()
     page.get_by_role("link", name="Vận động tài trợ xe lăn cho người khuyết tật").click()
     page.get_by_role("button", name="Tiếp nhận", exact=True).click()

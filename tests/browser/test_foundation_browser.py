@@ -46,6 +46,7 @@ def test_staff_signs_in_browses_the_directory_and_reads_a_duty(live_server, page
     expect(page.get_by_role("heading", name="Duty III.1.6")).to_be_visible()
     page.screenshot(path=str(live_server_screenshot()), full_page=True)
 
+    page.get_by_test_id("current-user").click()  # the account menu
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
 
