@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agencies.models import ActivityKind, Agency, Duty
 from agencies.names import Lineage
@@ -84,14 +85,16 @@ class ActivityFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Activity.Status.choices, empty_label=_("All statuses")
     )
+    # A date range's ends ("Từ ngày", "Đến ngày"), each under its own context: the bare
+    # "To" once also labelled a message's recipients.
     date_from = django_filters.DateFilter(
-        label=_("From"),
+        label=pgettext_lazy("start of a date range", "From"),
         field_name="end_date",
         lookup_expr="gte",
         widget=DateInput(),
     )
     date_to = django_filters.DateFilter(
-        label=_("To"),
+        label=pgettext_lazy("end of a date range", "To"),
         field_name="start_date",
         lookup_expr="lte",
         widget=DateInput(),
