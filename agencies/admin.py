@@ -395,7 +395,6 @@ class PortalUserAdmin(ChangeReasonAdminMixin, UserAdmin):
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email", "position")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser")}),
-        (_("Portal"), {"fields": ("email_notifications",)}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
 

@@ -15,7 +15,7 @@ from .models import ImplementingProgramme, User
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "position", "email_notifications"]
+        fields = ["first_name", "last_name", "email", "position"]
 
 
 def _date_field(label: str) -> forms.DateField:

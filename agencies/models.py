@@ -22,11 +22,6 @@ from doingoai.text import PARAGRAPH_MAX_CHARS, TEXT_MAX_CHARS, fold, search_term
 
 class User(AbstractUser):
     position = models.CharField(_("job title"), max_length=150, blank=True)
-    email_notifications = models.BooleanField(
-        _("e-mail notifications"),
-        default=True,
-        help_text=_("Send me an e-mail about new messages, reminders and reports."),
-    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

@@ -1,10 +1,10 @@
 """The portal's e-mails: who gets one, sending it from templates, and sending it once.
 
-The apps decide whom to tell and what it says (their `notifications.py` and their
-`<app>/templates/<app>/email/` templates); this module only turns users into addresses and
-templates into e-mails, the same way for every app. Everyone gets their own e-mail (nobody
-sees the others' addresses), written in the portal's language (settings.LANGUAGE_CODE)
-whatever language the action was taken in.
+The apps decide whom to tell (notifications.services.notify, called by the deciding
+services) and the notifications app what it says (its templates); this module only turns
+users into addresses and templates into e-mails, the same way for every app. Everyone gets
+their own e-mail (nobody sees the others' addresses), written in the portal's language
+(settings.LANGUAGE_CODE) whatever language the action was taken in.
 
 Every e-mail is sent for an *event* (what it announces: "message:42") and each delivery is
 recorded (doingoai.models.EmailDelivery), so that a task retried after a mail server dropped
@@ -49,9 +49,10 @@ def address_key(address: str) -> str:
 
 def addresses(users: QuerySet) -> list[str]:
     """The e-mail addresses of `users` (a queryset of User) that get e-mail: active accounts
-    with notifications on and an address, sorted, each mailbox once (address_key: the first
-    spelling in sorted order stands for the others). One query."""
-    wanted = users.filter(is_active=True, email_notifications=True).exclude(email="")
+    with an address, sorted, each mailbox once (address_key: the first spelling in sorted
+    order stands for the others). Whether a user wants a given e-mail is the notifications
+    app's matter (their EmailChoice per kind). One query."""
+    wanted = users.filter(is_active=True).exclude(email="")
     return _each_once(wanted.values_list("email", flat=True))
 
 

@@ -295,7 +295,6 @@ def test_memberships_changed_on_the_user_page_keep_the_reason(admin_client_en, s
             "email": staff.email,
             "position": "",
             "is_active": "on",
-            "email_notifications": "on",
             "last_login_0": "",
             "last_login_1": "",
             "date_joined_0": staff.date_joined.strftime("%d/%m/%Y"),

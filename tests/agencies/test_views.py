@@ -7,6 +7,8 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import Agency, Duty, DutyAssignment
+from notifications.models import EmailChoice, Kind
+from notifications.services import preferences_of
 from tests.factories import make_user
 from tests.support import DISTRICTS
 
@@ -267,19 +269,27 @@ def test_a_colleague_on_the_same_computer_is_not_locked_out(client, staff, manag
 
 def test_users_turn_email_off_for_themselves_and_only_themselves(client, staff, manager):
     client.force_login(staff)
+    never = {kind.value: EmailChoice.NEVER for kind in Kind}
     response = client.post(
         reverse("profile"),
-        {"first_name": "Thị Lan", "last_name": "Nguyễn", "email": "lan@sld.gov.vn", "position": ""},
+        {
+            "first_name": "Thị Lan",
+            "last_name": "Nguyễn",
+            "email": "lan@sld.gov.vn",
+            "position": "",
+            **never,
+        },
     )
     assert response.status_code == 302
     staff.refresh_from_db()
-    assert staff.email_notifications is False and staff.email == "lan@sld.gov.vn"
-    manager.refresh_from_db()
-    assert manager.email_notifications is True
+    assert staff.email == "lan@sld.gov.vn"
+    assert set(preferences_of(staff).values()) == {EmailChoice.NEVER}
+    assert set(preferences_of(manager).values()) == {EmailChoice.IMMEDIATELY}
     response = client.post(reverse("profile"), {"email": "khong-phai-email"})
-    assert (
-        "Nhập một địa chỉ email hợp lệ" in response.content.decode() or response.status_code == 200
-    )
+    assert response.status_code == 200
+    assert "Nhập địa chỉ email." in response.content.decode()
+    staff.refresh_from_db()
+    assert staff.email == "lan@sld.gov.vn"
 
 
 def test_profile_needs_a_login(client):
