@@ -22,6 +22,8 @@ from agencies.permissions import Action
 from agencies.plans import plan_in_force_id
 from doingoai.files import validate_attachment
 from doingoai.text import change_reason, clean_text
+from notifications.models import Kind
+from notifications.services import Event, notify
 
 from .models import CURRENCIES, Activity, ActivityCountry, Attachment, Partner
 from .workflow import BULK_MOVES, WORKFLOW
@@ -365,7 +367,38 @@ def move_activity(
     locked._history_user = actor
     locked._change_reason = change_reason(reason or Activity.Status(transition.target).label)
     locked.save()
+    _tell_agency(locked, actor)
     return locked
+
+
+# The decisions on an activity its agency is told of, and under which kind.
+DECISION_KINDS = {
+    Activity.Status.RETURNED: Kind.ACTIVITY_RETURNED,
+    Activity.Status.ACCEPTED: Kind.ACTIVITY_ACCEPTED,
+}
+
+
+def _tell_agency(activity: Activity, actor: User) -> None:
+    """Notify the author of `activity` and its agency's managers of the review just made
+    (returned, with the reason; accepted), in the move's transaction; nothing for another
+    move. The key names the version the decision made: each decision is its own event."""
+    kind = DECISION_KINDS.get(activity.status)
+    if kind is None:
+        return
+    told = permissions.managers_of(activity.agency) | User.objects.filter(pk=activity.created_by_id)
+    name = "activity-returned" if kind == Kind.ACTIVITY_RETURNED else "activity-accepted"
+    notify(
+        told,
+        Event(
+            kind=kind,
+            key=f"{name}:{activity.pk}:v{activity.version}",
+            title=activity.title,
+            url=activity.get_absolute_url(),
+            detail=activity.return_reason if kind == Kind.ACTIVITY_RETURNED else "",
+            agency=activity.agency,
+        ),
+        actor=actor,
+    )
 
 
 def submit_activity(*, actor: User, activity: Activity, version: int) -> Activity:

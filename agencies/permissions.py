@@ -226,6 +226,13 @@ def users_who_may(action: Action, agency: Agency | None = None) -> QuerySet[User
     return User.objects.filter(is_active=True, pk__in=members.values("user_id"))
 
 
+def managers_of(agency: Agency) -> QuerySet[User]:
+    """The active managers of `agency` (those who send its records: Action.SUBMIT), by their
+    memberships in force today, if the agency is in operation (users_who_may). They are told
+    of every decision on the agency's records. One query when evaluated."""
+    return users_who_may(Action.SUBMIT, agency)
+
+
 def shows(user: User | AnonymousUser, action: Action, agency_id: int) -> bool:
     """Whether a page should offer `action` on an agency (from agency_ids, no query).
     The service that performs the action asks `can` again, fresh from the database."""

@@ -343,12 +343,15 @@ def submit_agency_report(*, actor: User, report: AgencyReport, version: int) -> 
 
 @transaction.atomic
 def accept_agency_report(*, actor: User, report: AgencyReport, version: int) -> AgencyReport:
-    """A reviewer accepts a submitted report (WORKFLOW "accept"). Raises ReportConflict for
-    a stale `version`, ReportError when the table refuses."""
+    """A reviewer accepts a submitted report (WORKFLOW "accept"); those who act for it are
+    notified (notifications.tell_decision). Raises ReportConflict for a stale `version`,
+    ReportError when the table refuses."""
     locked = _move("accept", actor=actor, report=report, version=version)
     locked.status = Status.ACCEPTED
     locked.reviewed_at, locked.reviewed_by = timezone.now(), actor
-    return _save(locked, actor, str(Status.ACCEPTED.label))
+    _save(locked, actor, str(Status.ACCEPTED.label))
+    notifications.tell_decision(locked, actor=actor)
+    return locked
 
 
 @transaction.atomic
@@ -356,7 +359,8 @@ def return_agency_report(
     *, actor: User, report: AgencyReport, version: int, reason: str
 ) -> AgencyReport:
     """A reviewer returns a submitted or accepted report to its agency, with the reason
-    (WORKFLOW "return"); the agency may then change it and send it again. Raises
+    (WORKFLOW "return"); the agency may then change it and send it again, and those who act
+    for it are notified with the reason (notifications.tell_decision). Raises
     ReportConflict for a stale `version`, ReportError when the table refuses or there is no
     reason."""
     locked = _move("return", actor=actor, report=report, version=version)
@@ -371,7 +375,9 @@ def return_agency_report(
     locked.status = Status.RETURNED
     locked.return_reason = reason
     locked.reviewed_at, locked.reviewed_by = timezone.now(), actor
-    return _save(locked, actor, reason)
+    _save(locked, actor, reason)
+    notifications.tell_decision(locked, actor=actor)
+    return locked
 
 
 def review_agency_report(
@@ -394,20 +400,22 @@ def review_agency_report(
 def remind_agencies(
     *, actor: User | None, period: ReportingPeriod, agency_ids: Iterable[int] | None = None
 ) -> int:
-    """E-mail the agencies expected for `period` (periods.expected_agencies) whose report
+    """Remind the agencies expected for `period` (periods.expected_agencies) whose report
     is not sent yet (all of them, or those of `agency_ids`) and that were not reminded
-    today, once the transaction commits. Only reports someone can still send are reminded:
+    today: a REPORT_DEADLINE notification to those who act for each report
+    (notifications.tell_deadline), e-mailed as each chose once the transaction commits, and
+    the report stamped `reminded_at`. Only reports someone can still send are reminded:
     those of agencies in operation today, and those of a closed agency (still expected for a
     period that ended before it closed, and counted missing) whose successor, or a successor
-    of that one, works today: its members answer for the report (report_actors_ids) and get
-    the e-mail. A closed agency without a working successor is not reminded: nobody can act
+    of that one, works today: its members answer for the report (report_actors_ids) and are
+    told. A closed agency without a working successor is not reminded: nobody can act
     for it.
 
     `actor` None is the beat schedule; anyone else must review for Sở Ngoại vụ (else
     ReportError). The reports' rows are locked, so two reminders at the same moment remind
     each agency once. Returns how many agencies are reminded: 0 when none is left to remind.
     Raises ReportError to a reviewer when every agency still to send was already reminded
-    today (by the daily job or by hand): another e-mail would say nothing new."""
+    today (by the daily job or by hand): another reminder would say nothing new."""
     if actor is not None:
         require_reviewer(actor)
     pending = period.agency_reports.filter(
@@ -427,10 +435,13 @@ def remind_agencies(
             _("The agencies that have not sent their report were already reminded today.")
         )
     stamp = timezone.now()
-    AgencyReport.objects.filter(pk__in=[pk for pk, _at in due]).update(reminded_at=stamp)
-    # One task per agency: an SMTP failure retries that agency's e-mail, not everyone's.
-    for report_id, previous in due:
-        notifications.queue_reminder(report_id, stamp=stamp, previous=previous)
+    due_ids = [pk for pk, _at in due]
+    AgencyReport.objects.filter(pk__in=due_ids).update(reminded_at=stamp)
+    # In this transaction: the stamp and the notifications commit together or not at all,
+    # and each notification's e-mail is the notifications app's (one task per event: an
+    # SMTP failure retries that agency's e-mails, not everyone's).
+    for report in AgencyReport.objects.filter(pk__in=due_ids).select_related("period", "agency"):
+        notifications.tell_deadline(report, key=notifications.reminder_event(report.pk, stamp))
     return len(due)
 
 

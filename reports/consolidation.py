@@ -1,7 +1,7 @@
 """The province's consolidated report: drafting its versions, the reviewer's text, issuing,
 and the versions that stop half-way. Views, tasks, commands and tests all go through these
 functions; the task that drafts a version is here too, beside build_version, the one
-function it calls (the leaders' e-mail task is in notifications.py).
+function it calls (whom an issue is told to is notifications.py's).
 
     queued ──▶ building ──▶ ready ──issue──▶ issued
        │           │          │
@@ -540,7 +540,8 @@ def issue_report(
 ) -> ConsolidatedReport:
     """Give the latest ready version of a period (as the page showed it at `version`) the
     next number of the year and today's date, render its final PDF, check it for characters
-    it cannot print, freeze it and tell the leaders (after commit). Two reviewers issuing at
+    it cannot print, freeze it and notify the leaders and the reviewers
+    (notifications.tell_issue; e-mailed after the commit). Two reviewers issuing at
     once: the second waits for the first and is told the number it got.
 
     `blanks_confirmed` confirms the characters the page listed (missing_glyphs at
@@ -604,10 +605,8 @@ def _issue(
     locked.status = Status.ISSUED
     locked.version += 1
     locked.save()
-    report_id = locked.pk
-    # robust: run in-process (no broker), a mail server that is down must not turn the
-    # report just issued into an error page (a worker retries instead).
-    transaction.on_commit(lambda: notifications.notify_leaders.delay(report_id), robust=True)
+    # In the issuing transaction; the e-mails go once it commits (the notifications app).
+    notifications.tell_issue(locked, actor=actor)
     return locked
 
 

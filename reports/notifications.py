@@ -1,143 +1,209 @@
-"""Who the reports app e-mails, what it says (subjects and bodies are the templates in
-reports/templates/reports/email/), and the Celery tasks that send these e-mails, each beside
-the one function it calls. The services queue the tasks after their transaction commits
-(agency_reports.remind_agencies, consolidation.issue_report); turning users into addresses
-and templates into e-mails is doingoai/mail.py's, the same for every app.
+"""Whom the reports app tells of its decisions, and what it tells them: a notification per
+user and event (notifications.services.notify), written by the deciding service in its
+transaction; the notifications app e-mails it as each user chose (at once, in the digest, or
+not), once per addressee and event however often its task runs.
 
-Accounts that are inactive, have no address or turned notifications off get no e-mail. A
-task retried or redelivered writes only to those it had not written to yet (doingoai/mail.py).
+- an agency report returned or accepted (agency_reports): those who act for the report
+  (report_members);
+- the deadline of a periodic report near or passed (agency_reports.remind_agencies): the
+  same, for the agencies that have not sent it;
+- a consolidated report issued (consolidation): the leaders and the reviewers of Sở Ngoại
+  vụ.
 
 The reminders' schedule is agency_reports.remind_due_agencies': REPORT_REMIND_DAYS_BEFORE days
 before the deadline and the day after it, two days in all, never every day (a day the job
 missed is made up the next morning).
+
+The Celery tasks below are the e-mail tasks of before the notifications, kept under their
+names for the tasks a broker still holds at the deploy (see the note above them).
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from celery import shared_task
-from django.urls import reverse
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from agencies import permissions
 from agencies.models import Agency, User
 from agencies.permissions import Action
-from doingoai import mail
 from doingoai.celery import EMAIL_TASK_OPTIONS
+from notifications.models import Kind
+from notifications.services import Event, notify
 
 from .models import AgencyReport, ConsolidatedReport
 from .periods import report_actors_ids
 
-logger = logging.getLogger(__name__)
+
+def report_members(report: AgencyReport) -> QuerySet[User]:
+    """Those told of what happens to `report`: the active users who write for one of the
+    agencies that act for it (periods.report_actors_ids: its agency, or, for a closed
+    agency's report still to be sent, its successor's), by memberships in force in agencies
+    in operation (permissions.users_who_may). A queryset, one query when evaluated."""
+    members = User.objects.none()
+    for agency_id in sorted(report_actors_ids(report)):
+        members = members | permissions.users_who_may(Action.ACT, Agency(pk=agency_id))
+    return members
+
+
+def report_title(report: AgencyReport) -> str:
+    """The report as its agency knows it ("Báo cáo của Sở Y tế, 6 tháng đầu năm 2026")."""
+    return _("Report of %(agency)s, %(period)s") % {
+        "agency": report.agency.name,
+        "period": report.period.label,
+    }
+
+
+def tell_decision(report: AgencyReport, *, actor: User) -> int:
+    """Notify report_members of `report` (its period and agency loaded) of the review just
+    saved: returned, with the reason, or accepted. The key names the version the decision
+    made: each decision is its own event. Call it in the decision's transaction. Returns how
+    many users were told."""
+    returned = report.status == AgencyReport.Status.RETURNED
+    name = "agency-report-returned" if returned else "agency-report-accepted"
+    return notify(
+        report_members(report),
+        Event(
+            kind=Kind.REPORT_RETURNED if returned else Kind.REPORT_ACCEPTED,
+            key=f"{name}:{report.pk}:v{report.version}",
+            title=report_title(report),
+            url=report.get_absolute_url(),
+            detail=report.return_reason if returned else "",
+            agency=report.agency,
+        ),
+        actor=actor,
+    )
 
 
 def reminder_event(report_id: int, stamped: datetime) -> str:
-    """What the reminder of report `report_id` stamped `reminded_at` = `stamped` announces,
-    as doingoai.mail.send_each records it: computed when the reminder is queued
-    (queue_reminder), so its retries and redeliveries share it, even across midnight, and
-    every reminder has its own."""
+    """The key of the reminder of report `report_id` stamped `reminded_at` = `stamped`:
+    every reminder has its own, and the same as the e-mail of before the notifications was
+    recorded under (doingoai.mail.send_each), so a reminder e-mailed by the former task is
+    not e-mailed again."""
     return f"agency-report-reminder:{report_id}:{stamped.isoformat()}"
 
 
-def queue_reminder(report_id: int, *, stamp: datetime, previous: datetime | None) -> None:
-    """Queue the reminder of report `report_id`, just stamped `reminded_at` = `stamp` (before:
-    `previous`), once the transaction commits, with its key (reminder_event); if it cannot be
-    queued, the stamp goes back to `previous` (doingoai.mail.queue_after_commit), so the
-    daily job makes it up."""
-    mail.queue_after_commit(
-        send_agency_report_reminder,
-        report_id,
-        key=reminder_event(report_id, stamp),
-        what=f"the reminder of agency report {report_id}",
-        undo=lambda: AgencyReport.objects.filter(pk=report_id, reminded_at=stamp).update(
-            reminded_at=previous
+def tell_deadline(report: AgencyReport, *, key: str) -> int:
+    """Notify report_members of `report` (its period and agency loaded) that its deadline is
+    near, or passed (the day after it the notification asks for the report now), under the
+    reminder's `key` (reminder_event); for a closed agency's report, that its successor sends
+    it in its place. Nothing once the report has been sent. Call it in the transaction that
+    stamps the reminder. Returns how many users were told."""
+    if not report.is_editable:
+        return 0
+    period = report.period
+    values = {
+        "agency": report.agency.name,
+        "period": period.label,
+        "deadline": date_format(period.deadline, "SHORT_DATE_FORMAT"),
+    }
+    if timezone.localdate() > period.deadline:
+        detail = (
+            _(
+                "The people-to-people diplomacy report of %(agency)s for %(period)s was due "
+                "on %(deadline)s and has not been sent: Sở Ngoại vụ asks you to send it now."
+            )
+            % values
+        )
+    else:
+        detail = (
+            _(
+                "Sở Ngoại vụ reminds %(agency)s to send its people-to-people diplomacy report"
+                " for %(period)s by %(deadline)s."
+            )
+            % values
+        )
+    actors = report_actors_ids(report)
+    if actors != {report.agency_id}:
+        successor = Agency.objects.filter(pk__in=actors - {report.agency_id}).in_operation().first()
+        if successor is not None:
+            detail += "\n" + _(
+                "%(agency)s has closed: %(successor)s, its successor, sends this report in "
+                "its place."
+            ) % {"agency": report.agency.name, "successor": successor.name}
+    return notify(
+        report_members(report),
+        Event(
+            kind=Kind.REPORT_DEADLINE,
+            key=key,
+            title=report_title(report),
+            url=report.get_absolute_url(),
+            detail=detail,
+            agency=report.agency,
         ),
     )
 
 
-def remind_agency(report_id: int, key: str | None = None) -> int:
-    """E-mail those who write for the agency (Action.ACT) whose report `report_id` is still
-    to be sent (a draft or returned), or, for a closed agency, for its successor
-    (periods.report_actors_ids), each once for the reminder `key` (reminder_event);
-    nothing once it has been sent. `key` None, a task queued before keys were passed: the
-    day the report was stamped `reminded_at`. Returns the number of e-mails sent now."""
-    report = (
-        AgencyReport.objects.filter(pk=report_id, status__in=AgencyReport.EDITABLE_STATUSES)
-        .select_related("period", "agency")
-        .first()
-    )
-    if report is None:
-        return 0
-    if key is None:
-        # The key such tasks were sent under: the day of the stamp.
-        day = timezone.localdate(report.reminded_at or timezone.now())
-        key = f"agency-report-reminder:{report.pk}:{day.isoformat()}"
-    # Those who act for the report: its agency's, or its closed agency's successor's.
-    actors = report_actors_ids(report)
-    members = User.objects.none()
-    for agency_id in sorted(actors):
-        members = members | permissions.users_who_may(Action.ACT, Agency(pk=agency_id))
-    link = mail.absolute_url(report.get_absolute_url())
-    # Past the deadline the e-mail asks for the report now, not "by" a day gone by.
-    overdue = timezone.localdate() > report.period.deadline
-    successor = None
-    if actors != {report.agency_id}:
-        # The e-mail tells the successor's members they send it in the closed agency's place.
-        successor = Agency.objects.filter(pk__in=actors - {report.agency_id}).in_operation().first()
-    context = {
-        "report": report,
-        "period": report.period,
-        "link": link,
-        "overdue": overdue,
-        "successor": successor,
+def issued_title(report: ConsolidatedReport) -> str:
+    """An issued report as its readers know it: its number and period."""
+    return _("Report %(number)s on people-to-people diplomacy, %(period)s") % {
+        "number": report.number_display,
+        "period": report.period.label,
     }
-    return mail.send_each(
-        "reports/email/agency_reminder", context, mail.addresses(members), event=key
+
+
+def tell_issue(report: ConsolidatedReport, *, actor: User | None) -> int:
+    """Notify provincial leadership (Action.OVERSEE) and the reviewers of Sở Ngoại vụ
+    (Action.REVIEW, province-wide) that `report` (issued, its period loaded) was issued, under
+    the key its e-mail had before the notifications ("report-issued:<id>"), so a leader
+    e-mailed by the former task is not e-mailed again. Call it in the issuing transaction.
+    Returns how many users were told."""
+    readers = permissions.users_who_may(Action.OVERSEE) | permissions.users_who_may(Action.REVIEW)
+    return notify(
+        readers,
+        Event(
+            kind=Kind.REPORT_ISSUED,
+            key=f"report-issued:{report.pk}",
+            title=issued_title(report),
+            url=report.get_absolute_url(),
+            detail=_(
+                "Sở Ngoại vụ issued report %(number)s on people-to-people diplomacy for %(period)s."
+            )
+            % {"number": report.number_display, "period": report.period.label},
+        ),
+        actor=actor,
     )
 
 
-def announce_issue(report_id: int) -> int:
-    """Tell provincial leadership (those who oversee every agency's records) that the report
-    `report_id` was issued, each leader once however often the task runs (nothing if it is
-    not issued). Returns the number of e-mails sent now."""
-    report = ConsolidatedReport.objects.select_related("period").filter(pk=report_id).first()
-    if report is None or not report.is_issued:
-        return 0
-    leaders = permissions.users_who_may(Action.OVERSEE)
-    context = {"report": report, "link": mail.absolute_url(reverse("reports:issued"))}
-    return mail.send_each(
-        "reports/email/report_issued",
-        context,
-        mail.addresses(leaders),
-        event=f"report-issued:{report.pk}",
-    )
-
-
-# Each task keeps the name it was first registered under (the module that defined it then):
-# tasks already queued at a deploy (acks_late, retried for about two hours) carry that name,
-# and a worker that knew the task only by its new module's name would reject them and lose the
-# e-mails. For the same reason `key` is optional: tasks queued before it existed carry none.
+# The e-mail tasks of before the notifications. Tasks already queued at a deploy (acks_late,
+# retried for about two hours) carry these names, and a worker that no longer knew them would
+# reject them. Each now writes the notifications of its event, which are what e-mails (the
+# notifications app queues their e-mails): for a task queued by the code of before, the event
+# was never notified, and is now; for one the notifications already handled, notify writes
+# nobody twice and queues nothing. The e-mail keys are those of before, so nobody e-mailed by
+# the former task is e-mailed again. Remove them one release after the deploy.
 
 
 @shared_task(name="reports.agency_reports.send_agency_report_reminder", **EMAIL_TASK_OPTIONS)
 def send_agency_report_reminder(report_id: int, key: str | None = None) -> int:
-    """E-mail the members of one agency whose report is still to be sent (remind_agency).
-    Queued once per agency: an SMTP failure retries that agency's e-mail, not everyone's."""
-    return remind_agency(report_id, key)
+    """A reminder queued before the deploy: tell_deadline under its `key` (None, a task
+    queued before keys were passed: the day the report was stamped, as then). Returns how
+    many users were told now."""
+    report = AgencyReport.objects.select_related("period", "agency").filter(pk=report_id).first()
+    if report is None:
+        return 0
+    if key is None:
+        day = timezone.localdate(report.reminded_at or timezone.now())
+        key = f"agency-report-reminder:{report.pk}:{day.isoformat()}"
+    return tell_deadline(report, key=key)
 
 
 @shared_task(name="reports.tasks.notify_leaders", **EMAIL_TASK_OPTIONS)
 def notify_leaders(report_id: int) -> int:
-    """Tell provincial leadership that a report was issued (announce_issue)."""
-    return announce_issue(report_id)
+    """An issue announced before the deploy: tell_issue, if the report is issued. Returns
+    how many users were told now."""
+    report = ConsolidatedReport.objects.select_related("period").filter(pk=report_id).first()
+    if report is None or not report.is_issued:
+        return 0
+    return tell_issue(report, actor=report.issued_by)
 
 
-# Kept for one release only, then removed: reminders queued before the deploy that introduced
-# one task per agency (send_agency_report_reminder) carry this name and a list of report ids.
 @shared_task(name="reports.tasks.send_agency_report_reminders", **EMAIL_TASK_OPTIONS)
 def send_agency_report_reminders(report_ids: list[int]) -> int:
-    """The former reminder task: remind the agency of each report of `report_ids` that is
-    still to be sent (remind_agency). Returns the number of e-mails."""
-    return sum(remind_agency(report_id) for report_id in report_ids)
+    """The reminder task of two deploys ago, a list of reports: send_agency_report_reminder
+    for each."""
+    return sum(send_agency_report_reminder(report_id) for report_id in report_ids)

@@ -1,81 +1,141 @@
-"""E-mails of the information exchange: who receives them, what they say (the templates under
-`exchange/email/`), when an unanswered request is reminded, and the Celery task that sends
-them. Turning users into addresses and templates into e-mails, once per addressee, is
-doingoai/mail.py's, the same for every app.
+"""Whom the information exchange tells, and what: a notification per user and event
+(notifications.services.notify), written by the service that sends, answers, reminds or
+handles, in its transaction; the notifications app e-mails it as each user chose (at once, in
+the digest, or not), once per addressee and event however often its task runs.
 
-The task lives here, beside the one function it calls, so that the services that queue it
-(`services.py`) and the beat job that calls a service (`tasks.py`) form no import cycle.
+- a message received (a reply too): the readers of each recipient agency
+  (permissions.message_readers), REQUEST_RECEIVED for a request, with its date to answer by;
+- a request due (the day before its date to answer by and on it) or overdue (every seventh
+  day after it), by the daily job or by hand: the readers of the agencies that have not
+  answered;
+- a reported difficulty handled: the readers of the agency that reported it.
+
+Also the daily reminder's rule (reminder_day). The Celery task below is the e-mail task of
+before the notifications, kept under its name for the tasks a broker still holds at the
+deploy.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from celery import shared_task
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from agencies import permissions
-from doingoai import mail
+from agencies.models import User
 from doingoai.celery import EMAIL_TASK_OPTIONS
+from notifications.models import Kind
+from notifications.services import Event, notify
 
 from .models import Message, MessageRecipient
 
-logger = logging.getLogger(__name__)
 
-TEMPLATE = "exchange/email/message"
+def _answer_by(message: Message) -> str:
+    return date_format(message.due_date, "SHORT_DATE_FORMAT")
 
 
-def recipient_addresses(message: Message, *, reminder: bool = False) -> list[str]:
-    """The addresses a message is announced to: the readers of its recipient agencies who want
-    e-mail (a reminder: of the agencies that have not answered), sorted, each once."""
-    recipients = message.recipients.all()
-    if reminder:
-        recipients = recipients.filter(answer__isnull=True)
-    return mail.addresses(
-        permissions.message_readers(recipients.values_list("agency_id", flat=True))
+def message_event(message: Message) -> str:
+    """The key of the notification of `message` received: "message:42", as its e-mail of
+    before the notifications was recorded (doingoai.mail.send_each), so a message e-mailed by
+    the former task is not e-mailed again."""
+    return f"message:{message.pk}"
+
+
+def tell_received(message: Message) -> int:
+    """Notify the readers of the agencies `message` (its sender agency loaded) is addressed to
+    that it was received (every recipient's readers once; not its sender): REQUEST_RECEIVED
+    for a request, with the date to answer by, MESSAGE_RECEIVED for any other message, a
+    reply included. Call it in the transaction that sends it. Returns how many users were
+    told. Five queries."""
+    if message.is_request:
+        kind = Kind.REQUEST_RECEIVED
+        detail = _("%(agency)s asks your agency for information, to answer by %(date)s.") % {
+            "agency": message.sender_agency.name,
+            "date": _answer_by(message),
+        }
+    else:
+        kind = Kind.MESSAGE_RECEIVED
+        detail = _("%(agency)s sent your agency: %(kind)s.") % {
+            "agency": message.sender_agency.name,
+            "kind": message.get_kind_display(),
+        }
+    readers = permissions.message_readers(message.recipients.values_list("agency_id", flat=True))
+    return notify(
+        readers,
+        Event(
+            kind=kind,
+            key=message_event(message),
+            title=message.subject,
+            url=message.get_absolute_url(),
+            detail=detail,
+            agency=message.sender_agency,
+        ),
+        actor=message.sent_by,
     )
-
-
-def _context(message: Message, reminder: bool) -> dict[str, Any]:
-    link = mail.absolute_url(message.get_absolute_url())
-    return {"message": message, "reminder": reminder, "link": link}
-
-
-def event(message: Message, *, reminder: bool = False) -> str:
-    """What the e-mail of `message` announces, as doingoai.mail.send_each records it, for a
-    task queued without its key (before keys were passed): the message itself
-    ("message:42"), or the reminder of it stamped last (reminder_event). One query for a
-    reminder."""
-    if not reminder:
-        return f"message:{message.pk}"
-    stamped = message.recipients.aggregate(last=Max("reminded_at"))["last"]
-    return reminder_event(message.pk, stamped)
 
 
 def reminder_event(message_id: int, stamped: datetime | None) -> str:
     """The key of the reminder of message `message_id` whose recipients were stamped
-    `reminded_at` = `stamped`: every reminder has its own, and its retries and redeliveries
-    share it ("request-reminder:42:2026-12-10T07:00:00+07:00")."""
+    `reminded_at` = `stamped`: every reminder has its own, the same as its e-mail of before
+    the notifications ("request-reminder:42:2026-12-10T07:00:00+07:00")."""
     return f"request-reminder:{message_id}:{stamped.isoformat() if stamped else ''}"
 
 
-def email_message(message_id: int, *, reminder: bool = False, key: str | None = None) -> int:
-    """E-mail a message (or a reminder of it) to its recipients' readers who did not get
-    the e-mail `key` yet (retried or redelivered, it writes only to the others); the number
-    of addresses written to (0 when the message is gone or nobody wants e-mail). `key` is
-    computed when the task is queued; None (a task queued before keys were passed) computes
-    it now (event). SMTP errors propagate: the task retries them."""
-    message = Message.objects.select_related("sender_agency").filter(pk=message_id).first()
-    if message is None:
-        logger.warning("message %s not found: nothing to e-mail", message_id)
-        return 0
-    to = recipient_addresses(message, reminder=reminder)
-    key = key or event(message, reminder=reminder)
-    return mail.send_each(TEMPLATE, _context(message, reminder), to, event=key)
+def tell_reminder(
+    message: Message, *, key: str, today: date | None = None, actor: User | None = None
+) -> int:
+    """Notify the readers of the agencies that have not answered the request `message` (its
+    sender agency loaded) that their answer is due (REQUEST_DUE, up to its date to answer by)
+    or overdue (REQUEST_OVERDUE, after it, `today` by default the local date), under the
+    reminder's `key` (reminder_event); not `actor`, who reminded by hand. Call it in the
+    transaction that stamps the reminder. Returns how many users were told."""
+    values = {"agency": message.sender_agency.name, "date": _answer_by(message)}
+    if (today or timezone.localdate()) > message.due_date:
+        kind = Kind.REQUEST_OVERDUE
+        detail = _("%(agency)s asked for an answer by %(date)s; your agency has not answered yet.")
+    else:
+        kind = Kind.REQUEST_DUE
+        detail = _("%(agency)s asks for an answer by %(date)s; your agency has not answered yet.")
+    missing = message.recipients.filter(answer__isnull=True).values_list("agency_id", flat=True)
+    return notify(
+        permissions.message_readers(missing),
+        Event(
+            kind=kind,
+            key=key,
+            title=message.subject,
+            url=message.get_absolute_url(),
+            detail=detail % values,
+            agency=message.sender_agency,
+        ),
+        actor=actor,
+    )
+
+
+def tell_handled(message: Message, *, actor: User, change: int) -> int:
+    """Notify the readers of the agency that reported the difficulty `message` (its sender
+    agency loaded) how Sở Ngoại vụ handles it: the status and the response. `change` tells
+    this handling from the others (the id of its history record): each is its own event.
+    Call it in the transaction that records it. Returns how many users were told."""
+    detail = _("Handling: %(status)s") % {"status": message.get_difficulty_status_display()}
+    if message.difficulty_response:
+        detail += "\n" + message.difficulty_response
+    return notify(
+        permissions.message_readers([message.sender_agency_id]),
+        Event(
+            kind=Kind.DIFFICULTY_HANDLED,
+            key=f"difficulty-handled:{message.pk}:{change}",
+            title=message.subject,
+            url=message.get_absolute_url(),
+            detail=detail,
+            agency=message.sender_agency,
+        ),
+        actor=actor,
+    )
 
 
 # --- the daily reminder --------------------------------------------------------------------
@@ -125,7 +185,7 @@ def remind_due_requests(*, today: date) -> int:
     and queues one e-mail task per request, with its key, once the transaction commits; a
     request whose task could not be queued gets its former stamp back (queue_reminder), so
     the next run reminds it. Returns the number of requests reminded. Four queries (choose,
-    lock, choose again, stamp), and one queueing per request."""
+    lock, choose again, stamp), and the notifications of each request (tell_reminder)."""
     chosen = _due(today)
     if not chosen:
         return 0
@@ -134,35 +194,30 @@ def remind_due_requests(*, today: date) -> int:
     stamp = timezone.now()
     missing = MessageRecipient.objects.due_by(today + timedelta(days=1))
     missing.filter(message_id__in=due).update(reminded_at=stamp)
-    for message_id, last in due.items():
-        queue_reminder(message_id, stamp=stamp, previous=last)
+    for message in Message.objects.filter(pk__in=due).select_related("sender_agency"):
+        tell_reminder(message, key=reminder_event(message.pk, stamp), today=today)
     return len(due)
 
 
-def queue_reminder(message_id: int, *, stamp: datetime, previous: datetime | None) -> None:
-    """Queue the reminder of `message_id`, whose missing recipients were just stamped
-    `stamp` (the latest stamp among them before: `previous`), once the transaction commits,
-    with its key (reminder_event); if it cannot be queued, the stamps go back to `previous`
-    (doingoai.mail.queue_after_commit), which is all the schedule reads of them, so the next
-    run makes it up instead of waiting a week."""
-    mail.queue_after_commit(
-        send_message_emails,
-        message_id,
-        reminder=True,
-        key=reminder_event(message_id, stamp),
-        what=f"the reminder of message {message_id}",
-        undo=lambda: MessageRecipient.objects.filter(
-            message_id=message_id, reminded_at=stamp
-        ).update(reminded_at=previous),
-    )
-
-
-# The name it had in activities/tasks.py, before the exchange became its own app: jobs already
-# queued under that name (acks_late, retried for about two hours) must still find the task
-# after a deploy, or a worker would reject them and their e-mails would be lost. `key` is
-# optional for the same reason: tasks queued before it existed carry none.
+# The e-mail task of before the notifications, under the name it had in activities/tasks.py.
+# Tasks already queued at a deploy (acks_late, retried for about two hours) carry that name,
+# and a worker that no longer knew it would reject them. It now writes the notifications of
+# its event, which are what e-mails (the notifications app queues their e-mails): for a task
+# queued by the code of before, the event was never notified, and is now; for one the
+# notifications already handled, notify writes nobody twice and queues nothing. The keys are
+# those of the e-mails of before, so nobody e-mailed by the former task is e-mailed again.
+# Remove it one release after the deploy.
 @shared_task(name="activities.tasks.send_message_emails", **EMAIL_TASK_OPTIONS)
 def send_message_emails(message_id: int, reminder: bool = False, key: str | None = None) -> int:
-    """Queued after the transaction commits. An SMTP server that is down delays the e-mail
-    (retries with backoff); the message is in the inbox regardless."""
-    return email_message(message_id, reminder=reminder, key=key)
+    """A message (or, with `reminder`, the reminder under `key`; None, a task queued before
+    keys were passed: the recipients' last stamp) announced before the deploy: tell_received
+    or tell_reminder. Returns how many users were told now."""
+    message = Message.objects.select_related("sender_agency").filter(pk=message_id).first()
+    if message is None:
+        return 0
+    if not reminder:
+        return tell_received(message)
+    if key is None:
+        stamped = message.recipients.aggregate(last=Max("reminded_at"))["last"]
+        key = reminder_event(message.pk, stamped)
+    return tell_reminder(message, key=key)

@@ -100,16 +100,6 @@ def _create(actor: User, **fields) -> Message:
     return message
 
 
-def _notify(message_id: int) -> None:
-    # After the commit: an e-mail must never announce a message that was rolled back.
-    # robust: in the zero-setup run tasks execute in-process, and a mail server that is down
-    # must not turn a message that was saved into an error page (a worker retries instead).
-    transaction.on_commit(
-        lambda: notifications.send_message_emails.delay(message_id),
-        robust=True,
-    )
-
-
 def get_message_for(user: User, pk: int) -> Message:
     """The message `pk` that `user` may read (Message.objects.visible_to), with what its page
     shows of the sender, the thread and the duty; Http404 otherwise: existence does not
@@ -137,7 +127,8 @@ def send_message(
     attachments: Sequence[UploadedFile] = (),
 ) -> Message:
     """Send a message from one of the actor's agencies to one or more agencies; its
-    recipients' members get an e-mail once the transaction commits.
+    recipients' members are notified (notifications.tell_received), and e-mailed as they
+    chose once the transaction commits.
 
     A report of a difficulty always reaches Sở Ngoại vụ (the focal point); a request for
     information needs an answer date that has not passed; the activity referred to must be
@@ -185,7 +176,7 @@ def send_message(
         [MessageRecipient(message=message, agency=agency) for agency in addressed.values()]
     )
     _attach(actor, message, files)
-    _notify(message.pk)
+    notifications.tell_received(message)
     return message
 
 
@@ -198,8 +189,9 @@ def reply_to_message(
     body: str,
     attachments: Sequence[UploadedFile] = (),
 ) -> Message:
-    """Answer a message as one of its recipient agencies; the answer goes to the sender,
-    marks this agency's request as answered (the first answer counts) and its copy as read.
+    """Answer a message as one of its recipient agencies; the answer goes to the sender
+    (whose members are notified, as of any message received), marks this agency's request
+    as answered (the first answer counts) and its copy as read.
 
     Raises MessageError when none of the actor's agencies is a party to the message, the
     actor may not write for `agency`, `agency` did not receive the message, or the answer or
@@ -227,7 +219,7 @@ def reply_to_message(
     )
     MessageRecipient.objects.create(message=reply, agency=message.sender_agency)
     _attach(actor, reply, files)
-    _notify(reply.pk)
+    notifications.tell_received(reply)
     if recipient.answer_id is None:
         recipient.answer = reply
     if recipient.read_at is None:
@@ -238,9 +230,10 @@ def reply_to_message(
 
 @transaction.atomic
 def remind_missing(*, actor: User, message: Message) -> list[MessageRecipient]:
-    """Remind the recipients of a request that have not answered (one e-mail task), at most
-    once a day: the message row is locked, so a second click, even at the same instant, finds
-    the first one's reminder and is refused instead of sending a second e-mail. The
+    """Remind the recipients of a request that have not answered (their readers are notified:
+    notifications.tell_reminder), at most once a day: the message row is locked, so a second
+    click, even at the same instant, finds the first one's reminder and is refused instead of
+    telling everyone twice. The
     recipients reminded. Raises MessageError when none of the actor's agencies is a party to
     the message, for another kind of message, an actor who may not write for the sender, a
     request everyone answered, or one reminded today already (by hand or by the daily job).
@@ -255,10 +248,11 @@ def remind_missing(*, actor: User, message: Message) -> list[MessageRecipient]:
     today = timezone.localdate()
     if all(r.reminded_at and timezone.localdate(r.reminded_at) == today for r in missing):
         raise MessageError(_("The agencies that have not answered were already reminded today."))
-    previous = max((r.reminded_at for r in missing if r.reminded_at), default=None)
     stamp = timezone.now()
     MessageRecipient.objects.filter(pk__in=[r.pk for r in missing]).update(reminded_at=stamp)
-    notifications.queue_reminder(message.pk, stamp=stamp, previous=previous)
+    notifications.tell_reminder(
+        message, key=notifications.reminder_event(message.pk, stamp), actor=actor
+    )
     return missing
 
 
@@ -298,7 +292,8 @@ def missing_answers(message: Message) -> list[MessageRecipient]:
 @transaction.atomic
 def handle_difficulty(*, actor: User, message: Message, status: str, response: str) -> Message:
     """Sở Ngoại vụ records how a reported difficulty is being handled; the change (who, when,
-    status and response) goes into the message's history. The message as saved.
+    status and response) goes into the message's history, and the readers of the agency that
+    reported it are notified (notifications.tell_handled). The message as saved.
 
     Raises MessageError when none of the actor's agencies is a party to the message, for
     another kind of message, an actor who does not handle difficulties, an unknown status,
@@ -327,6 +322,8 @@ def handle_difficulty(*, actor: User, message: Message, status: str, response: s
         _("Handling: %(status)s") % {"status": locked.get_difficulty_status_display()}
     )
     locked.save(update_fields=["difficulty_status", "difficulty_response"])
+    change = locked.history.order_by("-history_id").values_list("history_id", flat=True)[0]
+    notifications.tell_handled(locked, actor=actor, change=change)
     return locked
 
 

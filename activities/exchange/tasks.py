@@ -1,6 +1,6 @@
-"""The information exchange's scheduled job (Celery beat). The e-mail task it queues lives in
-`notifications.py`, beside the one function it calls, and so does the daily reminder's rule
-(notifications.reminder_day)."""
+"""The information exchange's scheduled job (Celery beat). What it tells whom, and the daily
+reminder's rule (notifications.reminder_day), are in `notifications.py`; the e-mails are the
+notifications app's."""
 
 from __future__ import annotations
 
