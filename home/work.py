@@ -243,11 +243,12 @@ def last_ended_period(today: date | None = None) -> ReportingPeriod | None:
 def review_work(
     user: User, roles: Roles, period: ReportingPeriod | None, today: date | None = None
 ) -> ReviewWork:
-    """What waits for Sở Ngoại vụ. Eight queries (seven without a period that ended): the
-    activities waiting for review, the agency reports waiting, the activities and the reports
-    waiting per agency (two grouped counts), the requests the user's agencies sent that are
-    overdue and their late recipients (two), the agencies that have not sent their report for
-    `period`, the consolidated drafts."""
+    """What waits for Sở Ngoại vụ. Eight queries: the activities waiting for review, the
+    agency reports waiting, the activities and the reports waiting per agency (two grouped
+    counts), the requests the user's agencies sent that are overdue and their late recipients
+    (two; the second only when some request is overdue), the agencies that have not sent their
+    report for `period` (none without a period that ended: last_ended_period, read by the
+    caller), the consolidated drafts."""
     today = today or timezone.localdate()
     activities = Activity.objects.reviewable_by(user).filter(status=Activity.Status.SUBMITTED)
     reports = AgencyReport.objects.visible_to(user).filter(
