@@ -31,6 +31,8 @@ from doingoai import mail as portal_mail
 from doingoai.celery import app as portal_app
 from doingoai.models import EmailDelivery
 from doingoai.tasks import prune_email_deliveries
+from notifications import delivery
+from notifications.models import Notification
 from tests.factories import make_user, send_message
 from tests.support import (
     DroppingBackend,
@@ -43,7 +45,7 @@ from tests.support import (
 )
 
 ADDRESSES = ["an@vungtau.gov.vn", "binh@vungtau.gov.vn", "chi@vungtau.gov.vn"]
-TASK = notifications.send_message_emails.name
+TASK = delivery.send_event_emails.name
 
 
 class RefusingBackend(EmailBackend):
@@ -116,7 +118,7 @@ def test_the_retry_after_a_dropped_connection_writes_only_to_those_not_yet_writt
     message = send_to_vungtau(reviewer)  # its task is queued after the commit, not here
     # Run in-process as Celery runs it eagerly without propagating: the dropped connection
     # makes it retry at once, in the same call.
-    result = notifications.send_message_emails.apply(args=[message.pk], throw=False)
+    result = delivery.send_event_emails.apply(args=[f"message:{message.pk}"], throw=False)
 
     assert DroppingBackend.accept is None  # the server did drop the connection once
     assert result.successful() and result.get() == 2  # the retry wrote to the two others
@@ -130,28 +132,30 @@ def test_the_task_run_again_from_the_start_writes_only_to_the_others(
 ):
     message = send_to_vungtau(reviewer)  # queued after the commit, which never comes here
     with pytest.raises(smtplib.SMTPServerDisconnected):
-        notifications.email_message(message.pk)  # the first delivery dies after one e-mail
+        delivery.email_event(f"message:{message.pk}")  # the first delivery dies after one e-mail
     assert received() == ADDRESSES[:1]
 
-    result = notifications.send_message_emails.apply(args=[message.pk])  # redelivered
+    result = delivery.send_event_emails.apply(args=[f"message:{message.pk}"])  # redelivered
 
     assert result.get() == 2
     assert received() == ADDRESSES
-    assert notifications.send_message_emails.apply(args=[message.pk]).get() == 0
+    assert delivery.send_event_emails.apply(args=[f"message:{message.pk}"]).get() == 0
     assert received() == ADDRESSES
 
 
 @pytest.mark.django_db
-def test_an_addressee_who_joins_before_the_retry_gets_the_email_too(
+def test_an_addressee_who_joins_before_the_retry_is_not_written_to_by_it(
     reviewer, three_addressees, drops_after_first
 ):
+    # Who is told is fixed when the message is sent (its notifications): someone who joins
+    # the agency later reads it in the inbox, but the retry writes only to those it concerned.
     message = send_to_vungtau(reviewer)
     with pytest.raises(smtplib.SMTPServerDisconnected):
-        notifications.email_message(message.pk)
+        delivery.email_event(f"message:{message.pk}")
     make_user("dung", "VUNGTAU", "staff", email="dung@vungtau.gov.vn")
 
-    assert notifications.email_message(message.pk) == 3
-    assert received() == sorted([*ADDRESSES, "dung@vungtau.gov.vn"])
+    assert delivery.email_event(f"message:{message.pk}") == 2
+    assert received() == ADDRESSES
 
 
 @pytest.mark.django_db
@@ -161,11 +165,11 @@ def test_an_address_refused_for_now_does_not_stop_the_others_and_the_retry_write
     refusing.refused = {"an@vungtau.gov.vn": 450}  # mailbox busy
     message = send_to_vungtau(reviewer)
     with pytest.raises(smtplib.SMTPRecipientsRefused):
-        notifications.email_message(message.pk)  # the task retries it
+        delivery.email_event(f"message:{message.pk}")  # the task retries it
     assert received() == ADDRESSES[1:]
 
     refusing.refused = {}  # the mailbox is free again
-    assert notifications.email_message(message.pk) == 1
+    assert delivery.email_event(f"message:{message.pk}") == 1
     assert received() == ADDRESSES
 
 
@@ -185,13 +189,14 @@ def test_an_address_refused_for_good_is_recorded_and_never_tried_again(
     # every retry.
     refusing.refused, refusing.rejected = refused, rejected
     message = send_to_vungtau(reviewer)
-    result = notifications.send_message_emails.apply(args=[message.pk], throw=False)
+    result = delivery.send_event_emails.apply(args=[f"message:{message.pk}"], throw=False)
 
     assert result.successful() and result.get() == 2  # no retry: nothing left to try
     assert received() == ADDRESSES[1:]
     refusal = EmailDelivery.objects.get(address="an@vungtau.gov.vn").refusal
     assert refusal.startswith(str(next(iter({**refused, **rejected}.values()))))
-    assert notifications.email_message(message.pk) == 0  # a redelivery tries nobody
+    Notification.objects.update(emailed_at=None)  # redelivered before they were marked
+    assert delivery.email_event(f"message:{message.pk}") == 0  # a redelivery tries nobody
 
 
 @pytest.mark.django_db
@@ -201,11 +206,11 @@ def test_one_refused_for_now_and_one_for_good_the_retry_writes_to_the_first_alon
     refusing.refused = {"an@vungtau.gov.vn": 550, "chi@vungtau.gov.vn": 451}
     message = send_to_vungtau(reviewer)
     with pytest.raises(smtplib.SMTPRecipientsRefused) as raised:
-        notifications.email_message(message.pk)
+        delivery.email_event(f"message:{message.pk}")
     assert "chi@vungtau.gov.vn" in raised.value.recipients  # the error the task retries
 
     refusing.refused = {}  # both could take it now, but only chi is tried again
-    assert notifications.email_message(message.pk) == 1
+    assert delivery.email_event(f"message:{message.pk}") == 1
     assert received() == ["binh@vungtau.gov.vn", "chi@vungtau.gov.vn"]
 
 
@@ -213,13 +218,14 @@ def test_one_refused_for_now_and_one_for_good_the_retry_writes_to_the_first_alon
 def test_two_accounts_of_one_mailbox_in_two_cases_get_one_email(reviewer, three_addressees):
     make_user("an2", "VUNGTAU", "staff", email="An@VungTau.gov.vn")
     message = send_to_vungtau(reviewer)
-    assert notifications.email_message(message.pk) == 3
+    assert delivery.email_event(f"message:{message.pk}") == 3
     assert received() == sorted(["An@VungTau.gov.vn", *ADDRESSES[1:]])
     # A record written in another case (before addresses were compared lowercased) counts.
     EmailDelivery.objects.filter(address="binh@vungtau.gov.vn").update(
         address="Binh@vungtau.gov.vn"
     )
-    assert notifications.email_message(message.pk) == 0
+    Notification.objects.update(emailed_at=None)  # redelivered before they were marked
+    assert delivery.email_event(f"message:{message.pk}") == 0
 
 
 class StoppedBackend(EmailBackend):
@@ -244,7 +250,7 @@ def test_a_batch_stopped_at_its_time_limit_is_retried_for_the_others(
     settings.EMAIL_BACKEND = "tests.test_mail.StoppedBackend"
     monkeypatch.setattr(StoppedBackend, "accept", 1)
     message = send_to_vungtau(reviewer)
-    result = notifications.send_message_emails.apply(args=[message.pk], throw=False)
+    result = delivery.send_event_emails.apply(args=[f"message:{message.pk}"], throw=False)
 
     assert StoppedBackend.accept is None  # the limit was reached once
     assert result.successful() and result.get() == 2
@@ -260,14 +266,21 @@ def test_the_message_and_its_reminder_are_two_emails_each_sent_once(reviewer, th
         subject="Đề nghị báo cáo",
         due_date=timezone.localdate() + timedelta(days=7),
     )
-    assert notifications.email_message(message.pk) == 3
-    assert notifications.email_message(message.pk) == 0
-    message.recipients.update(reminded_at=timezone.now())  # as every reminder stamps them
+    assert delivery.email_event(f"message:{message.pk}") == 3
+    assert delivery.email_event(f"message:{message.pk}") == 0
+    stamp = timezone.now()
+    message.recipients.update(reminded_at=stamp)  # as every reminder stamps them
+    key = notifications.reminder_event(message.pk, stamp)
+    notifications.tell_reminder(message, key=key)
 
-    assert notifications.email_message(message.pk, reminder=True) == 3
-    assert notifications.email_message(message.pk, reminder=True) == 0
+    assert delivery.email_event(key) == 3
+    assert delivery.email_event(key) == 0
     subjects = sorted(m.subject for m in mail.outbox)
-    assert subjects == ["Nhắc việc: Đề nghị báo cáo"] * 3 + ["Đề nghị báo cáo"] * 3
+    assert (
+        subjects
+        == ["Có đề nghị cung cấp thông tin gửi đến: Đề nghị báo cáo"] * 3
+        + ["Đề nghị cung cấp thông tin đến hạn trả lời: Đề nghị báo cáo"] * 3
+    )
 
 
 @pytest.mark.django_db
@@ -275,26 +288,27 @@ def test_nothing_is_rendered_and_no_connection_opened_when_everyone_was_written_
     settings, reviewer, three_addressees
 ):
     message = send_to_vungtau(reviewer)
-    notifications.email_message(message.pk)
+    delivery.email_event(f"message:{message.pk}")
     # A backend that cannot even be loaded: sending again must not ask for it.
     settings.EMAIL_BACKEND = "tests.no_such_module.Backend"
-    assert notifications.email_message(message.pk) == 0
+    Notification.objects.update(emailed_at=None)  # redelivered before they were marked
+    assert delivery.email_event(f"message:{message.pk}") == 0
 
 
 @pytest.mark.django_db
 def test_an_event_key_too_long_to_record_sends_nothing(reviewer, three_addressees):
-    message = send_to_vungtau(reviewer)
-    context = {"message": message, "reminder": False, "link": "/"}
+    send_to_vungtau(reviewer)
+    context = {"notification": Notification.objects.first(), "link": "/"}
     too_long = "message:" + "9" * EmailDelivery.EVENT_MAX_LENGTH
     with pytest.raises(ValueError, match="longer than"):
-        portal_mail.send_each(notifications.TEMPLATE, context, ADDRESSES, event=too_long)
+        portal_mail.send_each(delivery.TEMPLATE, context, ADDRESSES, event=too_long)
     assert mail.outbox == [] and not EmailDelivery.objects.exists()
 
 
 @pytest.mark.django_db
 def test_old_deliveries_are_pruned_and_recent_ones_kept(reviewer, three_addressees):
     message = send_to_vungtau(reviewer)
-    notifications.email_message(message.pk)
+    delivery.email_event(f"message:{message.pk}")
     now = timezone.now()
     old = EmailDelivery.objects.filter(address="an@vungtau.gov.vn")
     old.update(sent_at=now - portal_mail.DELIVERY_RETENTION - timedelta(minutes=1))
@@ -319,7 +333,7 @@ def queue() -> str:
 
 @pytest.fixture
 def worker_app(queue):
-    with redis_worker_app(queue, "activities.exchange") as app:
+    with redis_worker_app(queue, "activities.exchange", "notifications") as app:
         yield app
 
 
@@ -365,7 +379,7 @@ def test_the_same_task_delivered_twice_to_a_real_worker_writes_once(
 ):
     with start_worker(worker_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
         message = send_to_vungtau(reviewer)  # the first delivery
-        notifications.send_message_emails.apply_async(args=[message.pk])  # and a second
+        delivery.send_event_emails.apply_async(args=[f"message:{message.pk}"])  # and a second
         wait_for(lambda: len(finished) == 2, 30, "both deliveries to run")
 
     assert finished == ["SUCCESS", "SUCCESS"]
