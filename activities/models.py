@@ -9,13 +9,14 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
-from simple_history.models import HistoricalRecords
 
 from agencies import permissions
 from agencies.models import ActivityKind, Agency, Duty, User
 from agencies.permissions import Action
 from doingoai.files import StoredFile
+from doingoai.history import OneEntryPerSave
 from doingoai.text import (
     REASON_MAX_CHARS,
     TEXT_MAX_CHARS,
@@ -158,7 +159,8 @@ class Activity(models.Model):
         related_name="activities",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
-    title = models.CharField(_("title"), max_length=500)
+    # Not a document's "title" ("trích yếu"): the activity's name.
+    title = models.CharField(pgettext_lazy("name of an activity", "title"), max_length=500)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     place = models.CharField(_("place"), max_length=255, blank=True)
@@ -243,7 +245,7 @@ class Activity(models.Model):
     )
     search_text = models.TextField(editable=False, default="")
 
-    history = HistoricalRecords(
+    history = OneEntryPerSave(
         m2m_fields=[partners, co_organisers],
         excluded_fields=["search_text", "updated_at", "version"],
     )

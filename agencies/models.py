@@ -17,6 +17,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from doingoai.files import StoredFile
+from doingoai.history import OneEntryPerSave
 from doingoai.text import PARAGRAPH_MAX_CHARS, TEXT_MAX_CHARS, fold, search_terms, text_limit
 
 
@@ -272,7 +273,8 @@ class AgencyName(models.Model):
     )
     name = models.CharField(_("full name"), max_length=255)
     short_name = models.CharField(_("short name"), max_length=100)
-    valid_from = models.DateField(_("from"), null=True, blank=True)
+    # Not a message's "from" (its sender): the first day of the name.
+    valid_from = models.DateField(pgettext_lazy("first day", "from"), null=True, blank=True)
     valid_until = models.DateField(
         _("until"), null=True, blank=True, help_text=_("The first day of the next name.")
     )
@@ -507,7 +509,7 @@ class Duty(models.Model):
         related_name="coordinated_duties",
         help_text=_("Agencies the text names to work with."),
     )
-    history = HistoricalRecords(m2m_fields=[coordinating_agencies])
+    history = OneEntryPerSave(m2m_fields=[coordinating_agencies])
 
     class Meta:
         verbose_name = _("duty")

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agencies.models import Agency, User
 from doingoai.text import TEXT_MAX_CHARS, text_limit
@@ -64,7 +65,11 @@ class Notification(models.Model):
     EVENT_MAX_LENGTH = 200
 
     recipient = models.ForeignKey(
-        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+        User,
+        # A person, not a message's recipient agency ("đơn vị nhận").
+        verbose_name=pgettext_lazy("a person", "recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     event = models.CharField(_("event"), max_length=EVENT_MAX_LENGTH)

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from agencies import permissions
@@ -112,7 +112,8 @@ class IssuingAuthority(models.Model):
         _("number suffix"), max_length=50, help_text=_("After the number, e.g. BC-SNgV.")
     )
     recipients = models.TextField(
-        _("recipients"),
+        # The "Nơi nhận" of a document, not a message's recipient agencies.
+        pgettext_lazy("list printed on a document", "recipients"),
         blank=True,
         help_text=_("“Nơi nhận”, one per line."),
         **text_limit(PARAGRAPH_MAX_CHARS),
