@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from agencies.models import Agency, Duty, DutyAssignment, User
+from notifications.models import EmailChoice, Kind
+from notifications.services import set_preferences
 from reports import agency_reports, completeness
 from reports.errors import ReportError
 from reports.models import AgencyReport, ReportingPeriod
@@ -273,7 +275,7 @@ def people(db) -> dict[str, User]:
         "sldtbxh": make_user("sld1", "SLDTBXH", "manager", email="sld1@sldtbxh.vn"),
         "leader": make_user("lanhdao", "UBNDTINH", "leader", email="lanhdao@ubnd.vn"),
     }
-    User.objects.filter(username="syt2").update(email_notifications=False)
+    set_preferences(made["syt_quiet"], {Kind.REPORT_DEADLINE: EmailChoice.NEVER})
     User.objects.filter(username="syt4").update(is_active=False)
     return made
 
