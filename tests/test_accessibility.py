@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 
@@ -63,3 +64,16 @@ def test_the_404_page_shows_the_navigation_to_a_signed_in_user_only(client, staf
     html = client.get("/khong-co-trang-nay/").content.decode()
     assert 'data-testid="mainnav"' in html and 'data-testid="error-heading"' in html
     assert reverse("activities:mine") in html
+
+
+@override_settings(DEBUG=False)
+def test_the_413_page_shows_the_navigation_to_a_signed_in_user_only(client, staff):
+    too_much = {"text": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)}
+    refused = client.post(reverse("activities:create"), too_much)
+    assert refused.status_code == 413
+    assert 'data-testid="mainnav"' not in refused.content.decode()
+    client.force_login(staff)
+    refused = client.post(reverse("activities:create"), too_much)
+    html = refused.content.decode()
+    assert refused.status_code == 413 and 'data-testid="error-heading"' in html
+    assert 'data-testid="mainnav"' in html and reverse("activities:mine") in html
