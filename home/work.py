@@ -30,9 +30,9 @@ from agencies import permissions
 from agencies.models import User
 from agencies.permissions import READING, ROLE_ACTIONS, Action, Navigation
 from reports.agency_reports import WORKFLOW as REPORT_WORKFLOW
-from reports.figures import period_figures
+from reports.figures import key_figures
 from reports.models import AgencyReport, ConsolidatedReport, ReportingPeriod
-from reports.periods import expected_agencies
+from reports.periods import Bounds, expected_agencies, previous_year_period
 
 CAP = 10  # items a block lists; "See all (N)" leads to the full list
 TOTAL = "home_total"  # the window count each capped query carries
@@ -338,15 +338,15 @@ class Figure:
 class OverseeWork:
     issued: Capped  # ConsolidatedReport issued, newest first
     period: ReportingPeriod | None  # the last period that ended
-    before: ReportingPeriod | None  # the same period a year before, when it is recorded
+    before: Bounds | None  # the same period a year before (its row's dates, or the default)
     figures: list[Figure]
 
 
 def oversee_work(user: User, period: ReportingPeriod | None) -> OverseeWork:
     """What leadership reads: the issued reports (one query) and the key figures of `period`
-    beside the same period a year before, from reports.figures.period_figures (the counting of
-    the province's report, a fixed number of queries per period, whatever the volume): one
-    query for the year-before period's row, then period_figures for each period."""
+    beside the same period a year before (reports.periods.previous_year_period: one query for
+    its row), both counted as the province's report counts them in one query
+    (reports.figures.key_figures), whatever the volume."""
     issued = capped(
         ConsolidatedReport.objects.visible_to(user)
         .issued()
@@ -357,21 +357,16 @@ def oversee_work(user: User, period: ReportingPeriod | None) -> OverseeWork:
     )
     if period is None:
         return OverseeWork(issued, None, None, [])
-    before = ReportingPeriod.objects.filter(kind=period.kind, year=period.year - 1).first()
-    now = period_figures(period)
-    then = period_figures(before) if before is not None else None
-
-    def pick(read) -> tuple[int, int | None]:
-        return read(now), (read(then) if then is not None else None)
-
+    before = previous_year_period(period)
+    now, then = key_figures([(period.start_date, period.end_date), (before.start, before.end)])
     rows = [
-        (_("Activities"), lambda f: f["total"]),
-        (_("Inbound delegations"), lambda f: f["delegations"]["inbound"]),
-        (_("Outbound delegations"), lambda f: f["delegations"]["outbound"]),
-        (_("Foreign participants"), lambda f: f["participants"]["foreign"]),
-        (_("Aid projects mobilised"), lambda f: f["aid"]["count"]),
-        (_("Aid committed (VND)"), lambda f: f["aid"]["total_vnd"]),
-        (_("Agencies with activities"), lambda f: f["agencies_acting"]),
+        (_("Activities"), "total"),
+        (_("Inbound delegations"), "inbound"),
+        (_("Outbound delegations"), "outbound"),
+        (_("Foreign participants"), "foreign"),
+        (_("Aid projects mobilised"), "aid_count"),
+        (_("Aid committed (VND)"), "aid_vnd"),
+        (_("Agencies with activities"), "agencies"),
     ]
-    figures = [Figure(label, *pick(read)) for label, read in rows]
+    figures = [Figure(label, now[key], then[key]) for label, key in rows]
     return OverseeWork(issued, period, before, figures)

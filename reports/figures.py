@@ -461,6 +461,35 @@ def _change(now: int, before: int) -> float | None:
     return round((now - before) * 100 / before, 1) if before else None
 
 
+KEY_FIGURES = ("total", "inbound", "outbound", "foreign", "aid_count", "aid_vnd", "agencies")
+
+
+def key_figures(windows: list[tuple[date, date]]) -> list[dict[str, int]]:
+    """The headline figures of each window (start, end: days, both included) of the counted
+    activities that started in it, as period_figures counts them: `total` activities,
+    `inbound` and `outbound` delegations, `foreign` participants, `aid_count` aid projects
+    and `aid_vnd` committed (VND, whole đồng), `agencies` acting. One query for all the
+    windows, whatever the volume (conditional aggregates over the span they cover)."""
+    if not windows:
+        return []
+    aggregates = {}
+    for i, (start, end) in enumerate(windows):
+        inside = Q(start_date__range=(start, end))
+        aid = inside & Q(kind=ActivityKind.AID_MOBILISATION)
+        aggregates |= {
+            f"total_{i}": Count("pk", filter=inside),
+            f"inbound_{i}": Count("pk", filter=inside & Q(kind=ActivityKind.INBOUND_DELEGATION)),
+            f"outbound_{i}": Count("pk", filter=inside & Q(kind=ActivityKind.OUTBOUND_DELEGATION)),
+            f"foreign_{i}": Coalesce(Sum("participants_foreign", filter=inside), 0),
+            f"aid_count_{i}": Count("pk", filter=aid),
+            f"aid_vnd_{i}": Coalesce(Sum("committed_vnd", filter=aid), Decimal(0)),
+            f"agencies_{i}": Count("agency", filter=inside, distinct=True),
+        }
+    span = (min(start for start, _ in windows), max(end for _, end in windows))
+    row = activities_between(*span).aggregate(**aggregates)
+    return [{name: int(row[f"{name}_{i}"]) for name in KEY_FIGURES} for i in range(len(windows))]
+
+
 def period_figures(period: ReportingPeriod) -> PeriodFigures:
     """Everything the consolidated report says in numbers, as JSON-ready data (in VND)."""
     with translation.override("vi"):
