@@ -309,12 +309,12 @@ def test_the_list_costs_the_same_queries_as_rows_and_agencies_grow(
     client.get(url, query)
     # session, user, every agency (the select and the lineage), count, the user's rights,
     # the navigation's memberships, the duty choices, the page of rows (agency and duty
-    # joined), their countries, the names agencies bore (a superuser of no agency has no
-    # unread count)
-    with django_assert_num_queries(11):
+    # joined), their countries, the names agencies bore, the bell's unread count (a superuser
+    # of no agency has no messages, but has notifications)
+    with django_assert_num_queries(12):
         small = client.get(url, query)
     more(30, 4, admin_user)
     Agency.objects.filter(code__startswith="Q").update(parent=city)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         large = client.get(url, query)
     assert large.context["page"].paginator.count > small.context["page"].paginator.count
