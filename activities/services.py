@@ -23,7 +23,7 @@ from agencies.plans import plan_in_force_id
 from doingoai.files import validate_attachment
 from doingoai.text import change_reason, clean_text
 from notifications.models import Kind
-from notifications.services import Event, notify
+from notifications.services import Event, in_portal_language, notify
 
 from .models import CURRENCIES, Activity, ActivityCountry, Attachment, Partner
 from .workflow import BULK_MOVES, WORKFLOW
@@ -378,6 +378,7 @@ DECISION_KINDS = {
 }
 
 
+@in_portal_language
 def _tell_agency(activity: Activity, actor: User) -> None:
     """Notify the author of `activity` and its agency's managers of the review just made
     (returned, with the reason; accepted), in the move's transaction; nothing for another
@@ -385,7 +386,12 @@ def _tell_agency(activity: Activity, actor: User) -> None:
     kind = DECISION_KINDS.get(activity.status)
     if kind is None:
         return
-    told = permissions.managers_of(activity.agency) | User.objects.filter(pk=activity.created_by_id)
+    # The author only while they still act for the agency: a former member no longer reads
+    # its records, and is told nothing of them.
+    author = permissions.users_who_may(Action.ACT, activity.agency).filter(
+        pk=activity.created_by_id
+    )
+    told = permissions.managers_of(activity.agency) | author
     name = "activity-returned" if kind == Kind.ACTIVITY_RETURNED else "activity-accepted"
     notify(
         told,

@@ -28,6 +28,7 @@ from activities.models import Activity
 from activities.workflow import WORKFLOW as ACTIVITY_WORKFLOW
 from agencies import permissions
 from agencies.models import User
+from agencies.names import Lineage
 from agencies.permissions import READING, ROLE_ACTIONS, Action, Navigation
 from reports.agency_reports import WORKFLOW as REPORT_WORKFLOW
 from reports.figures import key_figures
@@ -134,10 +135,11 @@ class AgencyWork:
 
 
 def agency_work(user: User, roles: Roles, today: date | None = None) -> AgencyWork:
-    """The work of the agencies the user acts for (`roles.acting`). Five queries:
+    """The work of the agencies the user acts for (`roles.acting`). Six queries:
     the returned activities, the drafts (each with its agency, and the total), the requests
-    waiting for an answer (with the overdue count), the agency reports still to send, the
-    difficulties the agencies reported."""
+    waiting for an answer (with the overdue count), the agencies' lineage, the agency reports
+    still to send (the agencies' own and their closed predecessors'), the difficulties the
+    agencies reported."""
     today = today or timezone.localdate()
     acting = roles.acting
     mine = reverse("activities:mine")
@@ -167,9 +169,16 @@ def agency_work(user: User, roles: Roles, today: date | None = None) -> AgencyWo
     requests = capped(waiting, reverse("exchange:inbox") + "?kind=request")
     overdue = requests.items[0].home_overdue if requests.items else 0
 
+    # The agencies' own reports, and those still to send of the agencies they took over:
+    # a successor sends its closed predecessor's unsent reports (reports.periods.
+    # report_actors_ids). One query for the lineage, only when the user acts somewhere.
+    lineage = Lineage(on=today) if acting else None
+    answering = set(acting)
+    for agency_id in acting:
+        answering |= lineage.with_predecessors(agency_id)
     reports = capped(
         AgencyReport.objects.filter(
-            agency_id__in=acting,
+            agency_id__in=answering,
             period__start_date__lte=today,
             status__in=AgencyReport.EDITABLE_STATUSES,
         )

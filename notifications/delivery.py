@@ -24,7 +24,7 @@ from agencies.models import User
 from doingoai import mail
 from doingoai.celery import EMAIL_TASK_OPTIONS
 
-from .models import EmailChoice, Notification
+from .models import EmailChoice, EmailPreference, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +32,10 @@ DIGEST_HOUR = 7
 TEMPLATE = "notifications/email/notification"
 DIGEST_TEMPLATE = "notifications/email/digest"
 # An immediate e-mail still unsent this long after its notification is made up by the
-# daily job (its task was lost: the broker was down when it was queued).
-LOST_AFTER = timedelta(minutes=30)
+# daily job (its task was lost: the broker was down when it was queued). Longer than a task's
+# whole retry window (doingoai.celery.EMAIL_TASK_OPTIONS: 8 retries, backoff up to an hour,
+# about 2 h 4 min in all), so the job never sends beside a task still retrying.
+LOST_AFTER = timedelta(hours=3)
 
 
 def queue_event(key: str) -> None:
@@ -52,6 +54,7 @@ def email_event(key: str) -> int:
         .filter(event=key)
         .select_related("recipient")
     )
+    pending = _still_wanted(pending)
     if not pending:
         return 0
     first = pending[0]
@@ -62,12 +65,33 @@ def email_event(key: str) -> int:
     return sent
 
 
+def _still_wanted(pending: list[Notification]) -> list[Notification]:
+    """Those of `pending` whose user has not turned the kind's e-mail off since they were
+    written (a choice of NEVER made at 20:00 holds for the 07:00 digest); the others are
+    marked NEVER and left out. One query per kind among them (one, mostly)."""
+    kept: list[Notification] = []
+    refused: list[int] = []
+    for kind in {n.kind for n in pending}:
+        of_kind = [n for n in pending if n.kind == kind]
+        now = EmailPreference.objects.choices_for([n.recipient_id for n in of_kind], kind)
+        for notification in of_kind:
+            if now[notification.recipient_id] == EmailChoice.NEVER:
+                refused.append(notification.pk)
+            else:
+                kept.append(notification)
+    if refused:
+        Notification.objects.filter(pk__in=refused).update(email=EmailChoice.NEVER)
+    kept.sort(key=lambda n: (n.created_at, n.pk), reverse=True)
+    return kept
+
+
 def digest_cutoff(day: date) -> datetime:
     """The moment the digest of `day` closes: DIGEST_HOUR that day, local time."""
     return timezone.make_aware(datetime.combine(day, time(DIGEST_HOUR)))
 
 
 def digest_event(user_id: int, day: date) -> str:
+    """The key the digest of `day` to user `user_id` is recorded under: one a user a day."""
     return f"digest:{user_id}:{day.isoformat()}"
 
 
@@ -80,7 +104,7 @@ def email_digest(user_id: int, day: date) -> int:
     pending = Notification.objects.to_email(EmailChoice.DIGEST).filter(
         recipient_id=user_id, created_at__lt=digest_cutoff(day)
     )
-    items = list(pending.order_by("-created_at", "-pk"))
+    items = _still_wanted(list(pending.order_by("-created_at", "-pk")))
     if not items:
         return 0
     sent = 0

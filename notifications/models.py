@@ -28,7 +28,7 @@ class Kind(models.TextChoices):
     REPORT_ACCEPTED = "report_accepted", _("An agency report was accepted")
     MESSAGE_RECEIVED = "message_received", _("A message was received")
     REQUEST_RECEIVED = "request_received", _("A request for information was received")
-    REQUEST_DUE = "request_due", _("A request is due tomorrow")
+    REQUEST_DUE = "request_due", _("A request's answer is due")
     REQUEST_OVERDUE = "request_overdue", _("A request is overdue")
     DIFFICULTY_HANDLED = "difficulty_handled", _("A reported difficulty was handled")
     REPORT_ISSUED = "report_issued", _("A consolidated report was issued")
@@ -45,6 +45,7 @@ class EmailChoice(models.TextChoices):
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self) -> NotificationQuerySet:
+        """Those not read yet (the bell's count)."""
         return self.filter(read_at__isnull=True)
 
     def for_user(self, user: User) -> NotificationQuerySet:
@@ -122,6 +123,14 @@ class Notification(models.Model):
         return f"{self.get_kind_display()}: {self.title}"
 
 
+class EmailPreferenceQuerySet(models.QuerySet["EmailPreference"]):
+    def choices_for(self, user_ids: list[int], kind: str) -> dict[int, str]:
+        """Each user's EmailChoice for `kind` now: their preference, or IMMEDIATELY by
+        default. One query."""
+        chosen = dict(self.filter(user_id__in=user_ids, kind=kind).values_list("user_id", "choice"))
+        return {pk: chosen.get(pk, EmailChoice.IMMEDIATELY) for pk in user_ids}
+
+
 class EmailPreference(models.Model):
     """A user's choice for one kind; a kind without a row is e-mailed immediately."""
 
@@ -130,6 +139,8 @@ class EmailPreference(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     choice = models.CharField(_("e-mail"), max_length=20, choices=EmailChoice.choices)
+
+    objects = EmailPreferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("e-mail preference")

@@ -9,19 +9,25 @@ never writes one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency, User
 from doingoai.text import TEXT_MAX_CHARS
 
 from . import delivery
 from .models import EmailChoice, EmailPreference, Kind, Notification
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,20 @@ class Event:
     url: str
     detail: str = ""
     agency: Agency | None = None
+
+
+def in_portal_language(function: Callable[P, R]) -> Callable[P, R]:
+    """Run `function` (one that words an Event and calls notify) in the portal's language
+    (settings.LANGUAGE_CODE), whatever language the deciding user reads the portal in: a
+    notification's title and detail are written once, for everyone it concerns, and its
+    e-mails are Vietnamese."""
+
+    @functools.wraps(function)
+    def worded(*args: P.args, **kwargs: P.kwargs) -> R:
+        with translation.override(settings.LANGUAGE_CODE):
+            return function(*args, **kwargs)
+
+    return worded
 
 
 def notify(
@@ -106,14 +126,8 @@ def _user_ids(users: QuerySet[User] | Iterable[User], actor: User | None) -> set
 
 
 def email_choices(user_ids: list[int], kind: str) -> dict[int, str]:
-    """Each user's EmailChoice for `kind`: their preference, or IMMEDIATELY by default.
-    One query."""
-    chosen = dict(
-        EmailPreference.objects.filter(user_id__in=user_ids, kind=kind).values_list(
-            "user_id", "choice"
-        )
-    )
-    return {pk: chosen.get(pk, EmailChoice.IMMEDIATELY) for pk in user_ids}
+    """Each user's EmailChoice for `kind` (EmailPreference.objects.choices_for). One query."""
+    return EmailPreference.objects.choices_for(user_ids, kind)
 
 
 def preferences_of(user: User) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -106,8 +107,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         request.POST or None, initial=services.preferences_of(request.user)
     )
     if request.method == "POST" and form.is_valid() and choices.is_valid():
-        form.save()
-        services.set_preferences(request.user, choices.chosen())
+        with transaction.atomic():
+            form.save()
+            services.set_preferences(request.user, choices.chosen())
         messages.success(request, _("Your details were saved."))
         return redirect("profile")
     return render(request, "notifications/profile.html", {"form": form, "choices": choices})

@@ -350,7 +350,7 @@ def rows_for(n: int, *, staff, manager, reviewer, syt_staff, on_day) -> None:
 # messages' unread counts (one query), the footer's plan (COMMON). With a membership: the
 # user's agency rights (permissions.agency_ids) and the agency names of the memberships
 # table (NameBook). Then each block (home/work.py):
-# - agency work: returned, drafts, requests, reports, difficulties (5);
+# - agency work: returned, drafts, requests, the agencies' lineage, reports, difficulties (6);
 # - review: activities, reports, the two counts per agency, the overdue requests and their
 #   late recipients, the last ended period, the agencies not reported, the drafts (9);
 # - oversee: the last ended period (shared with review), the issued reports, the
@@ -360,9 +360,9 @@ def rows_for(n: int, *, staff, manager, reviewer, syt_staff, on_day) -> None:
 COMMON = 5
 MEMBER = 2
 EXPECTED = {
-    "staff": COMMON + MEMBER + 5,
-    "manager": COMMON + MEMBER + 5,
-    "reviewer": COMMON + MEMBER + 5 + 9,
+    "staff": COMMON + MEMBER + 6,
+    "manager": COMMON + MEMBER + 6,
+    "reviewer": COMMON + MEMBER + 6 + 9,
     "leader": COMMON + MEMBER + 4,
     "outsider": COMMON + 1,
     "admin": COMMON,

@@ -130,8 +130,12 @@ def test_a_digest_retried_after_the_email_went_sends_it_once(lan):
 def test_an_immediate_email_whose_task_was_lost_goes_with_the_daily_job(lan):
     # Written without the commit's callback running: as if the broker had been down.
     notify([lan], event("lost"))
+    # An hour later its task may still be retrying (backoff up to an hour): left to it.
     Notification.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    delivery.send_digests(today=timezone.localdate())
     assert mail.outbox == []
+    # Past the whole retry window, the daily job sends it.
+    Notification.objects.update(created_at=timezone.now() - delivery.LOST_AFTER)
     delivery.send_digests(today=timezone.localdate())
     assert [m.to for m in mail.outbox] == [["lan@sld.gov.vn"]]
 
@@ -146,3 +150,22 @@ def test_no_digest_for_someone_with_nothing_or_no_address(lan):
     assert Notification.objects.get().email == EmailChoice.NEVER
     assert delivery.send_digests(today=today + timedelta(days=1)) == 0
     assert mail.outbox == []
+
+
+def test_turning_a_kind_off_holds_for_what_was_written_before(
+    lan, minh, django_capture_on_commit_callbacks
+):
+    set_preferences(lan, {Kind.ACTIVITY_RETURNED: EmailChoice.DIGEST})
+    today = date(2026, 12, 1)
+    notify([lan], event("evening"))
+    Notification.objects.update(created_at=local(today - timedelta(days=1), 20))
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        notify([minh], event("at-once"))
+    # Both turn the kind off before their e-mail goes.
+    set_preferences(lan, {Kind.ACTIVITY_RETURNED: EmailChoice.NEVER})
+    set_preferences(minh, {Kind.ACTIVITY_RETURNED: EmailChoice.NEVER})
+    for callback in queued:
+        callback()
+    delivery.send_digests(today=today)
+    assert mail.outbox == []
+    assert set(Notification.objects.values_list("email", flat=True)) == {EmailChoice.NEVER}
