@@ -27,7 +27,7 @@ from activities.exchange.models import Message, MessageRecipient
 from activities.models import Activity
 from activities.workflow import WORKFLOW as ACTIVITY_WORKFLOW
 from agencies import permissions
-from agencies.models import User
+from agencies.models import Membership, Reorganisation, User
 from agencies.names import Lineage
 from agencies.permissions import READING, ROLE_ACTIONS, Action, Navigation
 from reports.agency_reports import WORKFLOW as REPORT_WORKFLOW
@@ -379,3 +379,43 @@ def oversee_work(user: User, period: ReportingPeriod | None) -> OverseeWork:
     ]
     figures = [Figure(label, now[key], then[key]) for label, key in rows]
     return OverseeWork(issued, period, before, figures)
+
+
+# --- accounts without work ----------------------------------------------------------------------
+
+
+def administrators() -> list[User]:
+    """The first five active administrators of the portal, by name (one query)."""
+    return list(
+        User.objects.filter(is_superuser=True, is_active=True).order_by("last_name", "username")[:5]
+    )
+
+
+def ended_memberships_help(ended: list[Membership]) -> dict:
+    """For the home page of a user whose memberships all ended: the reorganisation that
+    closed each agency (its reason), and whom to ask: the managers in force of the
+    successors and the administrators. Four queries (the reorganisations with their
+    sources, the managers, the administrators)."""
+    closed = {m.agency_id: m.agency.closed_on for m in ended if m.keeps_reading}
+    reasons: dict[int, Reorganisation] = {}
+    if closed:
+        for reorganisation in Reorganisation.objects.filter(
+            sources__in=list(closed)
+        ).prefetch_related("sources"):
+            for source in reorganisation.sources.all():
+                if closed.get(source.pk) == reorganisation.effective_on:
+                    reasons.setdefault(source.pk, reorganisation)
+    for membership in ended:
+        membership.reorganisation = reasons.get(membership.agency_id)
+    successors = {m.agency.successor_id for m in ended if m.agency.successor_id}
+    managers = (
+        Membership.objects.in_force()
+        .filter(agency_id__in=successors, role=Membership.Role.MANAGER, user__is_active=True)
+        .select_related("user", "agency")
+        .order_by("agency__name", "user__last_name", "user__username")
+    )
+    return {
+        "ended_help": True,
+        "successor_managers": list(managers),
+        "administrators": administrators(),
+    }
