@@ -65,6 +65,7 @@ def test_the_author_is_told_of_each_decision_and_corrects_a_returned_activity(
     screenshot(page, "notifications-home-returned")
     returned.get_by_role("link", name=TITLE).click()
     expect(page.get_by_test_id("return-reason")).to_contain_text(REASON)
+    expect(page.get_by_test_id("bell-count")).to_have_count(0)  # opening it read the news
     page.get_by_role("link", name="Sửa").click()
     page.get_by_label("Nội dung", exact=True).fill("Đã bổ sung danh sách đại biểu.")
     page.get_by_role("button", name="Lưu nháp").click()
@@ -80,15 +81,16 @@ def test_the_author_is_told_of_each_decision_and_corrects_a_returned_activity(
     log_out()
 
     log_in("staff")
-    # Opening the activity from the home page read it, not its notification: both are new.
-    expect(page.get_by_test_id("bell-count")).to_have_text("2 chưa đọc")
+    expect(page.get_by_test_id("bell-count")).to_have_text("1 chưa đọc")
     expect(page.get_by_test_id("returned")).not_to_contain_text(TITLE)
     page.get_by_test_id("bell").click()
     items = page.get_by_test_id("notification")
     expect(items).to_have_count(2)
     expect(items.first).to_contain_text("Hoạt động đã được tiếp nhận")  # newest first
     expect(items.first).to_contain_text(TITLE)
+    expect(items.first).to_contain_text("mới")
     expect(items.nth(1)).to_contain_text(REASON)
+    expect(items.nth(1)).not_to_contain_text("mới")  # read when the activity was opened
     screenshot(page, "notifications-list")
     page.get_by_test_id("read-all").click()
     expect(page.get_by_test_id("bell-count")).to_have_count(0)
