@@ -19,6 +19,7 @@ from agencies.permissions import Action
 from doingoai.files import private_file_response
 from doingoai.history import history_rows
 from doingoai.pagination import CappedPaginator
+from notifications.services import mark_read_about
 
 from . import imports, services
 from .exports import FORMATS, ExportTooLarge, export_activities
@@ -82,6 +83,7 @@ def my_activities(request: HttpRequest) -> HttpResponse:
 @login_required
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = services.get_activity_for(request.user, pk)
+    mark_read_about(request.user, request.path)
     history = activity.history.select_related("history_user").order_by(
         "-history_date", "-history_id"
     )

@@ -169,6 +169,16 @@ def mark_read(user: User, notification: Notification) -> None:
         )
 
 
+def mark_read_about(user: User, path: str) -> int:
+    """Mark read the user's unread notifications about the page at `path` (their `url`): the
+    user opened what they announce, from the bell, the home page or an e-mail's link. Called
+    by the pages notifications point at (an activity, a message, an agency report, the issued
+    reports). One query (an UPDATE on the partial index of the user's unread ones)."""
+    return (
+        Notification.objects.for_user(user).unread().filter(url=path).update(read_at=timezone.now())
+    )
+
+
 def mark_all_read(user: User) -> int:
     """Mark every unread notification of the user read; how many were. One query."""
     return Notification.objects.for_user(user).unread().update(read_at=timezone.now())

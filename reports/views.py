@@ -23,6 +23,7 @@ from agencies import permissions
 from doingoai.files import private_download
 from doingoai.forms import parse_id
 from doingoai.pagination import CappedPaginator
+from notifications.services import mark_read_about
 
 from . import completeness
 from .agency_reports import (
@@ -97,6 +98,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def agency_report(request: HttpRequest, period: str, code: str) -> HttpResponse:
     report = get_agency_report_for(request.user, period, code)
+    mark_read_about(request.user, request.path)
     form = None
     if request.method == "POST":
         form = AgencyReportForm(request.POST)
@@ -261,6 +263,7 @@ def _fresh_version(request: HttpRequest, pk: int) -> ConsolidatedReport:
 @reviewers_only
 def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
     report = _fresh_version(request, pk)
+    mark_read_about(request.user, request.path)
     initial = {s: getattr(report, s) for s in report.SECTIONS} | {"version": report.version}
     form = NarrativeForm(initial=initial)
     if request.method == "POST":
@@ -398,6 +401,7 @@ def issued(request: HttpRequest) -> HttpResponse:
     """Leadership's page: every issued report, newest period first."""
     if not permissions.reads_issued_reports(request.user):
         raise Http404
+    mark_read_about(request.user, request.path)
     reports = (
         ConsolidatedReport.objects.visible_to(request.user)
         .issued()

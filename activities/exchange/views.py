@@ -16,6 +16,7 @@ from agencies import permissions
 from agencies.models import Agency
 from doingoai.files import private_file_response
 from doingoai.pagination import CappedPaginator
+from notifications.services import mark_read_about
 
 from . import services
 from .forms import HandlingForm, ListFilters, MessageForm, ReplyForm
@@ -85,6 +86,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     services.read_message), with the answer form and the handling form where they apply."""
     message = services.get_message_for(request.user, pk)
     page = services.read_message(actor=request.user, message=message)
+    mark_read_about(request.user, request.path)
     context = {
         **vars(page),
         "reply_form": ReplyForm.offered(page.answering_agencies),

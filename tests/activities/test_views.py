@@ -339,8 +339,8 @@ def test_detail_and_queue_query_counts_do_not_grow(
     client.get(activity.get_absolute_url())
     # session, user, the user's agency rights, activity, history with its users, the
     # navigation's memberships, the unread count, countries, partners, co-organisers,
-    # attachments
-    with django_assert_num_queries(13):
+    # attachments, the user's notifications about the page marked read
+    with django_assert_num_queries(14):
         client.get(activity.get_absolute_url())
     for _round in range(3):  # more history, more countries
         activity = services.return_activity(
@@ -350,7 +350,7 @@ def test_detail_and_queue_query_counts_do_not_grow(
             actor=staff, activity=activity, version=activity.version
         )
     activity.countries.create(country="US")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get(activity.get_absolute_url())
     assert len(response.context["history"]) == 8
     # session, user, the user's agency rights, per-agency counts, count, page rows, their

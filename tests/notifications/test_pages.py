@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from activities import services as activity_services
 from notifications.context_processors import unread_counts
 from notifications.models import EmailChoice, EmailPreference, Kind, Notification
 from notifications.services import Event, notify
-from tests.factories import make_user
+from tests.factories import make_activity, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +157,19 @@ def test_the_navigations_two_counts_cost_one_query(staff, django_assert_num_quer
     with django_assert_num_queries(1):
         counts = unread_counts(staff)
     assert counts == {"notifications": 1, "messages": 0}
+
+
+def test_opening_what_a_notification_announces_marks_it_read(client, staff, manager, reviewer):
+    activity = make_activity(staff, status="submitted")
+    returned = activity_services.return_activity(
+        actor=reviewer, activity=activity, version=activity.version, reason="Thiếu biên bản"
+    )
+    mine = Notification.objects.get(recipient=staff)
+    other = make_activity(staff, title="Hoạt động khác")
+    client.force_login(staff)
+    client.get(reverse("activities:detail", args=[other.pk]))  # another page: still unread
+    mine.refresh_from_db()
+    assert mine.read_at is None
+    client.get(returned.get_absolute_url())  # e.g. from the e-mail's link
+    mine.refresh_from_db()
+    assert mine.read_at is not None

@@ -446,12 +446,13 @@ PAGE_QUERIES = {
     # and reviewer; the figures counted now: the totals and aid (one aggregate), the duties
     # with an activity, the activities by kind, the listed activities, the agency's duties;
     # the history with its users (at most 50 rows); the navigation's memberships, the
-    # unread count, the plan in force (the footer)
-    "staff": ("draft", 13),
+    # unread counts, the plan in force (the footer); the user's notifications about the page
+    # marked read
+    "staff": ("draft", 14),
     # ... no figures to count: they are the report's JSON, kept when it was sent
-    "reviewer": ("submitted", 8),
+    "reviewer": ("submitted", 9),
     # ... the figures counted now, accepted activities only: the same five queries
-    "leader": ("accepted", 13),
+    "leader": ("accepted", 14),
 }
 
 
