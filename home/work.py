@@ -239,6 +239,7 @@ class ReviewWork:
     period: ReportingPeriod | None  # the last period that ended
     missing: Capped  # Agency expected for `period` that has not sent its report
     drafts: Capped  # ConsolidatedReport versions not issued, of periods with none issued
+    difficulties: Capped  # Message of kind difficulty to the user's agencies, not resolved
     past_deadline: bool = False  # whether `period`'s deadline has passed
     per_agency_total: int = field(default=0)
 
@@ -252,12 +253,13 @@ def last_ended_period(today: date | None = None) -> ReportingPeriod | None:
 def review_work(
     user: User, roles: Roles, period: ReportingPeriod | None, today: date | None = None
 ) -> ReviewWork:
-    """What waits for Sở Ngoại vụ. Eight queries: the activities waiting for review, the
+    """What waits for Sở Ngoại vụ. Nine queries: the activities waiting for review, the
     agency reports waiting, the activities and the reports waiting per agency (two grouped
     counts), the requests the user's agencies sent that are overdue and their late recipients
     (two; the second only when some request is overdue), the agencies that have not sent their
     report for `period` (none without a period that ended: last_ended_period, read by the
-    caller), the consolidated drafts."""
+    caller), the difficulties reported to the user's agencies and not resolved yet (oldest
+    first), the consolidated drafts."""
     today = today or timezone.localdate()
     activities = Activity.objects.reviewable_by(user).filter(status=Activity.Status.SUBMITTED)
     reports = AgencyReport.objects.visible_to(user).filter(
@@ -310,6 +312,15 @@ def review_work(
             reverse("reports:completeness") + f"?year={period.year}",
         )
 
+    addressed = MessageRecipient.objects.filter(agency_id__in=roles.acting).values("message_id")
+    difficulties = capped(
+        Message.objects.filter(kind=Message.Kind.DIFFICULTY, pk__in=addressed)
+        .exclude(difficulty_status=Message.DifficultyStatus.RESOLVED)
+        .select_related("sender_agency")
+        .order_by("created_at", "pk"),
+        reverse("exchange:inbox") + f"?kind={Message.Kind.DIFFICULTY}",
+    )
+
     issued_periods = ConsolidatedReport.objects.issued().values("period_id")
     drafts = capped(
         ConsolidatedReport.objects.exclude(status=ConsolidatedReport.Status.ISSUED)
@@ -327,6 +338,7 @@ def review_work(
         period=period,
         missing=missing,
         drafts=drafts,
+        difficulties=difficulties,
         past_deadline=period is not None and period.deadline < today,
     )
 

@@ -230,6 +230,24 @@ def test_reviewer_sees_who_has_not_reported_for_the_last_period(client, today, r
     assert f"{reverse('reports:completeness')}?year=2020" in html
 
 
+def test_reviewer_sees_the_difficulties_to_handle_oldest_first(
+    client, today, reviewer, staff, manager
+):
+    first = report_difficulty(staff, subject="Chậm cấp thị thực")
+    report_difficulty(manager, sender="VUNGTAU", subject="Thiếu phiên dịch")
+    handled = report_difficulty(staff, subject="Đã xong")
+    exchange_services.handle_difficulty(
+        actor=reviewer, message=handled, status="resolved", response="Đã giải quyết."
+    )
+    _, html = home(client, reviewer)
+    waiting = block(html, "difficulties-to-handle")
+    assert waiting.index("Chậm cấp thị thực") < waiting.index("Thiếu phiên dịch")
+    assert "Đã xong" not in waiting
+    assert first.get_absolute_url() in waiting
+    _, staff_html = home(client, staff)
+    assert 'data-testid="difficulties-to-handle"' not in staff_html
+
+
 def test_reviewer_sees_the_state_of_consolidated_drafts(client, today, reviewer):
     failed = make_consolidated_report("2020-H1", actor=reviewer, status="failed")
     ready = make_consolidated_report("2020-H1", actor=reviewer, status="ready")
@@ -352,7 +370,8 @@ def rows_for(n: int, *, staff, manager, reviewer, syt_staff, on_day) -> None:
 # table (NameBook). Then each block (home/work.py):
 # - agency work: returned, drafts, requests, the agencies' lineage, reports, difficulties (6);
 # - review: activities, reports, the two counts per agency, the overdue requests and their
-#   late recipients, the last ended period, the agencies not reported, the drafts (9);
+#   late recipients, the last ended period, the agencies not reported, the difficulties to
+#   handle, the drafts (10);
 # - oversee: the last ended period (shared with review), the issued reports, the
 #   year-before period's row, and the key figures of both periods (reports.figures.key_figures,
 #   one query).
@@ -362,7 +381,7 @@ MEMBER = 2
 EXPECTED = {
     "staff": COMMON + MEMBER + 6,
     "manager": COMMON + MEMBER + 6,
-    "reviewer": COMMON + MEMBER + 6 + 9,
+    "reviewer": COMMON + MEMBER + 6 + 10,
     "leader": COMMON + MEMBER + 4,
     "outsider": COMMON + 1,
     "admin": COMMON,
