@@ -24,6 +24,7 @@ from datetime import datetime
 
 from celery import shared_task
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -33,7 +34,7 @@ from agencies.models import Agency, User
 from agencies.permissions import Action
 from doingoai.celery import EMAIL_TASK_OPTIONS
 from notifications.models import Kind
-from notifications.services import Event, notify
+from notifications.services import Event, in_portal_language, notify
 
 from .models import AgencyReport, ConsolidatedReport
 from .periods import report_actors_ids
@@ -58,6 +59,7 @@ def report_title(report: AgencyReport) -> str:
     }
 
 
+@in_portal_language
 def tell_decision(report: AgencyReport, *, actor: User) -> int:
     """Notify report_members of `report` (its period and agency loaded) of the review just
     saved: returned, with the reason, or accepted. The key names the version the decision
@@ -87,6 +89,7 @@ def reminder_event(report_id: int, stamped: datetime) -> str:
     return f"agency-report-reminder:{report_id}:{stamped.isoformat()}"
 
 
+@in_portal_language
 def tell_deadline(report: AgencyReport, *, key: str) -> int:
     """Notify report_members of `report` (its period and agency loaded) that its deadline is
     near, or passed (the day after it the notification asks for the report now), under the
@@ -146,12 +149,13 @@ def issued_title(report: ConsolidatedReport) -> str:
     }
 
 
+@in_portal_language
 def tell_issue(report: ConsolidatedReport, *, actor: User | None) -> int:
     """Notify provincial leadership (Action.OVERSEE) and the reviewers of Sở Ngoại vụ
     (Action.REVIEW, province-wide) that `report` (issued, its period loaded) was issued, under
     the key its e-mail had before the notifications ("report-issued:<id>"), so a leader
-    e-mailed by the former task is not e-mailed again. Call it in the issuing transaction.
-    Returns how many users were told."""
+    e-mailed by the former task is not e-mailed again; it links to the issued reports' page.
+    Call it in the issuing transaction. Returns how many users were told."""
     readers = permissions.users_who_may(Action.OVERSEE) | permissions.users_who_may(Action.REVIEW)
     return notify(
         readers,
@@ -159,7 +163,9 @@ def tell_issue(report: ConsolidatedReport, *, actor: User | None) -> int:
             kind=Kind.REPORT_ISSUED,
             key=f"report-issued:{report.pk}",
             title=issued_title(report),
-            url=report.get_absolute_url(),
+            # The issued reports' page, which leaders and reviewers both open; the
+            # consolidated report's own page is the reviewers' working page (404 to leaders).
+            url=reverse("reports:issued"),
             detail=_(
                 "Sở Ngoại vụ issued report %(number)s on people-to-people diplomacy for %(period)s."
             )

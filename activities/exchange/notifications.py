@@ -30,7 +30,7 @@ from agencies import permissions
 from agencies.models import User
 from doingoai.celery import EMAIL_TASK_OPTIONS
 from notifications.models import Kind
-from notifications.services import Event, notify
+from notifications.services import Event, in_portal_language, notify
 
 from .models import Message, MessageRecipient
 
@@ -46,6 +46,7 @@ def message_event(message: Message) -> str:
     return f"message:{message.pk}"
 
 
+@in_portal_language
 def tell_received(message: Message) -> int:
     """Notify the readers of the agencies `message` (its sender agency loaded) is addressed to
     that it was received (every recipient's readers once; not its sender): REQUEST_RECEIVED
@@ -86,6 +87,7 @@ def reminder_event(message_id: int, stamped: datetime | None) -> str:
     return f"request-reminder:{message_id}:{stamped.isoformat() if stamped else ''}"
 
 
+@in_portal_language
 def tell_reminder(
     message: Message, *, key: str, today: date | None = None, actor: User | None = None
 ) -> int:
@@ -116,6 +118,7 @@ def tell_reminder(
     )
 
 
+@in_portal_language
 def tell_handled(message: Message, *, actor: User, change: int) -> int:
     """Notify the readers of the agency that reported the difficulty `message` (its sender
     agency loaded) how Sở Ngoại vụ handles it: the status and the response. `change` tells
@@ -181,11 +184,13 @@ def remind_due_requests(*, today: date) -> int:
 
     The chosen requests' rows are locked (in id order), then chosen again: a second run at
     the same moment, or a reminder by hand (services.remind_missing locks the same row),
-    waits and then finds this one's stamps. Stamps the missing recipients' `reminded_at`
-    and queues one e-mail task per request, with its key, once the transaction commits; a
-    request whose task could not be queued gets its former stamp back (queue_reminder), so
-    the next run reminds it. Returns the number of requests reminded. Four queries (choose,
-    lock, choose again, stamp), and the notifications of each request (tell_reminder)."""
+    waits and then finds this one's stamps. Stamps the missing recipients' `reminded_at` and,
+    in the same transaction, notifies their readers under the reminder's own key
+    (reminder_event of the stamp: a reminder another day is a new notification and e-mail,
+    the same one run again none); the e-mails are notifications.delivery's, queued once the
+    transaction commits (one whose task could not be queued is sent by its daily job).
+    Returns the number of requests reminded. Four queries (choose, lock, choose again,
+    stamp), and the notifications of each request (tell_reminder)."""
     chosen = _due(today)
     if not chosen:
         return 0
