@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from agencies.models import Agency, Duty, DutyAssignment, User
-from notifications.models import EmailChoice, Kind
+from notifications.models import EmailChoice, Kind, Notification
 from notifications.services import set_preferences
 from reports import agency_reports, completeness
 from reports.errors import ReportError
@@ -299,6 +299,14 @@ def reminded(period: ReportingPeriod) -> set[str]:
     )
 
 
+def told_of(report: AgencyReport) -> list[str]:
+    """The usernames told of a reminder of `report` (REPORT_DEADLINE), sorted."""
+    notified = Notification.objects.filter(
+        kind=Kind.REPORT_DEADLINE, event__startswith=f"agency-report-reminder:{report.pk}:"
+    )
+    return sorted(notified.values_list("recipient__username", flat=True))
+
+
 def recipients() -> list[str]:
     for message in mail.outbox:
         assert len(message.to) == 1  # one message each: nobody sees the others' addresses
@@ -317,8 +325,13 @@ def test_remind_emails_the_members_of_agencies_that_have_not_sent(
     assert len(reminded(sent_some)) == NOT_SENT
     assert reminded(periods["2020"]) == set()
     assert recipients() == ["sgd1@sgddt.vn", "syt1@syt.vn"]
+    # Each member who wants it is told and e-mailed: who chose no e-mail, has no address
+    # or left is told under the bell only, or not at all.
+    syt = sent_some.agency_reports.get(agency__code="SYT")
+    assert told_of(syt) == ["syt1", "syt2", "syt3"]
     message = next(m for m in mail.outbox if m.to == ["syt1@syt.vn"])
-    assert "19/06/2020" in message.subject
+    assert "Sở Y tế" in message.subject and "6 tháng đầu năm 2020" in message.subject
+    assert "19/06/2020" in message.body
     assert "/reports/2020-H1/agencies/SYT/" in message.body
     assert f"Đã gửi nhắc nhở đến {NOT_SENT} đơn vị." in response.content.decode()
 
@@ -371,22 +384,32 @@ def test_remind_service_refuses_a_non_reviewer(staff, leader, sent_some):
     assert reminded(sent_some) == set()
 
 
-def test_the_reminder_skips_a_report_sent_in_the_meantime(people, sent_some):
-    """The task reads the report again: one sent after the reminder was queued is left out."""
+def test_the_reminder_skips_a_report_sent_in_the_meantime(
+    people, sent_some, django_capture_on_commit_callbacks
+):
+    """The former task (queued before the deploy) reads the report again: one sent since is
+    left out, its members told nothing."""
     syt = sent_some.agency_reports.get(agency__code="SYT")
     sgddt = sent_some.agency_reports.get(agency__code="SGDDT")
     set_state(sent_some, "SYT", "submitted", local(2020, 6, 11, 8, 0))
-    assert [send_agency_report_reminder(r.pk) for r in (syt, sgddt)] == [0, 1]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert [send_agency_report_reminder(r.pk) for r in (syt, sgddt)] == [0, 1]
+    assert told_of(syt) == [] and told_of(sgddt) == ["sgd1"]
     assert recipients() == ["sgd1@sgddt.vn"]
 
 
-def test_a_reminder_queued_before_the_deploy_with_a_list_of_ids_is_still_sent(people, sent_some):
-    """The former task (for one release): each report of its list, the sent ones left out."""
+def test_a_reminder_queued_before_the_deploy_with_a_list_of_ids_is_still_sent(
+    people, sent_some, django_capture_on_commit_callbacks
+):
+    """The former task (for one release): each report of its list, the sent ones left out,
+    told as the reminders are now (the users told: SYT's three active members, SGDDT's
+    one) and e-mailed by the notifications to those who want it."""
     ids = [
         sent_some.agency_reports.get(agency__code=code).pk
         for code in ("SYT", "SGDDT", "SLDTBXH")  # SLDTBXH has sent its report
     ]
-    assert send_agency_report_reminders.delay(ids).get() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_agency_report_reminders.delay(ids).get() == 4
     assert recipients() == ["sgd1@sgddt.vn", "syt1@syt.vn"]
 
 
@@ -466,11 +489,24 @@ def test_completeness_links_only_to_reports_a_reviewer_can_open(client, reviewer
 
 
 def test_each_agency_gets_its_own_reminder_task(
-    periods, reviewer, django_capture_on_commit_callbacks
+    people, periods, reviewer, django_capture_on_commit_callbacks
 ):
+    # Each agency's reminder is its own event with its own e-mail task: a mail server that
+    # fails one agency's e-mails retries that agency's, not everyone's.
     with django_capture_on_commit_callbacks() as callbacks:
         count = agency_reports.remind_agencies(actor=reviewer, period=periods["2020-H1"])
-    assert count == len(callbacks) == 19
+    assert count == REPORTING
+    events = Notification.objects.filter(kind=Kind.REPORT_DEADLINE).values_list("event", flat=True)
+    # one event per report (for each agency whose members are told), each its own
+    keys = set(events)
+    assert len({key.split(":")[1] for key in keys}) == len(keys) >= 2
+    # One task each for the three agencies with someone to e-mail (SYT, SGDDT, SLDTBXH),
+    # each sending its agency's e-mail alone.
+    assert len(callbacks) == 3
+    for sent, callback in enumerate(callbacks, start=1):
+        callback()
+        assert len(recipients()) == sent
+    assert recipients() == ["sgd1@sgddt.vn", "sld1@sldtbxh.vn", "syt1@syt.vn"]
 
 
 def test_a_tampered_agency_in_the_reminder_form_reminds_nobody(client, reviewer, periods):
@@ -482,7 +518,7 @@ def test_a_tampered_agency_in_the_reminder_form_reminds_nobody(client, reviewer,
 
 
 def test_the_reminder_says_what_is_due_when_and_where_in_the_portals_language(
-    people, sent_some, vi, settings
+    people, sent_some, vi, settings, django_capture_on_commit_callbacks
 ):
     syt = sent_some.agency_reports.select_related("agency").get(agency__code="SYT")
     # Before the deadline (the reminder of an overdue report is the next test's).
@@ -490,20 +526,27 @@ def test_the_reminder_says_what_is_due_when_and_where_in_the_portals_language(
     type(sent_some).objects.filter(pk=sent_some.pk).update(deadline=due)
     deadline = due.strftime("%d/%m/%Y")
 
-    with translation.override("en"):  # whatever language the action was taken in
-        assert send_agency_report_reminder(syt.pk) == 1
+    with (
+        translation.override("en"),  # whatever language the action was taken in
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert (
+            agency_reports.remind_agencies(actor=None, period=sent_some, agency_ids=[syt.agency_id])
+            == 1
+        )
 
     [message] = mail.outbox
     with translation.override("vi"):
         period = str(sent_some.label)
-    assert message.subject == vi(
-        "Reminder: the report for %(period)s is due on %(deadline)s",
-        period=period,
-        deadline=deadline,
-    )
+    title = vi("Report of %(agency)s, %(period)s", agency=syt.agency.name, period=period)
+    assert message.subject == vi("A periodic report's deadline is near") + ": " + title
     link = settings.SITE_URL.rstrip("/") + "/reports/2020-H1/agencies/SYT/"
-    assert message.body == (
-        vi(
+    assert message.body.startswith(
+        vi("A periodic report's deadline is near")
+        + ".\n\n"
+        + title
+        + "\n\n"
+        + vi(
             "Sở Ngoại vụ reminds %(agency)s to send its people-to-people diplomacy report for "
             "%(period)s by %(deadline)s.",
             agency=syt.agency.name,
@@ -511,26 +554,27 @@ def test_the_reminder_says_what_is_due_when_and_where_in_the_portals_language(
             deadline=deadline,
         )
         + "\n\n"
-        + vi("Write and send it in the portal: %(link)s", link=link)
+        + vi("Open it in the portal: %(link)s", link=link)
         + "\n"
     )
     assert message.from_email == settings.DEFAULT_FROM_EMAIL
 
 
-def test_the_reminder_of_an_overdue_report_asks_for_it_now(people, sent_some, vi):
+def test_the_reminder_of_an_overdue_report_asks_for_it_now(
+    people, sent_some, vi, django_capture_on_commit_callbacks
+):
     """2020-H1 was due on 19/06/2020: the e-mail says it is overdue, never "send it by" a day
     gone by."""
     syt = sent_some.agency_reports.select_related("agency").get(agency__code="SYT")
-    assert send_agency_report_reminder(syt.pk) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert (
+            agency_reports.remind_agencies(actor=None, period=sent_some, agency_ids=[syt.agency_id])
+            == 1
+        )
     [message] = mail.outbox
     with translation.override("vi"):
         period = str(sent_some.label)
-    assert message.subject == vi(
-        "Overdue: the report for %(period)s was due on %(deadline)s",
-        period=period,
-        deadline="19/06/2020",
-    )
-    assert message.body.startswith(
+    assert (
         vi(
             "The people-to-people diplomacy report of %(agency)s for %(period)s was due on "
             "%(deadline)s and has not been sent: Sở Ngoại vụ asks you to send it now.",
@@ -538,4 +582,16 @@ def test_the_reminder_of_an_overdue_report_asks_for_it_now(people, sent_some, vi
             period=period,
             deadline="19/06/2020",
         )
+        in message.body
     )
+    assert (
+        vi(
+            "Sở Ngoại vụ reminds %(agency)s to send its people-to-people diplomacy report for "
+            "%(period)s by %(deadline)s.",
+            agency=syt.agency.name,
+            period=period,
+            deadline="19/06/2020",
+        )
+        not in message.body
+    )
+    assert "/reports/2020-H1/agencies/SYT/" in message.body

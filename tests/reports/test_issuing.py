@@ -12,6 +12,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from notifications import delivery
+from notifications.models import EmailChoice, Kind, Notification
+from notifications.services import set_preferences
 from reports import consolidation, documents, notifications
 from reports.errors import ReportConflict, ReportError
 from reports.models import ConsolidatedReport, IssueCounter, ReportingPeriod
@@ -155,7 +158,7 @@ def test_a_form_from_an_older_version_changes_nothing(
 
 
 def test_the_leaders_are_emailed_when_a_report_is_issued(
-    h1, reviewer, leader, staff, settings, build_now, issue_now
+    client, h1, reviewer, leader, staff, settings, build_now, issue_now
 ):
     for user, email in [
         (leader, "hung@ubnd.gov.vn"),
@@ -166,8 +169,7 @@ def test_the_leaders_are_emailed_when_a_report_is_issued(
         user.save()
     make_user("leader2", "UBNDTINH", "leader", email="an@ubnd.gov.vn")
     quiet = make_user("leader3", "UBNDTINH", "leader", email="quiet@ubnd.gov.vn")
-    quiet.email_notifications = False
-    quiet.save()
+    set_preferences(quiet, {Kind.REPORT_ISSUED: EmailChoice.NEVER})
     report = build_now(h1, reviewer)
     assert mail.outbox == []
 
@@ -176,13 +178,26 @@ def test_the_leaders_are_emailed_when_a_report_is_issued(
     assert sorted(m.to[0] for m in mail.outbox) == ["an@ubnd.gov.vn", "hung@ubnd.gov.vn"]
     assert all(len(m.to) == 1 for m in mail.outbox)  # nobody sees the others' addresses
     assert all("01/BC-SNgV" in m.subject for m in mail.outbox)
+    # The link opens the issued reports' page, which a leader may read.
     link = settings.SITE_URL.rstrip("/") + reverse("reports:issued")
     assert all(link in m.body for m in mail.outbox)
+    # Every leader is told under the bell, the one who chose no e-mail too; not the
+    # reviewer who issued it, nor an agency's staff.
+    told = Notification.objects.filter(event=f"report-issued:{report.pk}")
+    assert sorted(told.values_list("recipient__username", flat=True)) == [
+        "leader",
+        "leader2",
+        "leader3",
+    ]
+    client.force_login(leader)  # what the bell links to opens for a leader
+    assert client.get(told.get(recipient=leader).url).status_code == 200
     # Telling them again about a version that is not issued does nothing; about the issued
-    # one, nothing either: each leader was written to once (announce_issue).
+    # one, nothing either (the former task by its name, the e-mails' task retried): each
+    # leader was written to once.
     draft_version = build_now(h1, reviewer)
     assert notifications.notify_leaders(draft_version.pk) == 0
     assert notifications.notify_leaders(report.pk) == 0
+    assert delivery.email_event(f"report-issued:{report.pk}") == 0
     assert len(mail.outbox) == 2
 
 
@@ -198,18 +213,25 @@ def test_the_leaders_notice_says_which_report_and_where_in_the_portals_language(
     [message] = mail.outbox
     with translation.override("vi"):
         period = str(h1.label)
-    assert message.subject == vi(
-        "Report %(number)s issued: %(period)s", number="01/BC-SNgV", period=period
+    title = vi(
+        "Report %(number)s on people-to-people diplomacy, %(period)s",
+        number="01/BC-SNgV",
+        period=period,
     )
+    assert message.subject == vi("A consolidated report was issued") + ": " + title
     link = settings.SITE_URL.rstrip("/") + reverse("reports:issued")
-    assert message.body == (
-        vi(
+    assert message.body.startswith(
+        vi("A consolidated report was issued")
+        + ".\n\n"
+        + title
+        + "\n\n"
+        + vi(
             "Sở Ngoại vụ issued report %(number)s on people-to-people diplomacy for %(period)s.",
             number="01/BC-SNgV",
             period=period,
         )
         + "\n\n"
-        + vi("Read and download it in the portal: %(link)s", link=link)
+        + vi("Open it in the portal: %(link)s", link=link)
         + "\n"
     )
 

@@ -1,14 +1,20 @@
 """A mail server that is down delays the reports' e-mails, never the work: issuing a report and
 reminding agencies queue their e-mails after the commit without letting a failure of the
-queueing (or, run in-process without a broker, of the sending) turn into an error page."""
+queueing (or, run in-process without a broker, of the sending) turn into an error page; the
+notifications are written, and their e-mails are made up once the server is back."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
+from notifications import delivery
+from notifications.models import EmailChoice, Kind, Notification
 from reports.models import ConsolidatedReport
 from tests.factories import make_user
 from tests.support import FlakyBackend
@@ -76,6 +82,17 @@ def test_reminding_agencies_succeeds_while_the_mail_server_is_down(
     assert response.status_code == 302
     assert response.url == f"{reverse('reports:completeness')}?year=2020"
     assert flashed(response) == [vi("A reminder was sent to %(count)d agencies.", count=count)]
-    # Nothing was sent, so nothing counts as sent: the next daily run reminds them again.
-    assert not any(report.reminded_at for report in pending)
+    # The reminder stands (the agencies were told under the bell); only its e-mails wait.
+    assert all(report.reminded_at for report in pending)
+    waiting = Notification.objects.filter(kind=Kind.REPORT_DEADLINE).to_email(
+        EmailChoice.IMMEDIATELY
+    )
+    assert sorted(waiting.values_list("recipient__username", flat=True)) == ["sgd1", "syt1"]
     assert mail.outbox == []
+    # The server is back: the notifications' daily job sends what no task could (those
+    # older than a task's retry window), each once.
+    FlakyBackend.failures_left = 0
+    waiting.update(created_at=timezone.now() - delivery.LOST_AFTER - timedelta(minutes=1))
+    delivery.send_digests(today=timezone.localdate())
+    delivery.send_digests(today=timezone.localdate())
+    assert sorted(m.to[0] for m in mail.outbox) == ["sgd1@sgddt.vn", "syt1@syt.vn"]

@@ -1,6 +1,8 @@
 """The reports' e-mails reach each addressee once (issue #10, kind 8): the reminder to an
 agency that has not sent its report, on its two days only, and the leaders' notice of an
-issued report, however often their tasks are retried, redelivered or the daily job runs."""
+issued report, however often their tasks are retried, redelivered or the daily job runs.
+Both are notifications (reports.notifications) e-mailed by notifications.delivery under the
+event's key; the former e-mail tasks, still accepted by name, write the same notifications."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from doingoai.models import EmailDelivery
+from notifications import delivery
+from notifications.models import Kind, Notification
 from reports import agency_reports, notifications
 from reports.errors import ReportError
 from reports.models import AgencyReport
@@ -40,6 +45,37 @@ def received() -> list[str]:
 
 def syt_report(period) -> AgencyReport:
     return period.agency_reports.get(agency__code="SYT")
+
+
+def remind_syt(period) -> str:
+    """Remind Sở Y tế of its report of `period` as the daily job does (its e-mails queued
+    for after the commit, not sent); the reminder's event key."""
+    report = syt_report(period)
+    assert (
+        agency_reports.remind_agencies(actor=None, period=period, agency_ids=[report.agency_id])
+        == 1
+    )
+    return reminder_keys(report)[-1]
+
+
+def reminder_keys(report: AgencyReport) -> list[str]:
+    """The events of the reminders of `report` its members were told of, oldest first."""
+    events = Notification.objects.filter(
+        kind=Kind.REPORT_DEADLINE, event__contains=f":{report.pk}:"
+    )
+    return list(events.order_by("created_at", "event").values_list("event", flat=True).distinct())
+
+
+def made_up_by_the_daily_job(key: str) -> int:
+    """Run the daily job (notifications.delivery.send_digests) once the immediate e-mails of
+    `key` are older than a task's retry window (LOST_AFTER): it sends those whose task was
+    lost. Returns how many e-mails went."""
+    before = len(mail.outbox)
+    Notification.objects.filter(event=key).update(
+        created_at=timezone.now() - delivery.LOST_AFTER - timedelta(minutes=1)
+    )
+    delivery.send_digests(today=timezone.localdate())
+    return len(mail.outbox) - before
 
 
 def test_the_daily_reminder_run_twice_the_same_day_writes_to_each_member_once(
@@ -92,57 +128,84 @@ def test_a_reminder_keeps_the_key_it_was_queued_with_across_midnight(
     assert received() == SYT
 
 
-def test_a_reminder_that_could_not_be_queued_is_not_counted_as_sent(
+def test_a_reminder_whose_emails_could_not_be_queued_is_emailed_by_the_daily_job(
     period, syt_members, monkeypatch, caplog, django_capture_on_commit_callbacks
 ):
+    # The reminder is the notification, written with its stamp: a broker that is down at the
+    # commit loses its e-mails' task only, which the daily job makes up, once.
     report = syt_report(period)
-    earlier = timezone.now() - timedelta(days=30)
-    AgencyReport.objects.filter(pk=report.pk).update(reminded_at=earlier)
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("the broker is down")
 
-    monkeypatch.setattr(notifications.send_agency_report_reminder, "delay", broker_down)
+    monkeypatch.setattr(delivery.send_event_emails, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
-        agency_reports.remind_agencies(actor=None, period=period, agency_ids=[report.agency_id])
-
-    report.refresh_from_db()
-    assert report.reminded_at == earlier  # the next run reminds it again
-    assert f"agency report {report.pk} could not be queued" in caplog.text
+        key = remind_syt(period)
+    assert f"the e-mails of {key} could not be queued" in caplog.text
     assert received() == []
+    report.refresh_from_db()
+    assert report.reminded_at is not None  # reminded: the job does not remind it again today
+    assert Notification.objects.filter(event=key, emailed_at=None).count() == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        assert remind_agency_reports(today_iso=timezone.localdate().isoformat()) == 0
 
-
-def test_a_reminder_stamped_another_day_is_a_new_email(period, syt_members):
-    report = syt_report(period)
-    first = timezone.now() - timedelta(days=4)
-    key = notifications.reminder_event(report.pk, first)
-    assert notifications.remind_agency(report.pk, key) == 3
-    assert notifications.remind_agency(report.pk, key) == 0  # retried or redelivered
-
-    key = notifications.reminder_event(report.pk, timezone.now())
-    assert notifications.remind_agency(report.pk, key) == 3
-    assert received() == sorted(SYT * 2)
-
-
-def test_a_reminder_queued_before_keys_were_passed_is_keyed_by_its_stamps_day(period, syt_members):
-    report = syt_report(period)
-    AgencyReport.objects.filter(pk=report.pk).update(reminded_at=timezone.now())
-    assert notifications.send_agency_report_reminder.apply(args=[report.pk]).get() == 3
-    assert notifications.send_agency_report_reminder.apply(args=[report.pk]).get() == 0
+    monkeypatch.undo()  # the broker is back
+    assert made_up_by_the_daily_job(key) == 3
+    assert made_up_by_the_daily_job(key) == 0  # the job runs again: nobody twice
     assert received() == SYT
 
 
-def test_the_reminder_retried_after_a_dropped_connection_writes_to_each_member_once(
-    period, syt_members, drops_after_first
+def test_a_reminder_stamped_another_day_is_a_new_email(
+    period, syt_members, django_capture_on_commit_callbacks
+):
+    report = syt_report(period)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = remind_syt(period)
+    # The same reminder again (its task retried or redelivered, the former task by name)
+    # tells nobody and e-mails nobody.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications.tell_deadline(report, key=first) == 0
+        assert notifications.send_agency_report_reminder(report.pk, first) == 0
+    assert delivery.send_event_emails(first) == 0
+    assert received() == SYT
+
+    # Four days later, the next reminder is a new notification and a new e-mail.
+    AgencyReport.objects.filter(pk=report.pk).update(reminded_at=timezone.now() - timedelta(days=4))
+    with django_capture_on_commit_callbacks(execute=True):
+        second = remind_syt(period)
+    assert second != first and reminder_keys(report) == [first, second]
+    assert Notification.objects.filter(event=second).count() == 3
+    assert received() == sorted(SYT * 2)
+
+
+def test_a_reminder_queued_before_keys_were_passed_is_keyed_by_its_stamps_day(
+    period, syt_members, django_capture_on_commit_callbacks
 ):
     report = syt_report(period)
     AgencyReport.objects.filter(pk=report.pk).update(reminded_at=timezone.now())
+    key = f"agency-report-reminder:{report.pk}:{timezone.localdate().isoformat()}"
+    # The former task had written to one member under that key before the deploy.
+    EmailDelivery.objects.create(event=key, address=SYT[0])
+    task = notifications.send_agency_report_reminder
+    with django_capture_on_commit_callbacks(execute=True):
+        assert task.apply(args=[report.pk]).get() == 3  # redelivered after the deploy
+        assert task.apply(args=[report.pk]).get() == 0  # and again
+    assert reminder_keys(report) == [key]
+    assert received() == SYT[1:]  # nobody e-mailed by the former task is e-mailed again
+
+
+def test_the_reminder_retried_after_a_dropped_connection_writes_to_each_member_once(
+    period, syt_members, drops_after_first, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():  # its e-mails' task, run below
+        key = remind_syt(period)
     # In-process, as Celery runs it eagerly without propagating: the retry comes at once.
-    result = notifications.send_agency_report_reminder.apply(args=[report.pk], throw=False)
+    result = delivery.send_event_emails.apply(args=[key], throw=False)
 
     assert DroppingBackend.accept is None  # the connection did drop
     assert result.successful() and result.get() == 2
     assert received() == SYT
+    assert not Notification.objects.filter(event=key, emailed_at=None).exists()
 
 
 def morning(day: date) -> datetime:
@@ -215,13 +278,15 @@ def test_the_issued_report_is_announced_to_each_leader_once_whatever_happens_to_
     leader.save()
     for address in LEADERS[1:]:
         make_user(address.split("@")[0], "UBNDTINH", "leader", email=address)
-    # The notice is sent after the commit; the connection drops after the first leader's
+    # The notice is e-mailed after the commit; the connection drops after the first leader's
     # e-mail and the in-process run gives up (a worker would retry).
     report = issue_now(build_now(h1, reviewer), reviewer)
+    key = f"report-issued:{report.pk}"
     assert received() == LEADERS[:1]
 
-    assert notifications.notify_leaders.apply(args=[report.pk]).get() == 2  # redelivered
-    assert notifications.notify_leaders.apply(args=[report.pk]).get() == 0  # and again
+    assert delivery.send_event_emails.apply(args=[key]).get() == 2  # retried
+    assert delivery.send_event_emails.apply(args=[key]).get() == 0  # redelivered
+    assert notifications.notify_leaders.apply(args=[report.pk]).get() == 0  # the former task
     assert received() == LEADERS
     assert all("01/BC-SNgV" in m.subject for m in mail.outbox)
 
@@ -230,11 +295,10 @@ def test_the_reminders_of_two_periods_the_same_day_are_two_emails(
     periods, syt_members, django_capture_on_commit_callbacks
 ):
     # Another period's reminder is another event: the same members get both.
-    both = [periods["2020-H1"], periods["2020"]]
-    reports = AgencyReport.objects.filter(agency__code="SYT", period__in=both)
-    assert reports.update(reminded_at=timezone.now()) == 2
-    for report in reports:
-        assert notifications.remind_agency(report.pk) == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        keys = {remind_syt(periods["2020-H1"]), remind_syt(periods["2020"])}
+    assert len(keys) == 2
+    assert Notification.objects.filter(event__in=keys).count() == 6
     assert received() == sorted(SYT * 2)
 
 
