@@ -12,7 +12,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from activities.exchange import notifications, services
@@ -22,6 +22,8 @@ from activities.exchange.tasks import remind_due_requests
 from agencies.models import Agency
 from agencies.permissions import sync_user_groups
 from agencies.services import grant_membership
+from notifications import delivery
+from notifications.models import Kind, Notification
 from tests.factories import make_user, reply, send_message, send_request
 from tests.support import DISTRICTS, FlakyBackend
 
@@ -174,10 +176,17 @@ def test_the_daily_job_reminds_requests_due_tomorrow_and_overdue(
     dated(later, due=today + timedelta(days=9), sent=month_ago)
     with django_capture_on_commit_callbacks(execute=True):
         assert remind_due_requests() == 2
-    assert [m.subject for m in mail.outbox] == ["Nhắc việc: Báo cáo hoạt động đón đoàn 6 tháng"] * 2
+    assert sorted(reminders_told(manager)) == [Kind.REQUEST_DUE, Kind.REQUEST_OVERDUE]
+    assert sorted(m.subject for m in mail.outbox) == sorted(
+        [
+            reminder_subject(Kind.REQUEST_DUE, due_soon),
+            reminder_subject(Kind.REQUEST_OVERDUE, overdue),
+        ]
+    )
+    assert [m.to for m in mail.outbox] == [["minh@vungtau.gov.vn"]] * 2
     with django_capture_on_commit_callbacks(execute=True):
         assert remind_due_requests() == 0  # run again the same day: nobody is written to
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 2 and len(reminders_told(manager)) == 2
     reminded = MessageRecipient.objects.filter(reminded_at__isnull=False)
     assert set(reminded.values_list("message_id", flat=True)) == {due_soon.pk, overdue.pk}
 
@@ -229,6 +238,19 @@ def test_a_request_is_reminded_once_a_day_however_often_the_button_is_pressed(
     assert len(mail.outbox) == 2
 
 
+def test_a_reminder_by_hand_is_worded_in_the_portals_language(reviewer, manager):
+    request = send_request(reviewer)
+    with translation.override("en"):  # whatever language the reviewer reads the portal in
+        services.remind_missing(actor=reviewer, message=request)
+    told = Notification.objects.get(recipient=manager, kind=Kind.REQUEST_DUE)
+    with translation.override("vi"):
+        asks = gettext(
+            "%(agency)s asks for an answer by %(date)s; your agency has not answered yet."
+        )
+    answer_by = request.due_date.strftime("%d/%m/%Y")
+    assert told.detail == asks % {"agency": request.sender_agency.name, "date": answer_by}
+
+
 def test_a_request_the_daily_job_reminded_this_morning_is_not_reminded_again_by_hand(reviewer):
     message = send_request(reviewer)
     today = timezone.localdate()
@@ -240,6 +262,35 @@ def test_a_request_the_daily_job_reminded_this_morning_is_not_reminded_again_by_
 
 def already_reminded() -> str:
     return gettext("The agencies that have not answered were already reminded today.")
+
+
+def reminder_subject(kind: Kind, message: Message) -> str:
+    """The subject of the e-mail of a reminder of `message` (REQUEST_DUE or
+    REQUEST_OVERDUE), as the portal writes it: in Vietnamese."""
+    with translation.override("vi"):
+        return f"{kind.label}: {message.subject}"
+
+
+def reminders_told(user) -> list[str]:
+    """The kinds of the reminders `user` was told of, oldest first (those of one run in
+    any order)."""
+    told = Notification.objects.filter(
+        recipient=user, kind__in=[Kind.REQUEST_DUE, Kind.REQUEST_OVERDUE]
+    )
+    return list(told.order_by("created_at", "pk").values_list("kind", flat=True))
+
+
+def made_up_by_the_daily_job() -> int:
+    """Run the notifications' daily job once the reminders' e-mails waiting are older than
+    a task's retry window (delivery.LOST_AFTER): it sends those whose task was lost or gave
+    up. Returns how many e-mails went."""
+    before = len(mail.outbox)
+    reminders = Notification.objects.filter(kind__in=[Kind.REQUEST_DUE, Kind.REQUEST_OVERDUE])
+    reminders.filter(emailed_at=None).update(
+        created_at=timezone.now() - delivery.LOST_AFTER - timedelta(minutes=1)
+    )
+    delivery.send_digests(today=timezone.localdate())
+    return len(mail.outbox) - before
 
 
 # ---------------------------------------------------------------------------- the schedule
@@ -332,7 +383,13 @@ def test_the_reminders_stop_once_every_recipient_answered(
     reply(manager, message, body="Đã báo cáo.")
     with django_capture_on_commit_callbacks(execute=True):
         assert days_reminded(DUE + timedelta(days=10), DUE + timedelta(days=40)) == []
-    assert [m.subject.startswith("Nhắc việc") for m in mail.outbox] == [True] * 3
+    due, late = Kind.REQUEST_DUE, Kind.REQUEST_OVERDUE
+    assert reminders_told(manager) == [due, due, late]
+    assert [m.subject for m in mail.outbox] == [
+        reminder_subject(due, message),
+        reminder_subject(due, message),
+        reminder_subject(late, message),
+    ]
 
 
 def test_a_day_the_job_did_not_run_is_made_up_the_next_morning_and_the_week_goes_on(
@@ -424,9 +481,13 @@ def test_a_reminder_keeps_the_key_it_was_queued_with(
     assert len(mail.outbox) == 1
 
 
-def test_a_reminder_that_could_not_be_queued_is_not_counted_as_sent(
-    reviewer, monkeypatch, caplog, django_capture_on_commit_callbacks
+def test_a_reminder_whose_email_could_not_be_queued_is_emailed_by_the_daily_job(
+    reviewer, manager, monkeypatch, caplog, django_capture_on_commit_callbacks
 ):
+    # The reminder is its notifications, written with the stamps: a broker that is down at
+    # the commit loses the e-mails' task only, which the notifications' daily job makes up.
+    manager.email = "minh@vungtau.gov.vn"
+    manager.save()
     today = timezone.localdate()
     message = send_request(reviewer)
     dated(message, due=today, sent=today - timedelta(days=7))
@@ -434,17 +495,22 @@ def test_a_reminder_that_could_not_be_queued_is_not_counted_as_sent(
     def broker_down(*args, **kwargs):
         raise ConnectionError("the broker is down")
 
-    monkeypatch.setattr(notifications.send_message_emails, "delay", broker_down)
+    monkeypatch.setattr(delivery.send_event_emails, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         assert notifications.remind_due_requests(today=today) == 1
-    assert not message.recipients.filter(reminded_at__isnull=False).exists()
-    assert f"message {message.pk} could not be queued" in caplog.text
-    monkeypatch.undo()
+    assert "request-reminder:" in caplog.text and "could not be queued" in caplog.text
+    assert message.recipients.filter(reminded_at__isnull=False).count() == 8
+    assert reminders_told(manager) == [Kind.REQUEST_DUE] and mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
-        assert notifications.remind_due_requests(today=today) == 1  # the next run does it
+        assert notifications.remind_due_requests(today=today) == 0  # reminded: not again
+
+    monkeypatch.undo()  # the broker is back
+    assert made_up_by_the_daily_job() == 1
+    assert made_up_by_the_daily_job() == 0  # the job again: nobody twice
+    assert [m.subject for m in mail.outbox] == [reminder_subject(Kind.REQUEST_DUE, message)]
 
 
-def test_a_reminder_by_hand_the_mail_server_refused_can_be_sent_again_the_same_day(
+def test_a_reminder_by_hand_the_mail_server_refused_is_emailed_once_it_is_back(
     settings, reviewer, manager, django_capture_on_commit_callbacks
 ):
     manager.email = "minh@vungtau.gov.vn"
@@ -454,11 +520,16 @@ def test_a_reminder_by_hand_the_mail_server_refused_can_be_sent_again_the_same_d
     FlakyBackend.failures_left = 100  # down: without a broker the task runs here and fails
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            services.remind_missing(actor=reviewer, message=request)
+            assert len(services.remind_missing(actor=reviewer, message=request)) == 8
     finally:
         FlakyBackend.failures_left = 0
-    # not sent, so not counted as sent: the stamps went back and the button works again
-    assert not request.recipients.exclude(reminded_at=None).exists()
-    with django_capture_on_commit_callbacks(execute=True):
-        assert len(services.remind_missing(actor=reviewer, message=request)) == 8
+    # The reminder was made: its recipients were told under the bell, and a second click
+    # the same day is refused (it would tell them nothing new) instead of e-mailing twice.
+    assert request.recipients.filter(reminded_at__isnull=False).count() == 8
+    assert reminders_told(manager) == [Kind.REQUEST_DUE] and mail.outbox == []
+    with pytest.raises(MessageError, match=re.escape(already_reminded())):
+        services.remind_missing(actor=reviewer, message=request)
+    # Its e-mail waits for the task's retry, or, failing that, the daily job.
+    assert made_up_by_the_daily_job() == 1
+    assert made_up_by_the_daily_job() == 0
     assert [m.to for m in mail.outbox] == [["minh@vungtau.gov.vn"]]
