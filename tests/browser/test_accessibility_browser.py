@@ -38,8 +38,10 @@ def test_the_navigation_fits_one_line_at_1366_px_and_marks_the_current_page(page
     page.set_viewport_size({"width": 1366, "height": 768})
     log_in("quantri.thamdinh")
     navbar = page.locator("nav.navbar")
-    items = navbar.locator(".navbar-brand, #mainnav > .navbar-nav > .nav-item")
-    expect(items).to_have_count(9)  # brand, 6 menu items, bell, account
+    items = navbar.locator(
+        ".navbar-brand, [data-testid='bell-holder'], #mainnav > .navbar-nav > .nav-item"
+    )
+    expect(items).to_have_count(9)  # brand, bell (outside the collapsed menu), 6 items, account
     boxes = [items.nth(i).bounding_box() for i in range(items.count())]
     tops = {round(box["y"]) for box in boxes}
     assert max(tops) - min(tops) <= 12, f"the items sit on more than one line: {boxes}"
@@ -75,6 +77,7 @@ def test_the_navigation_folds_into_a_menu_at_390_px(page: Page, log_in, log_out)
     expect(toggler).to_be_visible()
     expect(toggler).to_have_attribute("aria-expanded", "false")
     expect(page.get_by_test_id("mainnav")).to_be_hidden()
+    expect(page.get_by_test_id("bell")).to_be_visible()  # without opening the menu
     screenshot(page, "nav-390-closed")
 
     toggler.click()

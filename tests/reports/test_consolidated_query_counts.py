@@ -44,11 +44,12 @@ def test_the_issued_list_costs_the_same_whatever_its_length(
     client.get(reverse("reports:issued"))  # session and caches warm
 
     # session, user, the user's agency rights, the count of issued versions, the
-    # navigation's memberships, the unread count, the page of versions with their periods
-    with django_assert_num_queries(8):
+    # navigation's memberships, the unread count, the page of versions with their periods,
+    # the user's notifications about the page marked read
+    with django_assert_num_queries(9):
         one = client.get(reverse("reports:issued"))
     _issued(periods["2020"], reviewer, 7)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         eight = client.get(reverse("reports:issued"))
 
     assert len(one.context["page"].object_list) == 1
@@ -99,13 +100,13 @@ def test_the_version_page_costs_the_same_with_ten_times_the_activities_and_repor
 
     # session, user, the user's agency rights, the version with its period, failing it if
     # stuck (one UPDATE), the period's latest draft number, the issuing authority it will
-    # use, the navigation's memberships, the unread count: the figures are the version's
-    # JSON, read with it.
-    with django_assert_num_queries(10):
+    # use, the navigation's memberships, the unread count, the user's notifications about
+    # the page marked read: the figures are the version's JSON, read with it.
+    with django_assert_num_queries(11):
         response = client.get(small.get_absolute_url())
     assert response.context["f"]["total"] == 2
     large = grow(activities=18, reports=9)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(large.get_absolute_url())
     assert response.context["f"]["total"] == 20
     assert response.context["f"]["submissions"]["sent"] == 10
