@@ -73,8 +73,9 @@ def notify(
     """Tell `users` (a queryset or users; inactive accounts and `actor`, who made the
     decision, are left out) of `event`, once per user however often it is called for the
     same event key, and queue its e-mails for after the commit (notifications.delivery). Each
-    notification is e-mailed as its user chose for the kind (email_choices): at once, in
-    the digest, or not; an account without an address is never e-mailed.
+    notification is e-mailed as its user chose for the kind
+    (EmailPreference.objects.choices_for): at once, in the digest, or not; an account
+    without an address is never e-mailed.
 
     Call it inside the transaction that makes the decision. Returns the number of users
     newly told. ValueError for an event key longer than Notification.EVENT_MAX_LENGTH.
@@ -85,7 +86,7 @@ def notify(
     if not ids:
         return 0
     rows = list(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", "email"))
-    choices = email_choices([pk for pk, _email in rows], event.kind)
+    choices = EmailPreference.objects.choices_for([pk for pk, _email in rows], event.kind)
     now = timezone.now()
     existing = set(
         Notification.objects.filter(event=event.key, recipient_id__in=ids).values_list(
@@ -123,11 +124,6 @@ def _user_ids(users: QuerySet[User] | Iterable[User], actor: User | None) -> set
     if actor is not None:
         ids.discard(actor.pk)
     return ids
-
-
-def email_choices(user_ids: list[int], kind: str) -> dict[int, str]:
-    """Each user's EmailChoice for `kind` (EmailPreference.objects.choices_for). One query."""
-    return EmailPreference.objects.choices_for(user_ids, kind)
 
 
 def preferences_of(user: User) -> dict[str, str]:
