@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "reports",
     "notifications",
     "home",
+    "monitoring",
 ]
 
 MIDDLEWARE = [

@@ -45,5 +45,6 @@ urlpatterns = [
     path("messages/", include("activities.exchange.urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("agencies", "activities", "reports", "notifications", "home", "doingoai")
+PACKAGES = ("agencies", "activities", "reports", "notifications", "home", "monitoring", "doingoai")
 # A function-level import must name one of these and say why in a comment next to it.
 LAZY_ALLOWED = {"weasyprint", "reports.pdf", "reports.documents"}
 

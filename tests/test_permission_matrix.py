@@ -87,6 +87,7 @@ def expect(others: Status, /, **roles: Status) -> dict[str, Status]:
 EVERYONE = expect(200)  # every signed-in account, the outsider included
 WRITERS = expect(404, staff=200, manager=200, reviewer=200, admin=200)  # Action.ACT somewhere
 REVIEWERS = expect(404, reviewer=200, admin=200)  # permissions.reviews_province
+MONITORS = expect(404, staff=200, manager=200, reviewer=200, leader=200, admin=200)
 NOT_THIS_METHOD = expect(405)
 
 
@@ -922,6 +923,16 @@ ROWS: list[Row] = [
         method="post",
         args=version("issued", "pdf"),
     ),
+    # --- monitoring: leaders and reviewers see the province, staff and managers their own
+    # agencies (and those under them); an account of no agency gets 404 (monitoring.scope).
+    Row("monitoring:overview", "page", MONITORS),
+    Row("monitoring:overview_pdf", "PDF", MONITORS),
+    Row("monitoring:plan", "page", MONITORS),
+    Row("monitoring:plan_cell", "cell", MONITORS),
+    Row("monitoring:agencies", "page", MONITORS),
+    Row("monitoring:agencies_xlsx", "XLSX", MONITORS),
+    Row("monitoring:calendar", "page", MONITORS),
+    Row("monitoring:calendar_ics", "iCalendar", MONITORS),
 ]
 
 

@@ -1,0 +1,84 @@
+"""Which agencies' rows a user sees on the monitoring pages (one rule for every page).
+
+Leaders and Sở Ngoại vụ's reviewers monitor the whole province; a manager or staff member
+monitors the agencies they belong to and those under them (`Agency.parent`, transitively);
+anyone else has no monitoring page (404, so the pages' existence does not leak to an account
+of no agency). The figures counted are the accepted activities of the agencies in scope
+(`Activity.objects.monitored_by`), whatever else the user may read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from activities.models import Activity
+from agencies import permissions
+from agencies.models import User
+from agencies.names import Lineage
+from agencies.permissions import Action
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The agencies a user monitors: `agency_ids` None means every agency of the province."""
+
+    agency_ids: frozenset[int] | None
+
+    @property
+    def is_province(self) -> bool:
+        return self.agency_ids is None
+
+    def covers(self, agency_id: int) -> bool:
+        return self.agency_ids is None or agency_id in self.agency_ids
+
+    def q(self, field: str = "agency_id") -> Q:
+        """The filter "the row's agency (reached through `field`) is in scope"."""
+        return Q() if self.agency_ids is None else Q(**{f"{field}__in": self.agency_ids})
+
+    def activities(self) -> QuerySet[Activity]:
+        """What the monitoring pages count: the accepted activities of the agencies in scope
+        (by the activity's own agency). No query of its own."""
+        return Activity.objects.filter(self.q(), status=Activity.Status.ACCEPTED)
+
+    def narrowed(self, agency_ids: Iterable[int]) -> Scope:
+        """This scope limited to `agency_ids` (a filter the user chose): never wider."""
+        chosen = frozenset(agency_ids)
+        return Scope(chosen if self.agency_ids is None else chosen & self.agency_ids)
+
+
+def monitoring_scope(user: User | AnonymousUser) -> Scope | None:
+    """The user's scope, or None when they monitor nothing. Superusers, leaders
+    (Action.OVERSEE) and reviewers (Action.REVIEW) get the province; members who read their
+    agency's records (Action.VIEW: staff, managers, and the members of a closed agency who
+    keep reading it) get those agencies and every agency under them. One query for the
+    user's rights (agency_ids, cached on the user), one more for the agency tree when the
+    user has a partial scope."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Scope(None)
+    ids = permissions.agency_ids(user)
+    if ids[Action.OVERSEE] or ids[Action.REVIEW]:
+        return Scope(None)
+    own = ids[Action.VIEW]
+    if not own:
+        return None
+    lineage = Lineage()
+    under: set[int] = set()
+    for agency_id in own:
+        under |= lineage.with_descendants(agency_id)
+    return Scope(frozenset(under))
+
+
+def get_scope(user: User | AnonymousUser) -> Scope:
+    """monitoring_scope, answering 404 to a user who monitors nothing (views call it first).
+    Raises Http404."""
+    scope = monitoring_scope(user)
+    if scope is None:
+        raise Http404
+    return scope
