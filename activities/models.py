@@ -227,6 +227,9 @@ class Activity(models.Model):
     return_reason = models.TextField(
         _("reason for return"), blank=True, **text_limit(REASON_MAX_CHARS)
     )
+    # How many times Sở Ngoại vụ sent the activity back to its agency (returned or reopened):
+    # the scorecard's "accepted at first submission" and "returned" read it without the history.
+    return_count = models.PositiveSmallIntegerField(_("times returned"), default=0, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         User, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
@@ -247,7 +250,7 @@ class Activity(models.Model):
 
     history = OneEntryPerSave(
         m2m_fields=[partners, co_organisers],
-        excluded_fields=["search_text", "updated_at", "version"],
+        excluded_fields=["search_text", "updated_at", "version", "return_count"],
     )
     objects = ActivityQuerySet.as_manager()
 

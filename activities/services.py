@@ -362,6 +362,9 @@ def move_activity(
         locked.reviewed_at, locked.reviewed_by = now, actor
     if transition.target == Activity.Status.RETURNED:
         locked.return_reason = reason
+        # A reopen counts as a return: Sở Ngoại vụ sends the activity back for correction
+        # either way, and the backfill (migration 0010) counts every entry into "returned".
+        locked.return_count += 1
     elif transition.target == Activity.Status.ACCEPTED:
         locked.return_reason = ""
     locked._history_user = actor
