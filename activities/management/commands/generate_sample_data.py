@@ -1,9 +1,13 @@
-"""Realistic Vietnamese sample data, fast enough for 100,000 activities (bulk inserts)."""
+"""Realistic Vietnamese sample data, fast enough for 100,000 activities (bulk inserts): the
+activities (some returned once or twice before their acceptance, `return_count`), then what
+the monitoring pages read beside them: the agencies' periodic reports of the periods past
+their deadline (sent on time, late, returned or missing) and Sở Ngoại vụ's requests for
+information (answered, overdue or still due)."""
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,10 +15,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from activities.exchange.models import Message, MessageRecipient
 from activities.models import Activity, ActivityCountry, Partner
 from agencies.models import ActivityKind, Agency, DutyAssignment, User
 from agencies.services import create_account
 from doingoai.text import fold
+from reports.models import AgencyReport
 
 PARTNERS = [
     ("Tổng Lãnh sự quán Nhật Bản tại TP. Hồ Chí Minh", "consulate", "JP"),
@@ -90,6 +96,14 @@ COUNTRY_NAMES = {
 
 
 FIRST_DAY = date(2019, 12, 15)
+# One request for information per this many activities (200 for 100,000).
+ACTIVITIES_PER_REQUEST = 500
+REQUEST_SUBJECTS = [
+    "Báo cáo kết quả đón đoàn nước ngoài",
+    "Cung cấp thông tin về các dự án viện trợ phi chính phủ nước ngoài",
+    "Báo cáo tình hình lao động nước ngoài trên địa bàn",
+    "Đề xuất hoạt động nhân kỷ niệm Quốc khánh các nước đối tác",
+]
 
 
 def _last_day(agency: Agency) -> list[date]:
@@ -135,10 +149,13 @@ class Command(BaseCommand):
             self._batch(rng, count, agencies, staff, partners, duties)
             made += count
             self.stdout.write(f"{made}/{total}")
+        sent = self._send_reports(rng)
+        requests = self._requests(rng, max(3, total // ACTIVITIES_PER_REQUEST), agencies, staff)
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(
             self.style.SUCCESS(
-                f"{total} activities in {seconds:.1f} s ({total / max(seconds, 1e-9):,.0f}/s)"
+                f"{total} activities in {seconds:.1f} s ({total / max(seconds, 1e-9):,.0f}/s); "
+                f"{sent} periodic reports sent, {requests} requests for information"
             )
         )
 
@@ -187,6 +204,12 @@ class Command(BaseCommand):
                 p=partner.name, c=COUNTRY_NAMES.get(country, country), y=start.year
             )
             status = rng.choice(statuses)
+            # A returned activity was sent back once or twice; an accepted one sometimes
+            # once before its acceptance (the scorecard's "accepted at first submission").
+            if status == "returned":
+                returns = rng.choice([1, 1, 1, 2])
+            else:
+                returns = int(status == "accepted" and rng.random() < 0.15)
             activity = Activity(
                 agency=agency,
                 duty_id=rng.choice(duties[agency.pk])
@@ -206,6 +229,7 @@ class Command(BaseCommand):
                 submitted_at=now if status != "draft" else None,
                 reviewed_at=now if status in {"accepted", "returned"} else None,
                 return_reason="Đề nghị bổ sung biên bản làm việc." if status == "returned" else "",
+                return_count=returns,
             )
             if kind == ActivityKind.AID_MOBILISATION:
                 amount = Decimal(rng.randrange(5, 500) * 1000)
@@ -240,3 +264,89 @@ class Command(BaseCommand):
             ],
             batch_size=5000,
         )
+
+    @transaction.atomic
+    def _send_reports(self, rng) -> int:
+        """The drafts of the periods past their deadline, sent: 60 % accepted on or before
+        the deadline, 15 % accepted 1 to 45 days late, 5 % returned, the other 20 % left
+        missing. Returns how many were sent."""
+        today = timezone.localdate()
+        drafts = list(
+            AgencyReport.objects.filter(
+                status=AgencyReport.Status.DRAFT,
+                submitted_at=None,
+                period__deadline__lt=today,
+            )
+            .select_related("period")
+            .order_by("pk")
+        )
+        sent = []
+        for report in drafts:
+            draw = rng.random()
+            if draw >= 0.8:
+                continue
+            deadline = report.period.deadline
+            late = draw >= 0.6
+            day = deadline + timedelta(days=rng.randint(1, 45) if late else -rng.randint(0, 20))
+            report.status = (
+                AgencyReport.Status.RETURNED if draw >= 0.75 else AgencyReport.Status.ACCEPTED
+            )
+            report.submitted_at = timezone.make_aware(datetime.combine(day, time(9)))
+            report.reviewed_at = report.submitted_at + timedelta(days=3)
+            sent.append(report)
+        AgencyReport.objects.bulk_update(
+            sent, ["status", "submitted_at", "reviewed_at"], batch_size=1000
+        )
+        return len(sent)
+
+    @transaction.atomic
+    def _requests(self, rng, count, agencies, staff) -> int:
+        """`count` requests for information Sở Ngoại vụ sent over the last two years to three
+        to eight agencies in operation, each to be answered within 7 to 30 days: 60 % of the
+        recipients answered (a reply of their own), the others not (overdue once the date
+        has passed). Returns `count`."""
+        sender = Agency.objects.get(code="SNGV")
+        working = [a for a in agencies if a.closed_on is None and a.pk != sender.pk]
+        today = timezone.localdate()
+        sent_on = [today - timedelta(days=rng.randrange(0, 730)) for _i in range(count)]
+        requests = Message.objects.bulk_create(
+            [
+                Message(
+                    sender_agency=sender,
+                    kind=Message.Kind.REQUEST,
+                    subject=rng.choice(REQUEST_SUBJECTS),
+                    body="Đề nghị các cơ quan, địa phương báo cáo về Sở Ngoại vụ.",
+                    due_date=day + timedelta(days=rng.randint(7, 30)),
+                )
+                for day in sent_on
+            ]
+        )
+        recipients, replies = [], []
+        for request, day in zip(requests, sent_on, strict=True):
+            request.created_at = timezone.make_aware(datetime.combine(day, time(8)))
+            for agency in rng.sample(working, min(len(working), rng.randint(3, 8))):
+                recipient = MessageRecipient(message=request, agency=agency)
+                if rng.random() < 0.6:
+                    answered = min(day + timedelta(days=rng.randint(1, 35)), today)
+                    recipient.read_at = request.created_at + timedelta(hours=2)
+                    reply = Message(
+                        sender_agency=agency,
+                        sent_by=staff.get(agency.pk),
+                        kind=Message.Kind.REPLY,
+                        subject=f"Trả lời: {request.subject}",
+                        body="Kính gửi Sở Ngoại vụ báo cáo theo đề nghị.",
+                        thread=request,
+                        in_reply_to=request,
+                    )
+                    replies.append((recipient, reply, answered))
+                recipients.append(recipient)
+        Message.objects.bulk_create([reply for _r, reply, _d in replies])
+        for recipient, reply, answered in replies:
+            recipient.answer = reply
+            reply.created_at = timezone.make_aware(datetime.combine(answered, time(15)))
+        # bulk_create stamps created_at now (auto_now_add); bulk_update writes the days chosen.
+        Message.objects.bulk_update(
+            [*requests, *(reply for _r, reply, _d in replies)], ["created_at"], batch_size=1000
+        )
+        MessageRecipient.objects.bulk_create(recipients, batch_size=2000)
+        return count

@@ -1,0 +1,534 @@
+"""Benchmarks of the monitoring pages (issue 13, "Performance"), each against the same
+aggregation written as one raw SQL statement, in the same run.
+
+For each page (the overview, plan implementation and one busy and one empty cell of it, the
+agency scorecard and its XLSX, the calendar and its iCalendar feed, and the leader's home
+page) as the province's leader (every agency) and as a district's staff member (their
+agency and those under it): the server time of the page through django.test.Client (one
+warm-up request, then the median and the nearest-rank p95 of `--repeat` requests), its query
+count, and the median time of one raw SQL statement computing what the page shows for the
+same user; their ratio, and whether the page stays within the 300 ms budget.
+
+With --explain, the slowest query of each page's counted request is run again under
+`EXPLAIN (ANALYZE, BUFFERS)` and its plan's scans of the activities table are printed.
+
+Run it on a throw-away PostgreSQL database holding `generate_sample_data`'s activities:
+`make bench-monitoring N=100000` does. The data is not made here: the command measures
+whatever the database holds.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from activities.models import Activity
+from agencies.models import User
+from agencies.plans import plan_in_force
+from agencies.services import create_account
+from monitoring.scope import Scope, monitoring_scope
+from reports.models import ReportingPeriod
+
+BUDGET_MS = 300
+LEADER = ("bench.lanhdao", "UBNDTINH", "leader")
+# A district's staff member: their district and the agencies under it (none are seeded
+# under a district; the scope rule is the same).
+STAFF = ("bench.canbo.vungtau", "VUNGTAU", "staff")
+ACCEPTED = Activity.Status.ACCEPTED.value
+
+
+@dataclass
+class Timing:
+    """Times of repeated calls, in milliseconds."""
+
+    times: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def p95(self) -> float:
+        """Nearest rank: with 7 to 19 runs, the slowest."""
+        ordered = sorted(self.times)
+        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+@dataclass
+class SlowQueries:
+    """Times every query run on the default connection inside `with SlowQueries() as log:`
+    (an execute wrapper: the test client's request_started signal empties
+    connection.queries, and DEBUG is off)."""
+
+    runs: list[tuple[float, str, object]] = field(default_factory=list)
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.runs.append(((time.perf_counter() - started) * 1000, sql, params))
+
+    def __enter__(self) -> SlowQueries:
+        self._wrapping = connection.execute_wrapper(self)
+        self._wrapping.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._wrapping.__exit__(*exc)
+
+    @property
+    def count(self) -> int:
+        return len(self.runs)
+
+    def slowest(self, n: int) -> list[tuple[float, str, object]]:
+        return sorted(self.runs, key=lambda run: run[0], reverse=True)[:n]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One page requested by one user, and the raw statement it is compared with."""
+
+    page: str
+    role: str
+    user: User
+    url: str
+    params: dict[str, str]
+    raw: tuple[str, list] | None
+
+
+@dataclass
+class Result:
+    case: Case
+    page: Timing
+    raw: Timing | None
+    rows: int | None
+    queries: int
+    slowest: list[tuple[float, str, object]]
+    size: int
+
+
+def _scope_sql(scope: Scope, column: str) -> tuple[str, list]:
+    """The SQL condition "`column` is an agency in scope", and its parameters."""
+    if scope.is_province:
+        return "TRUE", []
+    return f"{column} = ANY(%s)", [sorted(scope.agency_ids)]
+
+
+def _half_years(year: int) -> dict[str, tuple[date, date]]:
+    """The four half-years of plan implementation by their code ("2025-H1" … "2026-H2"), the
+    previous year's first: a year's first half is its stored six-month period, its second
+    half the days after it to the end of its stored year period."""
+    periods = {
+        (p.year, p.kind): p for p in ReportingPeriod.objects.filter(year__in=[year - 1, year])
+    }
+    windows = {}
+    for y in (year - 1, year):
+        half = periods[(y, ReportingPeriod.Kind.HALF_YEAR)]
+        whole = periods[(y, ReportingPeriod.Kind.YEAR)]
+        windows[f"{y}-H1"] = (half.start_date, half.end_date)
+        windows[f"{y}-H2"] = (half.end_date + timedelta(days=1), whole.end_date)
+    return windows
+
+
+class Command(BaseCommand):
+    help = (
+        "Time each monitoring page against one raw SQL statement of the same figures, as a "
+        "leader and as a district's staff member (use a throw-away database)."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--repeat", type=int, default=9, help="requests per median (≥ 1)")
+        parser.add_argument(
+            "--explain",
+            action="store_true",
+            help="EXPLAIN (ANALYZE, BUFFERS) the slowest query of each page (PostgreSQL)",
+        )
+
+    def handle(self, *args, repeat: int, explain: bool, **options) -> None:
+        name = str(settings.DATABASES["default"]["NAME"])
+        if "bench" not in name and "test" not in name:
+            raise CommandError("Run this on a database whose name contains 'bench'.")
+        if repeat < 1:
+            raise CommandError("--repeat must be at least 1.")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")  # as autovacuum would after a bulk load
+        self.today = timezone.localdate()
+        self.year = self.today.year
+        self.client = Client(HTTP_HOST=(settings.ALLOWED_HOSTS or ["localhost"])[0])
+        leader = self._account(*LEADER)
+        staff = self._account(*STAFF)
+        cases = self.cases(leader, "leader") + self.cases(staff, "staff")
+        self.stdout.write(
+            f"database: {connection.vendor}; today {self.today:%d/%m/%Y}; "
+            f"{Activity.objects.count():,} activities, "
+            f"{Activity.objects.filter(status=ACCEPTED).count():,} accepted; "
+            f"staff scope {STAFF[1]}: "
+            f"{monitoring_scope(staff).activities().count():,} accepted"
+        )
+        results = [self.measure(case, repeat) for case in cases]
+        self.print_table(results, repeat)
+        if explain and connection.vendor == "postgresql":
+            self.print_explain(results)
+
+    @staticmethod
+    def _account(username: str, agency: str, role: str) -> User:
+        """A benchmark account (create_account is idempotent)."""
+        return create_account(
+            actor=None, username=username, agency_code=agency, role=role, password="DoiNgoai@2026"
+        ).user
+
+    # The pages -------------------------------------------------------------------------
+    def cases(self, user: User, role: str) -> list[Case]:
+        scope = monitoring_scope(user)
+        assert scope is not None, user
+        year = str(self.year)
+        busy, empty = self._cells(scope)
+        cases = [
+            ("overview", "monitoring:overview", {"year": year}, self.raw_overview(scope)),
+            ("plan", "monitoring:plan", {"year": year}, self.raw_plan(scope)),
+            ("plan cell, busy", "monitoring:plan_cell", busy[0], self.raw_cell(scope, busy[1])),
+            ("plan cell, empty", "monitoring:plan_cell", empty[0], self.raw_cell(scope, empty[1])),
+            ("agencies", "monitoring:agencies", {}, self.raw_scorecard(scope)),
+            ("agencies.xlsx", "monitoring:agencies_xlsx", {}, self.raw_scorecard(scope)),
+            ("calendar", "monitoring:calendar", {"year": year}, self.raw_calendar(scope)),
+            ("calendar.ics", "monitoring:calendar_ics", {"year": year}, self.raw_ics()),
+        ]
+        if role == "leader":
+            cases.append(("home /", "home", {}, self.raw_overview(scope)))
+        return [
+            Case(page, role, user, reverse(url_name), params, raw)
+            for page, url_name, params, raw in cases
+        ]
+
+    def _cells(self, scope: Scope) -> tuple[tuple[dict, tuple], tuple[dict, tuple]]:
+        """The busiest cell of plan implementation in the user's scope (the duty and ended
+        half-year of this or last year with the most accepted activities) and an empty one
+        (a duty of the plan with none in an ended half-year), each as (the cell page's
+        parameters, (duty id, first day, last day))."""
+        plan = plan_in_force()
+        where, params = _scope_sql(scope, "a.agency_id")
+        cells = []
+        with connection.cursor() as cursor:
+            for code, (start, end) in _half_years(self.year).items():
+                if end >= self.today:
+                    continue
+                cursor.execute(
+                    "SELECT d.id, COUNT(a.id) FROM agencies_duty d "
+                    "LEFT JOIN activities_activity a ON a.duty_id = d.id AND a.status = %s "
+                    f"AND a.start_date BETWEEN %s AND %s AND {where} "
+                    "WHERE d.plan_id = %s GROUP BY d.id",
+                    [ACCEPTED, start, end, *params, plan.pk],
+                )
+                cells += [(count, duty_id, code, start, end) for duty_id, count in cursor]
+        return [
+            ({"duty": str(duty_id), "window": code}, (duty_id, start, end))
+            for _count, duty_id, code, start, end in (max(cells), min(cells))
+        ]
+
+    # The raw statements ----------------------------------------------------------------
+    def raw_overview(self, scope: Scope) -> tuple[str, list]:
+        """Activities per month and per kind (with delegations' participants) for this year
+        and the last, the top 10 partner countries of this year, aid committed by sector and
+        by donor, and the latest issued consolidated reports: one statement."""
+        where, params = _scope_sql(scope, "agency_id")
+        first, last = date(self.year - 1, 1, 1), date(self.year, 12, 31)
+        sql = f"""
+            WITH a AS (
+                SELECT id, kind, start_date, EXTRACT(YEAR FROM start_date)::int AS y,
+                       participants_vietnamese, participants_foreign, sector, donor_id,
+                       committed_vnd, disbursed_amount, committed_amount
+                FROM activities_activity
+                WHERE status = %s AND start_date BETWEEN %s AND %s AND {where}
+            )
+            SELECT 'month', y, EXTRACT(MONTH FROM start_date)::text, COUNT(*), NULL
+                FROM a GROUP BY y, EXTRACT(MONTH FROM start_date)
+            UNION ALL
+            SELECT 'kind', y, kind, COUNT(*),
+                   SUM(COALESCE(participants_vietnamese, 0) + COALESCE(participants_foreign, 0))
+                FROM a GROUP BY y, kind
+            UNION ALL
+            (SELECT 'country', %s, c.country, COUNT(*), NULL
+                FROM a JOIN activities_activitycountry c ON c.activity_id = a.id
+                WHERE a.y = %s GROUP BY c.country ORDER BY COUNT(*) DESC LIMIT 10)
+            UNION ALL
+            SELECT 'sector', y, sector, SUM(committed_vnd),
+                   SUM(committed_vnd * disbursed_amount / NULLIF(committed_amount, 0))
+                FROM a WHERE kind = 'aid' GROUP BY y, sector
+            UNION ALL
+            SELECT 'donor', y, donor_id::text, SUM(committed_vnd),
+                   SUM(committed_vnd * disbursed_amount / NULLIF(committed_amount, 0))
+                FROM a WHERE kind = 'aid' GROUP BY y, donor_id
+            UNION ALL
+            (SELECT 'report', r.period_id, r.number::text, r.version, NULL
+                FROM reports_consolidatedreport r WHERE r.issued_at IS NOT NULL
+                ORDER BY r.issued_at DESC LIMIT 5)
+        """
+        return sql, [ACCEPTED, first, last, *params, self.year, self.year]
+
+    def raw_plan(self, scope: Scope) -> tuple[str, list]:
+        """Every duty of the plan in force with, for each of the four half-years, its
+        accepted activities and the agencies that acted, and its activities of each year;
+        for a partial scope only the duties assigned to its agencies or that they acted
+        on."""
+        where, params = _scope_sql(scope, "a.agency_id")
+        assigned, assigned_params = _scope_sql(scope, "da.agency_id")
+        windows = list(_half_years(self.year).values())
+        figures, figure_params = [], []
+        for start, end in windows:
+            figures += [
+                "COUNT(a.id) FILTER (WHERE a.start_date BETWEEN %s AND %s)",
+                "COUNT(DISTINCT a.agency_id) FILTER (WHERE a.start_date BETWEEN %s AND %s)",
+            ]
+            figure_params += [start, end, start, end]
+        for start, end in (windows[0:2], windows[2:4]):
+            figures.append("COUNT(a.id) FILTER (WHERE a.start_date BETWEEN %s AND %s)")
+            figure_params += [start[0], end[1]]
+        partial = (
+            ""
+            if scope.is_province
+            else "HAVING COUNT(a.id) > 0 OR EXISTS (SELECT 1 FROM agencies_dutyassignment da "
+            f"WHERE da.duty_id = d.id AND {assigned})"
+        )
+        sql = f"""
+            SELECT d.id, d.ref, d.summary, d.recurrence, {", ".join(figures)}
+            FROM agencies_duty d
+            LEFT JOIN activities_activity a
+                ON a.duty_id = d.id AND a.status = %s AND a.start_date BETWEEN %s AND %s
+                AND {where}
+            WHERE d.plan_id = %s
+            GROUP BY d.id
+            {partial}
+            ORDER BY d.position, d.id
+        """
+        return sql, [
+            *figure_params,
+            ACCEPTED,
+            windows[0][0],
+            windows[-1][1],
+            *params,
+            plan_in_force().pk,
+            *([] if scope.is_province else assigned_params),
+        ]
+
+    def raw_cell(self, scope: Scope, cell: tuple) -> tuple[str, list]:
+        """A cell's first page of 25 activities with their agency and the total, and the
+        duty's assigned agencies in scope with whether they acted."""
+        duty_id, start, end = cell
+        where, params = _scope_sql(scope, "a.agency_id")
+        assigned, assigned_params = _scope_sql(scope, "da.agency_id")
+        sql = f"""
+            WITH a AS (
+                SELECT a.id, a.title, a.start_date, a.agency_id
+                FROM activities_activity a
+                WHERE a.status = %s AND a.duty_id = %s AND a.start_date BETWEEN %s AND %s
+                      AND {where}
+            )
+            (SELECT 'activity', a.id, a.title, g.short_name, (SELECT COUNT(*) FROM a)
+                FROM a JOIN agencies_agency g ON g.id = a.agency_id
+                ORDER BY a.start_date, a.id LIMIT 25)
+            UNION ALL
+            SELECT 'assigned', g.id, g.short_name, NULL,
+                   (SELECT COUNT(*) FROM a WHERE a.agency_id = g.id)
+                FROM agencies_dutyassignment da JOIN agencies_agency g ON g.id = da.agency_id
+                WHERE da.duty_id = %s AND {assigned}
+        """
+        return sql, [ACCEPTED, duty_id, start, end, *params, duty_id, *assigned_params]
+
+    def raw_scorecard(self, scope: Scope) -> tuple[str, list]:
+        """Per agency of the last ended period: activities logged, accepted at first
+        submission, returns, the report's state, the median days late of its late reports of
+        the last three years, its overdue requests."""
+        period = (
+            ReportingPeriod.objects.filter(end_date__lt=self.today).order_by("-end_date").first()
+        )
+        acts, acts_params = _scope_sql(scope, "agency_id")
+        late, late_params = _scope_sql(scope, "r.agency_id")
+        req, req_params = _scope_sql(scope, "mr.agency_id")
+        agencies, agencies_params = _scope_sql(scope, "g.id")
+        local = "(r.submitted_at AT TIME ZONE %s)::date"
+        sql = f"""
+            WITH acts AS (
+                SELECT agency_id, COUNT(*) AS logged,
+                       COUNT(*) FILTER (WHERE status = %s) AS accepted,
+                       COUNT(*) FILTER (WHERE status = %s AND return_count = 0) AS first_time,
+                       SUM(return_count) AS returns
+                FROM activities_activity
+                WHERE status <> 'draft' AND start_date BETWEEN %s AND %s AND {acts}
+                GROUP BY agency_id
+            ), late AS (
+                SELECT r.agency_id,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY {local} - p.deadline) AS days
+                FROM reports_agencyreport r
+                JOIN reports_reportingperiod p ON p.id = r.period_id
+                WHERE r.submitted_at IS NOT NULL AND {local} > p.deadline
+                      AND p.end_date BETWEEN %s AND %s AND {late}
+                GROUP BY r.agency_id
+            ), req AS (
+                SELECT mr.agency_id, COUNT(*) AS overdue
+                FROM activities_messagerecipient mr
+                JOIN activities_message m ON m.id = mr.message_id
+                WHERE m.kind = 'request' AND mr.answer_id IS NULL AND m.due_date < %s
+                      AND {req}
+                GROUP BY mr.agency_id
+            )
+            SELECT g.id, g.name, acts.logged, acts.first_time, acts.accepted, acts.returns,
+                   rep.status, rep.submitted_at, late.days, req.overdue
+            FROM agencies_agency g
+            LEFT JOIN reports_agencyreport rep ON rep.agency_id = g.id AND rep.period_id = %s
+            LEFT JOIN acts ON acts.agency_id = g.id
+            LEFT JOIN late ON late.agency_id = g.id
+            LEFT JOIN req ON req.agency_id = g.id
+            WHERE (rep.id IS NOT NULL OR acts.agency_id IS NOT NULL) AND {agencies}
+            ORDER BY g.name, g.id
+        """
+        tz = settings.TIME_ZONE
+        return sql, [
+            ACCEPTED,
+            ACCEPTED,
+            period.start_date,
+            period.end_date,
+            *acts_params,
+            tz,
+            tz,
+            date(period.end_date.year - 3, period.end_date.month, 1),
+            period.end_date,
+            *late_params,
+            self.today,
+            *req_params,
+            period.pk,
+            *agencies_params,
+        ]
+
+    def _occurrences_sql(self) -> tuple[str, list]:
+        """This year's active observances with their day (a yearly 29/2 on 28/2 in a common
+        year)."""
+        leap = self.year % 4 == 0 and (self.year % 100 != 0 or self.year % 400 == 0)
+        sql = """
+            SELECT o.id, o.title, o.country, o.kind, o.since_year, o.source,
+                   COALESCE(o.on_date, make_date(%s, o.month,
+                       CASE WHEN o.month = 2 AND o.day = 29 AND NOT %s THEN 28 ELSE o.day END))
+                       AS day
+            FROM monitoring_observance o
+            WHERE o.active AND (o.month IS NOT NULL OR o.on_date BETWEEN %s AND %s)
+        """
+        return sql, [self.year, leap, date(self.year, 1, 1), date(self.year, 12, 31)]
+
+    def raw_calendar(self, scope: Scope) -> tuple[str, list]:
+        """This year's observances, each with the accepted activities in scope planned from
+        30 days before to 7 days after it, of its country when it has one."""
+        occurrences, occ_params = self._occurrences_sql()
+        where, params = _scope_sql(scope, "a.agency_id")
+        sql = f"""
+            WITH o AS ({occurrences})
+            SELECT o.id, o.title, o.day, a.id, a.title
+            FROM o LEFT JOIN activities_activity a
+                ON a.status = %s AND a.start_date BETWEEN o.day - 30 AND o.day + 7 AND {where}
+                AND (o.country = '' OR EXISTS (
+                    SELECT 1 FROM activities_activitycountry c
+                    WHERE c.activity_id = a.id AND c.country = o.country))
+            ORDER BY o.day, o.id, a.start_date
+        """
+        return sql, [*occ_params, ACCEPTED, *params]
+
+    def raw_ics(self) -> tuple[str, list]:
+        """This year's observances (the feed carries no activity)."""
+        occurrences, params = self._occurrences_sql()
+        return f"{occurrences} ORDER BY day, id", params
+
+    # Measuring -------------------------------------------------------------------------
+    def _get(self, case: Case):
+        response = self.client.get(case.url, case.params, secure=True)
+        streamed = response.streaming
+        return response, b"".join(response.streaming_content) if streamed else response.content
+
+    def measure(self, case: Case, repeat: int) -> Result:
+        """The page's and the raw statement's timings (one warm-up each), the page's query
+        count and slowest queries, the raw statement's row count."""
+        self.client.force_login(case.user)
+        response, body = self._get(case)
+        if response.status_code != 200:
+            raise CommandError(f"{case.page} as {case.role}: HTTP {response.status_code}")
+        with SlowQueries() as log:
+            self._get(case)
+        page = _timed(lambda: self._get(case), repeat)
+        raw, rows = None, None
+        if case.raw is not None:
+            sql, params = case.raw
+
+            def run_raw() -> int:
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    return len(cursor.fetchall())
+
+            rows = run_raw()
+            raw = _timed(run_raw, repeat)
+        return Result(case, page, raw, rows, log.count, log.slowest(2), len(body))
+
+    def print_table(self, results: list[Result], repeat: int) -> None:
+        self.stdout.write(
+            f"\nServer time in-process (django.test.Client), median and p95 of {repeat} after "
+            f"one warm-up; raw = the page's figures as one SQL statement, same user; "
+            f"budget {BUDGET_MS} ms\n"
+        )
+        header = (
+            f"{'page':18s} {'role':6s} {'rows':>5s} {'median':>8s} {'p95':>8s} "
+            f"{'raw':>8s} {'ratio':>7s} {'queries':>7s} {'KB':>6s}  ≤{BUDGET_MS} ms"
+        )
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for r in results:
+            raw = f"{r.raw.median:6.1f}ms" if r.raw else "     n/a"
+            ratio = f"{r.page.median / r.raw.median:6.1f}x" if r.raw else "    n/a"
+            rows = f"{r.rows:5d}" if r.rows is not None else "    —"
+            verdict = "yes" if r.page.median <= BUDGET_MS else "NO"
+            self.stdout.write(
+                f"{r.case.page:18s} {r.case.role:6s} {rows} {r.page.median:6.1f}ms "
+                f"{r.page.p95:6.1f}ms {raw} {ratio} {r.queries:7d} {r.size / 1024:6.0f}  "
+                f"{verdict}"
+            )
+
+    def print_explain(self, results: list[Result]) -> None:
+        """The slowest query of each page's counted request under EXPLAIN (ANALYZE,
+        BUFFERS): its time, the scans of activities_activity and their times."""
+        self.stdout.write("\nThe slowest query of each page, EXPLAIN (ANALYZE, BUFFERS):")
+        for r in results:
+            for ms, sql, params in r.slowest[:1]:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+                    plan = [line for (line,) in cursor.fetchall()]
+                scans = [
+                    line.strip()
+                    for line in plan
+                    if "activities_activity " in line and "Scan" in line
+                ]
+                execution = next((line for line in plan if line.startswith("Execution")), "")
+                self.stdout.write(
+                    f"  {r.case.page} as {r.case.role}: {ms:.1f} ms in the request; "
+                    f"{execution.strip()}"
+                )
+                self.stdout.write(f"    {' '.join(sql.split())[:300]}")
+                for line in scans:
+                    self.stdout.write(f"    {line}")
+
+
+def _timed(func: Callable[[], object], repeat: int) -> Timing:
+    """`func` called `repeat` times, each call's wall time in milliseconds."""
+    times = []
+    for _i in range(repeat):
+        started = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - started) * 1000)
+    return Timing(times)
