@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint messages makemessages bench bench-reports bench-organisation clean
+.PHONY: run test lint messages makemessages bench bench-reports bench-organisation bench-monitoring \
+	clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,3 +80,18 @@ bench-organisation: $(VENV)/.dev-installed
 	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BENCH_ENV) $(BIN)/python manage.py benchmark_organisation $(BENCH_ARGS)
 	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE doingoai_bench_org"
+
+## bench-monitoring: each monitoring page (N activities, default 100,000) as a leader and as a
+## district's staff member against one raw SQL statement of the same figures (≤ 300 ms each)
+bench-monitoring: BENCH_DB = postgres://postgres@127.0.0.1:5432/doingoai_bench_monitoring
+bench-monitoring: N ?= 100000
+bench-monitoring: $(VENV)/.dev-installed
+	psql -q -h 127.0.0.1 -U postgres -d postgres \
+		-c "DROP DATABASE IF EXISTS doingoai_bench_monitoring" \
+		-c "CREATE DATABASE doingoai_bench_monitoring"
+	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v 0
+	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BENCH_ENV) $(BIN)/python manage.py create_periods
+	$(BENCH_ENV) $(BIN)/python manage.py generate_sample_data --activities $(N) --not-production
+	$(BENCH_ENV) $(BIN)/python manage.py benchmark_monitoring --explain $(BENCH_ARGS)
+	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE doingoai_bench_monitoring"
