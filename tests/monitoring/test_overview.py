@@ -1,0 +1,249 @@
+"""The overview (/monitoring/): a year beside the year before for the agencies a user
+monitors, its PDF, and a fixed number of grouped queries whatever the volume."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import override
+from django_countries import countries
+
+from activities.services import get_or_create_partner
+from monitoring import observances
+from monitoring.overview import TRADITIONAL_PARTNERS
+from monitoring.scope import monitoring_scope
+from tests.factories import make_activity, make_consolidated_report, make_periods
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("monitoring:overview")
+
+
+def accepted(actor, reviewer, day: date, **fields):
+    """An activity of `actor`'s agency that began on `day`, accepted by `reviewer`."""
+    fields.setdefault("agency", "SLDTBXH")
+    return make_activity(
+        actor, status="accepted", reviewer=reviewer, start_date=day, end_date=day, **fields
+    )
+
+
+def overview_of(client, user, **params):
+    client.force_login(user)
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    return response.context["overview"], response.content.decode()
+
+
+def test_the_chosen_year_beside_the_year_before_by_month_and_kind(client, staff, reviewer, leader):
+    accepted(staff, reviewer, date(2020, 3, 2), participants_foreign=12)
+    accepted(staff, reviewer, date(2020, 3, 20), kind="outbound", participants_vietnamese=4)
+    accepted(staff, reviewer, date(2020, 11, 5), kind="training")
+    accepted(staff, reviewer, date(2019, 3, 9))
+    accepted(staff, reviewer, date(2018, 3, 9))  # two years before: not shown
+    make_activity(staff, status="submitted")  # not accepted: not counted
+    overview, html = overview_of(client, leader, year="2020")
+    assert (overview.year, overview.previous) == (2020, 2019)
+    assert [(m.now, m.before) for m in overview.months][2] == (2, 1)
+    assert [m.now for m in overview.months] == [0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0]
+    assert (overview.total.now, overview.total.before) == (3, 1)
+    assert {k.key: (k.now, k.before) for k in overview.kinds} == {
+        "inbound": (1, 1),
+        "outbound": (1, 0),
+        "training": (1, 0),
+    }
+    inbound, outbound = overview.delegations
+    assert (inbound.now, inbound.before, inbound.foreign_now) == (1, 1, 12)
+    assert inbound.vietnamese_now is None  # not recorded
+    assert (outbound.now, outbound.vietnamese_now, outbound.before) == (1, 4, 0)
+    assert 'data-testid="overview"' in html
+    # Each chart is an image with a name, and its table follows it.
+    assert html.count('role="img"') == 3 and html.count("<caption>") == 4
+    assert f'{reverse("monitoring:overview_pdf")}?year=2020" data-testid="overview-pdf"' in html
+
+
+def test_staff_count_only_their_agencies_leaders_and_reviewers_the_province(
+    client, staff, manager, reviewer, leader
+):
+    accepted(staff, reviewer, date(2020, 3, 2))
+    accepted(manager, reviewer, date(2020, 3, 2), agency="VUNGTAU")
+    accepted(manager, reviewer, date(2020, 4, 2), agency="VUNGTAU")
+    totals = {
+        name: overview_of(client, user, year=2020)[0].total.now
+        for name, user in {
+            "staff": staff,
+            "manager": manager,
+            "reviewer": reviewer,
+            "leader": leader,
+        }.items()
+    }
+    assert totals == {"staff": 1, "manager": 2, "reviewer": 3, "leader": 3}
+    assert not overview_of(client, staff)[0].scope.is_province
+    assert overview_of(client, leader)[0].scope.is_province
+
+
+def test_an_outsider_gets_404_and_an_anonymous_user_the_login_page(client, outsider):
+    for url in (URL, reverse("monitoring:overview_pdf")):
+        response = client.get(url)
+        assert response.status_code == 302 and reverse("login") in response.url
+    client.force_login(outsider)
+    assert client.get(URL).status_code == 404
+    assert client.get(reverse("monitoring:overview_pdf")).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["abc", "1800", "99999999999999999999", "2020.5", "-1"])
+def test_a_bad_year_shows_this_year_and_says_so(client, leader, value):
+    overview, html = overview_of(client, leader, year=value)
+    assert overview.year == timezone.localdate().year
+    assert 'data-testid="year-error"' in html
+
+
+def test_no_year_is_this_year_without_a_message(client, leader):
+    overview, html = overview_of(client, leader)
+    assert overview.year == timezone.localdate().year
+    assert 'data-testid="year-error"' not in html
+
+
+def test_the_top_countries_and_the_traditional_partners_even_at_zero(
+    client, staff, reviewer, leader
+):
+    accepted(staff, reviewer, date(2020, 3, 2), countries=["US", "JP"])
+    accepted(staff, reviewer, date(2020, 5, 2), countries=["US"])
+    accepted(staff, reviewer, date(2019, 5, 2), countries=["LA"])
+    for i, code in enumerate(["FR", "DE", "IT", "ES", "NL", "BE", "CH", "AT", "SE", "NO"]):
+        for _ in range(i % 2 + 1):
+            accepted(staff, reviewer, date(2020, 6, 2), countries=[code])
+    overview, html = overview_of(client, leader, year=2020)
+    rows = {row.code: row for row in overview.countries}
+    assert set(TRADITIONAL_PARTNERS) <= set(rows)
+    assert (rows["US"].now, rows["JP"].now, rows["LA"].before, rows["CU"].now) == (2, 1, 1, 0)
+    assert rows["CU"].traditional and not rows["US"].traditional
+    # The top ten of the year (US 2, five countries with 2, then by code) and the seven partners
+    # (Japan among both).
+    assert len(overview.countries) == 10 + 6
+    assert "SE" not in rows or "NO" not in rows
+    with override("vi"):
+        assert rows["JP"].name == str(countries.name("JP"))
+    assert 'data-country="CU"' in html
+
+
+def test_aid_by_sector_and_by_donor_adds_up_to_the_total(client, staff, reviewer, leader):
+    water = get_or_create_partner(name="Water for All", kind="ngo", country="US")
+    friends = get_or_create_partner(name="Friends of Children", kind="ngo", country="DE")
+    aid = {"kind": "aid"}
+    accepted(staff, reviewer, date(2020, 3, 2), **aid, aid={
+        "donor": water, "sector": "health", "currency": "USD",
+        "committed_amount": Decimal(1000), "disbursed_amount": Decimal(400),
+        "committed_vnd": 25_000_000,
+    })  # fmt: skip
+    accepted(staff, reviewer, date(2020, 4, 2), **aid, aid={
+        "donor": friends, "sector": "education", "currency": "VND",
+        "committed_amount": Decimal(1_234_567_000), "disbursed_amount": Decimal(1_000_000),
+    })  # fmt: skip
+    accepted(staff, reviewer, date(2020, 5, 2), **aid, aid={"committed_vnd": 7_000_000})
+    accepted(staff, reviewer, date(2020, 6, 2), **aid, aid={"sector": "health"})  # no amount
+    accepted(staff, reviewer, date(2019, 6, 2), **aid, aid={"committed_vnd": 99})  # not 2020
+    overview, html = overview_of(client, leader, year=2020)
+    total = overview.aid_total
+    assert (total.count, total.unpriced) == (4, 1)
+    assert total.committed_vnd == 25_000_000 + 1_234_567_000 + 7_000_000
+    assert total.disbursed_vnd == 10_000_000 + 1_000_000  # 400 USD at 25,000 VND
+    sectors = {row.label: row for row in overview.aid_by_sector}
+    assert [row.not_recorded for row in overview.aid_by_sector][-1]
+    assert sum(row.count for row in overview.aid_by_sector) == total.count
+    assert sum(row.committed_vnd for row in overview.aid_by_sector) == total.committed_vnd
+    assert sum(row.count for row in overview.aid_by_donor) == total.count
+    assert sum(row.committed_vnd for row in overview.aid_by_donor) == total.committed_vnd
+    assert sum(row.disbursed_vnd for row in overview.aid_by_donor) == total.disbursed_vnd
+    assert overview.aid_by_donor[0].label == "Friends of Children"
+    assert overview.aid_by_donor[-1].not_recorded and overview.aid_by_donor[-1].count == 2
+    assert len(sectors) == 3
+    assert "1.266.567.000" in html  # the committed total, grouped as Vietnamese writes it
+
+
+def test_the_latest_issued_reports_only_for_those_who_read_them(client, staff, reviewer, leader):
+    make_periods(2019, 2020)
+    issued = make_consolidated_report("2020-H1", actor=reviewer, status="issued")
+    make_consolidated_report("2019", actor=reviewer, status="ready")  # a draft
+    pdf = reverse("reports:consolidated-file", args=[issued.pk, "pdf"])
+    for user in (leader, reviewer):
+        overview, html = overview_of(client, user)
+        assert [r.pk for r in overview.reports] == [issued.pk]
+        assert f'href="{pdf}" data-testid="latest-report-pdf"' in html
+    overview, html = overview_of(client, staff)
+    assert overview.reports is None and pdf not in html
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils' pdftotext")
+def test_the_pdf_holds_the_figures(client, staff, reviewer, leader, tmp_path):
+    donor = get_or_create_partner(name="Quỹ Hữu nghị", kind="ngo", country="JP")
+    accepted(staff, reviewer, date(2020, 3, 2), kind="aid", countries=["JP"], aid={
+        "donor": donor, "sector": "health", "committed_vnd": 1_234_567_000,
+    })  # fmt: skip
+    client.force_login(leader)
+    response = client.get(reverse("monitoring:overview_pdf"), {"year": "2020"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="tong-quan-2020.pdf"'
+    assert response.content.startswith(b"%PDF-")
+    path = tmp_path / "overview.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "1.234.567.000" in text and "Quỹ Hữu nghị" in text
+    with override("vi"):
+        assert str(countries.name("JP")) in text and str(countries.name("CU")) in text
+
+
+# --- a fixed number of queries -----------------------------------------------------------------
+
+
+def rows_for(n: int, *, staff, manager, reviewer) -> None:
+    """`n` times the records each block reads, in both years and two agencies."""
+    donor = get_or_create_partner(name=f"Donor {n}", kind="ngo", country="US")
+    for i in range(n):
+        for year in (2019, 2020):
+            accepted(staff, reviewer, date(year, i % 12 + 1, 3), countries=["JP", "US"])
+            accepted(manager, reviewer, date(year, 5, 1), agency="VUNGTAU", kind="outbound")
+            accepted(staff, reviewer, date(year, 6, 1), kind="aid", aid={
+                "donor": donor, "sector": "health", "committed_vnd": 1000 + i,
+            })  # fmt: skip
+        make_activity(staff, status="submitted")
+
+
+# Every signed-in page: the session, the user, the navigation's memberships, the bell's and
+# the messages' unread counts (one query), the footer's plan (5); the user's agency rights
+# (permissions.agency_ids, 1). A member of an agency: its lineage (monitoring.scope, 1).
+# Then the overview (monitoring/overview.py): per month, per kind (with the delegations),
+# the countries, aid by sector, aid by donor (5), and for leaders and reviewers the latest
+# issued reports (1). The calendar's upcoming panel costs what observances.upcoming costs
+# (measured below, its own helper's count).
+EXPECTED = {"leader": 5 + 1 + 5 + 1, "reviewer": 5 + 1 + 5 + 1, "staff": 5 + 1 + 1 + 5}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
+def test_the_overview_queries_do_not_grow_with_the_rows(
+    client, cast, django_assert_num_queries, role
+):
+    people = {name: cast[name] for name in ("staff", "manager", "reviewer")}
+    user = cast[role]
+    client.force_login(user)
+    counts = []
+    for added in (1, 9):  # once, then ten times the rows
+        rows_for(added, **people)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL, {"year": 2020}).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], (role, counts)
+    scope = monitoring_scope(user)
+    with CaptureQueriesContext(connection) as upcoming:
+        observances.upcoming(scope, timezone.localdate())
+    with django_assert_num_queries(EXPECTED[role] + len(upcoming)):
+        client.get(URL, {"year": 2020})
