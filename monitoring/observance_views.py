@@ -1,20 +1,91 @@
-"""Calendar of partner countries' days (stub: being built)."""
+"""The calendar of partner countries' days: the page of a year, its iCalendar feed (signed in
+or through the user's secret subscription link), and the button that makes a new link."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from . import observances
+from .models import CalendarFeed
 from .scope import get_scope
+
+
+def _year(request: HttpRequest) -> tuple[int, bool]:
+    """The ?year= asked for and whether it was usable (this year when absent or not)."""
+    this_year = timezone.localdate().year
+    raw = request.GET.get("year")
+    if raw is None or raw == "":
+        return this_year, True
+    try:
+        year = int(raw)
+    except ValueError:
+        return this_year, False
+    if not observances.FIRST_YEAR <= year <= observances.LAST_YEAR:
+        return this_year, False
+    return year, True
 
 
 @login_required
 def calendar(request: HttpRequest) -> HttpResponse:
-    get_scope(request.user)
-    return HttpResponse("calendar")
+    scope = get_scope(request.user)
+    if request.method == "POST":
+        return _replace_link(request)
+    year, usable = _year(request)
+    if not usable:
+        messages.warning(request, _("That year cannot be shown; here is this year."))
+    found = observances.calendar_year(scope, year, user=request.user)
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    ics_url = reverse("monitoring:calendar_ics")
+    context = {
+        "year": year,
+        "months": observances.by_month(found),
+        "ics_url": f"{ics_url}?year={year}",
+        "feed": feed,
+        "feed_url": f"{settings.SITE_URL.rstrip('/')}{ics_url}?token={feed.token}" if feed else "",
+        "window_before": observances.WINDOW_BEFORE,
+        "window_after": observances.WINDOW_AFTER,
+    }
+    return render(request, "monitoring/calendar.html", context)
 
 
-@login_required
+def _replace_link(request: HttpRequest) -> HttpResponse:
+    had_one = CalendarFeed.objects.filter(user=request.user).exists()
+    if had_one and request.POST.get("confirm") != "yes":
+        messages.error(
+            request,
+            _("Tick the box to confirm that the current link stops working; nothing changed."),
+        )
+    else:
+        observances.replace_feed_token(actor=request.user)
+        messages.success(
+            request,
+            _("A new subscription link is ready below; the former link no longer works.")
+            if had_one
+            else _("Your subscription link is ready below."),
+        )
+    return redirect(reverse("monitoring:calendar") + "#subscription")
+
+
 def calendar_ics(request: HttpRequest) -> HttpResponse:
-    get_scope(request.user)
-    return HttpResponse("calendar.ics")
+    token = request.GET.get("token")
+    if token is not None:
+        if observances.feed_scope(token) is None:
+            raise Http404
+    elif not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    else:
+        get_scope(request.user)
+    year, _usable = _year(request)
+    body = observances.build_ics(observances.occurrences(year), year)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="lich-ngay-le-{year}.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response

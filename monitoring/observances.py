@@ -1,12 +1,245 @@
-"""Partner countries' days and the other dates the plan names (stub: being built)."""
+"""Partner countries' days and the other dates the plan names: where each falls in a year,
+the activities already planned around it, the upcoming ones, the iCalendar feed, and the
+secret subscription links.
+
+An activity counts as planned around an occurrence when
+- its start date lies from `WINDOW_BEFORE` days before the date to `WINDOW_AFTER` days after;
+- it is linked to the observance's country (ActivityCountry); for a day of no country
+  (Vietnam's own days, Tết) it is of the kind that marks such a day instead: a New-Year
+  visit for a New-Year visit, an event or ceremony for any other;
+- its agency is in the monitoring scope, and the user may read it
+  (`Activity.objects.visible_to`): a member sees their agencies' drafts, submitted, returned
+  and accepted activities (what is planned is usually not accepted yet), a reviewer what is
+  submitted or accepted, a leader what is accepted. Without a user (the overview's panel
+  before it passes one) only accepted activities in scope count.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from urllib.parse import urlsplit
 
-from .scope import Scope
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext
+from icalendar import Calendar, Event
+
+from activities.models import Activity, ActivityCountry
+from agencies.models import ActivityKind, User
+
+from .models import CalendarFeed, Observance
+from .scope import Scope, monitoring_scope
+
+WINDOW_BEFORE = 30
+WINDOW_AFTER = 7
+# The years a page or a feed may ask for (a larger year is refused before any query).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+# The kind of activity that marks a day of no country.
+_COUNTRYLESS_KIND = {Observance.Kind.NEW_YEAR_VISIT: ActivityKind.NEW_YEAR_VISIT}
+_DEFAULT_COUNTRYLESS_KIND = ActivityKind.EVENT
 
 
-def upcoming(scope: Scope, today: date | None = None, days: int = 30) -> list:
-    """The dates of the next `days` days, each with the activities planned around it."""
-    return []
+@dataclass
+class Occurrence:
+    """One observance on its date of a year. `ordinal`: which anniversary ("lần thứ N"),
+    None when not numbered; `activities`: those planned around it (filled by `with_planned`),
+    by start date; `days_left`: days from today (filled by `upcoming`)."""
+
+    observance: Observance
+    on: date
+    ordinal: int | None = None
+    activities: list[Activity] = field(default_factory=list)
+    days_left: int | None = None
+
+    @property
+    def anchor(self) -> str:
+        return f"occurrence-{self.observance.pk}-{self.on:%Y%m%d}"
+
+    @property
+    def window(self) -> tuple[date, date]:
+        return self.on - timedelta(days=WINDOW_BEFORE), self.on + timedelta(days=WINDOW_AFTER)
+
+    @property
+    def activity_kind(self) -> str | None:
+        """The kind an activity must have to count, None when its country decides."""
+        if self.observance.country:
+            return None
+        return _COUNTRYLESS_KIND.get(self.observance.kind, _DEFAULT_COUNTRYLESS_KIND)
+
+    def condition(self) -> Q:
+        """The filter "planned around this occurrence" on Activity (no join: no duplicates)."""
+        around = Q(start_date__range=self.window)
+        if self.activity_kind is not None:
+            return around & Q(kind=self.activity_kind)
+        linked = ActivityCountry.objects.filter(country=self.observance.country.code)
+        return around & Q(pk__in=linked.values("activity_id"))
+
+    def matches(self, activity: Activity) -> bool:
+        """`condition` in Python, on an activity whose `linked_countries` are prefetched."""
+        start, end = self.window
+        if not start <= activity.start_date <= end:
+            return False
+        if self.activity_kind is not None:
+            return activity.kind == self.activity_kind
+        return any(c.country == self.observance.country for c in activity.linked_countries)
+
+
+def occurrences_between(start: date, end: date) -> list[Occurrence]:
+    """The active observances' dates from `start` to `end` (both included), by date then
+    title; a yearly observance once per year of the range. One query. Raises ValueError
+    when `end` is before `start`."""
+    if end < start:
+        raise ValueError("end before start")
+    found = []
+    for observance in Observance.objects.between(start, end):
+        for year in range(start.year, end.year + 1):
+            on = observance.date_in(year)
+            if on is not None and start <= on <= end:
+                found.append(Occurrence(observance, on, observance.ordinal_in(year)))
+    found.sort(key=lambda o: (o.on, o.observance.title, o.observance.pk))
+    return found
+
+
+def occurrences(year: int) -> list[Occurrence]:
+    """The active observances' dates of `year` (see occurrences_between). One query."""
+    return occurrences_between(date(year, 1, 1), date(year, 12, 31))
+
+
+def readable_activities(scope: Scope, user: User | None) -> QuerySet[Activity]:
+    """The activities that may be shown beside the dates: those `user` may read within
+    `scope`, or the accepted ones in scope without a user. No query of its own."""
+    if user is None:
+        return scope.activities()
+    return Activity.objects.visible_to(user).filter(scope.q())
+
+
+def with_planned(found: list[Occurrence], activities: QuerySet[Activity]) -> list[Occurrence]:
+    """Fills each occurrence's `activities` with those of `activities` planned around it
+    (module docstring), by start date. Two queries (the activities, their countries), none
+    when `found` is empty. Returns `found`."""
+    if not found:
+        return found
+    condition = Q()
+    for occurrence in found:
+        condition |= occurrence.condition()
+    countries = ActivityCountry.objects.only("activity_id", "country")
+    planned = (
+        activities.filter(condition)
+        .only("id", "title", "start_date", "kind", "status", "agency_id")
+        .order_by("start_date", "pk")
+        .prefetch_related(Prefetch("countries", countries, to_attr="linked_countries"))
+    )
+    for activity in planned:
+        for occurrence in found:
+            if occurrence.matches(activity):
+                occurrence.activities.append(activity)
+    return found
+
+
+def calendar_year(scope: Scope, year: int, *, user: User | None = None) -> list[Occurrence]:
+    """The occurrences of `year` with the activities planned around them that `user` may
+    read in `scope` (readable_activities). Three queries: observances, activities, their
+    countries (the user's rights, read by visible_to, are cached on the user)."""
+    return with_planned(occurrences(year), readable_activities(scope, user))
+
+
+def upcoming(
+    scope: Scope, today: date | None = None, days: int = 30, *, user: User | None = None
+) -> list[Occurrence]:
+    """The occurrences from `today` (the local date when None) to `days` days later, across
+    a new year, each with `days_left` (0 on the day) and the activities planned around it
+    (calendar_year's rule; pass `user` to show what the user may read, drafts of their own
+    agencies included; without it only accepted activities count). Three queries."""
+    today = today or timezone.localdate()
+    found = occurrences_between(today, today + timedelta(days=days))
+    for occurrence in found:
+        occurrence.days_left = (occurrence.on - today).days
+    return with_planned(found, readable_activities(scope, user))
+
+
+def by_month(found: list[Occurrence]) -> list[tuple[int, list[Occurrence]]]:
+    """`found` (by date) grouped by month number: [(month, occurrences), …], months with
+    none left out."""
+    months: dict[int, list[Occurrence]] = {}
+    for occurrence in found:
+        months.setdefault(occurrence.on.month, []).append(occurrence)
+    return sorted(months.items())
+
+
+def summary(occurrence: Occurrence) -> str:
+    """The occurrence's title, with "lần thứ N" when it is numbered."""
+    title = occurrence.observance.title
+    if occurrence.ordinal is None:
+        return title
+    return gettext("%(title)s (anniversary no. %(number)s)") % {
+        "title": title,
+        "number": occurrence.ordinal,
+    }
+
+
+def feed_host() -> str:
+    """The host of SITE_URL, which makes the feed's UIDs unique to this portal."""
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def build_ics(found: list[Occurrence], year: int) -> bytes:
+    """The iCalendar (RFC 5545) text of `found`: one all-day event per occurrence (DTEND the
+    next day), a UID stable across downloads (observance, year, SITE_URL's host), the
+    observance's last change as DTSTAMP, its source in the description. No activity is
+    named: the feed may be read through a subscription link. No query."""
+    cal = Calendar()
+    cal.add("prodid", "-//doingoai//Calendar of partner countries' days//VI")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", gettext("Partner countries' days %(year)s") % {"year": year})
+    cal.add("x-wr-timezone", settings.TIME_ZONE)
+    host = feed_host()
+    for occurrence in found:
+        observance = occurrence.observance
+        lines = [gettext("Source: %(source)s") % {"source": observance.source}]
+        if observance.country:
+            lines.insert(0, str(observance.country.name))
+        if observance.notes:
+            lines.append(observance.notes)
+        event = Event()
+        event.add("uid", f"observance-{observance.pk}-{occurrence.on.year}@{host}")
+        event.add("dtstamp", observance.updated_at)
+        event.add("dtstart", occurrence.on)
+        event.add("dtend", occurrence.on + timedelta(days=1))
+        event.add("summary", summary(occurrence))
+        event.add("description", "\n".join(lines))
+        event.add("categories", [str(observance.get_kind_display())])
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def replace_feed_token(*, actor: User) -> CalendarFeed:
+    """Gives `actor` a new secret subscription link (a random URL-safe token of 32 bytes);
+    the former one, if any, stops working at once. Two queries and a write."""
+    with transaction.atomic():
+        feed, created = CalendarFeed.objects.select_for_update().get_or_create(
+            user=actor, defaults={"token": secrets.token_urlsafe(32)}
+        )
+        if not created:
+            feed.token = secrets.token_urlsafe(32)
+            feed.created_at = timezone.now()
+            feed.save(update_fields=["token", "created_at"])
+    return feed
+
+
+def feed_scope(token: str) -> Scope | None:
+    """The monitoring scope of the user whose subscription link carries `token`, None when
+    no link has it (never made, or replaced since) or its user is inactive or monitors
+    nothing any more. One query, plus the scope's (monitoring_scope)."""
+    if not token or len(token) > CalendarFeed._meta.get_field("token").max_length:
+        return None
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    if feed is None:
+        return None
+    return monitoring_scope(feed.user)

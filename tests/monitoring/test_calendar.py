@@ -1,0 +1,295 @@
+"""The calendar page (/monitoring/calendar/), its iCalendar feed (/monitoring/calendar.ics,
+signed in or through a subscription link) and the upcoming-dates panel, from both sides of
+the monitoring rule, with their query counts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+from icalendar import Calendar
+
+from agencies.models import User
+from monitoring import observances
+from monitoring.models import CalendarFeed, Observance
+from monitoring.scope import Scope, monitoring_scope
+from tests.factories import make_activity
+
+pytestmark = pytest.mark.django_db
+
+PAGE = reverse("monitoring:calendar")
+ICS = reverse("monitoring:calendar_ics")
+
+
+def lao_activity(actor, title: str, *, start: date = date(2026, 11, 20), **fields):
+    return make_activity(
+        actor, countries=["LA"], start_date=start, end_date=start, title=title, **fields
+    )
+
+
+def more_observances(count: int) -> None:
+    Observance.objects.bulk_create(
+        Observance(
+            title=f"Ngày thử {n}", country="LA", kind="other", month=1 + n % 12, day=1 + n % 28,
+            source="Thử nghiệm",
+        )
+        for n in range(count)
+    )  # fmt: skip
+
+
+def parse(response) -> Calendar:
+    return Calendar.from_ical(
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )
+
+
+# ---------------------------------------------------------------------------- the page
+
+
+def test_a_leader_sees_every_agencys_accepted_activities_around_the_dates(
+    client, staff, reviewer, leader
+):
+    accepted = lao_activity(
+        staff, "Giao lưu hữu nghị với Lào", status="accepted", reviewer=reviewer
+    )
+    lao_activity(staff, "Nháp chưa gửi")
+    client.force_login(leader)
+    response = client.get(PAGE, {"year": 2026})
+    assert response.status_code == 200
+    body = response.content.decode()
+    lao = Observance.objects.get(title="Quốc khánh nước CHDCND Lào")
+    assert f'id="occurrence-{lao.pk}-20261202"' in body
+    assert accepted.get_absolute_url() in body and "Nháp chưa gửi" not in body
+    assert lao.source in body
+    assert 'data-testid="calendar-ics"' in body and f"{ICS}?year=2026" in body
+    row = response.context["months"][-1][1]
+    assert [a.pk for o in row if o.observance == lao for a in o.activities] == [accepted.pk]
+
+
+def test_a_staff_member_sees_their_own_drafts_and_a_manager_not_the_department(
+    client, staff, manager
+):
+    draft = lao_activity(staff, "Kế hoạch đón đoàn Lào")
+    client.force_login(staff)
+    assert draft.get_absolute_url() in client.get(PAGE, {"year": 2026}).content.decode()
+    client.force_login(manager)
+    body = client.get(PAGE, {"year": 2026}).content.decode()
+    assert draft.get_absolute_url() not in body and "Kế hoạch đón đoàn Lào" not in body
+
+
+def test_an_outsider_gets_404_and_anonymous_users_the_login_page(client, outsider):
+    response = client.get(PAGE)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    client.force_login(outsider)
+    assert client.get(PAGE).status_code == 404
+    assert client.post(PAGE).status_code == 404
+    assert not CalendarFeed.objects.exists()
+
+
+@pytest.mark.parametrize("year", ["abc", "0", "99999", "-5", "2026.5"])
+def test_a_bad_year_shows_this_year_with_a_message(client, leader, year):
+    client.force_login(leader)
+    response = client.get(PAGE, {"year": year})
+    assert response.status_code == 200
+    assert response.context["year"] == date.today().year
+    with translation.override("en"):
+        assert [str(m) for m in response.context["messages"]] == [
+            "That year cannot be shown; here is this year."
+        ]
+
+
+def test_the_page_reads_a_fixed_number_of_queries(client, staff, reviewer, leader):
+    for n in range(2):
+        lao_activity(staff, f"Hoạt động {n}", status="accepted", reviewer=reviewer)
+    client.force_login(leader)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(PAGE, {"year": 2026}).status_code == 200
+        return len(queries)
+
+    # session, user, the user's rights (read once for the scope and the visibility), the
+    # observances, the planned activities, their countries, the user's subscription link; and
+    # what every page reads: the bell's unread count, the menu's memberships, the footer's plan.
+    small = count()
+    for n in range(18):
+        lao_activity(staff, f"Thêm {n}", status="accepted", reviewer=reviewer)
+    more_observances(200)
+    assert count() == small
+    assert small == 10, small
+
+
+# ---------------------------------------------------------------------------- the feed
+
+
+def test_the_feed_has_one_all_day_event_per_date_without_activities(
+    client, staff, reviewer, settings
+):
+    settings.SITE_URL = "https://doingoai.example.vn"
+    lao_activity(staff, "Tên hoạt động bí mật", status="accepted", reviewer=reviewer)
+    client.force_login(staff)
+    response = client.get(ICS, {"year": 2026})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert 'filename="lich-ngay-le-2026.ics"' in response["Content-Disposition"]
+    assert "Tên hoạt động bí mật" not in response.content.decode()
+    cal = parse(response)
+    assert str(cal["VERSION"]) == "2.0" and str(cal["CALSCALE"]) == "GREGORIAN"
+    assert str(cal["X-WR-TIMEZONE"]) == "Asia/Ho_Chi_Minh" and cal["PRODID"]
+    assert cal["X-WR-CALNAME"]
+    events = list(cal.walk("VEVENT"))
+    expected = observances.occurrences(2026)
+    assert len(events) == len(expected) == 19
+    lao = Observance.objects.get(title="Quốc khánh nước CHDCND Lào")
+    event = next(
+        e for e in events if str(e["UID"]) == f"observance-{lao.pk}-2026@doingoai.example.vn"
+    )
+    assert event.decoded("DTSTART") == date(2026, 12, 2)
+    assert event.decoded("DTEND") == date(2026, 12, 3)
+    assert event["DTSTART"].params["VALUE"] == "DATE"
+    assert "51" in str(event["SUMMARY"]) and lao.title in str(event["SUMMARY"])
+    assert lao.source in str(event["DESCRIPTION"])
+    assert event["DTSTAMP"] and event.get("CATEGORIES")
+    # The same UID on the next download: a subscribed calendar updates, it does not duplicate.
+    again = parse(client.get(ICS, {"year": 2026}))
+    assert {str(e["UID"]) for e in again.walk("VEVENT")} == {str(e["UID"]) for e in events}
+
+
+def test_the_feed_of_another_year_and_a_bad_year(client, leader):
+    client.force_login(leader)
+    events = list(parse(client.get(ICS, {"year": 2027})).walk("VEVENT"))
+    tet = [e.decoded("DTSTART") for e in events if e.decoded("DTSTART").month == 2]
+    assert date(2027, 2, 6) in tet and date(2026, 2, 17) not in tet
+    response = client.get(ICS, {"year": "abc"})
+    assert response.status_code == 200
+    assert f"lich-ngay-le-{date.today().year}.ics" in response["Content-Disposition"]
+
+
+def test_the_feed_needs_a_session_or_a_valid_link(client, outsider):
+    response = client.get(ICS)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert client.get(ICS, {"token": "not-a-token"}).status_code == 404
+    assert client.get(ICS, {"token": ""}).status_code == 404
+    client.force_login(outsider)
+    assert client.get(ICS).status_code == 404
+
+
+def test_a_subscription_link_opens_the_feed_without_signing_in_until_replaced(client, staff):
+    old = observances.replace_feed_token(actor=staff).token
+    response = client.get(ICS, {"token": old, "year": 2026})
+    assert response.status_code == 200 and len(list(parse(response).walk("VEVENT"))) == 19
+    new = observances.replace_feed_token(actor=staff).token
+    assert client.get(ICS, {"token": old}).status_code == 404
+    assert client.get(ICS, {"token": new}).status_code == 200
+
+
+def test_a_link_of_an_inactive_user_or_of_one_who_monitors_nothing_is_refused(
+    client, staff, outsider
+):
+    token = observances.replace_feed_token(actor=staff).token
+    staff.is_active = False
+    staff.save()
+    assert client.get(ICS, {"token": token}).status_code == 404
+    assert (
+        client.get(ICS, {"token": observances.replace_feed_token(actor=outsider).token}).status_code
+        == 404
+    )
+
+
+def test_the_feed_reads_a_fixed_number_of_queries(client, staff, reviewer):
+    token = observances.replace_feed_token(actor=staff).token
+    lao_activity(staff, "Một", status="accepted", reviewer=reviewer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(ICS, {"token": token, "year": 2026}).status_code == 200
+        return len(queries)
+
+    # the link with its user, the user's rights, the agency tree (a partial scope), the
+    # observances; no activity is read.
+    small = count()
+    for n in range(10):
+        lao_activity(staff, f"Thêm {n}", status="accepted", reviewer=reviewer)
+    more_observances(200)
+    assert count() == small
+    assert small == 4, small
+
+
+# ---------------------------------------------------------------------------- the link
+
+
+def test_a_user_makes_a_link_and_replaces_it_only_after_confirming(client, staff):
+    client.force_login(staff)
+    response = client.post(PAGE)
+    assert response.status_code == 302 and response["Location"].endswith("#subscription")
+    first = CalendarFeed.objects.get(user=staff).token
+    body = client.get(PAGE).content.decode()
+    assert f"{ICS}?token={first}" in body and 'data-testid="feed-url"' in body
+    client.post(PAGE)  # no confirmation: nothing changes
+    assert CalendarFeed.objects.get(user=staff).token == first
+    client.post(PAGE, {"confirm": "yes"})
+    second = CalendarFeed.objects.get(user=staff).token
+    assert second != first
+    assert client.get(ICS, {"token": first}).status_code == 404
+
+
+def test_a_user_never_sees_another_users_link(client, staff, leader):
+    theirs = observances.replace_feed_token(actor=staff).token
+    client.force_login(leader)
+    body = client.get(PAGE).content.decode()
+    assert theirs not in body and 'data-testid="feed-url"' not in body
+
+
+def test_making_a_link_needs_a_post_with_the_csrf_token(staff):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    assert client.post(PAGE).status_code == 403
+    assert not CalendarFeed.objects.exists()
+
+
+# ---------------------------------------------------------------------------- the panel
+
+
+def test_the_panel_says_how_many_days_are_left_and_what_is_planned(staff, reviewer):
+    lao_activity(staff, "Đón đoàn Lào", status="accepted", reviewer=reviewer)
+    soon = observances.upcoming(monitoring_scope(staff), date(2026, 11, 25), user=staff)
+    html = render_to_string("monitoring/_upcoming.html", {"upcoming": soon})
+    assert 'data-testid="upcoming"' in html
+    lao = Observance.objects.get(title="Quốc khánh nước CHDCND Lào")
+    cuba = Observance.objects.get(kind="relations", country="CU")
+    lao_line = html.split(f'data-testid="upcoming-{lao.pk}"')[1].split("</li>")[0]
+    assert "02/12" in lao_line and "7" in lao_line and 'data-testid="upcoming-planned"' in lao_line
+    assert f"#occurrence-{lao.pk}-20261202" in lao_line
+    cuba_line = html.split(f'data-testid="upcoming-{cuba.pk}"')[1].split("</li>")[0]
+    assert 'data-testid="upcoming-none"' in cuba_line
+
+
+def test_the_panel_reads_a_fixed_number_of_queries(staff, reviewer, leader):
+    for n in range(2):
+        lao_activity(staff, f"Hoạt động {n}", status="accepted", reviewer=reviewer)
+    scope = Scope(None)
+
+    def count() -> int:
+        fresh = User.objects.get(pk=leader.pk)  # the rights are cached on the user object
+        with CaptureQueriesContext(connection) as queries:
+            observances.upcoming(scope, date(2026, 11, 25), user=fresh)
+        return len(queries)
+
+    # the user's rights (visible_to), the observances, the planned activities, their countries
+    small = count()
+    for n in range(18):
+        lao_activity(staff, f"Thêm {n}", status="accepted", reviewer=reviewer)
+    more_observances(200)
+    assert count() == small == 4
+
+
+def test_the_panels_former_call_still_works(staff, reviewer):
+    accepted = lao_activity(staff, "Đã tiếp nhận", status="accepted", reviewer=reviewer)
+    soon = observances.upcoming(Scope(None), date(2026, 11, 25))
+    assert [a for o in soon for a in o.activities] == [accepted]
