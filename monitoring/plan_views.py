@@ -1,20 +1,72 @@
-"""Plan implementation (stub: being built)."""
+"""Plan implementation: the duties by half-year (monitoring:plan) and one cell's activities
+(monitoring:plan_cell). The figures are monitoring/plan.py's."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
 
+from activities.models import Activity
+from agencies.names import NameBook
+
+from . import plan as figures
 from .scope import get_scope
 
+PAGE_SIZE = 25
+
 
 @login_required
+@require_GET
 def plan(request: HttpRequest) -> HttpResponse:
-    get_scope(request.user)
-    return HttpResponse("plan")
+    scope = get_scope(request.user)
+    today = timezone.localdate()
+    year, problem = figures.parse_year(request.GET.get("year"), today)
+    if problem:
+        messages.warning(request, problem)
+    agencies = figures.agencies_in(scope)
+    scope, chosen = figures.narrow(scope, request.GET.get("agency"), agencies)
+    context = {
+        "table": figures.implementation(scope, year, today),
+        "years": figures.years_offered(today),
+        "agencies": agencies,
+        "chosen": chosen,
+        "agency_query": urlencode({"agency": chosen.code}) if chosen else "",
+        "legend": [(figures.STATES[state], state, words) for state, words in figures.LEGEND],
+    }
+    return render(request, "monitoring/plan.html", context)
 
 
 @login_required
+@require_GET
 def cell(request: HttpRequest) -> HttpResponse:
-    get_scope(request.user)
-    return HttpResponse("cell")
+    scope = get_scope(request.user)
+    today = timezone.localdate()
+    window, year = figures.parse_window(request.GET.get("window"), today)
+    duty = figures.get_duty(request.GET.get("duty"))
+    scope, chosen = figures.narrow(scope, request.GET.get("agency"), figures.agencies_in(scope))
+    names = NameBook()
+    detail = figures.cell_detail(scope, duty, window, year, today, names)
+    page = Paginator(detail.activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    readable = set(
+        Activity.objects.visible_to(request.user)
+        .filter(pk__in=[a.pk for a in page])
+        .values_list("pk", flat=True)
+    )
+    rows = [(a, names.short_name(a.agency, a.start_date), a.pk in readable) for a in page]
+    kept = {"duty": duty.pk, "window": window.code} | ({"agency": chosen.code} if chosen else {})
+    context = {
+        "detail": detail,
+        "short_form": figures.short_form(duty),
+        "page": page,
+        "rows": rows,
+        "chosen": chosen,
+        "query": urlencode(kept),
+        "back": urlencode({"year": window.year} | ({"agency": chosen.code} if chosen else {})),
+    }
+    return render(request, "monitoring/plan_cell.html", context)

@@ -1,0 +1,425 @@
+"""Plan implementation: the duties of the plan in force, by half-year, with what was done.
+
+Rows are the duties of the plan a year follows (agencies.plans.plan_for_period), grouped by
+section (III.1 … III.7, IV.1, IV.2: the ref's first two parts). Columns are half-years: a
+year's first half is its stored "half" ReportingPeriod (Decree 09/2019 windows by default),
+its second half runs from the day after that to the end of its stored "year" period; a year
+without stored periods takes the default dates (reports.periods.bounds), nothing is created.
+
+A cell counts the accepted activities of the agencies in scope (Scope.activities) that carry
+out the duty (Activity.duty) and began (start_date) in the window, and the agencies that
+acted. Its state follows the duty's recurrence (see `cell_state`); every state has a word and
+a symbol besides its colour.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import Activity
+from agencies.models import Agency, Duty, DutyAssignment, Plan
+from agencies.names import Lineage, NameBook
+from agencies.plans import plan_for_period
+from reports.models import ReportingPeriod
+from reports.periods import bounds, first_year
+
+from .scope import Scope
+
+Kind = ReportingPeriod.Kind
+Recurrence = Duty.Recurrence
+SHORT_FORM_CHARS = 90
+# The end of a duty's first sentence: a full stop, semicolon or colon followed by a space.
+SENTENCE_END = re.compile(r"(?<=[.;:])\s")
+
+# state: (Bootstrap badge classes, symbol); the words are given per cell (cell_state).
+STATES = {
+    "green": ("text-bg-success", "✓"),
+    "red": ("text-bg-danger", "✗"),
+    "amber": ("text-bg-warning", "!"),
+    "grey": ("text-bg-secondary", "○"),
+    "open": ("text-bg-light border", "…"),
+}
+LEGEND = [
+    ("green", _("Carried out: at least one accepted activity began in the half-year.")),
+    (
+        "red",
+        _(
+            "Not carried out: a six-monthly duty with nothing in an ended half-year, or a "
+            "yearly duty with nothing in the whole ended year."
+        ),
+    ),
+    ("amber", _("Nothing this half-year: an ongoing duty with nothing in an ended half-year.")),
+    (
+        "grey",
+        _(
+            "When requested (a duty carried out on request), or carried out in the year "
+            "(a yearly duty done in the other half)."
+        ),
+    ),
+    ("open", _("In progress: the half-year (or the yearly duty's year) has not ended.")),
+]
+
+
+def short_form(duty: Duty) -> str:
+    """The duty in a few words for a table: its summary, or when it has none its text's first
+    sentence, cut at a word to at most SHORT_FORM_CHARS characters (an ellipsis marks the
+    cut)."""
+    if duty.summary.strip():
+        return duty.summary
+    first = SENTENCE_END.split(duty.text.strip(), maxsplit=1)[0]
+    if len(first) <= SHORT_FORM_CHARS:
+        return first
+    cut = first[: SHORT_FORM_CHARS - 1]
+    return cut[: cut.rfind(" ")].rstrip(" ,;:-") + "…" if " " in cut else cut + "…"
+
+
+def section_of(ref: str) -> str:
+    """The section a duty belongs to: its ref's first two parts ("III.2.3" → "III.2")."""
+    return ".".join(ref.split(".")[:2])
+
+
+# --------------------------------------------------------------------------- half-years
+
+
+@dataclass(frozen=True)
+class Window:
+    """One half-year: `half` 1 or 2 of `year`, from `start` to `end` (both included)."""
+
+    year: int
+    half: int
+    start: date
+    end: date
+
+    @property
+    def code(self) -> str:
+        """ "2026-H1" or "2026-H2" (the cell page's ?window=)."""
+        return f"{self.year}-H{self.half}"
+
+    @property
+    def label(self) -> str:
+        if self.half == 1:
+            return gettext("First half of %(year)s") % {"year": self.year}
+        return gettext("Second half of %(year)s") % {"year": self.year}
+
+    def ended(self, today: date) -> bool:
+        return self.end < today
+
+
+def half_years(years: list[int]) -> list[Window]:
+    """The two half-years of each of `years`, in order, from the stored periods (one query);
+    a year without them takes the default dates. A second half never ends before it begins
+    (a period corrected oddly in the admin gives a one-day window, not an error)."""
+    stored = {
+        (p.year, p.kind): p for p in ReportingPeriod.objects.filter(year__in=years).order_by()
+    }
+    windows = []
+    for year in sorted(years):
+        half = stored.get((year, Kind.HALF_YEAR))
+        whole = stored.get((year, Kind.YEAR))
+        first = (half.start_date, half.end_date) if half else _default(Kind.HALF_YEAR, year)
+        year_end = whole.end_date if whole else _default(Kind.YEAR, year)[1]
+        second_start = first[1] + timedelta(days=1)
+        windows.append(Window(year, 1, first[0], first[1]))
+        windows.append(Window(year, 2, second_start, max(year_end, second_start)))
+    return windows
+
+
+def _default(kind: str, year: int) -> tuple[date, date]:
+    b = bounds(kind, year)
+    return b.start, b.end
+
+
+def years_offered(today: date) -> list[int]:
+    """The years the page may show, newest first: from the first reporting year
+    (settings.REPORT_FIRST_YEAR) to this year."""
+    return list(range(today.year, min(first_year(), today.year) - 1, -1))
+
+
+def parse_year(value: str | None, today: date) -> tuple[int, str]:
+    """The year asked for (?year=) and a message for the user when it could not be used (then
+    this year). Never raises."""
+    if not value:
+        return today.year, ""
+    try:
+        year = int(value.strip())
+    except ValueError:
+        year = None
+    if year is None or year not in years_offered(today):
+        return today.year, gettext(
+            "“%(value)s” is not a year the plan can be followed for (%(first)s to %(last)s): "
+            "showing %(year)s."
+        ) % {
+            "value": value[:20],
+            "first": min(years_offered(today)),
+            "last": today.year,
+            "year": today.year,
+        }
+    return year, ""
+
+
+def parse_window(value: str | None, today: date) -> tuple[Window, list[Window]]:
+    """The half-year of a cell (?window=2026-H1 or 2026-H2), of a year the page shows (the
+    first reporting year's previous year included), and the two halves of its year. One
+    query. Raises Http404 otherwise."""
+    match = re.fullmatch(r"(\d{4})-H([12])", (value or "").strip(), re.ASCII)
+    if not match:
+        raise Http404
+    year, half = int(match[1]), int(match[2])
+    if not min(years_offered(today)) - 1 <= year <= today.year:
+        raise Http404
+    halves = half_years([year])
+    return halves[half - 1], halves
+
+
+# --------------------------------------------------------------------------- scope by agency
+
+
+def agencies_in(scope: Scope) -> list[Agency]:
+    """The agencies of `scope` in directory order (the filter's choices). One query."""
+    return list(Agency.objects.filter(scope.q("pk")).in_directory_order())
+
+
+def narrow(scope: Scope, code: str | None, agencies: list[Agency]) -> tuple[Scope, Agency | None]:
+    """`scope` limited to the agency of `code` and those under it (?agency=), with that agency;
+    `scope` itself when no code is given. `agencies` are agencies_in(scope): no query. Raises
+    Http404 for a code that is not an agency in scope (the scope is never widened)."""
+    code = (code or "").strip()
+    if not code:
+        return scope, None
+    chosen = next((a for a in agencies if a.code.casefold() == code.casefold()), None)
+    if chosen is None:
+        raise Http404
+    return scope.narrowed(Lineage(agencies).with_descendants(chosen.pk)), chosen
+
+
+# --------------------------------------------------------------------------- the table
+
+
+@dataclass
+class Cell:
+    window: Window
+    activities: int
+    agencies: int
+    state: str
+    label: str
+
+    @property
+    def classes(self) -> str:
+        return STATES[self.state][0]
+
+    @property
+    def symbol(self) -> str:
+        return STATES[self.state][1]
+
+
+@dataclass
+class Row:
+    duty: Duty
+    short_form: str
+    cells: list[Cell]
+
+
+@dataclass
+class Section:
+    ref: str
+    heading: str
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class Table:
+    """The page's figures: `plan` None when no plan was in force (no rows then)."""
+
+    year: int
+    plan: Plan | None
+    windows: list[Window]
+    sections: list[Section]
+
+
+def cell_state(
+    recurrence: str, count: int, window: Window, year_count: int, year_ended: bool, today: date
+) -> tuple[str, str]:
+    """(state, words) of a cell of `count` activities in `window`, for a duty of
+    `recurrence`; `year_count` counts the activities of the window's whole year, `year_ended`
+    says whether that year has ended (yearly duties are judged on the year).
+
+    green: something in the window; grey: on request, or a yearly duty done in the other half;
+    open: nothing yet and the window (for a yearly duty, its year) has not ended; red: nothing
+    in an ended half (six-monthly) or ended year (yearly); amber: an ongoing duty with nothing
+    in an ended half."""
+    if count:
+        return "green", gettext("Carried out")
+    if recurrence == Recurrence.ON_REQUEST:
+        return "grey", gettext("When requested")
+    if recurrence == Recurrence.YEARLY:
+        if year_count:
+            return "grey", gettext("Carried out in the year")
+        if not year_ended:
+            return "open", gettext("In progress")
+        return "red", gettext("Not carried out")
+    if not window.ended(today):
+        return "open", gettext("In progress")
+    if recurrence == Recurrence.SIX_MONTHLY:
+        return "red", gettext("Not carried out")
+    return "amber", gettext("Nothing this half-year")
+
+
+def _in(start: date, end: date) -> Q:
+    return Q(start_date__gte=start, start_date__lte=end)
+
+
+def implementation(scope: Scope, year: int, today: date) -> Table:
+    """The plan implementation table of `year` (its half-years and the previous year's) for
+    `scope`. A staff member's scope lists the duties assigned to its agencies and those its
+    agencies acted on in these windows, with its agencies' counts only.
+
+    Queries: the periods (1), the plan (1, 2 when none is in force at the year's end), the
+    counts of every cell grouped by duty (1), the duties (1): four or five, whatever the
+    number of activities, duties or agencies."""
+    windows = half_years([year - 1, year])
+    plan = plan_for_period(windows[2].start, windows[3].end)
+    if plan is None:
+        return Table(year, None, windows, [])
+    year_spans = {
+        w.year: (w.start, windows[i + 1].end) for i, w in enumerate(windows) if w.half == 1
+    }
+    figures: dict[str, Count] = {}
+    for i, window in enumerate(windows):
+        figures[f"n{i}"] = Count("pk", filter=_in(window.start, window.end))
+        figures[f"a{i}"] = Count("agency_id", filter=_in(window.start, window.end), distinct=True)
+    for y, (start, end) in year_spans.items():
+        figures[f"y{y}"] = Count("pk", filter=_in(start, end))
+    counts = {
+        row["duty_id"]: row
+        for row in scope.activities()
+        .filter(duty__plan=plan, start_date__gte=windows[0].start, start_date__lte=windows[-1].end)
+        .order_by()
+        .values("duty_id")
+        .annotate(**figures)
+    }
+    duties = plan.duties.order_by("position", "pk")
+    if not scope.is_province:
+        assigned = DutyAssignment.objects.filter(scope.q(), duty=OuterRef("pk"))
+        duties = duties.filter(Q(pk__in=list(counts)) | Exists(assigned))
+
+    sections: dict[str, Section] = {}
+    for duty in duties:
+        found = counts.get(duty.pk, {})
+        cells = []
+        for i, window in enumerate(windows):
+            count = found.get(f"n{i}", 0)
+            state, label = cell_state(
+                duty.recurrence,
+                count,
+                window,
+                found.get(f"y{window.year}", 0),
+                year_spans[window.year][1] < today,
+                today,
+            )
+            cells.append(Cell(window, count, found.get(f"a{i}", 0), state, label))
+        key = section_of(duty.ref)
+        section = sections.setdefault(key, Section(key, duty.heading))
+        section.rows.append(Row(duty, short_form(duty), cells))
+    return Table(year, plan, windows, list(sections.values()))
+
+
+# --------------------------------------------------------------------------- a cell
+
+
+@dataclass
+class AssignedAgency:
+    agency: Agency
+    name: str
+    acted: bool
+
+
+@dataclass
+class CellDetail:
+    """What the cell page shows: the cell, its activities (a queryset to paginate), and the
+    agencies in scope the duty assigns, each with whether it (or an agency whose work it took
+    over) acted in the window."""
+
+    duty: Duty
+    cell: Cell
+    activities: QuerySet[Activity]
+    assigned: list[AssignedAgency]
+
+
+def get_duty(value: str | None) -> Duty:
+    """The duty of ?duty=<id>, with its plan. One query. Raises Http404 for a bad or unknown
+    id."""
+    try:
+        pk = int((value or "").strip())
+    except ValueError:
+        raise Http404 from None
+    if not 0 < pk < 2**31:
+        raise Http404
+    duty = Duty.objects.select_related("plan").filter(pk=pk).first()
+    if duty is None:
+        raise Http404
+    return duty
+
+
+def cell_detail(
+    scope: Scope, duty: Duty, window: Window, year: list[Window], today: date, names: NameBook
+) -> CellDetail:
+    """The figures of one cell for `scope` (`year`: the two halves of `window`'s year, as
+    parse_window gives them). Queries: the cell's and its year's counts (1), the duty's
+    assignments in scope (1), the agency tree (1), the assigned agencies that acted (1), the
+    names in force (`names`' one query, on first use); the activities' queryset is left to
+    the page (count and page)."""
+    in_window = _in(window.start, window.end)
+    found = (
+        scope.activities()
+        .filter(duty=duty, start_date__gte=year[0].start, start_date__lte=year[1].end)
+        .aggregate(
+            n=Count("pk", filter=in_window),
+            a=Count("agency_id", filter=in_window, distinct=True),
+            y=Count("pk"),
+        )
+    )
+    state, label = cell_state(
+        duty.recurrence, found["n"], window, found["y"], year[1].end < today, today
+    )
+    cell = Cell(window, found["n"], found["a"], state, label)
+    activities = (
+        scope.activities()
+        .filter(in_window, duty=duty)
+        .select_related("agency")
+        .order_by("start_date", "pk")
+    )
+    assignments = list(
+        DutyAssignment.objects.filter(scope.q(), duty=duty)
+        .select_related("agency")
+        .order_by("agency__position", "agency__name", "pk")
+    )
+    assigned: list[AssignedAgency] = []
+    if assignments:
+        lineage = Lineage()
+        sources = {a.agency_id: lineage.with_predecessors(a.agency_id) for a in assignments}
+        acted = set(
+            Activity.objects.filter(
+                in_window,
+                duty=duty,
+                status=Activity.Status.ACCEPTED,
+                agency_id__in=set().union(*sources.values()),
+            )
+            .order_by()
+            .values_list("agency_id", flat=True)
+            .distinct()
+        )
+        on = min(window.end, today)
+        assigned = [
+            AssignedAgency(
+                a.agency, names.short_name(a.agency, on), bool(sources[a.agency_id] & acted)
+            )
+            for a in assignments
+        ]
+    return CellDetail(duty, cell, activities, assigned)
