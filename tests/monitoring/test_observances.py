@@ -9,6 +9,8 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import translation
 
 from agencies.models import Agency
 from monitoring import observances
@@ -202,3 +204,72 @@ def test_a_manager_links_scope_covers_the_agencies_under_theirs():
     manager = make_user("mttq", "UBMTTQ", "manager")
     scope = feed_scope(replace_feed_token(actor=manager).token)
     assert scope is not None and scope.covers(Agency.objects.get(code="HLHPN").pk)
+
+
+def admin_form(**fields) -> dict:
+    return {
+        "title": "Ngày Hữu nghị",
+        "country": "LA",
+        "kind": "other",
+        "active": "on",
+        "month": "",
+        "day": "",
+        "on_date": "",
+        "since_year": "",
+        "source": "Thử nghiệm",
+        "notes": "",
+        "change_reason": "Bổ sung theo đề nghị",
+        **fields,
+    }
+
+
+def test_an_administrator_adds_a_date_with_its_history(client, admin_user):
+    client.force_login(admin_user)
+    assert (
+        client.get(reverse("admin:monitoring_observance_changelist"), {"q": "Lào"}).status_code
+        == 200
+    )
+    response = client.post(
+        reverse("admin:monitoring_observance_add"), admin_form(month="7", day="18")
+    )
+    assert response.status_code == 302
+    added = Observance.objects.get(title="Ngày Hữu nghị")
+    assert (added.month, added.day) == (7, 18)
+    assert added.history.get().history_change_reason == "Bổ sung theo đề nghị"
+    assert (
+        client.get(reverse("admin:monitoring_observance_history", args=[added.pk])).status_code
+        == 200
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"month": "4", "day": "14", "on_date": "14/04/2026"},
+         "Give a yearly month and day or a single date, not both."),
+        ({}, "Give a month and day that come back every year, or a single date."),
+        ({"month": "4"}, "A yearly date needs both a month and a day."),
+        ({"month": "4", "day": "31"}, "Month 4 has no day 31."),
+    ],
+)  # fmt: skip
+def test_the_admin_refuses_a_date_that_is_not_one_with_a_clear_message(
+    client, admin_user, fields, message
+):
+    client.force_login(admin_user)
+    with translation.override("en"):
+        response = client.post(reverse("admin:monitoring_observance_add"), admin_form(**fields))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Observance.objects.filter(title="Ngày Hữu nghị").exists()
+
+
+def test_the_admin_lists_subscription_links_without_their_secret(client, admin_user, staff):
+    token = replace_feed_token(actor=staff).token
+    client.force_login(admin_user)
+    feed = staff.calendar_feed
+    for url in (
+        reverse("admin:monitoring_calendarfeed_changelist"),
+        reverse("admin:monitoring_calendarfeed_change", args=[feed.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200 and token not in response.content.decode()
