@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from agencies import permissions
+from monitoring.overview_views import overview_context
+from monitoring.scope import monitoring_scope
 
 from . import work
 
@@ -14,21 +16,25 @@ from . import work
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """What needs the user, most urgent first, by the roles their memberships give
-    (home/work.py): their agencies' work, Sở Ngoại vụ's review, leadership's reports and
-    figures. A user whose memberships have all ended sees which ended when and why, what they
+    (home/work.py): their agencies' work, Sở Ngoại vụ's review, and a link to the
+    monitoring overview. A leader who only oversees (no agency work, no review) lands on
+    the overview itself (monitoring.overview_views.overview_context) under the home page's
+    title. A user whose memberships have all ended sees which ended when and why, what they
     can still read, and whom to ask; one who never belonged to an agency, how to be added; a
     superuser without a membership, the administration's entry points."""
     user = request.user
     nav = permissions.navigation_for(user)
+    if nav.can_oversee and not (nav.can_act or nav.can_review):
+        scope = monitoring_scope(user)
+        if scope is not None:
+            context = overview_context(request, scope) | {"as_home": True, "nav": nav}
+            return render(request, "monitoring/overview.html", context)
     roles = work.roles_for(user, nav)
     context = {"nav": nav, "roles": roles}
     if roles.acting:
         context["agency_work"] = work.agency_work(user, roles)
-    period = work.last_ended_period() if roles.reviews or roles.oversees else None
     if roles.reviews:
-        context["review_work"] = work.review_work(user, roles, period)
-    if roles.oversees:
-        context["oversee_work"] = work.oversee_work(user, period)
+        context["review_work"] = work.review_work(user, roles, work.last_ended_period())
     if nav.has_no_membership_in_force:
         context.update(work.ended_memberships_help(nav.ended))
     elif not nav.memberships and not user.is_superuser:

@@ -31,9 +31,8 @@ from agencies.models import Membership, Reorganisation, User
 from agencies.names import Lineage
 from agencies.permissions import READING, ROLE_ACTIONS, Action, Navigation
 from reports.agency_reports import WORKFLOW as REPORT_WORKFLOW
-from reports.figures import key_figures
 from reports.models import AgencyReport, ConsolidatedReport, ReportingPeriod
-from reports.periods import Bounds, expected_agencies, previous_year_period
+from reports.periods import expected_agencies
 
 CAP = 10  # items a block lists; "See all (N)" leads to the full list
 TOTAL = "home_total"  # the window count each capped query carries
@@ -66,16 +65,12 @@ class Roles:
 
     `acting`: the agencies whose work the user does (Action.ACT, in operation today);
     `submitting`: those whose records they send (Action.SUBMIT); `reviews`: reviewer of Sở
-    Ngoại vụ; `oversees`: provincial leadership."""
+    Ngoại vụ. (Provincial leadership reads the monitoring overview: navigation_for's
+    `can_oversee`.)"""
 
     acting: frozenset[int]
     submitting: frozenset[int]
     reviews: bool
-    oversees: bool
-
-    @property
-    def any(self) -> bool:
-        return bool(self.acting or self.reviews or self.oversees)
 
 
 def roles_for(user: User, nav: Navigation) -> Roles:
@@ -95,7 +90,6 @@ def roles_for(user: User, nav: Navigation) -> Roles:
         acting=ids[Action.ACT] & member_ids,
         submitting=ids[Action.SUBMIT] & member_ids,
         reviews=Action.REVIEW in actions,
-        oversees=Action.OVERSEE in actions,
     )
 
 
@@ -341,56 +335,6 @@ def review_work(
         difficulties=difficulties,
         past_deadline=period is not None and period.deadline < today,
     )
-
-
-# --- provincial leadership -----------------------------------------------------------------
-
-
-@dataclass
-class Figure:
-    """One key figure of a period beside the same period a year before (None: not known)."""
-
-    label: str
-    now: int
-    before: int | None
-
-
-@dataclass
-class OverseeWork:
-    issued: Capped  # ConsolidatedReport issued, newest first
-    period: ReportingPeriod | None  # the last period that ended
-    before: Bounds | None  # the same period a year before (its row's dates, or the default)
-    figures: list[Figure]
-
-
-def oversee_work(user: User, period: ReportingPeriod | None) -> OverseeWork:
-    """What leadership reads: the issued reports (one query) and the key figures of `period`
-    beside the same period a year before (reports.periods.previous_year_period: one query for
-    its row), both counted as the province's report counts them in one query
-    (reports.figures.key_figures), whatever the volume."""
-    issued = capped(
-        ConsolidatedReport.objects.visible_to(user)
-        .issued()
-        .select_related("period")
-        .order_by("-issued_on", "-pk"),
-        reverse("reports:issued"),
-        cap=5,
-    )
-    if period is None:
-        return OverseeWork(issued, None, None, [])
-    before = previous_year_period(period)
-    now, then = key_figures([(period.start_date, period.end_date), (before.start, before.end)])
-    rows = [
-        (_("Activities"), "total"),
-        (_("Inbound delegations"), "inbound"),
-        (_("Outbound delegations"), "outbound"),
-        (_("Foreign participants"), "foreign"),
-        (_("Aid projects mobilised"), "aid_count"),
-        (_("Aid committed (VND)"), "aid_vnd"),
-        (_("Agencies with activities"), "agencies"),
-    ]
-    figures = [Figure(label, now[key], then[key]) for label, key in rows]
-    return OverseeWork(issued, period, before, figures)
 
 
 # --- accounts without work ----------------------------------------------------------------------

@@ -15,6 +15,8 @@ from django.utils import timezone
 from activities.exchange import services as exchange_services
 from activities.exchange.models import Message
 from home import work
+from monitoring import observances
+from monitoring.scope import monitoring_scope
 from reports.periods import expected_agencies
 from tests.factories import (
     make_activity,
@@ -95,7 +97,7 @@ def test_staff_sees_the_returned_activity_with_its_reason_and_its_drafts(
     assert draft.get_absolute_url() in drafts and "Đoàn đã gửi" not in drafts
     # Staff submit activities (the status table's "submit" needs Action.ACT).
     assert "sẵn sàng gửi" in drafts
-    assert 'data-testid="review-work"' not in html and 'data-testid="oversee-work"' not in html
+    assert 'data-testid="review-work"' not in html and 'data-testid="overview"' not in html
 
 
 def test_the_agency_blocks_say_when_there_is_nothing(client, today, staff):
@@ -270,7 +272,7 @@ def test_staff_and_managers_see_no_review_block(client, today, staff, manager):
 # --- leadership ----------------------------------------------------------------------------------
 
 
-def test_leader_sees_issued_reports_and_figures_beside_the_year_before(
+def test_a_leader_lands_on_the_overview_with_the_latest_issued_reports(
     client, today, staff, reviewer, leader
 ):
     make_activity(staff, status="accepted", reviewer=reviewer)  # 2/3/2020, inbound
@@ -282,16 +284,36 @@ def test_leader_sees_issued_reports_and_figures_beside_the_year_before(
     issued = make_consolidated_report("2020-H1", actor=reviewer, status="issued")
     make_consolidated_report("2019", actor=reviewer, status="ready")  # a draft: not the leader's
     response, html = home(client, leader)
-    reports = block(html, "issued-reports")
-    assert reverse("reports:consolidated-file", args=[issued.pk, "pdf"]) in reports
-    assert reverse("reports:consolidated-file", args=[issued.pk, "xlsx"]) in reports
-    assert len(response.context["oversee_work"].issued.items) == 1
-    figures = {f.label: (f.now, f.before) for f in response.context["oversee_work"].figures}
-    assert figures["Hoạt động"] == (2, 1)
-    assert figures["Đoàn vào"] == (1, 1) and figures["Đoàn ra"] == (1, 0)
+    assert "monitoring/overview.html" in [t.name for t in response.templates]
+    assert response.context["as_home"] and 'data-testid="overview"' in html
+    overview = response.context["overview"]
+    assert (overview.year, overview.total.now, overview.total.before) == (2020, 2, 1)
+    assert [(d.now, d.before) for d in overview.delegations] == [(1, 1), (1, 0)]
+    assert [r.pk for r in overview.reports] == [issued.pk]
+    pdf = reverse("reports:consolidated-file", args=[issued.pk, "pdf"])
+    assert f'href="{pdf}" data-testid="latest-report-pdf"' in html
     assert 'data-testid="agency-work"' not in html and 'data-testid="review-work"' not in html
     main = html.split("<main")[1].split("</main>")[0]
-    assert "sẵn sàng gửi" not in main and "<form" not in main  # nothing asks them to act
+    # Nothing asks them to act: the one form chooses the year (GET).
+    assert "sẵn sàng gửi" not in main and 'method="post"' not in main
+
+
+def test_the_leaders_home_takes_the_overviews_year(client, today, leader):
+    client.force_login(leader)
+    response = client.get(reverse("home"), {"year": "2019"})
+    assert response.context["overview"].year == 2019
+    response = client.get(reverse("home"), {"year": "nonsense"})
+    assert response.context["overview"].year == 2020 and response.context["year_error"]
+
+
+def test_staff_and_reviewers_keep_their_work_with_a_link_to_the_overview(
+    client, today, staff, reviewer
+):
+    for user in (staff, reviewer):
+        response, html = home(client, user)
+        assert "home/home.html" in [t.name for t in response.templates]
+        assert f'href="{reverse("monitoring:overview")}" data-testid="overview-link"' in html
+        assert 'data-testid="overview"' not in html
 
 
 # --- no agency -----------------------------------------------------------------------------------
@@ -305,7 +327,7 @@ def test_an_outsider_is_told_what_to_do_and_sees_no_work(client, today, outsider
     assert "chưa thuộc đơn vị nào" in help_block
     assert "quantri@example.org" in block(html, "administrators")
     assert reverse("agencies:plan") in help_block and reverse("agencies:list") in help_block
-    for testid in ("agency-work", "review-work", "oversee-work", "admin-work"):
+    for testid in ("agency-work", "review-work", "overview", "overview-link", "admin-work"):
         assert f'data-testid="{testid}"' not in html
 
 
@@ -318,7 +340,7 @@ def test_a_superuser_without_membership_sees_the_admin_and_is_not_told_to_ask(
     assert 'data-testid="admin-work"' in html
     assert reverse("admin:agencies_membership_changelist") in html
     assert "chưa thuộc đơn vị nào" not in html and 'data-testid="newcomer-help"' not in html
-    for testid in ("agency-work", "review-work", "oversee-work"):
+    for testid in ("agency-work", "review-work", "overview"):
         assert f'data-testid="{testid}"' not in html
 
 
@@ -337,8 +359,9 @@ def test_a_user_with_several_roles_sees_each_block(client, today, reviewer):
     make_user("reviewer", "UBNDTINH", "leader")  # the reviewer also leads
     reviewer.refresh_from_db()
     _response, html = home(client, reviewer)
-    for testid in ("agency-work", "review-work", "oversee-work"):
+    for testid in ("agency-work", "review-work", "overview-link"):
         assert f'data-testid="{testid}"' in html
+    assert 'data-testid="overview"' not in html  # their work first; the overview a link away
 
 
 # --- a fixed number of queries -------------------------------------------------------------------
@@ -372,9 +395,10 @@ def rows_for(n: int, *, staff, manager, reviewer, syt_staff, on_day) -> None:
 # - review: activities, reports, the two counts per agency, the overdue requests and their
 #   late recipients, the last ended period, the agencies not reported, the difficulties to
 #   handle, the drafts (10);
-# - oversee: the last ended period (shared with review), the issued reports, the
-#   year-before period's row, and the key figures of both periods (reports.figures.key_figures,
-#   one query).
+# A leader who only oversees lands on the monitoring overview: the user's agency rights, then
+# per month, per kind, the countries, aid by sector, aid by donor and the latest issued
+# reports (monitoring/overview.py, 6 grouped queries), and what the calendar's upcoming
+# panel costs (observances.upcoming, measured: its own helper's count).
 # Outsiders: the administrators to ask.
 COMMON = 5
 MEMBER = 2
@@ -382,7 +406,7 @@ EXPECTED = {
     "staff": COMMON + MEMBER + 6,
     "manager": COMMON + MEMBER + 6,
     "reviewer": COMMON + MEMBER + 6 + 10,
-    "leader": COMMON + MEMBER + 4,
+    "leader": COMMON + 1 + 6,
     "outsider": COMMON + 1,
     "admin": COMMON,
 }
@@ -403,6 +427,11 @@ def test_home_page_queries_do_not_grow_with_the_rows(
             client.get(reverse("home"))
         counts.append(len(queries))
     assert counts[0] == counts[1], (role, counts)
+    upcoming = []
+    if role == "leader":
+        scope = monitoring_scope(user)
+        with CaptureQueriesContext(connection) as upcoming:
+            observances.upcoming(scope, TODAY)
     client.force_login(user)
-    with django_assert_num_queries(EXPECTED[role]):
+    with django_assert_num_queries(EXPECTED[role] + len(upcoming)):
         client.get(reverse("home"))
