@@ -242,43 +242,48 @@ class Command(BaseCommand):
 
     # The raw statements ----------------------------------------------------------------
     def raw_overview(self, scope: Scope) -> tuple[str, list]:
-        """Activities per month and per kind (with delegations' participants) for this year
-        and the last, the top 10 partner countries of this year, aid committed by sector and
-        by donor, and the latest issued consolidated reports: one statement."""
+        """Accepted activities per month and per kind (with participants) for this year and
+        the last, per partner country both years, aid of this year by sector and by donor
+        (committed VND, and disbursed converted at the committed amount's rate), and the 5
+        latest issued consolidated reports: one statement."""
         where, params = _scope_sql(scope, "agency_id")
         first, last = date(self.year - 1, 1, 1), date(self.year, 12, 31)
+        disbursed = """CASE WHEN currency = 'VND' THEN disbursed_amount
+            WHEN committed_amount > 0 AND committed_vnd IS NOT NULL
+            THEN disbursed_amount * committed_vnd / committed_amount END"""
         sql = f"""
             WITH a AS (
                 SELECT id, kind, start_date, EXTRACT(YEAR FROM start_date)::int AS y,
                        participants_vietnamese, participants_foreign, sector, donor_id,
-                       committed_vnd, disbursed_amount, committed_amount
+                       committed_vnd, {disbursed} AS disbursed_vnd
                 FROM activities_activity
                 WHERE status = %s AND start_date BETWEEN %s AND %s AND {where}
-            )
-            SELECT 'month', y, EXTRACT(MONTH FROM start_date)::text, COUNT(*), NULL
+            ), aid AS (SELECT * FROM a WHERE kind = 'aid' AND y = %s)
+            SELECT 'month', y, EXTRACT(MONTH FROM start_date)::text, COUNT(*), NULL, NULL
                 FROM a GROUP BY y, EXTRACT(MONTH FROM start_date)
             UNION ALL
-            SELECT 'kind', y, kind, COUNT(*),
-                   SUM(COALESCE(participants_vietnamese, 0) + COALESCE(participants_foreign, 0))
+            SELECT 'kind', y, kind, COUNT(*), SUM(participants_vietnamese),
+                   SUM(participants_foreign)
                 FROM a GROUP BY y, kind
             UNION ALL
-            (SELECT 'country', %s, c.country, COUNT(*), NULL
+            SELECT 'country', a.y, c.country, COUNT(DISTINCT a.id), NULL, NULL
                 FROM a JOIN activities_activitycountry c ON c.activity_id = a.id
-                WHERE a.y = %s GROUP BY c.country ORDER BY COUNT(*) DESC LIMIT 10)
+                GROUP BY a.y, c.country
             UNION ALL
-            SELECT 'sector', y, sector, SUM(committed_vnd),
-                   SUM(committed_vnd * disbursed_amount / NULLIF(committed_amount, 0))
-                FROM a WHERE kind = 'aid' GROUP BY y, sector
+            SELECT 'sector', COUNT(*), sector, SUM(committed_vnd), SUM(disbursed_vnd),
+                   COUNT(*) FILTER (WHERE committed_vnd IS NULL)
+                FROM aid GROUP BY sector
             UNION ALL
-            SELECT 'donor', y, donor_id::text, SUM(committed_vnd),
-                   SUM(committed_vnd * disbursed_amount / NULLIF(committed_amount, 0))
-                FROM a WHERE kind = 'aid' GROUP BY y, donor_id
+            SELECT 'donor', COUNT(*), p.name, SUM(committed_vnd), SUM(disbursed_vnd),
+                   COUNT(*) FILTER (WHERE committed_vnd IS NULL)
+                FROM aid LEFT JOIN activities_partner p ON p.id = aid.donor_id
+                GROUP BY aid.donor_id, p.name
             UNION ALL
-            (SELECT 'report', r.period_id, r.number::text, r.version, NULL
-                FROM reports_consolidatedreport r WHERE r.issued_at IS NOT NULL
-                ORDER BY r.issued_at DESC LIMIT 5)
+            (SELECT 'report', r.period_id, r.number::text, r.version, NULL, NULL
+                FROM reports_consolidatedreport r WHERE r.status = 'issued'
+                ORDER BY r.issued_on DESC, r.id DESC LIMIT 5)
         """
-        return sql, [ACCEPTED, first, last, *params, self.year, self.year]
+        return sql, [ACCEPTED, first, last, *params, self.year]
 
     def raw_plan(self, scope: Scope) -> tuple[str, list]:
         """Every duty of the plan in force with, for each of the four half-years, its
@@ -350,11 +355,14 @@ class Command(BaseCommand):
         return sql, [ACCEPTED, duty_id, start, end, *params, duty_id, *assigned_params]
 
     def raw_scorecard(self, scope: Scope) -> tuple[str, list]:
-        """Per agency of the last ended period: activities logged, accepted at first
-        submission, returns, the report's state, the median days late of its late reports of
-        the last three years, its overdue requests."""
+        """Per agency of the last ended period (those with its report, or with activities
+        in it): activities logged (not drafts), accepted, accepted at first submission,
+        returns; the report's state; the median days late of its late reports whose deadline
+        falls in the three years up to the period's; its overdue requests."""
         period = (
-            ReportingPeriod.objects.filter(end_date__lt=self.today).order_by("-end_date").first()
+            ReportingPeriod.objects.filter(end_date__lt=self.today)
+            .order_by("-end_date", "-kind")
+            .first()
         )
         acts, acts_params = _scope_sql(scope, "agency_id")
         late, late_params = _scope_sql(scope, "r.agency_id")
@@ -375,8 +383,8 @@ class Command(BaseCommand):
                        percentile_cont(0.5) WITHIN GROUP (ORDER BY {local} - p.deadline) AS days
                 FROM reports_agencyreport r
                 JOIN reports_reportingperiod p ON p.id = r.period_id
-                WHERE r.submitted_at IS NOT NULL AND {local} > p.deadline
-                      AND p.end_date BETWEEN %s AND %s AND {late}
+                WHERE r.status IN ('submitted', 'accepted') AND {local} > p.deadline
+                      AND p.deadline > %s AND p.deadline <= %s AND {late}
                 GROUP BY r.agency_id
             ), req AS (
                 SELECT mr.agency_id, COUNT(*) AS overdue
@@ -397,6 +405,7 @@ class Command(BaseCommand):
             ORDER BY g.name, g.id
         """
         tz = settings.TIME_ZONE
+        deadline = period.deadline
         return sql, [
             ACCEPTED,
             ACCEPTED,
@@ -405,8 +414,8 @@ class Command(BaseCommand):
             *acts_params,
             tz,
             tz,
-            date(period.end_date.year - 3, period.end_date.month, 1),
-            period.end_date,
+            deadline.replace(year=deadline.year - 3, day=min(deadline.day, 28)),
+            deadline,
             *late_params,
             self.today,
             *req_params,
@@ -429,21 +438,47 @@ class Command(BaseCommand):
         return sql, [self.year, leap, date(self.year, 1, 1), date(self.year, 12, 31)]
 
     def raw_calendar(self, scope: Scope) -> tuple[str, list]:
-        """This year's observances, each with the accepted activities in scope planned from
-        30 days before to 7 days after it, of its country when it has one."""
+        """This year's observances, each with the activities the user reads in scope (a
+        leader: accepted; a member: their agencies' of every state) that start from 30 days
+        before to 7 days after it and are linked to its country, or for a day of no country
+        are of the kind that marks it (a New-Year visit, else an event). The occurrences'
+        days are read first (as the page does) and written into the statement as values, so
+        that each window is an index range: joined to a table of days, the planner scans
+        every accepted activity."""
         occurrences, occ_params = self._occurrences_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(occurrences, occ_params)
+            found = [(pk, day, country, kind) for pk, _t, country, kind, _y, _s, day in cursor]
         where, params = _scope_sql(scope, "a.agency_id")
+        statuses = [ACCEPTED] if scope.is_province else list(Activity.Status.values)
+        values = ", ".join(["(%s, %s::date, %s, %s)"] * len(found)) or "(0, NULL::date, '', '')"
+        windows = " OR ".join(["a.start_date BETWEEN %s AND %s"] * len(found)) or "FALSE"
+        window_params = [
+            bound for _pk, day, *_o in found for bound in (day - timedelta(30), day + timedelta(7))
+        ]
         sql = f"""
-            WITH o AS ({occurrences})
-            SELECT o.id, o.title, o.day, a.id, a.title
-            FROM o LEFT JOIN activities_activity a
-                ON a.status = %s AND a.start_date BETWEEN o.day - 30 AND o.day + 7 AND {where}
-                AND (o.country = '' OR EXISTS (
-                    SELECT 1 FROM activities_activitycountry c
-                    WHERE c.activity_id = a.id AND c.country = o.country))
-            ORDER BY o.day, o.id, a.start_date
+            WITH o(id, day, country, kind) AS (VALUES {values}),
+            near AS MATERIALIZED (
+                SELECT a.id, a.title, a.start_date, a.kind, c.country
+                FROM activities_activity a
+                LEFT JOIN activities_activitycountry c ON c.activity_id = a.id
+                WHERE a.status = ANY(%s) AND ({windows}) AND {where}
+            )
+            SELECT DISTINCT o.id, o.day, m.id, m.title, m.start_date
+            FROM o LEFT JOIN near m
+                ON m.start_date BETWEEN o.day - 30 AND o.day + 7
+                AND CASE WHEN o.country = ''
+                    THEN m.kind = CASE WHEN o.kind = 'new_year_visit'
+                                       THEN 'new_year_visit' ELSE 'event' END
+                    ELSE m.country = o.country END
+            ORDER BY o.day, o.id, m.start_date, m.id
         """
-        return sql, [*occ_params, ACCEPTED, *params]
+        return sql, [
+            *(value for occurrence in found for value in occurrence),
+            statuses,
+            *window_params,
+            *params,
+        ]
 
     def raw_ics(self) -> tuple[str, list]:
         """This year's observances (the feed carries no activity)."""
