@@ -60,7 +60,7 @@ class Observance(models.Model):
         OTHER = "other", _("Other")
 
     title = models.CharField(
-        _("title"),
+        _("name"),
         max_length=255,
         help_text=_("As it is said in Vietnamese, e.g. “Quốc khánh nước CHDCND Lào”."),
     )

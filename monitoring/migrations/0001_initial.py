@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             name='HistoricalObservance',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('title', models.CharField(help_text='As it is said in Vietnamese, e.g. “Quốc khánh nước CHDCND Lào”.', max_length=255, verbose_name='title')),
+                ('title', models.CharField(help_text='As it is said in Vietnamese, e.g. “Quốc khánh nước CHDCND Lào”.', max_length=255, verbose_name='name')),
                 ('country', django_countries.fields.CountryField(blank=True, help_text="Empty for Vietnam's own days.", max_length=2, verbose_name='country')),
                 ('kind', models.CharField(choices=[('national_day', 'National day'), ('relations', 'Anniversary of diplomatic relations'), ('vietnam', "Vietnam's day"), ('new_year_visit', 'New-Year visit'), ('other', 'Other')], max_length=20, verbose_name='kind')),
                 ('month', models.PositiveSmallIntegerField(blank=True, help_text='For a date that comes back every year: its month and day.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(12)], verbose_name='month')),
@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
             name='Observance',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(help_text='As it is said in Vietnamese, e.g. “Quốc khánh nước CHDCND Lào”.', max_length=255, verbose_name='title')),
+                ('title', models.CharField(help_text='As it is said in Vietnamese, e.g. “Quốc khánh nước CHDCND Lào”.', max_length=255, verbose_name='name')),
                 ('country', django_countries.fields.CountryField(blank=True, help_text="Empty for Vietnam's own days.", max_length=2, verbose_name='country')),
                 ('kind', models.CharField(choices=[('national_day', 'National day'), ('relations', 'Anniversary of diplomatic relations'), ('vietnam', "Vietnam's day"), ('new_year_visit', 'New-Year visit'), ('other', 'Other')], max_length=20, verbose_name='kind')),
                 ('month', models.PositiveSmallIntegerField(blank=True, help_text='For a date that comes back every year: its month and day.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(12)], verbose_name='month')),
