@@ -17,13 +17,14 @@ An activity counts as planned around an occurrence when
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from icalendar import Calendar, Event
@@ -79,14 +80,14 @@ class Occurrence:
         linked = ActivityCountry.objects.filter(country=self.observance.country.code)
         return around & Q(pk__in=linked.values("activity_id"))
 
-    def matches(self, activity: Activity) -> bool:
-        """`condition` in Python, on an activity whose `linked_countries` are prefetched."""
+    def matches(self, activity: Activity, countries: set[str]) -> bool:
+        """`condition` in Python, on an activity linked to `countries` (codes)."""
         start, end = self.window
         if not start <= activity.start_date <= end:
             return False
         if self.activity_kind is not None:
             return activity.kind == self.activity_kind
-        return any(c.country == self.observance.country for c in activity.linked_countries)
+        return self.observance.country.code in countries
 
 
 def occurrences_between(start: date, end: date) -> list[Occurrence]:
@@ -120,23 +121,26 @@ def readable_activities(scope: Scope, user: User | None) -> QuerySet[Activity]:
 
 def with_planned(found: list[Occurrence], activities: QuerySet[Activity]) -> list[Occurrence]:
     """Fills each occurrence's `activities` with those of `activities` planned around it
-    (module docstring), by start date. Two queries (the activities, their countries), none
-    when `found` is empty. Returns `found`."""
+    (module docstring), by start date. Two queries whatever the rows (the activities, their
+    countries), none when `found` is empty. Returns `found`."""
     if not found:
         return found
     condition = Q()
     for occurrence in found:
         condition |= occurrence.condition()
-    countries = ActivityCountry.objects.only("activity_id", "country")
-    planned = (
-        activities.filter(condition)
-        .only("id", "title", "start_date", "kind", "status", "agency_id")
-        .order_by("start_date", "pk")
-        .prefetch_related(Prefetch("countries", countries, to_attr="linked_countries"))
+    planned = activities.filter(condition)
+    rows = list(
+        planned.only("id", "title", "start_date", "kind", "status", "agency_id").order_by(
+            "start_date", "pk"
+        )
     )
-    for activity in planned:
+    countries: dict[int, set[str]] = defaultdict(set)
+    linked = ActivityCountry.objects.filter(activity_id__in=planned.values("pk"))
+    for activity_id, country in linked.values_list("activity_id", "country"):
+        countries[activity_id].add(country)
+    for activity in rows:
         for occurrence in found:
-            if occurrence.matches(activity):
+            if occurrence.matches(activity, countries[activity.pk]):
                 occurrence.activities.append(activity)
     return found
 
