@@ -116,7 +116,7 @@ class ScorecardRow:
 
     def sort_value(self, column: str) -> float | None:
         """The row's value in `column` for sorting (None sorts last either way); the name
-        column is sorted apart (Scorecard.sorted)."""
+        column is sorted apart (sort_rows)."""
         if column == "report":
             return REPORT_RANK[self.report] * 10_000 + (self.days_late or 0)
         return getattr(self, column)
@@ -173,7 +173,6 @@ def sort_rows(rows: Sequence[ScorecardRow], sort: Sort) -> list[ScorecardRow]:
 class Scorecard:
     period: ReportingPeriod
     rows: list[ScorecardRow]
-    window_start: date  # the median days late reads the deadlines after this day
 
 
 def default_period(periods: Sequence[ReportingPeriod], today: date) -> ReportingPeriod | None:
@@ -299,7 +298,7 @@ def scorecard(
         if figures["agency_id"] in rows:
             rows[figures["agency_id"]].requests = figures["count"]
 
-    return Scorecard(period, sort_rows(list(rows.values()), sort), window_start)
+    return Scorecard(period, sort_rows(list(rows.values()), sort))
 
 
 def render_xlsx(card: Scorecard, agency: Agency | None = None) -> bytes:

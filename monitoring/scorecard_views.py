@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,8 +123,8 @@ def scorecard(request: HttpRequest) -> HttpResponse:
 def scorecard_xlsx(request: HttpRequest) -> HttpResponse:
     choice = _choice(request)
     card = _card(choice)
-    if card is None:
-        return scorecard(request)
+    if card is None:  # no period yet: the page says so
+        return redirect("monitoring:agencies")
     response = HttpResponse(scores.render_xlsx(card, choice.agency), content_type=XLSX)
     name = f"theo-doi-co-quan-{card.period.code}"
     if choice.agency:

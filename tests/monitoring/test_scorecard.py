@@ -402,10 +402,21 @@ def test_the_page_and_the_sheet_take_the_same_queries_with_ten_times_the_rows(
     assert sum(row.activities for row in after.context["card"].rows) >= 10 * activities
 
 
-def test_a_member_s_page_takes_one_more_query_for_the_agency_tree(
+def test_a_member_s_pages_take_one_more_query_for_the_agency_tree(
     client, staff, world, django_assert_num_queries
 ):
     client.force_login(staff)
     client.get(PAGE, H1)
     with django_assert_num_queries(13):
         client.get(PAGE, H1)
+    with django_assert_num_queries(10):
+        client.get(XLSX, H1)
+
+
+def test_without_any_period_the_page_says_so_and_the_sheet_leads_to_it(client, leader):
+    ReportingPeriod.objects.all().delete()
+    response = get(client, leader)
+    assert response.context["card"] is None
+    assert 'data-testid="scorecard-table"' not in response.content.decode()
+    client.force_login(leader)
+    assert client.get(XLSX)["Location"] == PAGE
