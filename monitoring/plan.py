@@ -351,6 +351,11 @@ class CellDetail:
     activities: QuerySet[Activity]
     assigned: list[AssignedAgency]
 
+    @property
+    def acted_count(self) -> int:
+        """How many of the assigned agencies shown have acted."""
+        return sum(1 for row in self.assigned if row.acted)
+
 
 def get_duty(value: str | None) -> Duty:
     """The duty of ?duty=<id>, with its plan. One query. Raises Http404 for a bad or unknown

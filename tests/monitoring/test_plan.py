@@ -274,6 +274,7 @@ def test_a_cell_lists_its_activities_and_which_assigned_agencies_acted(client, l
     acted = {row.agency.code: row.acted for row in response.context["detail"].assigned}
     assert len(acted) == 8
     assert acted["VUNGTAU"] and acted["BARIA"] and not acted["CONDAO"]
+    assert response.context["detail"].acted_count == 2
     html = response.content.decode()
     assert 'data-acted="no"' in html and reverse("activities:detail", args=[1]).rsplit("/", 2)[0]
 
