@@ -203,6 +203,9 @@ class Command(BaseCommand):
 
     # The pages -------------------------------------------------------------------------
     def cases(self, user: User, role: str) -> list[Case]:
+        """Each page `user` is measured on, with its raw statement for the user's scope;
+        the home page for the leader only (a member's home page is their work, not the
+        overview). Reads the plan's cells and the calendar's days first (a few queries)."""
         scope = monitoring_scope(user)
         assert scope is not None, user
         year = str(self.year)
@@ -244,10 +247,11 @@ class Command(BaseCommand):
                     [ACCEPTED, start, end, *params, plan.pk],
                 )
                 cells += [(count, duty_id, code, start, end) for duty_id, count in cursor]
-        return [
+        busiest, quietest = (
             ({"duty": str(duty_id), "window": code}, (duty_id, start, end))
             for _count, duty_id, code, start, end in (max(cells), min(cells))
-        ]
+        )
+        return busiest, quietest
 
     # The raw statements ----------------------------------------------------------------
     def raw_overview(self, scope: Scope) -> tuple[str, list]:
