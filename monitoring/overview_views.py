@@ -29,13 +29,13 @@ def overview_context(request: HttpRequest, scope: Scope) -> dict:
         "years": year_choices(year, today),
         "month_chart": paired_bar_chart_svg(
             [(m.label, m.now, m.before) for m in overview.months],
-            title=_("Activities per month, %(year)d and %(previous)d")
+            title=_("Activities per month, %(year)s and %(previous)s")
             % {"year": year, "previous": year - 1},
             legend=legend,
         ),
         "kind_chart": paired_bar_chart_svg(
             [(k.label, k.now, k.before) for k in overview.kinds],
-            title=_("Activities per kind, %(year)d and %(previous)d")
+            title=_("Activities per kind, %(year)s and %(previous)s")
             % {"year": year, "previous": year - 1},
             legend=legend,
         )
@@ -43,7 +43,7 @@ def overview_context(request: HttpRequest, scope: Scope) -> dict:
         else "",
         "country_chart": paired_bar_chart_svg(
             [(c.name, c.now, c.before) for c in overview.countries],
-            title=_("Activities per partner country, %(year)d and %(previous)d")
+            title=_("Activities per partner country, %(year)s and %(previous)s")
             % {"year": year, "previous": year - 1},
             legend=legend,
         ),
