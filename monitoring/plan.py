@@ -59,8 +59,9 @@ LEGEND = [
     (
         "grey",
         _(
-            "When requested (a duty carried out on request), or carried out in the year "
-            "(a yearly duty done in the other half)."
+            "When requested (a duty carried out on request), carried out in the year (a "
+            "yearly duty done in the other half), or before the plan (a half-year that ended "
+            "before the plan came into force)."
         ),
     ),
     ("open", _("In progress: the half-year (or the yearly duty's year) has not ended.")),
@@ -244,18 +245,29 @@ class Table:
 
 
 def cell_state(
-    recurrence: str, count: int, window: Window, year_count: int, year_ended: bool, today: date
+    recurrence: str,
+    count: int,
+    window: Window,
+    year_count: int,
+    year_ended: bool,
+    today: date,
+    *,
+    plan_from: date | None = None,
 ) -> tuple[str, str]:
     """(state, words) of a cell of `count` activities in `window`, for a duty of
     `recurrence`; `year_count` counts the activities of the window's whole year, `year_ended`
-    says whether that year has ended (yearly duties are judged on the year).
+    says whether that year has ended (yearly duties are judged on the year); `plan_from` is
+    the day the duty's plan came into force.
 
-    green: something in the window; grey: on request, or a yearly duty done in the other half;
-    open: nothing yet and the window (for a yearly duty, its year) has not ended; red: nothing
-    in an ended half (six-monthly) or ended year (yearly); amber: an ongoing duty with nothing
+    green: something in the window; grey: on request, a yearly duty done in the other half,
+    or a window that ended before the plan came into force (nothing was owed then); open:
+    nothing yet and the window (for a yearly duty, its year) has not ended; red: nothing in
+    an ended half (six-monthly) or ended year (yearly); amber: an ongoing duty with nothing
     in an ended half."""
     if count:
         return "green", gettext("Carried out")
+    if plan_from is not None and window.end < plan_from:
+        return "grey", gettext("Before the plan")
     if recurrence == Recurrence.ON_REQUEST:
         return "grey", gettext("When requested")
     if recurrence == Recurrence.YEARLY:
@@ -322,6 +334,7 @@ def implementation(scope: Scope, year: int, today: date) -> Table:
                 found.get(f"y{window.year}", 0),
                 year_spans[window.year][1] < today,
                 today,
+                plan_from=plan.valid_from,
             )
             cells.append(Cell(window, count, found.get(f"a{i}", 0), state, label))
         key = section_of(duty.ref)
@@ -391,7 +404,13 @@ def cell_detail(
         )
     )
     state, label = cell_state(
-        duty.recurrence, found["n"], window, found["y"], year[1].end < today, today
+        duty.recurrence,
+        found["n"],
+        window,
+        found["y"],
+        year[1].end < today,
+        today,
+        plan_from=duty.plan.valid_from,
     )
     cell = Cell(window, found["n"], found["a"], state, label)
     activities = (

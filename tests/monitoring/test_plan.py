@@ -136,6 +136,16 @@ def test_half_years_follow_the_stored_periods_and_default_without_them():
     assert (fourth.start, fourth.end) == (date(2022, 6, 15), date(2022, 12, 14))
 
 
+def test_a_half_year_that_ended_before_the_plan_is_neutral(client, leader):
+    client.force_login(leader)
+    response = client.get(PLAN_URL, {"year": 2020})  # 164/KH-UBND is in force from 25/11/2019
+    got = cells(response)
+    assert got["III.1.6", "2019-H1"].state == "grey"  # ended 14/6/2019: nothing was owed
+    assert got["III.1.6", "2019-H2"].state == "red"  # 15/6-14/12/2019: the plan began in it
+    response = client.get(cell_url("III.1.6", "2019-H1"))
+    assert response.context["detail"].cell.state == "grey"
+
+
 @pytest.mark.parametrize(
     ("recurrence", "count", "year_count", "today", "state"),
     [
