@@ -20,11 +20,12 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from icalendar import Calendar, Event
@@ -37,6 +38,8 @@ from .scope import Scope, monitoring_scope
 
 WINDOW_BEFORE = 30
 WINDOW_AFTER = 7
+# How many planned activities a page names beside a date (the others are counted and linked).
+SHOWN_PER_DATE = 10
 # The years a page or a feed may ask for (a larger year is refused before any query).
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
@@ -64,6 +67,26 @@ class Occurrence:
     @property
     def window(self) -> tuple[date, date]:
         return self.on - timedelta(days=WINDOW_BEFORE), self.on + timedelta(days=WINDOW_AFTER)
+
+    @property
+    def shown(self) -> list[Activity]:
+        """The first `SHOWN_PER_DATE` activities, which a page names."""
+        return self.activities[:SHOWN_PER_DATE]
+
+    @property
+    def not_shown(self) -> int:
+        return max(0, len(self.activities) - SHOWN_PER_DATE)
+
+    def list_url(self) -> str:
+        """The activity list filtered to the window and the country (or kind): the
+        activities taking place in the window, a few more than those starting in it."""
+        start, end = self.window
+        query = {"date_from": start.isoformat(), "date_to": end.isoformat()}
+        if self.activity_kind is None:
+            query["country"] = self.observance.country.code
+        else:
+            query["kind"] = self.activity_kind
+        return f"{reverse('activities:list')}?{urlencode(query)}"
 
     @property
     def activity_kind(self) -> str | None:
@@ -128,7 +151,10 @@ def with_planned(found: list[Occurrence], activities: QuerySet[Activity]) -> lis
     condition = Q()
     for occurrence in found:
         condition |= occurrence.condition()
-    planned = activities.filter(condition)
+    first = min(o.window[0] for o in found)
+    last = max(o.window[1] for o in found)
+    # The whole range first: an index range on start_date before the windows' OR.
+    planned = activities.filter(Q(start_date__range=(first, last)) & condition)
     rows = list(
         planned.only("id", "title", "start_date", "kind", "status", "agency_id").order_by(
             "start_date", "pk"

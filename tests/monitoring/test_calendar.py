@@ -295,3 +295,25 @@ def test_the_panels_former_call_still_works(staff, reviewer):
     accepted = lao_activity(staff, "Đã tiếp nhận", status="accepted", reviewer=reviewer)
     soon = observances.upcoming(Scope(None), date(2026, 11, 25))
     assert [a for o in soon for a in o.activities] == [accepted]
+
+
+def test_a_busy_date_names_ten_activities_and_links_the_others_in_the_list(
+    client, staff, reviewer, leader
+):
+    made = [
+        lao_activity(staff, f"Hoạt động {n:02d}", status="accepted", reviewer=reviewer)
+        for n in range(12)
+    ]
+    client.force_login(leader)
+    body = client.get(PAGE, {"year": 2026}).content.decode()
+    lao = Observance.objects.get(title="Quốc khánh nước CHDCND Lào")
+    row = body.split(f'id="occurrence-{lao.pk}-20261202"')[1].split("</tr>")[0]
+    assert sum(a.get_absolute_url() in row for a in made) == 10
+    assert 'data-testid="more-planned"' in row
+    listed = client.get(
+        reverse("activities:list"),
+        {"date_from": "2026-11-02", "date_to": "2026-12-09", "country": "LA"},
+    )
+    assert listed.status_code == 200
+    assert all(a.title in listed.content.decode() for a in made)
+    assert "date_from=2026-11-02&amp;date_to=2026-12-09&amp;country=LA" in row
