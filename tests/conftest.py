@@ -100,9 +100,11 @@ def _plan_data(request) -> None:
         importlib.import_module(
             "agencies.migrations.0007_organisation_over_time_data"
         ).complete_plan_164(apps)
+        importlib.import_module("agencies.migrations.0010_duty_summaries_164").set_summaries(apps)
         importlib.import_module("reports.migrations.0010_issuing_authority_data").seed_authority(
             apps
         )
+        importlib.import_module("monitoring.migrations.0002_seed_observances").seed(apps, None)
         sync_role_permissions()
 
 

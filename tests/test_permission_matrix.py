@@ -928,7 +928,15 @@ ROWS: list[Row] = [
     Row("monitoring:overview", "page", MONITORS),
     Row("monitoring:overview_pdf", "PDF", MONITORS),
     Row("monitoring:plan", "page", MONITORS),
-    Row("monitoring:plan_cell", "cell", MONITORS),
+    Row(
+        "monitoring:plan_cell",
+        "cell",
+        MONITORS,
+        query=lambda world: {
+            "duty": Plan.objects.get(pk=world.plan).duties.get(ref="III.3.1").pk,
+            "window": "2020-H1",
+        },
+    ),
     Row("monitoring:agencies", "page", MONITORS),
     Row("monitoring:agencies_xlsx", "XLSX", MONITORS),
     Row("monitoring:calendar", "page", MONITORS),
