@@ -14,11 +14,11 @@ from .overview import build_overview, year_choices, year_from
 from .scope import Scope, get_scope
 
 
-def overview_context(request: HttpRequest, scope: Scope) -> dict:
+def overview_context(request: HttpRequest, scope: Scope, *, upcoming: bool = True) -> dict:
     """What the overview's templates read, for the year of `?year=` (a bad one: this year,
     with `year_error` saying so): `overview` (monitoring.overview.Overview), its three
-    charts (inline SVG), the years offered, the upcoming partner days (`upcoming`) and
-    `today`."""
+    charts (inline SVG), the years offered, `today`, and unless `upcoming` is False the
+    coming partner days (`upcoming`, the calendar's panel: the page's, not the PDF's)."""
     today = timezone.localdate()
     year, year_error = year_from(request.GET.get("year"), today)
     overview = build_overview(scope, request.user, year)
@@ -47,7 +47,7 @@ def overview_context(request: HttpRequest, scope: Scope) -> dict:
             % {"year": year, "previous": year - 1},
             legend=legend,
         ),
-        "upcoming": observances.upcoming(scope, today),
+        "upcoming": observances.upcoming(scope, today) if upcoming else [],
         "today": today,
     }
 
@@ -68,7 +68,7 @@ def overview_pdf(request: HttpRequest) -> HttpResponse:
     from reports.pdf import render_pdf
 
     scope = get_scope(request.user)
-    context = overview_context(request, scope)
+    context = overview_context(request, scope, upcoming=False)
     pdf = render_pdf("monitoring/overview_pdf.html", {**context, "user": request.user})
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"tong-quan-{context['overview'].year}.pdf"

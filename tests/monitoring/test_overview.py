@@ -73,8 +73,10 @@ def test_staff_count_only_their_agencies_leaders_and_reviewers_the_province(
     client, staff, manager, reviewer, leader
 ):
     accepted(staff, reviewer, date(2020, 3, 2))
-    accepted(manager, reviewer, date(2020, 3, 2), agency="VUNGTAU")
-    accepted(manager, reviewer, date(2020, 4, 2), agency="VUNGTAU")
+    accepted(manager, reviewer, date(2020, 3, 2), agency="VUNGTAU", countries=["FR"])
+    accepted(manager, reviewer, date(2020, 4, 2), agency="VUNGTAU", kind="aid", aid={
+        "sector": "health", "committed_vnd": 5_000_000,
+    })  # fmt: skip
     totals = {
         name: overview_of(client, user, year=2020)[0].total.now
         for name, user in {
@@ -85,7 +87,12 @@ def test_staff_count_only_their_agencies_leaders_and_reviewers_the_province(
         }.items()
     }
     assert totals == {"staff": 1, "manager": 2, "reviewer": 3, "leader": 3}
-    assert not overview_of(client, staff)[0].scope.is_province
+    # Another agency's activities count nowhere for a staff member: not in the countries,
+    # not in the aid.
+    mine = overview_of(client, staff, year=2020)[0]
+    assert "FR" not in {row.code for row in mine.countries} and mine.aid_total.count == 0
+    assert overview_of(client, leader, year=2020)[0].aid_total.committed_vnd == 5_000_000
+    assert not mine.scope.is_province
     assert overview_of(client, leader)[0].scope.is_province
 
 
