@@ -8,7 +8,7 @@ costs the same at a thousand activities and at a hundred thousand:
 1. activities per month, both years (GROUP BY the month's first day);
 2. activities per kind, both years, with the participants recorded (GROUP BY year, kind):
    the delegations in and out are two of its kinds;
-3. partner countries, both years (ActivityCountry GROUP BY year, country);
+3. partner countries, both years (joined to ActivityCountry, GROUP BY year, country);
 4. aid by sector and 5. aid by donor, of the chosen year;
 6. the latest issued consolidated reports (only for those who may read them).
 
@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from activities.models import Activity, ActivityCountry
+from activities.models import Activity
 from agencies import permissions
 from agencies.models import ActivityKind, User
 from reports.models import ConsolidatedReport
@@ -233,15 +233,18 @@ def _kinds(activities: QuerySet[Activity], year: int) -> tuple[list[Pair], list[
 
 
 def _countries(activities: QuerySet[Activity], year: int) -> list[CountryRow]:
+    # Joined from the activities (an activity without a country makes a row of None): an
+    # activity names a country once (ActivityCountry's unique pair), so COUNT is activities.
     rows = (
-        ActivityCountry.objects.filter(activity__in=activities.order_by().values("pk"))
-        .annotate(year=ExtractYear("activity__start_date"))
-        .values_list("year", "country")
-        .annotate(n=Count("activity", distinct=True))
+        activities.order_by()
+        .annotate(year=ExtractYear("start_date"))
+        .values_list("year", "countries__country")
+        .annotate(n=Count("pk"))
     )
     counts: dict[str, list[int]] = {}
     for y, code, n in rows:
-        counts.setdefault(code, [0, 0])[0 if y == year else 1] += n
+        if code:
+            counts.setdefault(code, [0, 0])[0 if y == year else 1] += n
     ranked = sorted(
         (code for code, (now, _before) in counts.items() if now),
         key=lambda code: (-counts[code][0], code),
