@@ -112,6 +112,7 @@ class ScorecardRow:
 
     @property
     def report_colour(self) -> str:
+        """The Bootstrap colour of the report's badge (completeness.STATES)."""
         return STATES[self.report][1] if self.report else "light"
 
     def sort_value(self, column: str) -> float | None:
@@ -151,6 +152,7 @@ class Sort:
 
     @property
     def code(self) -> str:
+        """The ?sort= value naming this order ('-late')."""
         return f"-{self.column}" if self.descending else self.column
 
 
@@ -171,6 +173,8 @@ def sort_rows(rows: Sequence[ScorecardRow], sort: Sort) -> list[ScorecardRow]:
 
 @dataclass
 class Scorecard:
+    """The rows of one period, in the order asked for."""
+
     period: ReportingPeriod
     rows: list[ScorecardRow]
 

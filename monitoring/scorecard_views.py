@@ -20,6 +20,7 @@ from reports.periods import PeriodError
 from . import scorecard as scores
 from .scope import Scope, get_scope
 
+INPUT_MAX = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -54,7 +55,8 @@ def _choice(request: HttpRequest) -> Choice:
     choice = Choice(
         scope, periods, None, agencies, None, scores.Sort.parse(request.GET.get("sort"))
     )
-    code = request.GET.get("period", "").strip()
+    # A code or agency is a few characters: a longer one is cut, not echoed whole.
+    code = request.GET.get("period", "").strip()[:INPUT_MAX]
     if code:
         try:
             choice.period = scores.find_period(periods, code)
@@ -62,7 +64,7 @@ def _choice(request: HttpRequest) -> Choice:
             choice.notices.append(f"{exc} " + _("Showing the last period that ended."))
     if choice.period is None:
         choice.period = scores.default_period(periods, timezone.localdate())
-    wanted = request.GET.get("agency", "").strip().upper()
+    wanted = request.GET.get("agency", "").strip().upper()[:INPUT_MAX]
     if wanted:
         choice.agency = next((a for a in agencies if a.code.upper() == wanted), None)
         if choice.agency is None:
@@ -76,6 +78,7 @@ def _choice(request: HttpRequest) -> Choice:
 
 
 def _card(choice: Choice) -> scores.Scorecard | None:
+    """The scorecard of the choice, None when there is no period at all."""
     if choice.period is None:
         return None
     return scores.scorecard(
@@ -107,6 +110,7 @@ def _headers(choice: Choice) -> list[dict]:
 
 @login_required
 def scorecard(request: HttpRequest) -> HttpResponse:
+    """The scorecard page; 404 for a user who monitors nothing (monitoring.scope)."""
     choice = _choice(request)
     today = timezone.localdate()
     context = {
@@ -121,6 +125,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def scorecard_xlsx(request: HttpRequest) -> HttpResponse:
+    """The page's rows as XLSX (theo-doi-co-quan-<period>[-<agency>].xlsx), same choices."""
     choice = _choice(request)
     card = _card(choice)
     if card is None:  # no period yet: the page says so

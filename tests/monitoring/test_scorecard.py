@@ -225,7 +225,9 @@ def test_the_default_period_is_the_latest_ended(db):
     assert scores.default_period([], date(2026, 1, 1)) is None
 
 
-@pytest.mark.parametrize("code", ["2020-H2", "abc", "1999", "2020-H1'; --", "٢٠٢٠"])
+@pytest.mark.parametrize(
+    "code", ["2020-H2", "abc", "1999", "2020-H1'; --", "٢٠٢٠", "2020-H1" + "x" * 5000]
+)
 def test_a_bad_period_says_so_and_shows_the_default(client, leader, world, code):
     for url in (PAGE, XLSX):
         response = get(client, leader, url, period=code)
@@ -234,6 +236,11 @@ def test_a_bad_period_says_so_and_shows_the_default(client, leader, world, code)
     assert 'data-testid="scorecard-notice"' in response.content.decode()
     periods = list(ReportingPeriod.objects.all())
     assert response.context["card"].period == scores.default_period(periods, timezone.localdate())
+
+
+def test_control_characters_in_the_choices_are_no_error(client, leader, world):
+    for url in (PAGE, XLSX):
+        get(client, leader, url, period="\x00", agency="\x00", sort="\x00")
 
 
 def test_an_agency_filter_keeps_it_and_those_under_it(client, leader, world):
@@ -245,7 +252,7 @@ def test_an_agency_filter_keeps_it_and_those_under_it(client, leader, world):
 
 
 def test_an_agency_outside_the_scope_is_refused_like_an_unknown_one(client, staff, world):
-    for code in ("VUNGTAU", "NOPE", "<b>"):
+    for code in ("VUNGTAU", "NOPE", "<b>", "SLDTBXH" * 1000):
         response = get(client, staff, period="2020-H1", agency=code)
         assert set(rows_of(response.content.decode())) == {"SLDTBXH"}
         assert len(response.context["choice"].notices) == 1
