@@ -17,20 +17,20 @@ An activity counts as planned around an occurrence when
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from icalendar import Calendar, Event
 
-from activities.models import Activity, ActivityCountry
+from activities.models import Activity
 from agencies.models import ActivityKind, User
 
 from .models import CalendarFeed, Observance
@@ -64,7 +64,7 @@ class Occurrence:
     def anchor(self) -> str:
         return f"occurrence-{self.observance.pk}-{self.on:%Y%m%d}"
 
-    @property
+    @cached_property
     def window(self) -> tuple[date, date]:
         return self.on - timedelta(days=WINDOW_BEFORE), self.on + timedelta(days=WINDOW_AFTER)
 
@@ -88,7 +88,7 @@ class Occurrence:
             query["kind"] = self.activity_kind
         return f"{reverse('activities:list')}?{urlencode(query)}"
 
-    @property
+    @cached_property
     def activity_kind(self) -> str | None:
         """The kind an activity must have to count, None when its country decides."""
         if self.observance.country:
@@ -96,12 +96,12 @@ class Occurrence:
         return _COUNTRYLESS_KIND.get(self.observance.kind, _DEFAULT_COUNTRYLESS_KIND)
 
     def condition(self) -> Q:
-        """The filter "planned around this occurrence" on Activity (no join: no duplicates)."""
+        """The filter "planned around this occurrence" on the activities annotated by
+        with_planned (`linked`: their link to a country of the dates)."""
         around = Q(start_date__range=self.window)
         if self.activity_kind is not None:
             return around & Q(kind=self.activity_kind)
-        linked = ActivityCountry.objects.filter(country=self.observance.country.code)
-        return around & Q(pk__in=linked.values("activity_id"))
+        return around & Q(linked__country=self.observance.country.code)
 
     def matches(self, activity: Activity, countries: set[str]) -> bool:
         """`condition` in Python, on an activity linked to `countries` (codes)."""
@@ -144,37 +144,43 @@ def readable_activities(scope: Scope, user: User | None) -> QuerySet[Activity]:
 
 def with_planned(found: list[Occurrence], activities: QuerySet[Activity]) -> list[Occurrence]:
     """Fills each occurrence's `activities` with those of `activities` planned around it
-    (module docstring), by start date. Two queries whatever the rows (the activities, their
-    countries), none when `found` is empty. Returns `found`."""
+    (module docstring), by start date. One query whatever the rows, none when `found` is
+    empty: the activities of the windows' whole range (an index range on start_date) joined
+    to their links to the dates' countries, a row per activity and linked country."""
     if not found:
         return found
+    codes = sorted({o.observance.country.code for o in found if o.activity_kind is None})
     condition = Q()
     for occurrence in found:
         condition |= occurrence.condition()
     first = min(o.window[0] for o in found)
     last = max(o.window[1] for o in found)
-    # The whole range first: an index range on start_date before the windows' OR.
-    planned = activities.filter(Q(start_date__range=(first, last)) & condition)
-    rows = list(
-        planned.only("id", "title", "start_date", "kind", "status", "agency_id").order_by(
-            "start_date", "pk"
+    if codes:
+        activities = activities.annotate(
+            linked=FilteredRelation("countries", condition=Q(countries__country__in=codes)),
+            linked_country=F("linked__country"),
         )
+    planned = (
+        activities.filter(Q(start_date__range=(first, last)) & condition)
+        .only("id", "title", "start_date", "kind", "status", "agency_id")
+        .order_by("start_date", "pk")
     )
-    countries: dict[int, set[str]] = defaultdict(set)
-    linked = ActivityCountry.objects.filter(activity_id__in=planned.values("pk"))
-    for activity_id, country in linked.values_list("activity_id", "country"):
-        countries[activity_id].add(country)
-    for activity in rows:
+    rows: dict[int, Activity] = {}
+    countries: dict[int, set[str]] = {}
+    for activity in planned:
+        rows.setdefault(activity.pk, activity)
+        countries.setdefault(activity.pk, set()).add(getattr(activity, "linked_country", None))
+    for pk, activity in rows.items():
         for occurrence in found:
-            if occurrence.matches(activity, countries[activity.pk]):
+            if occurrence.matches(activity, countries[pk]):
                 occurrence.activities.append(activity)
     return found
 
 
 def calendar_year(scope: Scope, year: int, *, user: User | None = None) -> list[Occurrence]:
     """The occurrences of `year` with the activities planned around them that `user` may
-    read in `scope` (readable_activities). Three queries: observances, activities, their
-    countries (the user's rights, read by visible_to, are cached on the user)."""
+    read in `scope` (readable_activities). Two queries: the observances, the activities (the
+    user's rights, read by visible_to, are cached on the user)."""
     return with_planned(occurrences(year), readable_activities(scope, user))
 
 
@@ -184,7 +190,7 @@ def upcoming(
     """The occurrences from `today` (the local date when None) to `days` days later, across
     a new year, each with `days_left` (0 on the day) and the activities planned around it
     (calendar_year's rule; pass `user` to show what the user may read, drafts of their own
-    agencies included; without it only accepted activities count). Three queries."""
+    agencies included; without it only accepted activities count). Two queries."""
     today = today or timezone.localdate()
     found = occurrences_between(today, today + timedelta(days=days))
     for occurrence in found:

@@ -273,3 +273,34 @@ def test_the_admin_lists_subscription_links_without_their_secret(client, admin_u
     ):
         response = client.get(url)
         assert response.status_code == 200 and token not in response.content.decode()
+
+
+def test_a_window_with_only_days_of_no_country_still_finds_their_activities(staff, reviewer):
+    visit = make_activity(
+        staff,
+        kind="new_year_visit",
+        countries=["LA"],
+        start_date=date(2027, 2, 1),
+        end_date=date(2027, 2, 1),
+        status="accepted",
+        reviewer=reviewer,
+    )
+    soon = upcoming(Scope(None), date(2027, 2, 5), days=3)  # only Tết 2027 (6/2)
+    assert [(o.on, o.activities) for o in soon] == [(date(2027, 2, 6), [visit])]
+
+
+def test_an_activity_linked_to_two_partner_countries_is_listed_once_for_each(
+    staff, reviewer, leader
+):
+    both = make_activity(
+        staff,
+        countries=["LA", "CU"],
+        start_date=date(2026, 11, 25),
+        end_date=date(2026, 11, 25),
+        status="accepted",
+        reviewer=reviewer,
+    )
+    found = observances.calendar_year(Scope(None), 2026, user=leader)
+    lao = seeded("Quốc khánh nước CHDCND Lào")
+    cuba = Observance.objects.get(kind="relations", country="CU")
+    assert of(found, lao).activities == [both] and of(found, cuba).activities == [both]
