@@ -93,9 +93,6 @@ class SlowQueries:
     def count(self) -> int:
         return len(self.runs)
 
-    def slowest(self, n: int) -> list[tuple[float, str, object]]:
-        return sorted(self.runs, key=lambda run: run[0], reverse=True)[:n]
-
 
 @dataclass(frozen=True)
 class Case:
@@ -119,8 +116,13 @@ class Result:
     raw: Timing | None = None
     rows: int = 0
     queries: int = 0
-    slowest: list[tuple[float, str, object]] = field(default_factory=list)
+    runs: list[tuple[float, str, object]] = field(default_factory=list)
     size: int = 0
+
+    @property
+    def slowest(self) -> list[tuple[float, str, object]]:
+        """The slowest query of the counted request, as (ms, sql, params)."""
+        return sorted(self.runs, key=lambda run: run[0], reverse=True)[:1]
 
 
 def _scope_sql(scope: Scope, column: str) -> tuple[str, list]:
@@ -524,7 +526,7 @@ class Command(BaseCommand):
 
         rows = run_raw()
         raw = _timed(run_raw, repeat)
-        return Result(case, 200, page, raw, rows, log.count, log.slowest(1), len(body))
+        return Result(case, 200, page, raw, rows, log.count, log.runs, len(body))
 
     def print_table(self, results: list[Result], repeat: int) -> None:
         self.stdout.write(
@@ -551,27 +553,42 @@ class Command(BaseCommand):
             )
 
     def print_explain(self, results: list[Result]) -> None:
-        """The slowest query of each page's counted request under EXPLAIN (ANALYZE,
-        BUFFERS): its time, the scans of activities_activity and their times."""
-        self.stdout.write("\nThe slowest query of each page, EXPLAIN (ANALYZE, BUFFERS):")
+        """For each page: the slowest query of its counted request under EXPLAIN (ANALYZE,
+        BUFFERS) (its time, its scans of activities_activity), and the sequential scans of
+        the activities' tables in the plans of all its queries (EXPLAIN without running)."""
+        self.stdout.write(
+            "\nThe slowest query of each page, EXPLAIN (ANALYZE, BUFFERS), and the sequential "
+            "scans of activities_* tables in the plans of all its queries:"
+        )
         for r in results:
+            seq_scans = sorted(
+                {
+                    " ".join(line.strip().lstrip("-> ").split()[:4])
+                    for _ms, sql, params in r.runs
+                    for line in _plan(sql, params, analyze=False)
+                    if "Seq Scan on activities_" in line
+                }
+            )
             for ms, sql, params in r.slowest:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
-                    plan = [line for (line,) in cursor.fetchall()]
-                scans = [
-                    line.strip()
-                    for line in plan
-                    if "activities_activity " in line and "Scan" in line
-                ]
+                plan = _plan(sql, params, analyze=True)
                 execution = next((line for line in plan if line.startswith("Execution")), "")
                 self.stdout.write(
-                    f"  {r.case.page} as {r.case.role}: {ms:.1f} ms in the request; "
-                    f"{execution.strip()}"
+                    f"  {r.case.page} as {r.case.role}: slowest {ms:.1f} ms in the request, "
+                    f"{execution.strip().lower()}; sequential scans of activities_* in its "
+                    f"{r.queries} queries: {', '.join(seq_scans) or 'none'}"
                 )
                 self.stdout.write(f"    {' '.join(sql.split())[:160]}")
-                for line in scans:
-                    self.stdout.write(f"    {line}")
+                for line in plan:
+                    if "activities_activity " in line and "Scan" in line:
+                        self.stdout.write(f"    {' '.join(line.split())}")
+
+
+def _plan(sql: str, params, *, analyze: bool) -> list[str]:
+    """The lines of the query plan of `sql` (run, with buffers, when `analyze`)."""
+    options = "ANALYZE, BUFFERS" if analyze else "COSTS OFF"
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN ({options}) {sql}", params)
+        return [line for (line,) in cursor.fetchall()]
 
 
 def _timed(func: Callable[[], object], repeat: int) -> Timing:
