@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from . import observances
 from .models import CalendarFeed
@@ -33,6 +34,7 @@ def _year(request: HttpRequest) -> tuple[int, bool]:
     return year, True
 
 
+@never_cache  # it shows the user's secret subscription link
 @login_required
 def calendar(request: HttpRequest) -> HttpResponse:
     scope = get_scope(request.user)

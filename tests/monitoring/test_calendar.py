@@ -231,8 +231,10 @@ def test_a_user_makes_a_link_and_replaces_it_only_after_confirming(client, staff
     response = client.post(PAGE)
     assert response.status_code == 302 and response["Location"].endswith("#subscription")
     first = CalendarFeed.objects.get(user=staff).token
-    body = client.get(PAGE).content.decode()
+    page = client.get(PAGE)
+    body = page.content.decode()
     assert f"{ICS}?token={first}" in body and 'data-testid="feed-url"' in body
+    assert "no-store" in page["Cache-Control"]
     client.post(PAGE)  # no confirmation: nothing changes
     assert CalendarFeed.objects.get(user=staff).token == first
     client.post(PAGE, {"confirm": "yes"})
