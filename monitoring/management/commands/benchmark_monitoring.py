@@ -38,6 +38,7 @@ from activities.models import Activity
 from agencies.models import Agency, User
 from agencies.plans import plan_in_force
 from agencies.services import create_account
+from monitoring.observances import SHOWN_PER_DATE
 from monitoring.scope import Scope, monitoring_scope
 from reports.models import AgencyReport, ReportingPeriod
 
@@ -260,9 +261,13 @@ class Command(BaseCommand):
         """Accepted activities per month and per kind (with participants) for this year and
         the last, per partner country both years, aid of this year by sector and by donor
         (committed VND, and disbursed converted at the committed amount's rate), and the 5
-        latest issued consolidated reports: one statement."""
+        latest issued consolidated reports, and the dates of the next 30 days with the
+        accepted activities planned around them (the calendar's panel): one statement."""
         where, params = _scope_sql(scope, "agency_id")
         first, last = date(self.year - 1, 1, 1), date(self.year, 12, 31)
+        upcoming, upcoming_params = self._planned_sql(
+            scope, self.today, self.today + timedelta(days=30), [ACCEPTED]
+        )
         disbursed = """CASE WHEN currency = 'VND' THEN disbursed_amount
             WHEN committed_amount > 0 AND committed_vnd IS NOT NULL
             THEN disbursed_amount * committed_vnd / committed_amount END"""
@@ -297,8 +302,10 @@ class Command(BaseCommand):
             (SELECT 'report', r.period_id, r.number::text, r.version, NULL, NULL
                 FROM reports_consolidatedreport r WHERE r.status = 'issued'
                 ORDER BY r.issued_on DESC, r.id DESC LIMIT 5)
+            UNION ALL
+            SELECT 'upcoming', p.observance_id, p.title, p.total, NULL, NULL FROM ({upcoming}) p
         """
-        return sql, [ACCEPTED, first, last, *params, self.year]
+        return sql, [ACCEPTED, first, last, *params, self.year, *upcoming_params]
 
     def raw_plan(self, scope: Scope) -> tuple[str, list]:
         """Every duty of the plan in force with, for each of the four half-years, its
@@ -438,34 +445,47 @@ class Command(BaseCommand):
             *agencies_params,
         ]
 
-    def _occurrences_sql(self) -> tuple[str, list]:
-        """This year's active observances with their day (a yearly 29/2 on 28/2 in a common
-        year)."""
-        leap = self.year % 4 == 0 and (self.year % 100 != 0 or self.year % 400 == 0)
+    @staticmethod
+    def _occurrences_sql(first: date, last: date) -> tuple[str, list]:
+        """The active observances' days from `first` to `last`: a yearly one in each year
+        of the range (29/2 on 28/2 in a common year), a dated one on its date."""
         sql = """
-            SELECT o.id, o.title, o.country, o.kind, o.since_year, o.source,
-                   COALESCE(o.on_date, make_date(%s, o.month,
-                       CASE WHEN o.month = 2 AND o.day = 29 AND NOT %s THEN 28 ELSE o.day END))
-                       AS day
-            FROM monitoring_observance o
-            WHERE o.active AND (o.month IS NOT NULL OR o.on_date BETWEEN %s AND %s)
+            SELECT * FROM (
+                SELECT o.id, o.title, o.country, o.kind, o.since_year, o.source,
+                       COALESCE(o.on_date, make_date(y, o.month,
+                           CASE WHEN o.month = 2 AND o.day = 29
+                                AND NOT (y %% 4 = 0 AND (y %% 100 <> 0 OR y %% 400 = 0))
+                           THEN 28 ELSE o.day END)) AS day
+                FROM monitoring_observance o CROSS JOIN generate_series(%s, %s) AS y
+                WHERE o.active AND (o.on_date IS NULL OR y = %s)
+            ) occurrence
+            WHERE day BETWEEN %s AND %s
         """
-        return sql, [self.year, leap, date(self.year, 1, 1), date(self.year, 12, 31)]
+        return sql, [first.year, last.year, first.year, first, last]
 
     def raw_calendar(self, scope: Scope) -> tuple[str, list]:
-        """This year's observances, each with the activities the user reads in scope (a
-        leader: accepted; a member: their agencies' of every state) that start from 30 days
-        before to 7 days after it and are linked to its country, or for a day of no country
-        are of the kind that marks it (a New-Year visit, else an event). The occurrences'
-        days are read first (as the page does) and written into the statement as values, so
-        that each window is an index range: joined to a table of days, the planner scans
-        every accepted activity."""
-        occurrences, occ_params = self._occurrences_sql()
+        """This year's observances with the activities planned around them that the page
+        names (see _planned_sql)."""
+        statuses = [ACCEPTED] if scope.is_province else list(Activity.Status.values)
+        return self._planned_sql(scope, date(self.year, 1, 1), date(self.year, 12, 31), statuses)
+
+    def _planned_sql(
+        self, scope: Scope, first: date, last: date, statuses: list[str]
+    ) -> tuple[str, list]:
+        """The observances' days from `first` to `last`, each with the first ten of the
+        activities of `statuses` in scope (what the user reads: a leader the accepted ones,
+        a member their agencies' of every state) that start from 30 days before to 7 days
+        after it and are linked to its country, or for a day of no country are of the kind
+        that marks it (a New-Year visit, else an event), and how many there are (the page
+        names ten and links the others); columns (observance id, day, activity id, title,
+        total). The days are read first (as the page does) and written into the statement
+        as values, so that each window is an index range: joined to a table of days, the
+        planner scans every accepted activity."""
+        occurrences, occ_params = self._occurrences_sql(first, last)
         with connection.cursor() as cursor:
             cursor.execute(occurrences, occ_params)
             found = [(pk, day, country, kind) for pk, _t, country, kind, _y, _s, day in cursor]
         where, params = _scope_sql(scope, "a.agency_id")
-        statuses = [ACCEPTED] if scope.is_province else list(Activity.Status.values)
         values = ", ".join(["(%s, %s::date, %s, %s)"] * len(found)) or "(0, NULL::date, '', '')"
         windows = " OR ".join(["a.start_date BETWEEN %s AND %s"] * len(found)) or "FALSE"
         window_params = [
@@ -478,26 +498,34 @@ class Command(BaseCommand):
                 FROM activities_activity a
                 LEFT JOIN activities_activitycountry c ON c.activity_id = a.id
                 WHERE a.status = ANY(%s) AND ({windows}) AND {where}
+            ), matched AS (
+                SELECT DISTINCT o.id AS oid, m.id, m.title, m.start_date
+                FROM o JOIN near m
+                    ON m.start_date BETWEEN o.day - 30 AND o.day + 7
+                    AND CASE WHEN o.country = ''
+                        THEN m.kind = CASE WHEN o.kind = 'new_year_visit'
+                                           THEN 'new_year_visit' ELSE 'event' END
+                        ELSE m.country = o.country END
+            ), ranked AS (
+                SELECT matched.*, COUNT(*) OVER (PARTITION BY oid) AS total,
+                       ROW_NUMBER() OVER (PARTITION BY oid ORDER BY start_date, id) AS rank
+                FROM matched
             )
-            SELECT DISTINCT o.id, o.day, m.id, m.title, m.start_date
-            FROM o LEFT JOIN near m
-                ON m.start_date BETWEEN o.day - 30 AND o.day + 7
-                AND CASE WHEN o.country = ''
-                    THEN m.kind = CASE WHEN o.kind = 'new_year_visit'
-                                       THEN 'new_year_visit' ELSE 'event' END
-                    ELSE m.country = o.country END
-            ORDER BY o.day, o.id, m.start_date, m.id
+            SELECT o.id AS observance_id, o.day, r.id AS activity_id, r.title, r.total
+            FROM o LEFT JOIN ranked r ON r.oid = o.id AND r.rank <= %s
+            ORDER BY o.day, o.id, r.start_date, r.id
         """
         return sql, [
             *(value for occurrence in found for value in occurrence),
             statuses,
             *window_params,
             *params,
+            SHOWN_PER_DATE,
         ]
 
     def raw_ics(self) -> tuple[str, list]:
         """This year's observances (the feed carries no activity)."""
-        occurrences, params = self._occurrences_sql()
+        occurrences, params = self._occurrences_sql(date(self.year, 1, 1), date(self.year, 12, 31))
         return f"{occurrences} ORDER BY day, id", params
 
     # Measuring -------------------------------------------------------------------------
