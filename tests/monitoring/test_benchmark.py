@@ -10,6 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from agencies.plans import plan_in_force
+from monitoring.observances import occurrences
 from tests.factories import make_periods
 from tests.support import postgres_only
 
@@ -35,7 +37,7 @@ def test_benchmark_times_every_page_against_its_raw_statement():
 
     call_command("benchmark_monitoring", repeat=1, explain=True, stdout=out)
 
-    rows = {}
+    queries, raw_rows = {}, {}
     for line in out.getvalue().splitlines():
         # page, role, raw rows, median, p95, raw median, ratio, queries, KB, within budget
         found = re.match(
@@ -44,8 +46,13 @@ def test_benchmark_times_every_page_against_its_raw_statement():
             line,
         )
         if found:
-            rows[found[1], found[2]] = int(found[4])
+            queries[found[1], found[2]] = int(found[4])
+            raw_rows[found[1], found[2]] = int(found[3])
     expected = {(page, role) for page in PAGES for role in ("leader", "staff")}
-    assert set(rows) == expected | {("home /", "leader")}
-    assert all(queries > 0 for queries in rows.values())
+    assert set(queries) == expected | {("home /", "leader")}
+    assert all(count > 0 for count in queries.values())
+    # The raw statements' rows: every duty of the plan in force for the province; this
+    # year's dates of the calendar in the feed.
+    assert raw_rows["plan", "leader"] == plan_in_force().duties.count()
+    assert raw_rows["calendar.ics", "leader"] == len(occurrences(year))
     assert "EXPLAIN (ANALYZE, BUFFERS)" in out.getvalue()
