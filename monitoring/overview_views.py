@@ -47,7 +47,7 @@ def overview_context(request: HttpRequest, scope: Scope, *, upcoming: bool = Tru
             % {"year": year, "previous": year - 1},
             legend=legend,
         ),
-        "upcoming": observances.upcoming(scope, today) if upcoming else [],
+        "upcoming": observances.upcoming(scope, today, user=request.user) if upcoming else [],
         "today": today,
     }
 

@@ -431,7 +431,7 @@ def test_home_page_queries_do_not_grow_with_the_rows(
     if role == "leader":
         scope = monitoring_scope(user)
         with CaptureQueriesContext(connection) as upcoming:
-            observances.upcoming(scope, TODAY)
+            observances.upcoming(scope, TODAY, user=user)
     client.force_login(user)
     with django_assert_num_queries(EXPECTED[role] + len(upcoming)):
         client.get(reverse("home"))

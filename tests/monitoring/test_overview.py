@@ -251,6 +251,6 @@ def test_the_overview_queries_do_not_grow_with_the_rows(
     assert counts[0] == counts[1], (role, counts)
     scope = monitoring_scope(user)
     with CaptureQueriesContext(connection) as upcoming:
-        observances.upcoming(scope, timezone.localdate())
+        observances.upcoming(scope, timezone.localdate(), user=user)
     with django_assert_num_queries(EXPECTED[role] + len(upcoming)):
         client.get(URL, {"year": 2020})
