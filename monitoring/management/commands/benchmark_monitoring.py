@@ -68,10 +68,11 @@ class Timing:
 
 
 @dataclass
-class SlowQueries:
-    """Times every query run on the default connection inside `with SlowQueries() as log:`
-    (an execute wrapper: the test client's request_started signal empties
-    connection.queries, and DEBUG is off)."""
+class QueryLog:
+    """Every query run on the default connection inside `with QueryLog() as log:`, as
+    (ms, sql, params) in `log.runs` (an execute wrapper, not CaptureQueriesContext: the
+    test client's request_started signal empties connection.queries in the middle of the
+    count)."""
 
     runs: list[tuple[float, str, object]] = field(default_factory=list)
 
@@ -82,7 +83,7 @@ class SlowQueries:
         finally:
             self.runs.append(((time.perf_counter() - started) * 1000, sql, params))
 
-    def __enter__(self) -> SlowQueries:
+    def __enter__(self) -> QueryLog:
         self._wrapping = connection.execute_wrapper(self)
         self._wrapping.__enter__()
         return self
@@ -542,7 +543,7 @@ class Command(BaseCommand):
         response, body = self._get(case)
         if response.status_code != 200:
             return Result(case, response.status_code)
-        with SlowQueries() as log:
+        with QueryLog() as log:
             self._get(case)
         page = _timed(lambda: self._get(case), repeat)
         sql, params = case.raw
