@@ -1,14 +1,20 @@
 """Plan implementation: the duties of the plan in force, by half-year, with what was done.
 
-Rows are the duties of the plan a year follows (agencies.plans.plan_for_period), grouped by
-section (III.1 … III.7, IV.1, IV.2: the ref's first two parts). Columns are half-years: a
+Rows are the duties of one plan, grouped by section (III.1 … III.7, IV.1, IV.2: the ref's
+first two parts): by default the plan a year follows (the one in force at its end, as
+agencies.plans.plan_for_period), or another plan followed during the half-years shown (?plan=,
+when a plan replaced another mid-year). A plan is followed from its `valid_from` until the day
+before the next plan's (agencies.plans.plan_in_force: an ended plan is followed until another
+begins). Columns are half-years: a
 year's first half is its stored "half" ReportingPeriod (Decree 09/2019 windows by default),
 its second half runs from the day after that to the end of its stored "year" period; a year
 without stored periods takes the default dates (reports.periods.bounds), nothing is created.
 
 A cell counts the accepted activities of the agencies in scope (Scope.activities) that carry
 out the duty (Activity.duty) and began (start_date) in the window, and the agencies that
-acted. Its state follows the duty's recurrence (see `cell_state`); every state has a word and
+acted. An activity counts for the agency that recorded it (Activity.agency), never for its
+co-organisers: an activity is counted once, and a co-organiser's part is the lead's record. Its
+state follows the duty's recurrence (see `cell_state`); every state has a word and
 a symbol besides its colour.
 """
 
@@ -18,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +32,6 @@ from django.utils.translation import gettext_lazy as _
 from activities.models import Activity
 from agencies.models import Agency, Duty, DutyAssignment, Plan
 from agencies.names import Lineage, NameBook
-from agencies.plans import plan_for_period
 from reports.models import ReportingPeriod
 from reports.periods import bounds, first_year
 
@@ -60,8 +65,9 @@ LEGEND = [
         "grey",
         _(
             "When requested (a duty carried out on request), carried out in the year (a "
-            "yearly duty done in the other half), or before the plan (a half-year that ended "
-            "before the plan came into force)."
+            "yearly duty done in the other half), before the plan (a half-year that ended "
+            "before the plan came into force) or after the plan (a half-year that began after "
+            "a later plan replaced it)."
         ),
     ),
     ("open", _("In progress: the half-year (or the yearly duty's year) has not ended.")),
@@ -179,6 +185,50 @@ def parse_window(value: str | None, today: date) -> tuple[Window, list[Window]]:
     return halves[half - 1], halves
 
 
+# --------------------------------------------------------------------------- plans
+
+
+@dataclass(frozen=True)
+class Followed:
+    """A plan and the days it is followed: from `plan.valid_from` to `until` (included), the
+    day before the next plan begins; `until` None while no later plan has begun."""
+
+    plan: Plan
+    until: date | None
+
+    @property
+    def start(self) -> date:
+        return self.plan.valid_from
+
+
+def plans_followed(start: date, end: date) -> list[Followed]:
+    """The plans followed on some day from `start` to `end`, oldest first (the last is the one
+    followed on `end`, the page's default); empty when no plan had begun by `end`. One query."""
+    plans = list(Plan.objects.filter(valid_from__lte=end).order_by("valid_from", "pk"))
+    nexts = [later.valid_from for later in plans[1:]] + [None]
+    followed = [
+        Followed(plan, nxt - timedelta(days=1) if nxt else None)
+        for plan, nxt in zip(plans, nexts, strict=False)  # no plan: no pair
+    ]
+    return [f for f in followed if f.until is None or f.until >= start]
+
+
+def choose_plan(value: str | None, followed: list[Followed]) -> tuple[Followed | None, str]:
+    """The plan of ?plan=<id> among `followed` (plans_followed), or the last of them when no
+    id is given; with a message for the user when the id names no plan followed then (the
+    last is shown). (None, "") when `followed` is empty. Never raises, no query."""
+    default = followed[-1] if followed else None
+    value = (value or "").strip()
+    if not value or default is None:
+        return default, ""
+    chosen = next((f for f in followed if str(f.plan.pk) == value), None)
+    if chosen is None:
+        return default, gettext(
+            "“%(value)s” is not a plan followed in these half-years: showing plan %(number)s."
+        ) % {"value": value[:20], "number": default.plan.number}
+    return chosen, ""
+
+
 # --------------------------------------------------------------------------- scope by agency
 
 
@@ -187,17 +237,26 @@ def agencies_in(scope: Scope) -> list[Agency]:
     return list(Agency.objects.filter(scope.q("pk")).in_directory_order())
 
 
-def narrow(scope: Scope, code: str | None, agencies: list[Agency]) -> tuple[Scope, Agency | None]:
-    """`scope` limited to the agency of `code` and those under it (?agency=), with that agency;
-    `scope` itself when no code is given. `agencies` are agencies_in(scope): no query. Raises
-    Http404 for a code that is not an agency in scope (the scope is never widened)."""
+def narrow(
+    scope: Scope, code: str | None, agencies: list[Agency]
+) -> tuple[Scope, Agency | None, str]:
+    """`scope` limited to the agency of `code` and those under it (?agency=), with that agency
+    and "" ; `scope` itself, None and "" when no code is given. `agencies` are
+    agencies_in(scope): no query. A code that is no agency in scope (unknown, or another's:
+    the same words, so nothing leaks) gives `scope` unchanged, None and a message for the
+    user: the scope is never widened. Never raises."""
     code = (code or "").strip()
     if not code:
-        return scope, None
+        return scope, None, ""
     chosen = next((a for a in agencies if a.code.casefold() == code.casefold()), None)
     if chosen is None:
-        raise Http404
-    return scope.narrowed(Lineage(agencies).with_descendants(chosen.pk)), chosen
+        return (
+            scope,
+            None,
+            gettext("“%(value)s” is not an agency you monitor: showing every agency you monitor.")
+            % {"value": code[:30]},
+        )
+    return scope.narrowed(Lineage(agencies).with_descendants(chosen.pk)), chosen, ""
 
 
 # --------------------------------------------------------------------------- the table
@@ -236,12 +295,18 @@ class Section:
 
 @dataclass
 class Table:
-    """The page's figures: `plan` None when no plan was in force (no rows then)."""
+    """The page's figures: `plan` None when no plan had begun (no rows then); `followed` the
+    plans followed in these half-years (the page offers them when there are several),
+    `until` the last day `plan` is followed (None: not replaced), `problem` a message for the
+    user about ?plan= ("" when none)."""
 
     year: int
     plan: Plan | None
     windows: list[Window]
     sections: list[Section]
+    followed: list[Followed] = field(default_factory=list)
+    until: date | None = None
+    problem: str = ""
 
 
 def cell_state(
@@ -253,14 +318,17 @@ def cell_state(
     today: date,
     *,
     plan_from: date | None = None,
+    plan_until: date | None = None,
 ) -> tuple[str, str]:
     """(state, words) of a cell of `count` activities in `window`, for a duty of
     `recurrence`; `year_count` counts the activities of the window's whole year, `year_ended`
     says whether that year has ended (yearly duties are judged on the year); `plan_from` is
-    the day the duty's plan came into force.
+    the day the duty's plan came into force, `plan_until` the last day it was followed (None:
+    not replaced).
 
     green: something in the window; grey: on request, a yearly duty done in the other half,
-    or a window that ended before the plan came into force (nothing was owed then); open:
+    or a window that ended before the plan came into force or began after a later plan
+    replaced it (nothing was owed under this plan then); open:
     nothing yet and the window (for a yearly duty, its year) has not ended; red: nothing in
     an ended half (six-monthly) or ended year (yearly); amber: an ongoing duty with nothing
     in an ended half."""
@@ -268,6 +336,8 @@ def cell_state(
         return "green", gettext("Carried out")
     if plan_from is not None and window.end < plan_from:
         return "grey", gettext("Before the plan")
+    if plan_until is not None and window.start > plan_until:
+        return "grey", gettext("After the plan")
     if recurrence == Recurrence.ON_REQUEST:
         return "grey", gettext("When requested")
     if recurrence == Recurrence.YEARLY:
@@ -287,18 +357,22 @@ def _in(start: date, end: date) -> Q:
     return Q(start_date__gte=start, start_date__lte=end)
 
 
-def implementation(scope: Scope, year: int, today: date) -> Table:
+def implementation(scope: Scope, year: int, today: date, plan_choice: str | None = None) -> Table:
     """The plan implementation table of `year` (its half-years and the previous year's) for
-    `scope`. A staff member's scope lists the duties assigned to its agencies and those its
-    agencies acted on in these windows, with its agencies' counts only.
+    `scope`, of the plan `plan_choice` (?plan=, a plan id; see choose_plan: the plan followed
+    at the year's end by default). A staff member's scope lists the duties assigned to its
+    agencies and those its agencies acted on in these windows, with its agencies' counts
+    only.
 
-    Queries: the periods (1), the plan (1, 2 when none is in force at the year's end), the
-    counts of every cell grouped by duty (1), the duties (1): four or five, whatever the
-    number of activities, duties or agencies."""
+    Queries: the periods (1), the plans (1), the counts of every cell grouped by duty (1),
+    the duties (1): four, whatever the number of activities, duties or agencies (two when no
+    plan had begun)."""
     windows = half_years([year - 1, year])
-    plan = plan_for_period(windows[2].start, windows[3].end)
-    if plan is None:
-        return Table(year, None, windows, [])
+    followed = plans_followed(windows[0].start, windows[-1].end)
+    chosen, problem = choose_plan(plan_choice, followed)
+    if chosen is None:
+        return Table(year, None, windows, [], problem=problem)
+    plan = chosen.plan
     year_spans = {
         w.year: (w.start, windows[i + 1].end) for i, w in enumerate(windows) if w.half == 1
     }
@@ -335,12 +409,13 @@ def implementation(scope: Scope, year: int, today: date) -> Table:
                 year_spans[window.year][1] < today,
                 today,
                 plan_from=plan.valid_from,
+                plan_until=chosen.until,
             )
             cells.append(Cell(window, count, found.get(f"a{i}", 0), state, label))
         key = section_of(duty.ref)
         section = sections.setdefault(key, Section(key, duty.heading))
         section.rows.append(Row(duty, short_form(duty), cells))
-    return Table(year, plan, windows, list(sections.values()))
+    return Table(year, plan, windows, list(sections.values()), followed, chosen.until, problem)
 
 
 # --------------------------------------------------------------------------- a cell
@@ -371,15 +446,21 @@ class CellDetail:
 
 
 def get_duty(value: str | None) -> Duty:
-    """The duty of ?duty=<id>, with its plan. One query. Raises Http404 for a bad or unknown
-    id."""
+    """The duty of ?duty=<id>, with its plan and `next_plan_from`, the day the plan after it
+    began (None when none has). One query. Raises Http404 for a bad or unknown id."""
     try:
         pk = int((value or "").strip())
     except ValueError:
         raise Http404 from None
     if not 0 < pk < 2**31:
         raise Http404
-    duty = Duty.objects.select_related("plan").filter(pk=pk).first()
+    later = Plan.objects.filter(valid_from__gt=OuterRef("plan__valid_from")).order_by("valid_from")
+    duty = (
+        Duty.objects.select_related("plan")
+        .annotate(next_plan_from=Subquery(later.values("valid_from")[:1]))
+        .filter(pk=pk)
+        .first()
+    )
     if duty is None:
         raise Http404
     return duty
@@ -389,10 +470,12 @@ def cell_detail(
     scope: Scope, duty: Duty, window: Window, year: list[Window], today: date, names: NameBook
 ) -> CellDetail:
     """The figures of one cell for `scope` (`year`: the two halves of `window`'s year, as
-    parse_window gives them). Queries: the cell's and its year's counts (1), the duty's
-    assignments in scope (1), the agency tree (1), the assigned agencies that acted (1), the
-    names in force (`names`' one query, on first use); the activities' queryset is left to
-    the page (count and page)."""
+    parse_window gives them; `duty` as get_duty gives it). The assigned agencies listed are
+    those in scope that worked on some day of the window (an agency closed before it, or
+    established after it, owed nothing then). Queries: the cell's and its year's counts (1),
+    the duty's assignments in scope (1), the agency tree (1), the assigned agencies that
+    acted (1), the names in force (`names`' one query, on first use); the activities'
+    queryset is left to the page (count and page)."""
     in_window = _in(window.start, window.end)
     found = (
         scope.activities()
@@ -411,6 +494,7 @@ def cell_detail(
         year[1].end < today,
         today,
         plan_from=duty.plan.valid_from,
+        plan_until=duty.next_plan_from - timedelta(days=1) if duty.next_plan_from else None,
     )
     cell = Cell(window, found["n"], found["a"], state, label)
     activities = (
@@ -421,6 +505,10 @@ def cell_detail(
     )
     assignments = list(
         DutyAssignment.objects.filter(scope.q(), duty=duty)
+        .filter(
+            Q(agency__established_on__isnull=True) | Q(agency__established_on__lte=window.end),
+            Q(agency__closed_on__isnull=True) | Q(agency__closed_on__gt=window.start),
+        )
         .select_related("agency")
         .order_by("agency__position", "agency__name", "pk")
     )

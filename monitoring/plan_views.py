@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -26,13 +26,15 @@ PAGE_SIZE = 25
 def plan(request: HttpRequest) -> HttpResponse:
     scope = get_scope(request.user)
     today = timezone.localdate()
-    year, problem = figures.parse_year(request.GET.get("year"), today)
-    if problem:
-        messages.warning(request, problem)
+    year, bad_year = figures.parse_year(request.GET.get("year"), today)
     agencies = figures.agencies_in(scope)
-    scope, chosen = figures.narrow(scope, request.GET.get("agency"), agencies)
+    scope, chosen, bad_agency = figures.narrow(scope, request.GET.get("agency"), agencies)
+    table = figures.implementation(scope, year, today, request.GET.get("plan"))
+    for problem in (bad_year, bad_agency, table.problem):
+        if problem:
+            messages.warning(request, problem)
     context = {
-        "table": figures.implementation(scope, year, today),
+        "table": table,
         "years": figures.years_offered(today),
         "agencies": agencies,
         "chosen": chosen,
@@ -49,7 +51,11 @@ def cell(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     window, year = figures.parse_window(request.GET.get("window"), today)
     duty = figures.get_duty(request.GET.get("duty"))
-    scope, chosen = figures.narrow(scope, request.GET.get("agency"), figures.agencies_in(scope))
+    scope, chosen, bad_agency = figures.narrow(
+        scope, request.GET.get("agency"), figures.agencies_in(scope)
+    )
+    if bad_agency:
+        raise Http404  # the page's links never carry one: no message to give
     names = NameBook()
     detail = figures.cell_detail(scope, duty, window, year, today, names)
     page = Paginator(detail.activities, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -67,6 +73,9 @@ def cell(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "chosen": chosen,
         "query": urlencode(kept),
-        "back": urlencode({"year": window.year} | ({"agency": chosen.code} if chosen else {})),
+        "back": urlencode(
+            {"year": window.year, "plan": duty.plan_id}
+            | ({"agency": chosen.code} if chosen else {})
+        ),
     }
     return render(request, "monitoring/plan_cell.html", context)

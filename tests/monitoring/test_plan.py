@@ -4,7 +4,9 @@ duty's recurrence; who sees which agencies' figures; bad parameters; fixed query
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
@@ -12,8 +14,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from agencies.models import Agency, Duty, DutyAssignment, Plan
+from agencies.plans import load_plan
 from monitoring import plan as figures
 from monitoring.scope import Scope
 from reports.models import ReportingPeriod
@@ -27,6 +31,7 @@ CELL_URL = reverse("monitoring:plan_cell")
 IN_2021_H1 = date(2021, 3, 2)
 IN_2021_H2 = date(2021, 7, 1)
 IN_2020_H2 = date(2020, 9, 1)
+PLAN_99_FILE = Path(__file__).resolve().parents[1] / "data" / "plan-99-KH-UBND-2026.json"
 
 
 def duty(ref: str) -> Duty:
@@ -235,10 +240,19 @@ def test_the_agency_filter_narrows_to_the_agency_and_those_under_it(
     assert "agency=SLDTBXH" in response.content.decode()  # the cells keep the filter
 
 
-def test_an_agency_outside_the_scope_is_refused_never_widened(client, staff, manager):
+def test_an_agency_outside_the_scope_is_refused_never_widened(client, staff, manager, year_2021):
     client.force_login(staff)
-    assert client.get(PLAN_URL, {"agency": "VUNGTAU"}).status_code == 404
-    assert client.get(PLAN_URL, {"agency": "NOSUCH"}).status_code == 404
+    said = set()
+    for code in ("VUNGTAU", "NOSUCH", "x" * 5000, "VŨNGTÀU"):
+        response = client.get(PLAN_URL, {"year": 2021, "agency": code})
+        # the page of every agency the user monitors, with one message, the same for an
+        # agency of another and one that does not exist (existence does not leak)
+        assert response.status_code == 200 and response.context["chosen"] is None
+        assert "III.7.2" not in refs(response)
+        assert cells(response)["III.3.1", "2021-H1"].activities == 2
+        [message] = response.context["messages"]
+        said.add(str(message).replace(code[:30], "CODE"))
+    assert len(said) == 1
     assert client.get(cell_url("III.7.2", "2021-H2", agency="VUNGTAU")).status_code == 404
     assert client.get(PLAN_URL, {"agency": "SLDTBXH"}).status_code == 200
 
@@ -361,6 +375,79 @@ def test_bad_cell_parameters_answer_404(client, leader, query):
     if query.get("duty") == "DUTY":
         query["duty"] = duty("III.3.1").pk
     assert client.get(CELL_URL, query).status_code == 404
+
+
+def test_a_cell_lists_only_the_assigned_agencies_working_in_its_half_year(client, leader, reviewer):
+    # Bà Rịa closed on 1/7/2025 (its work passed to Vũng Tàu); Côn Đảo's record says it was
+    # established on 1/7/2025: neither owed anything in a half-year it did not work in.
+    Agency.objects.filter(code="BARIA").update(
+        successor=Agency.objects.get(code="VUNGTAU"), closed_on=date(2025, 7, 1)
+    )
+    Agency.objects.filter(code="CONDAO").update(established_on=date(2025, 7, 1))
+    client.force_login(leader)
+
+    def assigned(window: str) -> set[str]:
+        response = client.get(cell_url("III.7.2", window))
+        return {row.agency.code for row in response.context["detail"].assigned}
+
+    assert "BARIA" in assigned("2021-H1") and "CONDAO" not in assigned("2021-H1")
+    assert {"BARIA", "CONDAO"} <= assigned("2025-H2")  # 15/6-14/12/2025: both worked in it
+    assert "BARIA" not in assigned("2026-H1") and "CONDAO" in assigned("2026-H1")
+
+
+def load_plan_99(valid_from: date) -> Plan:
+    """The made-up plan 99/KH-UBND, beginning on `valid_from` (plan 164 ends the day before)."""
+    data = json.loads(PLAN_99_FILE.read_text(encoding="utf-8"))
+    return load_plan(data | {"valid_from": valid_from.isoformat()}, reason="Kế hoạch mới")
+
+
+def test_a_plan_replaced_mid_year_can_still_be_followed_for_its_half_year(
+    client, leader, staff, reviewer
+):
+    done(staff, reviewer, "III.3.1", date(2026, 3, 2), "SLDTBXH")
+    plan_99 = load_plan_99(date(2026, 6, 1))
+    plan_164 = Plan.objects.get(number="164/KH-UBND")
+    client.force_login(leader)
+    # The year follows the plan in force at its end, and says another was followed.
+    response = client.get(PLAN_URL, {"year": 2026})
+    assert response.context["table"].plan == plan_99
+    assert [f.plan for f in response.context["table"].followed] == [plan_164, plan_99]
+    assert 'data-testid="plan-choice"' in response.content.decode()
+    got = cells(response)
+    assert got["III.2.1", "2025-H2"].state == "grey"  # ended 14/12/2025: before plan 99
+    # Plan 164 for the same year: its first half counted, its second half after the plan.
+    response = client.get(PLAN_URL, {"year": 2026, "plan": plan_164.pk})
+    table = response.context["table"]
+    assert table.plan == plan_164 and table.until == date(2026, 5, 31)
+    got = cells(response)
+    assert (got["III.3.1", "2026-H1"].activities, got["III.3.1", "2026-H1"].state) == (1, "green")
+    assert got["III.1.6", "2026-H1"].state == "red"  # six-monthly, followed then, nothing
+    assert got["III.1.6", "2026-H2"].state == "grey"  # began 15/6, after plan 99 replaced it
+    assert got["III.1.6", "2026-H2"].label == gettext("After the plan")
+    response = client.get(cell_url("III.1.6", "2026-H2"))
+    assert response.context["detail"].cell.state == "grey"
+    assert f"plan={plan_164.pk}" in response.context["back"]
+    # A year that followed one plan offers no choice; a plan it did not follow is refused.
+    response = client.get(PLAN_URL, {"year": 2021, "plan": plan_99.pk})
+    assert response.context["table"].plan == plan_164
+    assert len(list(response.context["messages"])) == 1
+    assert 'data-testid="plan-choice"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("plan", ["abc", "-1", "99999999999999999999", "0", "1.5"])
+def test_a_bad_plan_shows_the_year_s_plan_with_a_message(client, reviewer, plan):
+    client.force_login(reviewer)
+    response = client.get(PLAN_URL, {"year": 2021, "plan": plan})
+    assert response.status_code == 200
+    assert response.context["table"].plan.number == "164/KH-UBND"
+    assert len(list(response.context["messages"])) == 1
+
+
+def test_a_cell_link_names_its_duty_and_half_year_for_screen_readers(client, leader):
+    client.force_login(leader)
+    html = client.get(PLAN_URL, {"year": 2021}).content.decode()
+    label = figures.half_years([2021])[0].label
+    assert f'<span class="visually-hidden">III.1.6, {label}: </span>' in html
 
 
 # ---------------------------------------------------------------------------- query counts
