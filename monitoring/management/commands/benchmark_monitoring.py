@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -67,35 +68,6 @@ class Timing:
         return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-@dataclass
-class QueryLog:
-    """Every query run on the default connection inside `with QueryLog() as log:`, as
-    (ms, sql, params) in `log.runs` (an execute wrapper, not CaptureQueriesContext: the
-    test client's request_started signal empties connection.queries in the middle of the
-    count)."""
-
-    runs: list[tuple[float, str, object]] = field(default_factory=list)
-
-    def __call__(self, execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.runs.append(((time.perf_counter() - started) * 1000, sql, params))
-
-    def __enter__(self) -> QueryLog:
-        self._wrapping = connection.execute_wrapper(self)
-        self._wrapping.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._wrapping.__exit__(*exc)
-
-    @property
-    def count(self) -> int:
-        return len(self.runs)
-
-
 @dataclass(frozen=True)
 class Case:
     """One page requested by one user, and the raw statement it is compared with."""
@@ -118,13 +90,13 @@ class Result:
     raw: Timing | None = None
     rows: int = 0
     queries: int = 0
-    runs: list[tuple[float, str, object]] = field(default_factory=list)
+    runs: list[tuple[float, str]] = field(default_factory=list)
     size: int = 0
 
     @property
-    def slowest(self) -> list[tuple[float, str, object]]:
-        """The slowest query of the counted request, as (ms, sql, params)."""
-        return sorted(self.runs, key=lambda run: run[0], reverse=True)[:1]
+    def slowest(self) -> list[tuple[float, str]]:
+        """The slowest query of the counted request, as (ms, sql with its parameters)."""
+        return sorted(self.runs, reverse=True)[:1]
 
 
 def _scope_sql(scope: Scope, column: str) -> tuple[str, list]:
@@ -543,8 +515,9 @@ class Command(BaseCommand):
         response, body = self._get(case)
         if response.status_code != 200:
             return Result(case, response.status_code)
-        with QueryLog() as log:
+        with CaptureQueriesContext(connection) as log:
             self._get(case)
+        runs = [(float(query["time"]) * 1000, query["sql"]) for query in log.captured_queries]
         page = _timed(lambda: self._get(case), repeat)
         sql, params = case.raw
 
@@ -555,7 +528,7 @@ class Command(BaseCommand):
 
         rows = run_raw()
         raw = _timed(run_raw, repeat)
-        return Result(case, 200, page, raw, rows, log.count, log.runs, len(body))
+        return Result(case, 200, page, raw, rows, len(runs), runs, len(body))
 
     def print_table(self, results: list[Result], repeat: int) -> None:
         self.stdout.write(
@@ -593,13 +566,13 @@ class Command(BaseCommand):
             seq_scans = sorted(
                 {
                     " ".join(line.strip().lstrip("-> ").split()[:4])
-                    for _ms, sql, params in r.runs
-                    for line in _plan(sql, params, analyze=False)
+                    for _ms, sql in r.runs
+                    for line in _plan(sql, analyze=False)
                     if "Seq Scan on activities_" in line
                 }
             )
-            for ms, sql, params in r.slowest:
-                plan = _plan(sql, params, analyze=True)
+            for ms, sql in r.slowest:
+                plan = _plan(sql, analyze=True)
                 execution = next((line for line in plan if line.startswith("Execution")), "")
                 self.stdout.write(
                     f"  {r.case.page} as {r.case.role}: slowest {ms:.1f} ms in the request, "
@@ -612,11 +585,12 @@ class Command(BaseCommand):
                         self.stdout.write(f"    {' '.join(line.split())}")
 
 
-def _plan(sql: str, params, *, analyze: bool) -> list[str]:
-    """The lines of the query plan of `sql` (run, with buffers, when `analyze`)."""
+def _plan(sql: str, *, analyze: bool) -> list[str]:
+    """The lines of the query plan of `sql`, a statement as it was sent (its parameters in
+    it), run with buffers when `analyze`."""
     options = "ANALYZE, BUFFERS" if analyze else "COSTS OFF"
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN ({options}) {sql}", params)
+        cursor.execute(f"EXPLAIN ({options}) {sql}")
         return [line for (line,) in cursor.fetchall()]
 
 
