@@ -313,7 +313,11 @@ def _by_country(activities: QuerySet[Activity]) -> list[CountryCount]:
         .order_by("-count", "country")
     )
     return [
-        {"code": r["country"], "name": str(countries.name(r["country"])), "count": r["count"]}
+        {
+            "code": r["country"],
+            "name": str(countries.name(r["country"])),
+            "count": r["count"],
+        }
         for r in rows
     ]
 
@@ -404,7 +408,9 @@ def _from_agencies(
     ]
     reported = (
         Message.objects.filter(
-            kind=Message.Kind.DIFFICULTY, created_at__date__range=(start, end), in_reply_to=None
+            kind=Message.Kind.DIFFICULTY,
+            created_at__date__range=(start, end),
+            in_reply_to=None,
         )
         .select_related("sender_agency")
         .order_by("created_at")
@@ -461,35 +467,6 @@ def _change(now: int, before: int) -> float | None:
     return round((now - before) * 100 / before, 1) if before else None
 
 
-KEY_FIGURES = ("total", "inbound", "outbound", "foreign", "aid_count", "aid_vnd", "agencies")
-
-
-def key_figures(windows: list[tuple[date, date]]) -> list[dict[str, int]]:
-    """The headline figures of each window (start, end: days, both included) of the counted
-    activities that started in it, as period_figures counts them: `total` activities,
-    `inbound` and `outbound` delegations, `foreign` participants, `aid_count` aid projects
-    and `aid_vnd` committed (VND, whole đồng), `agencies` acting. One query for all the
-    windows, whatever the volume (conditional aggregates over the span they cover)."""
-    if not windows:
-        return []
-    aggregates = {}
-    for i, (start, end) in enumerate(windows):
-        inside = Q(start_date__range=(start, end))
-        aid = inside & Q(kind=ActivityKind.AID_MOBILISATION)
-        aggregates |= {
-            f"total_{i}": Count("pk", filter=inside),
-            f"inbound_{i}": Count("pk", filter=inside & Q(kind=ActivityKind.INBOUND_DELEGATION)),
-            f"outbound_{i}": Count("pk", filter=inside & Q(kind=ActivityKind.OUTBOUND_DELEGATION)),
-            f"foreign_{i}": Coalesce(Sum("participants_foreign", filter=inside), 0),
-            f"aid_count_{i}": Count("pk", filter=aid),
-            f"aid_vnd_{i}": Coalesce(Sum("committed_vnd", filter=aid), Decimal(0)),
-            f"agencies_{i}": Count("agency", filter=inside, distinct=True),
-        }
-    span = (min(start for start, _ in windows), max(end for _, end in windows))
-    row = activities_between(*span).aggregate(**aggregates)
-    return [{name: int(row[f"{name}_{i}"]) for name in KEY_FIGURES} for i in range(len(windows))]
-
-
 def period_figures(period: ReportingPeriod) -> PeriodFigures:
     """Everything the consolidated report says in numbers, as JSON-ready data (in VND)."""
     with translation.override("vi"):
@@ -507,7 +484,8 @@ def period_figures(period: ReportingPeriod) -> PeriodFigures:
         previous = earlier.aggregate(
             total=Count("pk"),
             aid=Coalesce(
-                Sum("committed_vnd", filter=Q(kind=ActivityKind.AID_MOBILISATION)), Decimal(0)
+                Sum("committed_vnd", filter=Q(kind=ActivityKind.AID_MOBILISATION)),
+                Decimal(0),
             ),
         )
         aid = _aid(activities)
@@ -529,8 +507,14 @@ def period_figures(period: ReportingPeriod) -> PeriodFigures:
             "agencies_in_plan": Agency.objects.filter(
                 pk__in=DutyAssignment.objects.filter(duty__plan_id=plan_id).values("agency")
             ).count(),
-            "delegations": {"inbound": totals["inbound"], "outbound": totals["outbound"]},
-            "participants": {"vietnamese": totals["vietnamese"], "foreign": totals["foreign"]},
+            "delegations": {
+                "inbound": totals["inbound"],
+                "outbound": totals["outbound"],
+            },
+            "participants": {
+                "vietnamese": totals["vietnamese"],
+                "foreign": totals["foreign"],
+            },
             "by_kind": _by_kind(activities),
             "by_agency": _by_agency(activities, names),
             "by_country": _by_country(activities),
@@ -541,7 +525,8 @@ def period_figures(period: ReportingPeriod) -> PeriodFigures:
             "proposals": proposals,
             "submissions": _submissions(period, names),
             "awaiting_review": Activity.objects.filter(
-                status=Status.SUBMITTED, start_date__range=(period.start_date, period.end_date)
+                status=Status.SUBMITTED,
+                start_date__range=(period.start_date, period.end_date),
             ).count(),
             "previous": {
                 "year": period.year - 1,
@@ -567,7 +552,8 @@ def agency_figures(period: ReportingPeriod, agency: Agency, statuses=LISTED) -> 
             total=Count("pk"),
             accepted=Count("pk", filter=Q(status=Status.ACCEPTED)),
             aid=Coalesce(
-                Sum("committed_vnd", filter=Q(kind=ActivityKind.AID_MOBILISATION)), Decimal(0)
+                Sum("committed_vnd", filter=Q(kind=ActivityKind.AID_MOBILISATION)),
+                Decimal(0),
             ),
         )
         touched = set(activities.exclude(duty=None).values_list("duty", flat=True))

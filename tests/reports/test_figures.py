@@ -4,13 +4,11 @@ the full data set, tests/reports/test_period_figures.py."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.utils import timezone
 
 from agencies.models import Agency, DutyAssignment
-from reports.figures import key_figures, period_figures
+from reports.figures import period_figures
 from reports.models import AgencyReport
 from reports.narrative import draft, number, vnd
 from tests.factories import make_activity
@@ -60,40 +58,3 @@ def test_long_difficulties_are_quoted_short_in_the_province_report(
     quoted = period_figures(h1)["difficulties"][0]["text"]
     assert len(quoted) == settings.REPORT_QUOTE_MAX_CHARS
     assert quoted.endswith("…")
-
-
-# ---------------------------------------------------------------------------- the contract
-
-
-def test_key_figures_are_those_of_the_periods_report_in_one_query(
-    periods, staff, reviewer, django_assert_num_queries
-):
-    """The home page's headline figures (reports.figures.key_figures) count what the
-    consolidated report counts, for each window, in one query."""
-    accepted = {"status": "accepted", "reviewer": reviewer}
-    make_activity(staff, **accepted, participants_foreign=7)  # inbound, 2/3/2020
-    make_activity(
-        staff,
-        **accepted,
-        kind="outbound",
-        start_date=date(2019, 3, 3),
-        end_date=date(2019, 3, 4),
-    )
-    make_activity(staff)  # a draft: not counted
-    now, before = periods["2020-H1"], periods["2019-H1"]
-    with django_assert_num_queries(1):
-        counted = key_figures(
-            [(now.start_date, now.end_date), (before.start_date, before.end_date)]
-        )
-    for period, figures in zip((now, before), counted, strict=True):
-        full = period_figures(period)
-        assert figures["total"] == full["total"]
-        assert figures["inbound"] == full["delegations"]["inbound"]
-        assert figures["outbound"] == full["delegations"]["outbound"]
-        assert figures["foreign"] == full["participants"]["foreign"]
-        assert figures["aid_count"] == full["aid"]["count"]
-        assert figures["aid_vnd"] == full["aid"]["total_vnd"]
-        assert figures["agencies"] == full["agencies_acting"]
-    assert counted[0]["inbound"] == 1 and counted[0]["foreign"] == 7
-    assert counted[1]["outbound"] == 1 and counted[1]["total"] == 1
-    assert key_figures([]) == []
