@@ -21,6 +21,7 @@ a symbol besides its colour.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -30,7 +31,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Activity
-from agencies.models import Agency, Duty, DutyAssignment, Plan
+from agencies.models import Agency, Duty, DutyAssignment, Plan, User
 from agencies.names import Lineage, NameBook
 from reports.models import ReportingPeriod
 from reports.periods import bounds, first_year
@@ -111,11 +112,13 @@ class Window:
 
     @property
     def label(self) -> str:
+        """ "First half of 2026" (translated)."""
         if self.half == 1:
             return gettext("First half of %(year)s") % {"year": self.year}
         return gettext("Second half of %(year)s") % {"year": self.year}
 
     def ended(self, today: date) -> bool:
+        """Whether the window's last day is before `today`."""
         return self.end < today
 
 
@@ -264,6 +267,9 @@ def narrow(
 
 @dataclass
 class Cell:
+    """One cell: `activities` accepted activities begun in `window` by `agencies` distinct
+    agencies, its `state` (a key of STATES) and the words saying it (`label`)."""
+
     window: Window
     activities: int
     agencies: int
@@ -281,6 +287,8 @@ class Cell:
 
 @dataclass
 class Row:
+    """A duty, its short form, and one cell per window of the table."""
+
     duty: Duty
     short_form: str
     cells: list[Cell]
@@ -288,6 +296,8 @@ class Row:
 
 @dataclass
 class Section:
+    """A section of the plan ("III.2") with its heading and the rows of its duties in order."""
+
     ref: str
     heading: str
     rows: list[Row] = field(default_factory=list)
@@ -423,6 +433,9 @@ def implementation(scope: Scope, year: int, today: date, plan_choice: str | None
 
 @dataclass
 class AssignedAgency:
+    """An agency a duty assigns, its short name on the window's last day (or today), and
+    whether it, or an agency whose work it took over, acted in the window."""
+
     agency: Agency
     name: str
     acted: bool
@@ -535,3 +548,21 @@ def cell_detail(
             for a in assignments
         ]
     return CellDetail(duty, cell, activities, assigned)
+
+
+def activity_rows(
+    user: User, activities: Iterable[Activity], names: NameBook
+) -> list[tuple[Activity, str, bool]]:
+    """The cell page's rows for `activities` (a page of CellDetail.activities, their agency
+    selected): (activity, its agency's short name on its start date, whether `user` may open
+    it). The page lists the accepted activities of the agencies the user monitors (the scope
+    rule), titles included; only those `user` may read (Activity.objects.visible_to: a
+    district manager does not read its communes' records) are linked. One query (which of
+    them `user` may read) and `names`' one, on first use."""
+    activities = list(activities)
+    readable = set(
+        Activity.objects.visible_to(user)
+        .filter(pk__in=[a.pk for a in activities])
+        .values_list("pk", flat=True)
+    )
+    return [(a, names.short_name(a.agency, a.start_date), a.pk in readable) for a in activities]

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from activities.models import Activity
 from agencies.names import NameBook
 
 from . import plan as figures
@@ -59,18 +58,12 @@ def cell(request: HttpRequest) -> HttpResponse:
     names = NameBook()
     detail = figures.cell_detail(scope, duty, window, year, today, names)
     page = Paginator(detail.activities, PAGE_SIZE).get_page(request.GET.get("page"))
-    readable = set(
-        Activity.objects.visible_to(request.user)
-        .filter(pk__in=[a.pk for a in page])
-        .values_list("pk", flat=True)
-    )
-    rows = [(a, names.short_name(a.agency, a.start_date), a.pk in readable) for a in page]
     kept = {"duty": duty.pk, "window": window.code} | ({"agency": chosen.code} if chosen else {})
     context = {
         "detail": detail,
         "short_form": figures.short_form(duty),
         "page": page,
-        "rows": rows,
+        "rows": figures.activity_rows(request.user, page, names),
         "chosen": chosen,
         "query": urlencode(kept),
         "back": urlencode(
