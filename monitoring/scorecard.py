@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from activities.exchange.models import MessageRecipient
 from activities.models import Activity
@@ -66,8 +67,12 @@ COLUMNS = tuple(HEADINGS)
 DEFAULT_SORT = "name"
 
 # The report's states from best to worst, for sorting by the report column; a late report
-# ranks by its days late among the late ones; an agency not expected comes last.
-REPORT_RANK = {"on_time": 0, "pending": 1, "late": 2, "returned": 3, "missing": 4, "": 5}
+# ranks by its days late among the late ones. An agency not expected has no rank: it comes
+# last whichever the direction, like a row without a figure in another column.
+REPORT_RANK = {"on_time": 0, "pending": 1, "late": 2, "returned": 3, "missing": 4}
+
+# The sheet's format for the share accepted at first submission: a fraction shown as 50%.
+PERCENT_FORMAT = "0%"
 
 
 @dataclass
@@ -119,6 +124,8 @@ class ScorecardRow:
         """The row's value in `column` for sorting (None sorts last either way); the name
         column is sorted apart (sort_rows)."""
         if column == "report":
+            if not self.report:
+                return None
             return REPORT_RANK[self.report] * 10_000 + (self.days_late or 0)
         return getattr(self, column)
 
@@ -308,7 +315,8 @@ def scorecard(
 def render_xlsx(card: Scorecard, agency: Agency | None = None) -> bytes:
     """The scorecard as XLSX bytes: a line naming the period (and the chosen agency), the
     headings, then the rows in the page's order and columns (ScorecardRow.values: numbers as
-    number cells, no figure as an empty cell)."""
+    number cells, the share accepted at first submission as a percent cell, no figure as an
+    empty cell)."""
     workbook = Workbook(write_only=True)
     sheet = SheetWriter(workbook.create_sheet(gettext("Agency scorecard")[:31]))
     title = gettext("Agency scorecard, %(period)s") % {"period": card.period.label}
@@ -316,8 +324,16 @@ def render_xlsx(card: Scorecard, agency: Agency | None = None) -> bytes:
         title += f" ({agency.short_name})"
     sheet.append([title], bold=True)
     sheet.append([str(heading) for heading in HEADINGS.values()], bold=True)
+    column = COLUMNS.index("first_time")
+    percent = WriteOnlyCell(sheet.sheet)
+    percent.number_format = PERCENT_FORMAT
     for row in card.rows:
-        sheet.append(row.values())
+        cells = sheet.cells(row.values())
+        if row.first_time is not None:
+            # the page's whole percent, as a fraction a spreadsheet shows as 50% and sums
+            percent.value = row.first_time / 100
+            cells[column] = percent
+        sheet.sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

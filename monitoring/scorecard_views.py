@@ -117,7 +117,8 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "choice": choice,
         "card": _card(choice),
         "headers": _headers(choice),
-        "started": [p for p in choice.periods if p.start_date <= today],
+        # the periods begun, and the one asked for even if ahead, so the list names it
+        "started": [p for p in choice.periods if p.start_date <= today or p == choice.period],
         "window_years": scores.LATE_WINDOW_YEARS,
     }
     return render(request, "monitoring/agencies.html", context)

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from activities import services as activity_services
 from activities.exchange.models import Message
+from agencies import reorganisation as reorg
 from agencies.models import Agency
 from monitoring import scorecard as scores
 from reports.models import AgencyReport, ReportingPeriod
@@ -172,6 +173,52 @@ def test_the_median_of_an_even_number_of_late_reports_is_their_middle(client, le
     assert (by_code["SLDTBXH"].late, by_code["SLDTBXH"].late_reports) == (3.5, 2)
 
 
+def test_a_report_sent_after_midnight_local_time_is_a_day_late(client, leader, world):
+    # 00:30 on 20/6 in Hồ Chí Minh City is still 19/6 in UTC: the local day decides
+    sent("SLDTBXH", "2020-H1", "submitted", local(2020, 6, 20, 0, 30))
+    row = {r.agency.code: r for r in get(client, leader, **H1).context["card"].rows}["SLDTBXH"]
+    assert (row.report, row.days_late) == ("late", 1)
+
+
+def test_agencies_merged_on_1_7_2025_are_expected_for_the_periods_they_worked(
+    client, leader, manager, reviewer
+):
+    """Vũng Tàu and Bà Rịa merged into a ward on 1/7/2025: the city is expected for the first
+    six months of 2025 (ending 14/6) only, the ward from the year 2025 (ending 14/12) on; the
+    city's activities of 2025 keep their row in the year, as not expected."""
+    make_periods(2025, 2026)
+    make_activity(
+        manager,
+        agency="VUNGTAU",
+        status="accepted",
+        reviewer=reviewer,
+        start_date=date(2025, 3, 2),
+        end_date=date(2025, 3, 2),
+    )
+    ward = reorg.NewAgency(
+        code="PHUONG_VT", name="Ủy ban nhân dân phường Vũng Tàu", kind="ward", parent="UBNDTINH"
+    )
+    reorg.apply([reorg.Merge(("VUNGTAU", "BARIA"), ward, date(2025, 7, 1))], actor=None)
+
+    def rows(user, code):
+        card = get(client, user, period=code).context["card"]
+        return {r.agency.code: r for r in card.rows}
+
+    first_half = rows(leader, "2025-H1")
+    assert (first_half["VUNGTAU"].activities, first_half["VUNGTAU"].report) == (1, "missing")
+    assert "BARIA" in first_half and "PHUONG_VT" not in first_half
+    year = rows(leader, "2025")
+    assert (year["VUNGTAU"].activities, year["VUNGTAU"].report) == (1, "")
+    assert "BARIA" not in year
+    assert (year["PHUONG_VT"].activities, year["PHUONG_VT"].report) == (0, "missing")
+    next_half = rows(leader, "2026-H1")
+    assert "PHUONG_VT" in next_half and not {"VUNGTAU", "BARIA"} & set(next_half)
+    # the city's former manager still reads the city, and nothing of the ward
+    former = type(manager).objects.get(pk=manager.pk)
+    assert set(rows(former, "2025-H1")) == {"VUNGTAU"}
+    assert not rows(former, "2026-H1")
+
+
 # ----------------------------------------------------------------------------- who sees what
 
 
@@ -226,7 +273,17 @@ def test_the_default_period_is_the_latest_ended(db):
 
 
 @pytest.mark.parametrize(
-    "code", ["2020-H2", "abc", "1999", "2020-H1'; --", "٢٠٢٠", "2020-H1" + "x" * 5000]
+    "code",
+    [
+        "2020-H2",
+        "abc",
+        "1999",
+        "-2020",
+        "99999999999999999999",
+        "2020-H1'; --",
+        "٢٠٢٠",
+        "2020-H1" + "x" * 5000,
+    ],
 )
 def test_a_bad_period_says_so_and_shows_the_default(client, leader, world, code):
     for url in (PAGE, XLSX):
@@ -236,6 +293,22 @@ def test_a_bad_period_says_so_and_shows_the_default(client, leader, world, code)
     assert 'data-testid="scorecard-notice"' in response.content.decode()
     periods = list(ReportingPeriod.objects.all())
     assert response.context["card"].period == scores.default_period(periods, timezone.localdate())
+
+
+def test_repeated_choices_take_the_last(client, leader, world):
+    client.force_login(leader)
+    response = client.get(PAGE + "?period=2019-H1&period=2020-H1&sort=late&sort=-returned")
+    assert response.status_code == 200
+    choice = response.context["choice"]
+    assert (choice.period.code, choice.sort.code) == ("2020-H1", "-returned")
+
+
+def test_a_period_ahead_is_the_one_named_in_the_list(client, leader, world):
+    ahead = timezone.localdate().year + 1
+    make_periods(ahead)
+    html = get(client, leader, period=str(ahead)).content.decode()
+    select = re.search(r'<select id="period".*?</select>', html, re.S)[0]
+    assert re.findall(r'<option value="([^"]+)" selected>', select) == [str(ahead)]
 
 
 def test_control_characters_in_the_choices_are_no_error(client, leader, world):
@@ -307,7 +380,19 @@ def test_the_report_column_sorts_from_on_time_to_missing(client, leader, world):
     assert order.index("SYT") < order.index("VUNGTAU") < order.index("SLDTBXH")
 
 
-@pytest.mark.parametrize("sort", ["", "-", "bogus", "--name", "name;drop", "-__class__"])
+@pytest.mark.parametrize("sort", ["report", "-report"])
+def test_an_agency_not_expected_comes_last_in_the_report_order_both_ways(
+    client, leader, world, sort
+):
+    outside = make_user("ubnd", "UBNDTINH", "staff")
+    make_activity(outside, agency="UBNDTINH", status="submitted", start_date=date(2020, 3, 2))
+    order = order_of(get(client, leader, period="2020-H1", sort=sort).content.decode())
+    assert order[-1] == "UBNDTINH"
+
+
+@pytest.mark.parametrize(
+    "sort", ["", "-", "bogus", "--name", "name;drop", "-__class__", "-1", "late" * 10_000]
+)
 def test_a_bad_sort_falls_back_to_the_names(client, leader, world, sort):
     response = get(client, leader, period="2020-H1", sort=sort)
     assert response.context["choice"].sort == scores.Sort()
@@ -348,12 +433,25 @@ def test_the_sheet_has_the_page_s_rows_columns_and_order(client, leader, world):
     for row, code in zip(rows, order, strict=True):
         shown = html_rows[code]
         assert row[1] == int(shown["activities"])
-        assert row[2] == (None if shown["first_time"] == "—" else int(shown["first_time"][:-1]))
+        share = None if shown["first_time"] == "—" else int(shown["first_time"][:-1]) / 100
+        assert row[2] == share
         assert row[3] == int(shown["returned"])
         assert row[4] == shown["report"]
         assert (row[5] is None) == (shown["late"] == "—")
         assert row[6] == int(shown["requests"])
     assert 'data-testid="scorecard-xlsx"' in page.content.decode()
+
+
+def test_the_sheet_types_its_cells_and_keeps_a_formula_like_name_as_text(client, leader, world):
+    Agency.objects.filter(code="SLDTBXH").update(short_name='=HYPERLINK("http://x.example")')
+    response = get(client, leader, XLSX, period="2020-H1", sort="-activities")
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    name, logged, share, returned, report, late, requests = sheet[3]
+    assert (name.value, name.data_type) == ('=HYPERLINK("http://x.example")', "s")
+    assert (logged.value, returned.value, requests.value) == (4, 2, 0)
+    assert (share.value, share.number_format) == (0.5, "0%")
+    assert (late.value, late.data_type) == (2, "n")
+    assert report.data_type == "s"
 
 
 def test_the_sheet_of_a_chosen_agency_is_named_for_it(client, leader, world):
