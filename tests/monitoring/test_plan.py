@@ -257,7 +257,9 @@ def test_an_agency_outside_the_scope_is_refused_never_widened(client, staff, man
     assert client.get(PLAN_URL, {"agency": "SLDTBXH"}).status_code == 200
 
 
-@pytest.mark.parametrize("year", ["abc", "1800", "99999999999999999999", "2019", " ", "2100"])
+@pytest.mark.parametrize(
+    "year", ["abc", "1800", "99999999999999999999", "9" * 5000, "-2021", "2019", " ", "2100"]
+)
 def test_a_bad_year_shows_this_year_with_a_message(client, reviewer, year):
     client.force_login(reviewer)
     response = client.get(PLAN_URL, {"year": year})
@@ -362,6 +364,7 @@ def test_a_cell_pages_its_activities_by_25(client, leader, staff, reviewer):
         {"window": "2021-H1", "duty": "abc"},
         {"window": "2021-H1", "duty": "-3"},
         {"window": "2021-H1", "duty": "99999999999999999999"},
+        {"window": "2021-H1", "duty": "9" * 5000},
         {"window": "2021-H1", "duty": "999999"},
         {"window": "2021-H3", "duty": "DUTY"},
         {"window": "2021", "duty": "DUTY"},
@@ -427,6 +430,10 @@ def test_a_plan_replaced_mid_year_can_still_be_followed_for_its_half_year(
     response = client.get(cell_url("III.1.6", "2026-H2"))
     assert response.context["detail"].cell.state == "grey"
     assert f"plan={plan_164.pk}" in response.context["back"]
+    # A duty of the later plan, in a half-year before it: neutral, never red.
+    later = plan_99.duties.get(ref="III.2.1")
+    response = client.get(CELL_URL, {"duty": later.pk, "window": "2021-H1"})
+    assert response.context["detail"].cell.label == gettext("Before the plan")
     # A year that followed one plan offers no choice; a plan it did not follow is refused.
     response = client.get(PLAN_URL, {"year": 2021, "plan": plan_99.pk})
     assert response.context["table"].plan == plan_164
