@@ -42,7 +42,7 @@ from activities.models import Activity
 from agencies.models import Agency
 from doingoai.text import fold
 from doingoai.xlsx import SheetWriter
-from reports.completeness import STATES, state_of
+from reports.completeness import STATES, dmy, state_of
 from reports.models import AgencyReport, ReportingPeriod
 from reports.periods import PeriodError, expected_agencies, parse_code
 
@@ -180,10 +180,12 @@ def sort_rows(rows: Sequence[ScorecardRow], sort: Sort) -> list[ScorecardRow]:
 
 @dataclass
 class Scorecard:
-    """The rows of one period, in the order asked for."""
+    """The rows of one period, in the order asked for, as of `today` (the day that decides
+    "missing" against "not yet due" and which requests are overdue)."""
 
     period: ReportingPeriod
     rows: list[ScorecardRow]
+    today: date
 
 
 def default_period(periods: Sequence[ReportingPeriod], today: date) -> ReportingPeriod | None:
@@ -309,17 +311,22 @@ def scorecard(
         if figures["agency_id"] in rows:
             rows[figures["agency_id"]].requests = figures["count"]
 
-    return Scorecard(period, sort_rows(list(rows.values()), sort))
+    return Scorecard(period, sort_rows(list(rows.values()), sort), today)
 
 
 def render_xlsx(card: Scorecard, agency: Agency | None = None) -> bytes:
-    """The scorecard as XLSX bytes: a line naming the period (and the chosen agency), the
-    headings, then the rows in the page's order and columns (ScorecardRow.values: numbers as
-    number cells, the share accepted at first submission as a percent cell, no figure as an
-    empty cell)."""
+    """The scorecard as XLSX bytes: a line naming the period, the day (and the chosen
+    agency), the headings, then the rows in the page's order and columns
+    (ScorecardRow.values: numbers as number cells, the share accepted at first submission as
+    a percent cell, no figure as an empty cell)."""
     workbook = Workbook(write_only=True)
     sheet = SheetWriter(workbook.create_sheet(gettext("Agency scorecard")[:31]))
-    title = gettext("Agency scorecard, %(period)s") % {"period": card.period.label}
+    # The figures change with the day (a report falls missing, a request overdue): a sheet
+    # kept or forwarded says which day it shows.
+    title = gettext("Agency scorecard, %(period)s, as of %(date)s") % {
+        "period": card.period.label,
+        "date": dmy(card.today),
+    }
     if agency is not None:
         title += f" ({agency.short_name})"
     sheet.append([title], bold=True)

@@ -20,6 +20,7 @@ from activities.exchange.models import Message
 from agencies import reorganisation as reorg
 from agencies.models import Agency
 from monitoring import scorecard as scores
+from reports.completeness import dmy
 from reports.models import AgencyReport, ReportingPeriod
 from reports.periods import expected_agencies
 from tests.factories import (
@@ -425,6 +426,7 @@ def test_the_sheet_has_the_page_s_rows_columns_and_order(client, leader, world):
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
     title, headings = list(workbook.worksheets[0].iter_rows(values_only=True, max_row=2))
     assert page.context["card"].period.label in title[0]
+    assert dmy(timezone.localdate()) in title[0]  # the day the figures are as of
     assert list(headings) == [str(h) for h in scores.HEADINGS.values()]
     rows = sheet_rows(response)
     html_rows = rows_of(page.content.decode())
