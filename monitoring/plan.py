@@ -21,11 +21,12 @@ a symbol besides its colour.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -67,8 +68,9 @@ LEGEND = [
         _(
             "When requested (a duty carried out on request), carried out in the year (a "
             "yearly duty done in the other half), before the plan (a half-year that ended "
-            "before the plan came into force) or after the plan (a half-year that began after "
-            "a later plan replaced it)."
+            "before the plan came into force), after the plan (a half-year that began after "
+            "a later plan replaced it) or no assigned agency at work (each agency the duty "
+            "assigns, among those shown, was closed or not yet established then)."
         ),
     ),
     ("open", _("In progress: the half-year (or the yearly duty's year) has not ended.")),
@@ -329,16 +331,19 @@ def cell_state(
     *,
     plan_from: date | None = None,
     plan_until: date | None = None,
+    assigned_at_work: bool = True,
 ) -> tuple[str, str]:
     """(state, words) of a cell of `count` activities in `window`, for a duty of
     `recurrence`; `year_count` counts the activities of the window's whole year, `year_ended`
     says whether that year has ended (yearly duties are judged on the year); `plan_from` is
     the day the duty's plan came into force, `plan_until` the last day it was followed (None:
-    not replaced).
+    not replaced); `assigned_at_work` False when the duty assigns agencies among those shown
+    but none of them worked on any day of the window (all closed before it or established
+    after it, e.g. a ward's half-year before the merger that created it).
 
     green: something in the window; grey: on request, a yearly duty done in the other half,
-    or a window that ended before the plan came into force or began after a later plan
-    replaced it (nothing was owed under this plan then); open:
+    a window that ended before the plan came into force or began after a later plan
+    replaced it (nothing was owed under this plan then), or no assigned agency at work; open:
     nothing yet and the window (for a yearly duty, its year) has not ended; red: nothing in
     an ended half (six-monthly) or ended year (yearly); amber: an ongoing duty with nothing
     in an ended half."""
@@ -348,6 +353,8 @@ def cell_state(
         return "grey", gettext("Before the plan")
     if plan_until is not None and window.start > plan_until:
         return "grey", gettext("After the plan")
+    if not assigned_at_work:
+        return "grey", gettext("No assigned agency at work")
     if recurrence == Recurrence.ON_REQUEST:
         return "grey", gettext("When requested")
     if recurrence == Recurrence.YEARLY:
@@ -367,6 +374,21 @@ def _in(start: date, end: date) -> Q:
     return Q(start_date__gte=start, start_date__lte=end)
 
 
+Lifetime = tuple[date | None, date | None]  # an agency's (established_on, closed_on)
+
+
+def _at_work(lifetime: Lifetime, window: Window) -> bool:
+    """Whether an agency of `lifetime` worked on some day of `window` (closed_on is its first
+    day out)."""
+    began, closed = lifetime
+    return (began is None or began <= window.end) and (closed is None or closed > window.start)
+
+
+def _assigned_at_work(lifetimes: list[Lifetime] | None, window: Window) -> bool:
+    """False only when the duty assigns agencies (`lifetimes`) and none worked in `window`."""
+    return not lifetimes or any(_at_work(lifetime, window) for lifetime in lifetimes)
+
+
 def implementation(scope: Scope, year: int, today: date, plan_choice: str | None = None) -> Table:
     """The plan implementation table of `year` (its half-years and the previous year's) for
     `scope`, of the plan `plan_choice` (?plan=, a plan id; see choose_plan: the plan followed
@@ -374,9 +396,9 @@ def implementation(scope: Scope, year: int, today: date, plan_choice: str | None
     agencies and those its agencies acted on in these windows, with its agencies' counts
     only.
 
-    Queries: the periods (1), the plans (1), the counts of every cell grouped by duty (1),
-    the duties (1): four, whatever the number of activities, duties or agencies (two when no
-    plan had begun)."""
+    Queries: the periods (1), the plans (1), the counts of every cell grouped by duty (1), the
+    duties' assignments in scope with their agencies' dates (1), the duties (1): five,
+    whatever the number of activities, duties or agencies (two when no plan had begun)."""
     windows = half_years([year - 1, year])
     followed = plans_followed(windows[0].start, windows[-1].end)
     chosen, problem = choose_plan(plan_choice, followed)
@@ -400,10 +422,14 @@ def implementation(scope: Scope, year: int, today: date, plan_choice: str | None
         .values("duty_id")
         .annotate(**figures)
     }
+    lifetimes: dict[int, list[Lifetime]] = defaultdict(list)
+    for duty_id, began, closed in DutyAssignment.objects.filter(
+        scope.q(), duty__plan=plan
+    ).values_list("duty_id", "agency__established_on", "agency__closed_on"):
+        lifetimes[duty_id].append((began, closed))
     duties = plan.duties.order_by("position", "pk")
     if not scope.is_province:
-        assigned = DutyAssignment.objects.filter(scope.q(), duty=OuterRef("pk"))
-        duties = duties.filter(Q(pk__in=list(counts)) | Exists(assigned))
+        duties = duties.filter(pk__in={*counts, *lifetimes})
 
     sections: dict[str, Section] = {}
     for duty in duties:
@@ -420,6 +446,7 @@ def implementation(scope: Scope, year: int, today: date, plan_choice: str | None
                 today,
                 plan_from=plan.valid_from,
                 plan_until=chosen.until,
+                assigned_at_work=_assigned_at_work(lifetimes.get(duty.pk), window),
             )
             cells.append(Cell(window, count, found.get(f"a{i}", 0), state, label))
         key = section_of(duty.ref)
@@ -499,6 +526,20 @@ def cell_detail(
             y=Count("pk"),
         )
     )
+    activities = (
+        scope.activities()
+        .filter(in_window, duty=duty)
+        .select_related("agency")
+        .order_by("start_date", "pk")
+    )
+    in_scope = list(
+        DutyAssignment.objects.filter(scope.q(), duty=duty)
+        .select_related("agency")
+        .order_by("agency__position", "agency__name", "pk")
+    )
+    assignments = [
+        a for a in in_scope if _at_work((a.agency.established_on, a.agency.closed_on), window)
+    ]
     state, label = cell_state(
         duty.recurrence,
         found["n"],
@@ -508,23 +549,9 @@ def cell_detail(
         today,
         plan_from=duty.plan.valid_from,
         plan_until=duty.next_plan_from - timedelta(days=1) if duty.next_plan_from else None,
+        assigned_at_work=bool(assignments) or not in_scope,
     )
     cell = Cell(window, found["n"], found["a"], state, label)
-    activities = (
-        scope.activities()
-        .filter(in_window, duty=duty)
-        .select_related("agency")
-        .order_by("start_date", "pk")
-    )
-    assignments = list(
-        DutyAssignment.objects.filter(scope.q(), duty=duty)
-        .filter(
-            Q(agency__established_on__isnull=True) | Q(agency__established_on__lte=window.end),
-            Q(agency__closed_on__isnull=True) | Q(agency__closed_on__gt=window.start),
-        )
-        .select_related("agency")
-        .order_by("agency__position", "agency__name", "pk")
-    )
     assigned: list[AssignedAgency] = []
     if assignments:
         lineage = Lineage()

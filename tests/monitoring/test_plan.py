@@ -398,6 +398,24 @@ def test_a_cell_lists_only_the_assigned_agencies_working_in_its_half_year(client
     assert "BARIA" not in assigned("2026-H1") and "CONDAO" in assigned("2026-H1")
 
 
+def test_a_half_year_before_the_agency_existed_is_neutral_for_it(client, manager, leader):
+    # Vũng Tàu's record says it was established on 1/7/2025 (as a ward created by the merger).
+    Agency.objects.filter(code="VUNGTAU").update(established_on=date(2025, 7, 1))
+    for user, query in ((manager, {}), (leader, {"agency": "VUNGTAU"})):
+        client.force_login(user)
+        got = cells(client.get(PLAN_URL, {"year": 2026} | query))
+        assert got["III.7.2", "2025-H1"].state == "grey"  # ended 14/6/2025: it did not work
+        assert got["III.7.2", "2025-H1"].label == gettext("No assigned agency at work")
+        assert got["III.7.2", "2025-H2"].state == "amber"  # ongoing: it worked from 1/7
+        assert got["III.7.1", "2025-H1"].state == "grey"
+        response = client.get(cell_url("III.7.2", "2025-H1", **query))
+        assert response.context["detail"].cell.state == "grey"
+        assert response.context["detail"].assigned == []
+    # The province's view: the other districts worked then, so the duty was owed.
+    got = cells(client.get(PLAN_URL, {"year": 2026}))
+    assert got["III.7.2", "2025-H1"].state == "amber"
+
+
 def load_plan_99(valid_from: date) -> Plan:
     """The made-up plan 99/KH-UBND, beginning on `valid_from` (plan 164 ends the day before)."""
     data = json.loads(PLAN_99_FILE.read_text(encoding="utf-8"))
@@ -483,9 +501,10 @@ def test_the_plan_page_makes_the_same_queries_with_ten_times_the_activities(
     before = count_queries(client, url)
     many(staff, manager, reviewer, 18)
     # session, user, the user's rights, (a member's agency tree), the agencies of the filter,
-    # the periods, the plan, the cells' counts grouped by duty, the duties; the menu's three
-    # (unread notifications and work counts, memberships, the plan in force).
-    assert count_queries(client, url) == before == (11 if role == "leader" else 12)
+    # the periods, the plans, the cells' counts grouped by duty, the assignments in scope with
+    # their agencies' dates, the duties; the menu's three (unread notifications and work
+    # counts, memberships, the plan in force).
+    assert count_queries(client, url) == before == (12 if role == "leader" else 13)
 
 
 @pytest.mark.parametrize("role", ["leader", "manager"])
