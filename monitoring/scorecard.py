@@ -36,6 +36,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 
 from activities.exchange.models import MessageRecipient
 from activities.models import Activity
@@ -73,6 +74,16 @@ REPORT_RANK = {"on_time": 0, "pending": 1, "late": 2, "returned": 3, "missing": 
 
 # The sheet's format for the share accepted at first submission: a fraction shown as 50%.
 PERCENT_FORMAT = "0%"
+# The sheet's column widths, in characters.
+SHEET_WIDTHS = {
+    "name": 45,
+    "activities": 14,
+    "first_time": 16,
+    "returned": 14,
+    "report": 22,
+    "late": 16,
+    "requests": 14,
+}
 
 
 @dataclass
@@ -321,6 +332,11 @@ def render_xlsx(card: Scorecard, agency: Agency | None = None) -> bytes:
     a percent cell, no figure as an empty cell)."""
     workbook = Workbook(write_only=True)
     sheet = SheetWriter(workbook.create_sheet(gettext("Agency scorecard")[:31]))
+    # Set before the first row (a write-only sheet writes its columns first): the names
+    # wide enough to read, the title and headings and the names kept in view on scrolling.
+    for index, column in enumerate(COLUMNS, start=1):
+        sheet.sheet.column_dimensions[get_column_letter(index)].width = SHEET_WIDTHS[column]
+    sheet.sheet.freeze_panes = "B3"
     # The figures change with the day (a report falls missing, a request overdue): a sheet
     # kept or forwarded says which day it shows.
     title = gettext("Agency scorecard, %(period)s, as of %(date)s") % {

@@ -454,6 +454,8 @@ def test_the_sheet_types_its_cells_and_keeps_a_formula_like_name_as_text(client,
     assert (share.value, share.number_format) == (0.5, "0%")
     assert (late.value, late.data_type) == (2, "n")
     assert report.data_type == "s"
+    assert sheet.freeze_panes == "B3"  # the headings and the names stay in view
+    assert sheet.column_dimensions["A"].width >= 40
 
 
 def test_the_sheet_of_a_chosen_agency_is_named_for_it(client, leader, world):
