@@ -201,37 +201,43 @@ class Followed:
     plan: Plan
     until: date | None
 
-    @property
-    def start(self) -> date:
-        return self.plan.valid_from
+    def overlaps(self, start: date, end: date) -> bool:
+        """Whether the plan is followed on some day from `start` to `end`."""
+        return self.plan.valid_from <= end and (self.until is None or self.until >= start)
 
 
-def plans_followed(start: date, end: date) -> list[Followed]:
-    """The plans followed on some day from `start` to `end`, oldest first (the last is the one
-    followed on `end`, the page's default); empty when no plan had begun by `end`. One query."""
-    plans = list(Plan.objects.filter(valid_from__lte=end).order_by("valid_from", "pk"))
+def plans_followed() -> list[Followed]:
+    """Every plan, oldest first, with the days it is followed. One query."""
+    plans = list(Plan.objects.order_by("valid_from", "pk"))
     nexts = [later.valid_from for later in plans[1:]] + [None]
-    followed = [
+    return [
         Followed(plan, nxt - timedelta(days=1) if nxt else None)
         for plan, nxt in zip(plans, nexts, strict=False)  # no plan: no pair
     ]
-    return [f for f in followed if f.until is None or f.until >= start]
 
 
-def choose_plan(value: str | None, followed: list[Followed]) -> tuple[Followed | None, str]:
-    """The plan of ?plan=<id> among `followed` (plans_followed), or the last of them when no
-    id is given; with a message for the user when the id names no plan followed then (the
-    last is shown). (None, "") when `followed` is empty. Never raises, no query."""
+def choose_plan(
+    value: str | None, plans: list[Followed], start: date, end: date
+) -> tuple[Followed | None, list[Followed], str]:
+    """The plan of ?plan=<id> among `plans` (plans_followed) followed from `start` to `end`,
+    those plans (oldest first), and a message for the user ("" when none). Without an id, or
+    with the id of a plan of other years (the year was changed in the form), the last plan
+    followed then, silently; with anything else, that plan and a message. (None,
+    [], "") when no plan had begun by `end`. Never raises, no query."""
+    followed = [f for f in plans if f.overlaps(start, end)]
     default = followed[-1] if followed else None
     value = (value or "").strip()
     if not value or default is None:
-        return default, ""
+        return default, followed, ""
     chosen = next((f for f in followed if str(f.plan.pk) == value), None)
-    if chosen is None:
-        return default, gettext(
-            "“%(value)s” is not a plan followed in these half-years: showing plan %(number)s."
-        ) % {"value": value[:20], "number": default.plan.number}
-    return chosen, ""
+    if chosen is not None:
+        return chosen, followed, ""
+    if any(str(f.plan.pk) == value for f in plans):
+        return default, followed, ""
+    problem = gettext(
+        "“%(value)s” is not a plan followed in these half-years: showing plan %(number)s."
+    ) % {"value": value[:20], "number": default.plan.number}
+    return default, followed, problem
 
 
 # --------------------------------------------------------------------------- scope by agency
@@ -400,8 +406,9 @@ def implementation(scope: Scope, year: int, today: date, plan_choice: str | None
     duties' assignments in scope with their agencies' dates (1), the duties (1): five,
     whatever the number of activities, duties or agencies (two when no plan had begun)."""
     windows = half_years([year - 1, year])
-    followed = plans_followed(windows[0].start, windows[-1].end)
-    chosen, problem = choose_plan(plan_choice, followed)
+    chosen, followed, problem = choose_plan(
+        plan_choice, plans_followed(), windows[0].start, windows[-1].end
+    )
     if chosen is None:
         return Table(year, None, windows, [], problem=problem)
     plan = chosen.plan
