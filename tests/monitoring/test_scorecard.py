@@ -237,6 +237,18 @@ def test_staff_see_only_their_agency_in_the_page_and_the_sheet(client, staff, wo
     assert [row[0] for row in sheet] == [Agency.objects.get(code="SLDTBXH").short_name]
 
 
+def test_a_member_s_row_counts_the_same_as_the_leader_s_and_nothing_of_others(
+    client, leader, staff, manager, world
+):
+    """Narrowing the rows to a member's agencies changes no figure of those rows: the
+    requests, reports and activities of the other agencies are never added to them."""
+    everyone = rows_of(get(client, leader, **H1).content.decode())
+    for member, code in ((staff, "SLDTBXH"), (manager, "VUNGTAU")):
+        for params in (H1, {**H1, "agency": "SYT"}, {**H1, "sort": "-requests"}):
+            mine = rows_of(get(client, member, **params).content.decode())
+            assert mine == {code: everyone[code]}
+
+
 def test_a_manager_sees_their_agency_and_those_under_it_only(client, world):
     front = make_user("mttq", "UBMTTQ", "manager")
     codes = set(rows_of(get(client, front, **H1).content.decode()))
