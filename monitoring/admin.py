@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django_countries.filters import CountryFilter
 
 from doingoai.admin import ChangeReasonAdminMixin, HistoryAdmin
 
@@ -14,7 +15,8 @@ from .models import CalendarFeed, Observance
 @admin.register(Observance)
 class ObservanceAdmin(ChangeReasonAdminMixin, HistoryAdmin):
     list_display = ["title", "country", "kind", "when", "since_year", "active"]
-    list_filter = ["kind", "active", "country"]
+    # Only the countries that have a date, not the world's 250.
+    list_filter = ["kind", "active", ("country", CountryFilter)]
     search_fields = ["title", "source", "notes"]
     fieldsets = [
         (None, {"fields": ["title", "country", "kind", "active"]}),

@@ -50,6 +50,10 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "year": year,
         "months": observances.by_month(found),
         "ics_url": f"{ics_url}?year={year}",
+        "previous_year": year - 1 if year > observances.FIRST_YEAR else None,
+        "next_year": year + 1 if year < observances.LAST_YEAR else None,
+        "first_year": observances.FIRST_YEAR,
+        "last_year": observances.LAST_YEAR,
         "feed": feed,
         "feed_url": f"{settings.SITE_URL.rstrip('/')}{ics_url}?token={feed.token}" if feed else "",
         "window_before": observances.WINDOW_BEFORE,
@@ -85,9 +89,16 @@ def calendar_ics(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     else:
         get_scope(request.user)
-    year, _usable = _year(request)
-    body = observances.build_ics(observances.occurrences(year), year)
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="lich-ngay-le-{year}.ics"'
+    if request.GET.get("year"):
+        first = last = _year(request)[0]
+    else:  # a subscription keeps its link: this year and the next
+        first = timezone.localdate().year
+        last = first + 1
+    found, name = observances.feed_occurrences(first, last)
+    response = HttpResponse(
+        observances.build_ics(found, name), content_type="text/calendar; charset=utf-8"
+    )
+    years = f"{first}" if first == last else f"{first}-{last}"
+    response["Content-Disposition"] = f'attachment; filename="lich-ngay-le-{years}.ics"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -28,7 +28,7 @@ from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from activities.models import Activity
 from agencies.models import ActivityKind, User
@@ -40,6 +40,8 @@ WINDOW_BEFORE = 30
 WINDOW_AFTER = 7
 # How many planned activities a page names beside a date (the others are counted and linked).
 SHOWN_PER_DATE = 10
+# How often a subscribed calendar should read the feed again.
+REFRESH = timedelta(days=1)
 # The years a page or a feed may ask for (a larger year is refused before any query).
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
@@ -223,17 +225,32 @@ def feed_host() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
-def build_ics(found: list[Occurrence], year: int) -> bytes:
-    """The iCalendar (RFC 5545) text of `found`: one all-day event per occurrence (DTEND the
-    next day), a UID stable across downloads (observance, year, SITE_URL's host), the
-    observance's last change as DTSTAMP, its source in the description. No activity is
-    named: the feed may be read through a subscription link. No query."""
+def feed_occurrences(first_year: int, last_year: int) -> tuple[list[Occurrence], str]:
+    """The occurrences of the years `first_year` to `last_year` (both included) and the
+    feed's name: "… 2026" for one year, without a year for a subscription (this year and
+    the next, so that in December a phone already shows next January's dates). One query.
+    Raises ValueError when `last_year` is before `first_year`."""
+    found = occurrences_between(date(first_year, 1, 1), date(last_year, 12, 31))
+    if first_year == last_year:
+        return found, gettext("Partner countries' days %(year)s") % {"year": first_year}
+    return found, gettext("Partner countries' days")
+
+
+def build_ics(found: list[Occurrence], name: str) -> bytes:
+    """The iCalendar (RFC 5545) text of `found`, called `name` (X-WR-CALNAME): one all-day
+    event per occurrence (DTEND the next day), a UID stable across downloads (observance,
+    year, SITE_URL's host), the observance's last change as DTSTAMP, its source in the
+    description; subscribed calendars are asked to refresh daily. No activity is named: the
+    feed may be read through a subscription link. No query."""
     cal = Calendar()
     cal.add("prodid", "-//doingoai//Calendar of partner countries' days//VI")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", gettext("Partner countries' days %(year)s") % {"year": year})
+    cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", settings.TIME_ZONE)
+    # RFC 7986 and its Outlook forerunner: how often a subscribed calendar reads the feed.
+    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(REFRESH))
     host = feed_host()
     for occurrence in found:
         observance = occurrence.observance

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from icalendar import Calendar
 
 from agencies.models import User
@@ -44,9 +44,13 @@ def more_observances(count: int) -> None:
 
 
 def parse(response) -> Calendar:
-    return Calendar.from_ical(
+    return parse_bytes(
         b"".join(response.streaming_content) if response.streaming else response.content
     )
+
+
+def parse_bytes(body: bytes) -> Calendar:
+    return Calendar.from_ical(body)
 
 
 # ---------------------------------------------------------------------------- the page
@@ -98,10 +102,18 @@ def test_a_bad_year_shows_this_year_with_a_message(client, leader, year):
     response = client.get(PAGE, {"year": year})
     assert response.status_code == 200
     assert response.context["year"] == date.today().year
-    with translation.override("en"):
-        assert [str(m) for m in response.context["messages"]] == [
-            "That year cannot be shown; here is this year."
-        ]
+    # The message in the language the page was shown in (Vietnamese).
+    with translation.override("vi"):
+        expected = translation.gettext("That year cannot be shown; here is this year.")
+    assert [str(m) for m in response.context["messages"]] == [expected]
+
+
+def test_the_year_links_stop_at_the_years_that_can_be_shown(client, leader):
+    client.force_login(leader)
+    last = client.get(PAGE, {"year": observances.LAST_YEAR}).content.decode()
+    assert 'data-testid="next-year"' not in last and 'data-testid="previous-year"' in last
+    first = client.get(PAGE, {"year": observances.FIRST_YEAR}).content.decode()
+    assert 'data-testid="previous-year"' not in first and 'data-testid="next-year"' in first
 
 
 def test_the_page_reads_a_fixed_number_of_queries(client, staff, reviewer, leader):
@@ -161,6 +173,65 @@ def test_the_feed_has_one_all_day_event_per_date_without_activities(
     # The same UID on the next download: a subscribed calendar updates, it does not duplicate.
     again = parse(client.get(ICS, {"year": 2026}))
     assert {str(e["UID"]) for e in again.walk("VEVENT")} == {str(e["UID"]) for e in events}
+
+
+def test_the_feed_escapes_and_folds_a_long_name_with_commas_and_semicolons(client, leader):
+    title = "Ngày hữu nghị, giao lưu; " + "rất dài và có dấu tiếng Việt " * 6
+    Observance.objects.create(
+        title=title, country="LA", kind="other", month=3, day=1, source="Nguồn, thử; nghiệm"
+    )
+    client.force_login(leader)
+    body = client.get(ICS, {"year": 2026}).content
+    # RFC 5545 3.1: lines end in CRLF and are folded at 75 octets, not characters.
+    assert body.endswith(b"\r\n")
+    assert max(len(line) for line in body.split(b"\r\n")) <= 75
+    assert "Ngày hữu nghị\\, giao lưu\\; " in body.replace(b"\r\n ", b"").decode()
+    event = next(e for e in parse_bytes(body).walk("VEVENT") if e.decoded("DTSTART").month == 3)
+    assert str(event["SUMMARY"]) == title
+    assert "Nguồn, thử; nghiệm" in str(event["DESCRIPTION"])
+
+
+def test_a_subscription_without_a_year_reaches_into_next_year(client, staff):
+    """A subscribed calendar keeps the link without ?year=: in December it must already
+    show next January's dates (Cuba's National Day on 1/1), and be refreshed daily."""
+    token = observances.replace_feed_token(actor=staff).token
+    this = timezone.localdate().year
+    response = client.get(ICS, {"token": token})
+    assert response.status_code == 200
+    assert f'filename="lich-ngay-le-{this}-{this + 1}.ics"' in response["Content-Disposition"]
+    body = response.content.decode().replace("\r\n ", "")
+    assert "REFRESH-INTERVAL;VALUE=DURATION:P1D" in body and "X-PUBLISHED-TTL:P1D" in body
+    cal = parse(response)
+    with translation.override("vi"):
+        assert str(cal["X-WR-CALNAME"]) == translation.gettext("Partner countries' days")
+    starts = [e.decoded("DTSTART") for e in cal.walk("VEVENT")]
+    assert date(this, 1, 1) in starts and date(this + 1, 1, 1) in starts
+    assert len(starts) == len(observances.occurrences(this)) + len(
+        observances.occurrences(this + 1)
+    )
+    uids = [str(e["UID"]) for e in cal.walk("VEVENT")]
+    assert len(set(uids)) == len(uids)
+    # The same events as the year's download, under the same UIDs.
+    one_year = parse(client.get(ICS, {"token": token, "year": this}))
+    year_uids = {str(e["UID"]) for e in one_year.walk("VEVENT")}
+    assert year_uids < set(uids)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["\x00abc", "a" * 100_000, "ä" * 43, "' OR 1=1 --", "%", "a" * 43, " "],
+)
+def test_a_malformed_or_unknown_link_answers_404_never_an_error(client, staff, token):
+    observances.replace_feed_token(actor=staff)
+    assert client.get(ICS, {"token": token}).status_code == 404
+
+
+def test_a_repeated_token_or_year_uses_the_last_one(client, staff):
+    token = observances.replace_feed_token(actor=staff).token
+    assert client.get(f"{ICS}?token=junk&token={token}&year=2027").status_code == 200
+    assert client.get(f"{ICS}?token={token}&token=junk").status_code == 404
+    response = client.get(f"{ICS}?token={token}&year=2027&year=abc")
+    assert response.status_code == 200
 
 
 def test_the_feed_of_another_year_and_a_bad_year(client, leader):

@@ -4,13 +4,16 @@ ones, and the subscription links."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from agencies.models import Agency
 from monitoring import observances
@@ -243,24 +246,51 @@ def test_an_administrator_adds_a_date_with_its_history(client, admin_user):
 
 
 @pytest.mark.parametrize(
-    ("fields", "message"),
+    ("fields", "message", "values"),
     [
         ({"month": "4", "day": "14", "on_date": "14/04/2026"},
-         "Give a yearly month and day or a single date, not both."),
-        ({}, "Give a month and day that come back every year, or a single date."),
-        ({"month": "4"}, "A yearly date needs both a month and a day."),
-        ({"month": "4", "day": "31"}, "Month 4 has no day 31."),
+         "Give a yearly month and day or a single date, not both.", {}),
+        ({}, "Give a month and day that come back every year, or a single date.", {}),
+        ({"month": "4"}, "A yearly date needs both a month and a day.", {}),
+        ({"month": "4", "day": "31"}, "Month %(month)s has no day %(day)s.",
+         {"month": 4, "day": 31}),
     ],
 )  # fmt: skip
 def test_the_admin_refuses_a_date_that_is_not_one_with_a_clear_message(
-    client, admin_user, fields, message
+    client, admin_user, fields, message, values
 ):
     client.force_login(admin_user)
-    with translation.override("en"):
-        response = client.post(reverse("admin:monitoring_observance_add"), admin_form(**fields))
+    response = client.post(reverse("admin:monitoring_observance_add"), admin_form(**fields))
     assert response.status_code == 200
-    assert message in response.content.decode()
+    # The message in the language of the page (Vietnamese), escaped as the page shows it.
+    with translation.override("vi"):
+        expected = translation.gettext(message) % values if values else translation.gettext(message)
+    assert escape(expected) in response.content.decode()
     assert not Observance.objects.filter(title="Ngày Hữu nghị").exists()
+
+
+def test_the_admin_list_filters_by_the_countries_in_use_in_a_fixed_number_of_queries(
+    client, admin_user
+):
+    client.force_login(admin_user)
+    url = reverse("admin:monitoring_observance_changelist")
+
+    def listed() -> tuple[int, set[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        codes = set(re.findall(r"[?&;]country(?:__exact)?=([A-Z]{2})", response.content.decode()))
+        return len(queries), codes
+
+    # session and user, the page's count and rows, the full count, the countries in use
+    small, codes = listed()
+    assert codes == PARTNERS  # the countries of the dates, not every country of the world
+    Observance.objects.bulk_create(
+        Observance(title=f"Ngày {n}", country="LA", kind="other", month=1 + n % 12,
+                   day=1 + n % 28, source="Thử")
+        for n in range(200)
+    )  # fmt: skip
+    assert listed() == (small, PARTNERS)
 
 
 def test_the_admin_lists_subscription_links_without_their_secret(client, admin_user, staff):
