@@ -5,17 +5,19 @@ first two parts): by default the plan a year follows (the one in force at its en
 agencies.plans.plan_for_period), or another plan followed during the half-years shown (?plan=,
 when a plan replaced another mid-year). A plan is followed from its `valid_from` until the day
 before the next plan's (agencies.plans.plan_in_force: an ended plan is followed until another
-begins). Columns are half-years: a
-year's first half is its stored "half" ReportingPeriod (Decree 09/2019 windows by default),
-its second half runs from the day after that to the end of its stored "year" period; a year
-without stored periods takes the default dates (reports.periods.bounds), nothing is created.
+begins).
+
+Columns are half-years: a year's first half is its stored "half" ReportingPeriod (Decree
+09/2019 windows by default), its second half runs from the day after that to the end of its
+stored "year" period; a year without stored periods takes the default dates
+(reports.periods.bounds), nothing is created.
 
 A cell counts the accepted activities of the agencies in scope (Scope.activities) that carry
 out the duty (Activity.duty) and began (start_date) in the window, and the agencies that
 acted. An activity counts for the agency that recorded it (Activity.agency), never for its
-co-organisers: an activity is counted once, and a co-organiser's part is the lead's record. Its
-state follows the duty's recurrence (see `cell_state`); every state has a word and
-a symbol besides its colour.
+co-organisers: an activity is counted once, and a co-organiser's part is the lead's record.
+Its state follows the plan's dates, the assigned agencies' lifetimes and the duty's
+recurrence (see `cell_state`); every state has a word and a symbol besides its colour.
 """
 
 from __future__ import annotations
@@ -68,9 +70,10 @@ LEGEND = [
         _(
             "When requested (a duty carried out on request), carried out in the year (a "
             "yearly duty done in the other half), before the plan (a half-year that ended "
-            "before the plan came into force), after the plan (a half-year that began after "
-            "a later plan replaced it) or no assigned agency at work (each agency the duty "
-            "assigns, among those shown, was closed or not yet established then)."
+            "before the plan came into force), after the plan (a half-year that ended after a "
+            "later plan replaced it: it follows that plan) or no assigned agency at work (each "
+            "agency the duty assigns, among those shown, was closed or not yet established "
+            "then)."
         ),
     ),
     ("open", _("In progress: the half-year (or the yearly duty's year) has not ended.")),
@@ -348,8 +351,10 @@ def cell_state(
     after it, e.g. a ward's half-year before the merger that created it).
 
     green: something in the window; grey: on request, a yearly duty done in the other half,
-    a window that ended before the plan came into force or began after a later plan
-    replaced it (nothing was owed under this plan then), or no assigned agency at work; open:
+    a window that ended before the plan came into force or after a later plan replaced it
+    (a window follows the plan followed on its last day, as a reporting period follows the
+    plan in force on its last day: agencies.plans.plan_for_period; nothing was owed under
+    this plan then), or no assigned agency at work; open:
     nothing yet and the window (for a yearly duty, its year) has not ended; red: nothing in
     an ended half (six-monthly) or ended year (yearly); amber: an ongoing duty with nothing
     in an ended half."""
@@ -357,7 +362,7 @@ def cell_state(
         return "green", gettext("Carried out")
     if plan_from is not None and window.end < plan_from:
         return "grey", gettext("Before the plan")
-    if plan_until is not None and window.start > plan_until:
+    if plan_until is not None and window.end > plan_until:
         return "grey", gettext("After the plan")
     if not assigned_at_work:
         return "grey", gettext("No assigned agency at work")

@@ -426,7 +426,7 @@ def test_a_plan_replaced_mid_year_can_still_be_followed_for_its_half_year(
     client, leader, staff, reviewer
 ):
     done(staff, reviewer, "III.3.1", date(2026, 3, 2), "SLDTBXH")
-    plan_99 = load_plan_99(date(2026, 6, 1))
+    plan_99 = load_plan_99(date(2026, 7, 1))
     plan_164 = Plan.objects.get(number="164/KH-UBND")
     client.force_login(leader)
     # The year follows the plan in force at its end, and says another was followed.
@@ -435,15 +435,17 @@ def test_a_plan_replaced_mid_year_can_still_be_followed_for_its_half_year(
     assert [f.plan for f in response.context["table"].followed] == [plan_164, plan_99]
     assert 'data-testid="plan-choice"' in response.content.decode()
     got = cells(response)
-    assert got["III.2.1", "2025-H2"].state == "grey"  # ended 14/12/2025: before plan 99
+    assert got["III.2.1", "2026-H1"].state == "grey"  # ended 14/6/2026: before plan 99
+    assert got["III.2.1", "2026-H2"].state == "open"  # follows plan 99: owed, not ended
     # Plan 164 for the same year: its first half counted, its second half after the plan.
     response = client.get(PLAN_URL, {"year": 2026, "plan": plan_164.pk})
     table = response.context["table"]
-    assert table.plan == plan_164 and table.until == date(2026, 5, 31)
+    assert table.plan == plan_164 and table.until == date(2026, 6, 30)
     got = cells(response)
     assert (got["III.3.1", "2026-H1"].activities, got["III.3.1", "2026-H1"].state) == (1, "green")
     assert got["III.1.6", "2026-H1"].state == "red"  # six-monthly, followed then, nothing
-    assert got["III.1.6", "2026-H2"].state == "grey"  # began 15/6, after plan 99 replaced it
+    # 15/6-14/12/2026 ends under plan 99 and follows it, as its reporting period does
+    assert got["III.1.6", "2026-H2"].state == "grey"
     assert got["III.1.6", "2026-H2"].label == gettext("After the plan")
     response = client.get(cell_url("III.1.6", "2026-H2"))
     assert response.context["detail"].cell.state == "grey"
