@@ -332,6 +332,25 @@ def test_a_manager_sees_only_their_agency_among_the_assigned(client, manager, ye
     assert "Hoạt động Bà Rịa" not in response.content.decode()
 
 
+def test_a_member_sees_titles_of_the_agencies_under_theirs_unlinked_when_unreadable(
+    client, reviewer
+):
+    # The scope rule: a member monitors the accepted activities of the agencies under theirs
+    # (titles included), though they may not open them (Activity.objects.visible_to).
+    youth = make_user("doan", "TINHDOAN", "staff")
+    front = make_user("mttq", "UBMTTQ", "staff")
+    activity = done(youth, reviewer, "III.6.2", IN_2021_H1, "TINHDOAN", title="Giao lưu thanh niên")
+    client.force_login(front)
+    response = client.get(cell_url("III.6.2", "2021-H1"))
+    assert [(a.title, readable) for a, _n, readable in response.context["rows"]] == [
+        ("Giao lưu thanh niên", False)
+    ]
+    assert activity.get_absolute_url() not in response.content.decode()
+    client.force_login(youth)
+    response = client.get(cell_url("III.6.2", "2021-H1"))
+    assert activity.get_absolute_url() in response.content.decode()
+
+
 def test_an_agency_acted_through_the_one_whose_work_it_took_over(client, leader, reviewer):
     baria = make_user("baria", "BARIA", "staff")
     done(baria, reviewer, "III.7.2", IN_2021_H1, "BARIA")
