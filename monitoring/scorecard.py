@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import io
 import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlencode
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -41,6 +42,7 @@ from openpyxl.utils import get_column_letter
 from activities.exchange.models import MessageRecipient
 from activities.models import Activity
 from agencies.models import Agency
+from agencies.names import Lineage
 from doingoai.text import fold
 from doingoai.xlsx import SheetWriter
 from reports.completeness import STATES, dmy, state_of
@@ -66,6 +68,10 @@ HEADINGS = {
 }
 COLUMNS = tuple(HEADINGS)
 DEFAULT_SORT = "name"
+
+# A period code or an agency code is a few characters: a longer one is cut before a notice
+# names it, not echoed whole.
+INPUT_MAX = 30
 
 # The report's states from best to worst, for sorting by the report column; a late report
 # ranks by its days late among the late ones. An agency not expected has no rank: it comes
@@ -216,6 +222,57 @@ def find_period(periods: Sequence[ReportingPeriod], code: str) -> ReportingPerio
         if (period.kind, period.year) == (kind, year):
             return period
     raise PeriodError(gettext("There is no period %(code)s.") % {"code": code.strip()})
+
+
+@dataclass
+class Choice:
+    """What the user asked for (?period=, ?agency=, ?sort=), corrected where it could not be
+    used, with the notices saying so; `scope` is narrowed to the chosen agency."""
+
+    scope: Scope
+    periods: list[ReportingPeriod]
+    period: ReportingPeriod | None
+    agencies: list[Agency]
+    agency: Agency | None
+    sort: Sort
+    notices: list[str] = field(default_factory=list)
+
+    def query(self, **changes: str) -> str:
+        """The query string of this choice with `changes` (e.g. sort="-late")."""
+        params = {"period": self.period.code if self.period else "", "sort": self.sort.code}
+        if self.agency:
+            params["agency"] = self.agency.code
+        params.update(changes)
+        return urlencode({k: v for k, v in params.items() if v})
+
+
+def choose(scope: Scope, params: Mapping[str, str], today: date) -> Choice:
+    """The choice of `params` (a request's GET) within `scope`: the period of ?period= (else
+    default_period), the agency of ?agency= among those in scope, with those under it (else
+    all of them), the order of ?sort= (else by name). A bad period or agency is named in a
+    notice, cut to INPUT_MAX characters. Two queries: every period, the agencies in scope."""
+    periods = list(ReportingPeriod.objects.order_by("-end_date", "kind"))
+    agencies = list(Agency.objects.filter(scope.q("pk")).in_directory_order())
+    choice = Choice(scope, periods, None, agencies, None, Sort.parse(params.get("sort")))
+    code = (params.get("period") or "").strip()[:INPUT_MAX]
+    if code:
+        try:
+            choice.period = find_period(periods, code)
+        except PeriodError as exc:
+            choice.notices.append(f"{exc} " + gettext("Showing the last period that ended."))
+    if choice.period is None:
+        choice.period = default_period(periods, today)
+    wanted = (params.get("agency") or "").strip().upper()[:INPUT_MAX]
+    if wanted:
+        choice.agency = next((a for a in agencies if a.code.upper() == wanted), None)
+        if choice.agency is None:
+            choice.notices.append(
+                gettext("No agency %(code)s among those you monitor: showing them all.")
+                % {"code": wanted}
+            )
+        else:
+            choice.scope = scope.narrowed(Lineage(agencies).with_descendants(choice.agency.pk))
+    return choice
 
 
 def _years_before(day: date, years: int) -> date:

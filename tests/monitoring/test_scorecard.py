@@ -265,6 +265,12 @@ def test_an_outsider_gets_404_and_anonymous_users_the_login(client, outsider, ur
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.parametrize("url", [PAGE, XLSX])
+def test_the_pages_only_answer_get(client, leader, url):
+    client.force_login(leader)
+    assert client.post(url, H1).status_code == 405
+
+
 # ----------------------------------------------------------------------------- choices
 
 
