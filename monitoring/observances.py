@@ -16,6 +16,7 @@ An activity counts as planned around an occurrence when
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,6 +28,7 @@ from django.db import transaction
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext
 from icalendar import Calendar, Event, vDuration
 
@@ -40,6 +42,11 @@ WINDOW_BEFORE = 30
 WINDOW_AFTER = 7
 # How many planned activities a page names beside a date (the others are counted and linked).
 SHOWN_PER_DATE = 10
+# A subscription token: its random bytes, its form, and how many of its first characters
+# find the link (the rest is compared in constant time).
+TOKEN_BYTES = 32
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+_TOKEN_SELECTOR = 12
 # How often a subscribed calendar should read the feed again.
 REFRESH = timedelta(days=1)
 # The years a page or a feed may ask for (a larger year is refused before any query).
@@ -272,15 +279,20 @@ def build_ics(found: list[Occurrence], name: str) -> bytes:
     return cal.to_ical()
 
 
+def new_token() -> str:
+    """A random subscription token: 32 bytes (256 bits) in URL-safe base64, 43 characters."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
 def replace_feed_token(*, actor: User) -> CalendarFeed:
-    """Gives `actor` a new secret subscription link (a random URL-safe token of 32 bytes);
+    """Gives `actor` a new secret subscription link (new_token);
     the former one, if any, stops working at once. Two queries and a write."""
     with transaction.atomic():
         feed, created = CalendarFeed.objects.select_for_update().get_or_create(
-            user=actor, defaults={"token": secrets.token_urlsafe(32)}
+            user=actor, defaults={"token": new_token()}
         )
         if not created:
-            feed.token = secrets.token_urlsafe(32)
+            feed.token = new_token()
             feed.created_at = timezone.now()
             feed.save(update_fields=["token", "created_at"])
     return feed
@@ -288,11 +300,17 @@ def replace_feed_token(*, actor: User) -> CalendarFeed:
 
 def feed_scope(token: str) -> Scope | None:
     """The monitoring scope of the user whose subscription link carries `token`, None when
-    no link has it (never made, or replaced since) or its user is inactive or monitors
-    nothing any more. One query, plus the scope's (monitoring_scope)."""
-    if not token or len(token) > CalendarFeed._meta.get_field("token").max_length:
+    no link has it (never made, or replaced since), it is not of a link's form, or its user
+    is inactive or monitors nothing any more (no membership in force). The link is looked up
+    by the token's first characters and the whole compared in constant time, so that timing
+    does not tell how much of a guess was right. One query, plus the scope's
+    (monitoring_scope)."""
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         return None
-    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
-    if feed is None:
-        return None
-    return monitoring_scope(feed.user)
+    candidates = CalendarFeed.objects.select_related("user").filter(
+        token__startswith=token[:_TOKEN_SELECTOR]
+    )
+    for feed in candidates:
+        if constant_time_compare(feed.token, token):
+            return monitoring_scope(feed.user)
+    return None

@@ -203,6 +203,31 @@ def test_a_link_stops_working_when_its_user_no_longer_monitors(staff, outsider):
     assert feed_scope("x" * 500) is None
 
 
+def test_a_link_stops_working_when_its_users_membership_ends(staff):
+    token = replace_feed_token(actor=staff).token
+    assert feed_scope(token) is not None
+    # No service ends a single membership: an administrator sets its end date in the admin.
+    staff.memberships.update(ended_on=date(2020, 1, 1))
+    assert feed_scope(token) is None
+
+
+def test_a_link_is_found_only_by_its_whole_token(staff, reviewer):
+    """Links are found by their first characters and compared whole: two links sharing
+    their beginning each open their own user's scope, a guess sharing it opens none."""
+    staff_token = replace_feed_token(actor=staff).token
+    shared = staff_token[:20]
+    reviewer_feed = replace_feed_token(actor=reviewer)
+    reviewer_feed.token = shared + reviewer_feed.token[20:]
+    reviewer_feed.save()
+    assert feed_scope(staff_token) == monitoring_scope(staff)
+    assert feed_scope(reviewer_feed.token) == monitoring_scope(reviewer)
+    last = "A" if staff_token[-1] != "A" else "B"
+    assert feed_scope(staff_token[:-1] + last) is None
+    assert feed_scope(staff_token[:-1]) is None and feed_scope(staff_token + "A") is None
+    assert feed_scope(staff_token.replace(staff_token[0], "+", 1)) is None
+    assert len(staff_token) == 43
+
+
 def test_a_manager_links_scope_covers_the_agencies_under_theirs():
     manager = make_user("mttq", "UBMTTQ", "manager")
     scope = feed_scope(replace_feed_token(actor=manager).token)
