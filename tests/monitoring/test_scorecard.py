@@ -530,14 +530,19 @@ def test_the_page_and_the_sheet_take_the_same_queries_with_ten_times_the_rows(
 
 
 def test_a_member_s_pages_take_one_more_query_for_the_agency_tree(
-    client, staff, world, django_assert_num_queries
+    client, staff, manager, reviewer, world, django_assert_num_queries
 ):
+    # the leader's queries (above) and the agency tree of the member's scope
     client.force_login(staff)
     client.get(PAGE, H1)
-    with django_assert_num_queries(13):
-        client.get(PAGE, H1)
-    with django_assert_num_queries(10):
-        client.get(XLSX, H1)
+    for grow in (False, True):
+        if grow:
+            more_of_everything(staff, manager, reviewer)
+        with django_assert_num_queries(13):
+            response = client.get(PAGE, {**H1, "agency": "SLDTBXH", "sort": "-report"})
+        with django_assert_num_queries(10):
+            client.get(XLSX, {**H1, "agency": "SLDTBXH", "sort": "-report"})
+    assert response.context["card"].rows[0].activities == 14  # 4, and 10 more
 
 
 def test_without_any_period_the_page_says_so_and_the_sheet_leads_to_it(client, leader):
