@@ -19,7 +19,7 @@ per agency with activities in it, within the user's scope (monitoring.scope). Th
   (MessageRecipient.objects.overdue).
 
 A fixed number of grouped queries whatever the number of agencies and activities
-(scorecard()).
+(scorecard()), after the two that read the user's choices (choose()).
 """
 
 from __future__ import annotations
