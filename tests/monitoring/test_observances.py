@@ -185,6 +185,20 @@ def test_upcoming_counts_the_days_left_across_the_new_year(staff, reviewer):
     assert [o.days_left for o in on_the_day] == [0]
 
 
+def test_an_activity_of_late_december_counts_for_a_date_early_in_the_next_year(staff, reviewer):
+    cuban = around_lao_day(
+        staff, country="CU", start=date(2026, 12, 20), status="accepted", reviewer=reviewer
+    )
+    cuba_day = seeded("Quốc khánh nước Cộng hòa Cuba")
+    scope = monitoring_scope(staff)
+    next_year = of(observances.calendar_year(scope, 2027, user=staff), cuba_day)
+    assert (next_year.on, next_year.activities) == (date(2027, 1, 1), [cuban])
+    this_year = of(observances.calendar_year(scope, 2026, user=staff), cuba_day)
+    assert this_year.activities == []
+    soon = of(upcoming(scope, date(2026, 12, 20), user=staff), cuba_day)
+    assert (soon.days_left, soon.activities) == (12, [cuban])
+
+
 def test_a_new_link_replaces_the_former_one(staff):
     first = replace_feed_token(actor=staff).token
     second = replace_feed_token(actor=staff).token
@@ -307,8 +321,10 @@ def test_the_admin_list_filters_by_the_countries_in_use_in_a_fixed_number_of_que
         codes = set(re.findall(r"[?&;]country(?:__exact)?=([A-Z]{2})", response.content.decode()))
         return len(queries), codes
 
-    # session and user, the page's count and rows, the full count, the countries in use
     small, codes = listed()
+    # the session, the user, the filtered and the full count, the page's rows, the
+    # countries in use
+    assert small == 6, small
     assert codes == PARTNERS  # the countries of the dates, not every country of the world
     Observance.objects.bulk_create(
         Observance(title=f"Ngày {n}", country="LA", kind="other", month=1 + n % 12,
