@@ -6,48 +6,50 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from . import observances
-from .charts import paired_bar_chart_svg
+from .charts import paired_bar_chart_svg, responsive_chart
 from .overview import build_overview, year_choices, year_from
 from .scope import Scope, get_scope
 
 
-def overview_context(request: HttpRequest, scope: Scope, *, upcoming: bool = True) -> dict:
+def overview_context(request: HttpRequest, scope: Scope, *, pdf: bool = False) -> dict:
     """What the overview's templates read, for the year of `?year=` (a bad one: this year,
     with `year_error` saying so): `overview` (monitoring.overview.Overview), its three
-    charts (inline SVG), the years offered, `today`, and unless `upcoming` is False the
-    coming partner days (`upcoming`, the calendar's panel: the page's, not the PDF's)."""
+    charts `month_chart`, `kind_chart` ("" without any kind), `country_chart` (inline SVG:
+    for the page a wide and a phone layout, monitoring.charts.responsive_chart; for the PDF,
+    `pdf`, the wide one), the years offered, `today`, and for the page the coming partner
+    days (`upcoming`, the calendar's panel)."""
     today = timezone.localdate()
     year, year_error = year_from(request.GET.get("year"), today)
     overview = build_overview(scope, request.user, year)
-    legend = (str(year), str(year - 1))
+    names = {"year": year, "previous": year - 1}
+    draw = paired_bar_chart_svg if pdf else responsive_chart
+
+    def chart(rows: list[tuple[str, int, int]], title: str) -> SafeString:
+        return draw(rows, title=title % names, legend=(str(year), str(year - 1)))
+
     return {
         "overview": overview,
         "year_error": year_error,
         "years": year_choices(year, today),
-        "month_chart": paired_bar_chart_svg(
+        "month_chart": chart(
             [(m.label, m.now, m.before) for m in overview.months],
-            title=_("Activities per month, %(year)s and %(previous)s")
-            % {"year": year, "previous": year - 1},
-            legend=legend,
+            _("Activities per month, %(year)s and %(previous)s"),
         ),
-        "kind_chart": paired_bar_chart_svg(
+        "kind_chart": chart(
             [(k.label, k.now, k.before) for k in overview.kinds],
-            title=_("Activities per kind, %(year)s and %(previous)s")
-            % {"year": year, "previous": year - 1},
-            legend=legend,
+            _("Activities per kind, %(year)s and %(previous)s"),
         )
         if overview.kinds
         else "",
-        "country_chart": paired_bar_chart_svg(
+        "country_chart": chart(
             [(c.name, c.now, c.before) for c in overview.countries],
-            title=_("Activities per partner country, %(year)s and %(previous)s")
-            % {"year": year, "previous": year - 1},
-            legend=legend,
+            _("Activities per partner country, %(year)s and %(previous)s"),
         ),
-        "upcoming": observances.upcoming(scope, today, user=request.user) if upcoming else [],
+        "upcoming": [] if pdf else observances.upcoming(scope, today, user=request.user),
         "today": today,
     }
 
@@ -68,7 +70,7 @@ def overview_pdf(request: HttpRequest) -> HttpResponse:
     from reports.pdf import render_pdf
 
     scope = get_scope(request.user)
-    context = overview_context(request, scope, upcoming=False)
+    context = overview_context(request, scope, pdf=True)
     pdf = render_pdf("monitoring/overview_pdf.html", {**context, "user": request.user})
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"tong-quan-{context['overview'].year}.pdf"

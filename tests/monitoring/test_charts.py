@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from monitoring.charts import BEFORE_FILL, NOW_FILL, paired_bar_chart_svg
+from monitoring.charts import BEFORE_FILL, NOW_FILL, paired_bar_chart_svg, responsive_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -85,3 +85,25 @@ def test_the_two_years_stay_apart_in_greyscale_and_visible_on_white():
     contrast = (grey(BEFORE_FILL) + 0.05) / (grey(NOW_FILL) + 0.05)
     assert contrast >= 3  # two clearly different greys
     assert (1.05) / (grey(NOW_FILL) + 0.05) >= 3  # the dark bar and the light bar's outline
+
+
+def test_the_compact_layout_sets_each_label_above_its_bars():
+    label = "Vận động viện trợ phi chính phủ nước ngoài"  # 42 characters
+    root = parsed(
+        paired_bar_chart_svg([(label, 4, 2), ("<b>&", 0, 1)], title="t", legend=("1", "2"),
+                             compact=True)
+    )  # fmt: skip
+    assert root.get("width") == "90mm" and root.find(f"{SVG}line") is None
+    labels = [t for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "start"]
+    assert [t.text for t in labels] == [label, "<b>&"]  # whole, and escaped
+    bars = [r for r in root.iter(f"{SVG}rect") if float(r.get("y")) > 2]
+    # Each label's baseline is above its row's first bar.
+    assert float(labels[0].get("y")) < float(bars[0].get("y"))
+    assert float(labels[1].get("y")) < float(bars[2].get("y"))
+
+
+def test_the_page_form_holds_a_wide_and_a_compact_chart():
+    html = str(responsive_chart([("A", 1, 2)], title="t", legend=("1", "2")))
+    assert html.count("<svg") == 2 and html.count('role="img"') == 2
+    assert '<div class="d-none d-sm-block d-print-block"><svg' in html
+    assert '<div class="d-sm-none d-print-none"><svg' in html

@@ -64,8 +64,10 @@ def test_the_chosen_year_beside_the_year_before_by_month_and_kind(client, staff,
     assert inbound.vietnamese_now is None  # not recorded
     assert (outbound.now, outbound.vietnamese_now, outbound.before) == (1, 4, 0)
     assert 'data-testid="overview"' in html
-    # Each chart is an image with a name, and its table follows it.
-    assert html.count('role="img"') == 3 and html.count("<caption>") == 4
+    # Each chart is an image with a name, and its table follows it; the page carries each
+    # in a wide and a phone layout (one shown at a time).
+    assert html.count('role="img"') == 2 * 3 and html.count("<caption>") == 4
+    assert html.count('class="d-sm-none d-print-none"><svg') == 3
     assert f'{reverse("monitoring:overview_pdf")}?year=2020" data-testid="overview-pdf"' in html
 
 
@@ -105,11 +107,21 @@ def test_an_outsider_gets_404_and_an_anonymous_user_the_login_page(client, outsi
     assert client.get(reverse("monitoring:overview_pdf")).status_code == 404
 
 
-@pytest.mark.parametrize("value", ["abc", "1800", "99999999999999999999", "2020.5", "-1"])
+@pytest.mark.parametrize(
+    "value", ["abc", "1800", "99999999999999999999", "2020.5", "-1", "  ", "20 20", "1e3"]
+)
 def test_a_bad_year_shows_this_year_and_says_so(client, leader, value):
     overview, html = overview_of(client, leader, year=value)
     assert overview.year == timezone.localdate().year
     assert 'data-testid="year-error"' in html
+
+
+def test_a_repeated_year_reads_the_last_one(client, leader):
+    client.force_login(leader)
+    response = client.get(f"{URL}?year=2019&year=2020")
+    assert response.status_code == 200 and response.context["overview"].year == 2020
+    response = client.get(f"{URL}?year=2020&year=abc")
+    assert response.status_code == 200 and response.context["year_error"]
 
 
 def test_no_year_is_this_year_without_a_message(client, leader):
@@ -139,6 +151,22 @@ def test_the_top_countries_and_the_traditional_partners_even_at_zero(
     with override("vi"):
         assert rows["JP"].name == str(countries.name("JP"))
     assert 'data-country="CU"' in html
+
+
+def test_an_activity_with_several_countries_counts_once_in_each_and_none_is_said(
+    client, staff, reviewer, leader
+):
+    accepted(staff, reviewer, date(2020, 3, 2), countries=["LA", "KH", "US"])
+    accepted(staff, reviewer, date(2020, 3, 3), countries=["LA"])
+    accepted(staff, reviewer, date(2020, 3, 4), countries=[])
+    accepted(staff, reviewer, date(2019, 3, 4), countries=[])
+    accepted(staff, reviewer, date(2019, 3, 5), countries=[])
+    overview, html = overview_of(client, leader, year=2020)
+    rows = {row.code: (row.now, row.before) for row in overview.countries}
+    assert (rows["LA"], rows["KH"], rows["US"]) == ((2, 0), (1, 0), (1, 0))
+    assert (overview.total.now, sum(now for now, _before in rows.values())) == (3, 4)
+    assert (overview.without_country.now, overview.without_country.before) == (1, 2)
+    assert 'data-testid="overview-without-country"' in html
 
 
 def test_aid_by_sector_and_by_donor_adds_up_to_the_total(client, staff, reviewer, leader):
@@ -175,6 +203,51 @@ def test_aid_by_sector_and_by_donor_adds_up_to_the_total(client, staff, reviewer
     assert "1.266.567.000" in html  # the committed total, grouped as Vietnamese writes it
 
 
+def test_a_disbursed_amount_without_a_rate_is_left_out_and_said(client, staff, reviewer, leader):
+    aid = {"kind": "aid"}
+    # A foreign disbursement with no committed amount, and one whose VND committed was
+    # given without the amount in the currency: neither has a rate to convert at.
+    accepted(staff, reviewer, date(2020, 3, 2), **aid, aid={
+        "currency": "USD", "disbursed_amount": Decimal(500),
+    })  # fmt: skip
+    accepted(staff, reviewer, date(2020, 3, 3), **aid, aid={
+        "currency": "EUR", "disbursed_amount": Decimal(100), "committed_vnd": 9_000_000,
+    })  # fmt: skip
+    accepted(staff, reviewer, date(2020, 3, 4), **aid, aid={
+        "currency": "VND", "disbursed_amount": Decimal(700_000),
+    })  # fmt: skip
+    overview, html = overview_of(client, leader, year=2020)
+    total = overview.aid_total
+    assert (total.count, total.unconverted, total.unpriced) == (3, 2, 2)
+    assert (total.committed_vnd, total.disbursed_vnd) == (9_000_000, 700_000)
+    assert sum(row.unconverted for row in overview.aid_by_donor) == 2
+    assert 'data-testid="aid-unconverted"' in html
+
+
+def test_more_donors_than_shown_add_up_and_another_agencys_donors_stay_hidden(
+    client, staff, manager, reviewer, leader
+):
+    for i in range(12):
+        donor = get_or_create_partner(name=f"Donor {i:02}", kind="ngo", country="US")
+        accepted(staff, reviewer, date(2020, 3, 2), kind="aid", aid={
+            "donor": donor, "sector": "health", "committed_vnd": 1_000_000 * (i + 1),
+        })  # fmt: skip
+    secret = get_or_create_partner(name="Quỹ <Bí mật> & Cộng sự", kind="ngo", country="FR")
+    accepted(manager, reviewer, date(2020, 3, 2), agency="VUNGTAU", kind="aid", aid={
+        "donor": secret, "sector": "education", "committed_vnd": 99_000_000,
+    })  # fmt: skip
+    overview, html = overview_of(client, leader, year=2020)
+    donors = overview.aid_by_donor
+    assert donors[0].label == "Quỹ <Bí mật> & Cộng sự" and donors[-1].count == 3  # others
+    assert sum(row.committed_vnd for row in donors) == overview.aid_total.committed_vnd
+    assert overview.aid_total.committed_vnd == 99_000_000 + 78_000_000
+    assert "Quỹ &lt;Bí mật&gt; &amp; Cộng sự" in html and "<Bí mật>" not in html
+    mine, html = overview_of(client, staff, year=2020)
+    assert "Bí mật" not in html and mine.aid_total.committed_vnd == 78_000_000
+    others = mine.aid_by_donor[-1]
+    assert (len(mine.aid_by_donor), others.count, others.not_recorded) == (11, 2, False)
+
+
 def test_the_latest_issued_reports_only_for_those_who_read_them(client, staff, reviewer, leader):
     make_periods(2019, 2020)
     issued = make_consolidated_report("2020-H1", actor=reviewer, status="issued")
@@ -205,6 +278,7 @@ def test_the_pdf_holds_the_figures(client, staff, reviewer, leader, tmp_path):
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "1.234.567.000" in text and "Quỹ Hữu nghị" in text
+    assert text.count("Tháng 12") == 2  # once in each chart's wide layout and its table
     with override("vi"):
         assert str(countries.name("JP")) in text and str(countries.name("CU")) in text
 
