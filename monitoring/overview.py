@@ -15,8 +15,10 @@ costs the same at a thousand activities and at a hundred thousand:
 Amounts are whole đồng. The VND committed is the activity's `committed_vnd`; the VND
 disbursed is not stored, so it is derived at the rate the committed amount was converted at
 (`disbursed_amount * committed_vnd / committed_amount`), or taken as is when the currency is
-VND; an aid activity without those amounts counts in its row's projects, not in its amounts,
-and the tables say how many such projects there are.
+VND. An aid activity whose VND cannot be known counts in its row's projects, not in that
+amount, and the page says how many there are: no committed VND (`unpriced`), or a disbursed
+amount in a foreign currency without a committed amount to take the rate from
+(`unconverted`).
 """
 
 from __future__ import annotations
@@ -57,10 +59,6 @@ class Pair:
     before: int
     key: str = ""
 
-    @property
-    def change(self) -> int:
-        return self.now - self.before
-
 
 @dataclass(frozen=True)
 class Delegation:
@@ -95,6 +93,7 @@ class AidRow:
     committed_vnd: int = 0
     disbursed_vnd: int = 0
     unpriced: int = 0  # projects of the row with no committed amount in VND
+    unconverted: int = 0  # projects whose disbursed amount has no known VND (not summed)
     country: str = ""  # a donor's country name
     not_recorded: bool = False  # the row of projects without a sector (or donor)
 
@@ -103,6 +102,7 @@ class AidRow:
         self.committed_vnd += other.committed_vnd
         self.disbursed_vnd += other.disbursed_vnd
         self.unpriced += other.unpriced
+        self.unconverted += other.unconverted
 
 
 @dataclass
@@ -117,6 +117,7 @@ class Overview:
     kinds: list[Pair]  # every kind with an activity in either year, ActivityKind's order
     delegations: list[Delegation]  # inbound, outbound
     countries: list[CountryRow]  # the top TOP_COUNTRIES and the traditional partners
+    without_country: Pair  # activities naming no partner country, both years
     aid_total: AidRow
     aid_by_sector: list[AidRow]  # Activity.Sector's order, then "not recorded"
     aid_by_donor: list[AidRow]  # largest commitment first, "other donors", "not recorded"
@@ -164,6 +165,7 @@ def build_overview(scope: Scope, user: User, year: int) -> Overview:
     kinds, delegations = _kinds(activities, year)
     aid = activities.filter(kind=ActivityKind.AID_MOBILISATION, start_date__year=year)
     by_sector, total = _aid_by_sector(aid)
+    countries, without_country = _countries(activities, year)
     return Overview(
         year=year,
         previous=previous,
@@ -172,7 +174,8 @@ def build_overview(scope: Scope, user: User, year: int) -> Overview:
         months=months,
         kinds=kinds,
         delegations=delegations,
-        countries=_countries(activities, year),
+        countries=countries,
+        without_country=without_country,
         aid_total=total,
         aid_by_sector=by_sector,
         aid_by_donor=_aid_by_donor(aid),
@@ -232,9 +235,10 @@ def _kinds(activities: QuerySet[Activity], year: int) -> tuple[list[Pair], list[
     return kinds, delegations
 
 
-def _countries(activities: QuerySet[Activity], year: int) -> list[CountryRow]:
+def _countries(activities: QuerySet[Activity], year: int) -> tuple[list[CountryRow], Pair]:
     # Joined from the activities (an activity without a country makes a row of None): an
-    # activity names a country once (ActivityCountry's unique pair), so COUNT is activities.
+    # activity names a country once (ActivityCountry's unique pair), so COUNT is activities,
+    # and one naming three countries counts once in each of their rows.
     rows = (
         activities.order_by()
         .annotate(year=ExtractYear("start_date"))
@@ -242,9 +246,9 @@ def _countries(activities: QuerySet[Activity], year: int) -> list[CountryRow]:
         .annotate(n=Count("pk"))
     )
     counts: dict[str, list[int]] = {}
+    none = [0, 0]
     for y, code, n in rows:
-        if code:
-            counts.setdefault(code, [0, 0])[0 if y == year else 1] += n
+        (counts.setdefault(code, [0, 0]) if code else none)[0 if y == year else 1] += n
     ranked = sorted(
         (code for code, (now, _before) in counts.items() if now),
         key=lambda code: (-counts[code][0], code),
@@ -261,7 +265,7 @@ def _countries(activities: QuerySet[Activity], year: int) -> list[CountryRow]:
         for code in shown
     ]
     table.sort(key=lambda row: (-row.now, -row.before, row.name))
-    return table
+    return table, Pair(_("No partner country recorded"), *none)
 
 
 def _disbursed_vnd() -> Case:
@@ -280,6 +284,14 @@ def _disbursed_vnd() -> Case:
     )
 
 
+# A disbursed amount _disbursed_vnd() cannot convert (its default branch).
+_UNCONVERTED = (
+    Q(disbursed_amount__isnull=False)
+    & ~Q(currency="VND")
+    & ~Q(committed_amount__gt=0, committed_vnd__isnull=False)
+)
+
+
 def _aid_sums() -> dict:
     money = DecimalField(max_digits=30, decimal_places=2)
     return {
@@ -287,6 +299,7 @@ def _aid_sums() -> dict:
         "committed": Coalesce(Sum("committed_vnd"), Decimal(0), output_field=money),
         "disbursed": Coalesce(Sum(_disbursed_vnd()), Decimal(0), output_field=money),
         "unpriced": Count("pk", filter=Q(committed_vnd__isnull=True)),
+        "unconverted": Count("pk", filter=_UNCONVERTED),
     }
 
 
@@ -297,6 +310,7 @@ def _aid_row(label: str, row: dict, **extra) -> AidRow:
         committed_vnd=int(row["committed"].quantize(Decimal(1))),
         disbursed_vnd=int(row["disbursed"].quantize(Decimal(1))),
         unpriced=row["unpriced"],
+        unconverted=row["unconverted"],
         **extra,
     )
 
