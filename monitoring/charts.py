@@ -30,7 +30,8 @@ BAR_MM = 3.4
 FONT_MM = 3.5  # 10 pt
 LEGEND_MM = 8.0
 LABEL_SHARE = 0.34
-VALUE_MM = 14.0
+VALUE_MM = 14.0  # room after the longest bar for its value, at least
+DIGIT_MM = FONT_MM * 0.55  # a digit or separator's width, generously
 GAP_MM = 2.0
 LABEL_CHARS = 30
 COMPACT_MM = 90.0  # the compact layout's width: 10 pt text reads at about 14 px on a phone
@@ -85,8 +86,9 @@ def paired_bar_chart_svg(
         bar_x = label_x + GAP_MM
         bars_at = (ROW_MM - 2 * BAR_MM) / 2
         label_at = bars_at + BAR_MM + FONT_MM * 0.35  # beside the middle of the two bars
-    span = max(width_mm - bar_x - VALUE_MM, 1.0)
     peak = max((max(now, before) for _label, now, before in rows), default=0)
+    value_mm = max(VALUE_MM, 2 + DIGIT_MM * len(_number(peak)))  # a huge count stays inside
+    span = max(width_mm - bar_x - value_mm, 1.0)
     height = LEGEND_MM + row_mm * max(len(rows), 1)
 
     def bar(value: int) -> float:

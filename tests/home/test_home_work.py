@@ -355,6 +355,20 @@ def test_a_superuser_with_a_staff_membership_sees_only_that_agencys_work(
     assert 'data-testid="agency-work"' in html and 'data-testid="review-work"' not in html
 
 
+def test_a_leader_who_is_also_staff_has_their_work_and_the_provinces_overview(
+    client, today, leader, staff, manager, reviewer
+):
+    make_user("leader", "SLDTBXH", "staff")  # the leader also works in a department
+    leader.refresh_from_db()
+    make_activity(manager, agency="VUNGTAU", status="accepted", reviewer=reviewer)
+    response, html = home(client, leader)
+    assert "home/home.html" in [t.name for t in response.templates]
+    assert 'data-testid="agency-work"' in html and 'data-testid="overview-link"' in html
+    overview = client.get(reverse("monitoring:overview"), {"year": 2020}).context["overview"]
+    assert overview.scope.is_province and overview.total.now == 1  # not only the department's
+    assert overview.reports is not None  # a leader reads the issued reports
+
+
 def test_a_user_with_several_roles_sees_each_block(client, today, reviewer):
     make_user("reviewer", "UBNDTINH", "leader")  # the reviewer also leads
     reviewer.refresh_from_db()

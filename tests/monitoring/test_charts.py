@@ -107,3 +107,15 @@ def test_the_page_form_holds_a_wide_and_a_compact_chart():
     assert html.count("<svg") == 2 and html.count('role="img"') == 2
     assert '<div class="d-none d-sm-block d-print-block"><svg' in html
     assert '<div class="d-sm-none d-print-none"><svg' in html
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_a_huge_value_is_written_inside_the_chart(compact):
+    root = parsed(
+        paired_bar_chart_svg([("A", 1_234_567_890, 1)], title="t", legend=("1", "2"),
+                             compact=compact)
+    )  # fmt: skip
+    width = float(root.get("viewBox").split()[2])
+    value = next(t for t in root.iter(f"{SVG}text") if t.text == "1.234.567.890")
+    # 13 characters of a 3.5 mm font (digits about half an em wide) end within the chart.
+    assert float(value.get("x")) + 13 * 3.5 * 0.55 <= width
