@@ -328,3 +328,17 @@ def test_the_overview_queries_do_not_grow_with_the_rows(
         observances.upcoming(scope, timezone.localdate(), user=user)
     with django_assert_num_queries(EXPECTED[role] + len(upcoming)):
         client.get(URL, {"year": 2020})
+
+
+def test_the_pdf_queries_do_not_grow_with_the_rows(client, cast, django_assert_num_queries):
+    people = {name: cast[name] for name in ("staff", "manager", "reviewer")}
+    client.force_login(cast["leader"])
+    url = reverse("monitoring:overview_pdf")
+    rows_for(1, **people)
+    # The session and the user (2), the user's agency rights (1), the overview's five
+    # grouped queries and the latest issued reports (6); no navigation, no calendar panel.
+    with django_assert_num_queries(2 + 1 + 6):
+        assert client.get(url, {"year": 2020}).status_code == 200
+    rows_for(9, **people)
+    with django_assert_num_queries(2 + 1 + 6):
+        assert client.get(url, {"year": 2020}).status_code == 200
