@@ -62,8 +62,9 @@ class Pair:
 
 @dataclass(frozen=True)
 class Delegation:
-    """A kind of delegation (inbound or outbound), both years: how many, and the
-    participants recorded (None when no delegation of the year recorded any)."""
+    """A kind of delegation (inbound or outbound), both years: how many, the participants
+    recorded (None when no delegation of the year recorded any), and how many delegations
+    recorded them (`recorded_*`: the sums cover those only)."""
 
     label: str
     kind: str
@@ -73,6 +74,8 @@ class Delegation:
     foreign_now: int | None
     vietnamese_before: int | None
     foreign_before: int | None
+    recorded_now: int = 0
+    recorded_before: int = 0
 
 
 @dataclass(frozen=True)
@@ -216,10 +219,15 @@ def _kinds(activities: QuerySet[Activity], year: int) -> tuple[list[Pair], list[
             n=Count("pk"),
             vietnamese=Sum("participants_vietnamese"),
             foreign=Sum("participants_foreign"),
+            recorded=Count(
+                "pk",
+                filter=Q(participants_vietnamese__isnull=False)
+                | Q(participants_foreign__isnull=False),
+            ),
         )
     )
-    found = {(y, kind): (n, vietnamese, foreign) for y, kind, n, vietnamese, foreign in rows}
-    nothing = (0, None, None)
+    found = {(y, kind): rest for y, kind, *rest in rows}
+    nothing = (0, None, None, 0)
     kinds = [
         Pair(str(kind.label), found.get((year, kind), nothing)[0],
              found.get((year - 1, kind), nothing)[0], key=kind.value)
@@ -230,8 +238,11 @@ def _kinds(activities: QuerySet[Activity], year: int) -> tuple[list[Pair], list[
     for kind in DELEGATIONS:
         now, before = found.get((year, kind), nothing), found.get((year - 1, kind), nothing)
         delegations.append(
-            Delegation(str(kind.label), kind.value, now[0], before[0], *now[1:], *before[1:])
-        )
+            Delegation(
+                str(kind.label), kind.value, now[0], before[0], *now[1:3], *before[1:3],
+                recorded_now=now[3], recorded_before=before[3],
+            )
+        )  # fmt: skip
     return kinds, delegations
 
 

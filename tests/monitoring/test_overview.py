@@ -45,24 +45,27 @@ def overview_of(client, user, **params):
 def test_the_chosen_year_beside_the_year_before_by_month_and_kind(client, staff, reviewer, leader):
     accepted(staff, reviewer, date(2020, 3, 2), participants_foreign=12)
     accepted(staff, reviewer, date(2020, 3, 20), kind="outbound", participants_vietnamese=4)
+    accepted(staff, reviewer, date(2020, 3, 21), kind="outbound")  # no participants recorded
     accepted(staff, reviewer, date(2020, 11, 5), kind="training")
     accepted(staff, reviewer, date(2019, 3, 9))
     accepted(staff, reviewer, date(2018, 3, 9))  # two years before: not shown
     make_activity(staff, status="submitted")  # not accepted: not counted
     overview, html = overview_of(client, leader, year="2020")
     assert (overview.year, overview.previous) == (2020, 2019)
-    assert [(m.now, m.before) for m in overview.months][2] == (2, 1)
-    assert [m.now for m in overview.months] == [0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0]
-    assert (overview.total.now, overview.total.before) == (3, 1)
+    assert [(m.now, m.before) for m in overview.months][2] == (3, 1)
+    assert [m.now for m in overview.months] == [0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0]
+    assert (overview.total.now, overview.total.before) == (4, 1)
     assert {k.key: (k.now, k.before) for k in overview.kinds} == {
         "inbound": (1, 1),
-        "outbound": (1, 0),
+        "outbound": (2, 0),
         "training": (1, 0),
     }
     inbound, outbound = overview.delegations
     assert (inbound.now, inbound.before, inbound.foreign_now) == (1, 1, 12)
     assert inbound.vietnamese_now is None  # not recorded
-    assert (outbound.now, outbound.vietnamese_now, outbound.before) == (1, 4, 0)
+    assert (outbound.now, outbound.vietnamese_now, outbound.before) == (2, 4, 0)
+    # The sums cover the delegations that recorded participants, and the page says how many.
+    assert (inbound.recorded_now, inbound.recorded_before, outbound.recorded_now) == (1, 0, 1)
     assert 'data-testid="overview"' in html
     # Each chart is an image with a name, and its table follows it; the page carries each
     # in a wide and a phone layout (one shown at a time).
