@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import override
 from django_countries import countries
 
+from activities.models import Activity
 from activities.services import get_or_create_partner
 from monitoring import observances
 from monitoring.overview import TRADITIONAL_PARTNERS
@@ -345,3 +346,65 @@ def test_the_pdf_queries_do_not_grow_with_the_rows(client, cast, django_assert_n
     rows_for(9, **people)
     with django_assert_num_queries(2 + 1 + 6):
         assert client.get(url, {"year": 2020}).status_code == 200
+
+
+def recount(user, year: int) -> dict:
+    """The overview's figures counted again in Python, row by row, from the accepted
+    activities of the agencies the user monitors."""
+    scope = monitoring_scope(user)
+    rows = [
+        a
+        for a in Activity.objects.filter(status="accepted").prefetch_related("countries")
+        if scope.covers(a.agency_id) and a.start_date.year in (year, year - 1)
+    ]
+    now = [a for a in rows if a.start_date.year == year]
+    before = [a for a in rows if a.start_date.year == year - 1]
+    aid = [a for a in now if a.kind == "aid"]
+    return {
+        "months": [
+            (
+                sum(a.start_date.month == m for a in now),
+                sum(a.start_date.month == m for a in before),
+            )
+            for m in range(1, 13)
+        ],
+        "kinds": {
+            k: (sum(a.kind == k for a in now), sum(a.kind == k for a in before))
+            for k in {a.kind for a in rows}
+        },
+        "countries": {
+            code: (
+                sum(code in {c.country for c in a.countries.all()} for a in now),
+                sum(code in {c.country for c in a.countries.all()} for a in before),
+            )
+            for code in {c.country for a in rows for c in a.countries.all()}
+        },
+        "aid": (len(aid), sum(int(a.committed_vnd or 0) for a in aid)),
+    }
+
+
+def test_every_figure_matches_a_recount_from_the_rows(client, staff, manager, reviewer, leader):
+    # The year's edges (31/12 and 1/1) and three agencies, in both years and around them.
+    days = [date(2019, 1, 1), date(2019, 12, 31), date(2020, 1, 1), date(2020, 12, 31),
+            date(2021, 1, 1), date(2018, 12, 31), date(2020, 6, 15)]  # fmt: skip
+    kinds = ["inbound", "outbound", "aid", "training"]
+    sets = [["JP"], ["LA", "KH"], [], ["US", "JP", "CU"]]
+    for i, day in enumerate(days * 2):
+        author, agency = [(staff, "SLDTBXH"), (manager, "VUNGTAU")][i % 2]
+        kind = kinds[i % len(kinds)]
+        accepted(
+            author, reviewer, day, agency=agency, kind=kind, countries=sets[i % len(sets)],
+            aid={"committed_vnd": 1_000_000 * (i + 1)} if kind == "aid" else {},
+        )  # fmt: skip
+    for user in (staff, manager, leader):
+        overview = overview_of(client, user, year=2020)[0]
+        expected = recount(user, 2020)
+        assert [(m.now, m.before) for m in overview.months] == expected["months"]
+        assert {k.key: (k.now, k.before) for k in overview.kinds} == expected["kinds"]
+        shown = {c.code: (c.now, c.before) for c in overview.countries}
+        # Every country of the year is shown (fewer than ten here), each with its recount.
+        assert {c for c, (now, _before) in expected["countries"].items() if now} <= set(shown)
+        assert all(expected["countries"].get(c, (0, 0)) == n for c, n in shown.items())
+        aid = overview.aid_total
+        assert (aid.count, aid.committed_vnd) == expected["aid"]
+    assert overview_of(client, staff, year=2020)[0].total.now < overview.total.now
