@@ -22,4 +22,7 @@ RUN DEBUG=1 python manage.py compilemessages --ignore=.venv -v 0 \
 ENV STATIC_ROOT=/app/var/staticfiles
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "doingoai.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# The access log leaves out query strings: a calendar subscription link carries its secret
+# token there (?token=), and a log must not hand it on.
+CMD ["gunicorn", "doingoai.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", \
+     "--access-logformat", "%(h)s %(l)s %(u)s %(t)s \"%(m)s %(U)s %(H)s\" %(s)s %(b)s %(M)sms"]
