@@ -1,6 +1,7 @@
 """Issue 13's walk in chromium at 1366 px: a leader logs in and lands on the overview, opens
 plan implementation, clicks a red cell and sees it has no activity, opens the agency
-scorecard and downloads it as XLSX, and downloads the latest issued report. Each page is
+scorecard and downloads it as XLSX, opens the calendar of partner countries' days, and
+downloads the latest issued report. Each page is
 checked by axe-core (tests/browser/conftest.py) and saved as a screenshot in VAR_DIR
 (browser-monitoring-<page>.png)."""
 
@@ -85,6 +86,10 @@ def test_a_leader_follows_the_plan_from_the_overview(page: Page, log_in, tmp_pat
     ]
     first_agency = table.locator("tbody tr th").first.inner_text().strip()
     assert any(first_agency in cell for cell in cells)
+
+    open_menu_item(page, "monitoring:calendar")
+    expect(page.get_by_test_id("calendar-ics")).to_be_visible()
+    screenshot(page, "calendar")
 
     page.locator("a.navbar-brand").click()  # home: the overview for a leader
     with page.expect_download() as download_info:
