@@ -80,6 +80,9 @@ class Delegation:
 
 @dataclass(frozen=True)
 class CountryRow:
+    """A partner country's activities, both years (an activity naming several countries
+    counts in each of their rows)."""
+
     code: str  # ISO 3166
     name: str  # in the page's language (django_countries)
     now: int  # activities with this partner country, chosen year

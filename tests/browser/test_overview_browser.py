@@ -1,6 +1,7 @@
 """The overview in chromium: a leader lands on it at /, it passes axe-core (tests/browser/
 conftest.py), prints without the navigation, the footer or any form, and downloads as a PDF
-(screenshots browser-overview.png and browser-overview-print.png in VAR_DIR)."""
+(screenshots browser-overview.png and browser-overview-print.png in VAR_DIR); on a phone
+its charts take their compact layout."""
 
 from __future__ import annotations
 
