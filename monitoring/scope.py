@@ -1,7 +1,9 @@
 """Which agencies' rows a user sees on the monitoring pages (one rule for every page).
 
 Leaders and Sở Ngoại vụ's reviewers monitor the whole province; a manager or staff member
-monitors the agencies they belong to and those under them (`Agency.parent`, transitively);
+monitors the agencies they belong to, those under them (`Agency.parent`, transitively) and
+the agencies whose work those took over (`Agency.successor`: a ward formed on 1/7/2025 compares
+its year with what the districts and communes it replaced did the year before);
 anyone else has no monitoring page (404, so the pages' existence does not leak to an account
 of no agency). The figures counted are the accepted activities of the agencies in scope
 (`Activity.objects.monitored_by`), whatever else the user may read.
@@ -55,9 +57,9 @@ def monitoring_scope(user: User | AnonymousUser) -> Scope | None:
     """The user's scope, or None when they monitor nothing. Superusers, leaders
     (Action.OVERSEE) and reviewers (Action.REVIEW) get the province; members who read their
     agency's records (Action.VIEW: staff, managers, and the members of a closed agency who
-    keep reading it) get those agencies and every agency under them. One query for the
-    user's rights (agency_ids, cached on the user), one more for the agency tree when the
-    user has a partial scope."""
+    keep reading it) get those agencies, every agency under them and every agency whose work
+    they took over (agencies.names.Lineage). One query for the user's rights (agency_ids,
+    cached on the user), one more for the agency tree when the user has a partial scope."""
     if not user.is_authenticated or not user.is_active:
         return None
     if user.is_superuser:
@@ -72,6 +74,10 @@ def monitoring_scope(user: User | AnonymousUser) -> Scope | None:
     under: set[int] = set()
     for agency_id in own:
         under |= lineage.with_descendants(agency_id)
+    # A successor's figures carry on its predecessors' (a merged commune compares this year
+    # with what the communes it took over did the year before), as the plan page counts them.
+    for agency_id in list(under):
+        under |= lineage.with_predecessors(agency_id)
     return Scope(frozenset(under))
 
 

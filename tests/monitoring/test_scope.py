@@ -3,11 +3,16 @@ starts from, checked from both sides."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
+from django.utils import timezone
 
+from agencies import reorganisation
 from agencies.models import Agency
+from agencies.reorganisation import Merge
 from monitoring.scope import Scope, get_scope, monitoring_scope
 from tests.factories import make_activity, make_member, make_user
 
@@ -68,3 +73,14 @@ def test_a_chosen_agency_narrows_the_scope_and_never_widens_it(staff):
     assert scope.narrowed(ids("VUNGTAU")) == Scope(frozenset())
     assert scope.narrowed(ids("SLDTBXH", "VUNGTAU")) == scope
     assert Scope(None).narrowed(ids("VUNGTAU")) == Scope(ids("VUNGTAU"))
+
+
+def test_a_member_of_a_successor_monitors_the_agencies_whose_work_it_took_over(staff):
+    # Bà Rịa merges into Vũng Tàu: Vũng Tàu's members compare their year with what Bà Rịa did.
+    reorganisation.apply(
+        [Merge(("BARIA",), "VUNGTAU", timezone.localdate() - timedelta(days=30))], actor=None
+    )
+    manager = make_user("vt", "VUNGTAU", "manager")
+    assert monitoring_scope(manager) == Scope(ids("VUNGTAU", "BARIA"))
+    # …not the other way round, and not for anyone else.
+    assert monitoring_scope(staff) == Scope(ids("SLDTBXH"))
