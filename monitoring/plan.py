@@ -179,6 +179,17 @@ def parse_year(value: str | None, today: date) -> tuple[int, str]:
     return year, ""
 
 
+def page_year(value: str | None, window: Window, today: date) -> int:
+    """The year of the plan page a cell of `window` was opened from (?year=), for its link
+    back: a page shows a year and the year before, so `window`'s year or the next; anything
+    else (missing, not a year, a page that cannot show the window) → `window`'s own year.
+    Never raises."""
+    year, problem = parse_year(value, today)
+    if not value or problem or year not in (window.year, window.year + 1):
+        return window.year
+    return year
+
+
 def parse_window(value: str | None, today: date) -> tuple[Window, list[Window]]:
     """The half-year of a cell (?window=2026-H1 or 2026-H2), of a year the page shows (the
     first reporting year's previous year included), and the two halves of its year. One

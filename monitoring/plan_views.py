@@ -37,7 +37,12 @@ def plan(request: HttpRequest) -> HttpResponse:
         "years": figures.years_offered(today),
         "agencies": agencies,
         "chosen": chosen,
-        "agency_query": urlencode({"agency": chosen.code}) if chosen else "",
+        # a cell's page links back to this page as it is: its year, plan and agency
+        "cell_query": urlencode(
+            {"year": table.year}
+            | ({"plan": table.plan.pk} if table.plan else {})
+            | ({"agency": chosen.code} if chosen else {})
+        ),
         "legend": [(figures.STATES[state], state, words) for state, words in figures.LEGEND],
     }
     return render(request, "monitoring/plan.html", context)
@@ -58,7 +63,9 @@ def cell(request: HttpRequest) -> HttpResponse:
     names = NameBook()
     detail = figures.cell_detail(scope, duty, window, year, today, names)
     page = Paginator(detail.activities, PAGE_SIZE).get_page(request.GET.get("page"))
-    kept = {"duty": duty.pk, "window": window.code} | ({"agency": chosen.code} if chosen else {})
+    shown = figures.page_year(request.GET.get("year"), window, today)
+    agency = {"agency": chosen.code} if chosen else {}
+    kept = {"duty": duty.pk, "window": window.code, "year": shown} | agency
     context = {
         "detail": detail,
         "short_form": figures.short_form(duty),
@@ -66,9 +73,6 @@ def cell(request: HttpRequest) -> HttpResponse:
         "rows": figures.activity_rows(request.user, page, names),
         "chosen": chosen,
         "query": urlencode(kept),
-        "back": urlencode(
-            {"year": window.year, "plan": duty.plan_id}
-            | ({"agency": chosen.code} if chosen else {})
-        ),
+        "back": urlencode({"year": shown, "plan": duty.plan_id} | agency),
     }
     return render(request, "monitoring/plan_cell.html", context)

@@ -5,8 +5,10 @@ duty's recurrence; who sees which agencies' figures; bad parameters; fixed query
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from django.apps import apps as django_apps
@@ -495,6 +497,44 @@ def test_a_cell_link_names_its_duty_and_half_year_for_screen_readers(client, lea
     html = client.get(PLAN_URL, {"year": 2021}).content.decode()
     label = figures.half_years([2021])[0].label
     assert f'<span class="visually-hidden">III.1.6, {label}: </span>' in html
+
+
+def test_a_cell_leads_back_to_the_year_plan_and_agency_of_the_page_it_was_opened_from(
+    client, leader, year_2021
+):
+    client.force_login(leader)
+    plan_164 = Plan.objects.get(number="164/KH-UBND")
+    html = client.get(PLAN_URL, {"year": 2021, "agency": "SLDTBXH"}).content.decode()
+    # the year before's cell, as the page links it
+    link = re.search(r'href="([^"]*window=2020-H2[^"]*)"', html)[1].replace("&amp;", "&")
+    response = client.get(link)
+    assert response.status_code == 200
+    back = dict(parse_qsl(response.context["back"]))
+    assert back == {"year": "2021", "plan": str(plan_164.pk), "agency": "SLDTBXH"}
+    assert dict(parse_qsl(response.context["query"]))["year"] == "2021"  # kept on paging
+
+
+@pytest.mark.parametrize("year", [None, "", "abc", "2019", "2022", "1" * 5000])
+def test_a_cell_without_a_page_year_that_can_show_it_leads_back_to_its_own(
+    client, leader, year_2021, year
+):
+    client.force_login(leader)
+    params = {"duty": duty("III.3.2").pk, "window": "2020-H2"}
+    response = client.get(CELL_URL, params | ({"year": year} if year is not None else {}))
+    assert response.status_code == 200
+    assert dict(parse_qsl(response.context["back"]))["year"] == "2020"
+
+
+def test_the_table_scrolls_sideways_in_a_focusable_labelled_region(client, leader):
+    client.force_login(leader)
+    html = client.get(PLAN_URL, {"year": 2021}).content.decode()
+    region = re.search(r'<div [^>]*data-testid="plan-region"[^>]*>', html)[0]
+    assert 'tabindex="0"' in region and 'role="region"' in region
+    assert 'aria-labelledby="plan-caption"' in region
+    assert '<caption id="plan-caption"' in html
+    assert 'data-testid="scroll-hint"' in html
+    # the duty column keeps a readable width when the half-years scroll
+    assert re.search(r'<th scope="col" style="min-width: \d+rem">', html)
 
 
 # ---------------------------------------------------------------------------- query counts
