@@ -80,15 +80,24 @@ REPORT_RANK = {"on_time": 0, "pending": 1, "late": 2, "returned": 3, "missing": 
 
 # The sheet's format for the share accepted at first submission: a fraction shown as 50%.
 PERCENT_FORMAT = "0%"
-# The sheet's column widths, in characters.
-SHEET_WIDTHS = {
-    "name": 45,
-    "activities": 14,
-    "first_time": 16,
-    "returned": 14,
-    "report": 22,
-    "late": 16,
-    "requests": 14,
+# The sheet's format for a median days late that falls between two days (21.5): one
+# decimal, so that it is not shown rounded to 22 (a whole median keeps the whole format).
+HALF_DAY_FORMAT = "#,##0.0"
+
+# The sheet's columns: the page's, with the counts the page shows beside its figures as
+# columns of their own (the accepted ones the share is taken over, the late reports the
+# median is taken over): the key, the heading and the width in characters.
+SHEET_COLUMNS = {
+    "name": (HEADINGS["name"], 45),
+    "activities": (HEADINGS["activities"], 14),
+    "accepted": (_("Activities accepted"), 14),
+    "accepted_first_time": (_("Accepted at first submission"), 16),
+    "first_time": (HEADINGS["first_time"], 16),
+    "returned": (HEADINGS["returned"], 14),
+    "report": (HEADINGS["report"], 22),
+    "late": (HEADINGS["late"], 16),
+    "late_reports": (_("Late reports counted"), 14),
+    "requests": (HEADINGS["requests"], 14),
 }
 
 
@@ -147,14 +156,18 @@ class ScorecardRow:
         return getattr(self, column)
 
     def values(self) -> list[object]:
-        """The row's cells in COLUMNS order, as the sheet writes them (None: no figure)."""
+        """The row's cells in SHEET_COLUMNS order, as the sheet writes them (None: no
+        figure; no count of late reports when none was late)."""
         return [
             self.name,
             self.activities,
+            self.accepted,
+            self.accepted_first_time,
             self.first_time,
             self.returned,
             self.report_label,
             self.late,
+            self.late_reports if self.late is not None else None,
             self.requests,
         ]
 
@@ -384,15 +397,16 @@ def scorecard(
 
 def render_xlsx(card: Scorecard, agency: Agency | None = None) -> bytes:
     """The scorecard as XLSX bytes: a line naming the period, the day (and the chosen
-    agency), the headings, then the rows in the page's order and columns
+    agency), the headings, then the rows in the page's order, in SHEET_COLUMNS
     (ScorecardRow.values: numbers as number cells, the share accepted at first submission as
-    a percent cell, no figure as an empty cell)."""
+    a percent cell, a median between two days with one decimal, no figure as an empty
+    cell)."""
     workbook = Workbook(write_only=True)
     sheet = SheetWriter(workbook.create_sheet(gettext("Agency scorecard")[:31]))
     # Set before the first row (a write-only sheet writes its columns first): the names
     # wide enough to read, the title and headings and the names kept in view on scrolling.
-    for index, column in enumerate(COLUMNS, start=1):
-        sheet.sheet.column_dimensions[get_column_letter(index)].width = SHEET_WIDTHS[column]
+    for index, (_heading, width) in enumerate(SHEET_COLUMNS.values(), start=1):
+        sheet.sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.sheet.freeze_panes = "B3"
     # The figures change with the day (a report falls missing, a request overdue): a sheet
     # kept or forwarded says which day it shows.
@@ -403,16 +417,22 @@ def render_xlsx(card: Scorecard, agency: Agency | None = None) -> bytes:
     if agency is not None:
         title += f" ({agency.short_name})"
     sheet.append([title], bold=True)
-    sheet.append([str(heading) for heading in HEADINGS.values()], bold=True)
-    column = COLUMNS.index("first_time")
+    sheet.append([str(heading) for heading, _width in SHEET_COLUMNS.values()], bold=True)
+    columns = list(SHEET_COLUMNS)
+    share_column, late_column = columns.index("first_time"), columns.index("late")
     percent = WriteOnlyCell(sheet.sheet)
     percent.number_format = PERCENT_FORMAT
+    half_day = WriteOnlyCell(sheet.sheet)
+    half_day.number_format = HALF_DAY_FORMAT
     for row in card.rows:
         cells = sheet.cells(row.values())
         if row.first_time is not None:
             # the page's whole percent, as a fraction a spreadsheet shows as 50% and sums
             percent.value = row.first_time / 100
-            cells[column] = percent
+            cells[share_column] = percent
+        if row.late is not None and row.late != int(row.late):
+            half_day.value = row.late
+            cells[late_column] = half_day
         sheet.sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)

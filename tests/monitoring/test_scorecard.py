@@ -153,7 +153,9 @@ def test_each_agency_s_figures_for_the_period(client, leader, world):
     assert set(by_code) == expected
 
     page = rows_of(response.content.decode())
-    assert page["SLDTBXH"]["first_time"] == "50%"
+    # the share with its basis: accepted at first submission / accepted
+    assert page["SLDTBXH"]["first_time"] == "50% (1/2)"
+    assert page["VUNGTAU"]["first_time"] == "100% (1/1)"
     assert page["SYT"]["first_time"] == "—"
     assert page["SYT"]["late"] == "—"
     assert page["VUNGTAU"]["late"].startswith("3 ")
@@ -445,20 +447,32 @@ def test_the_sheet_has_the_page_s_rows_columns_and_order(client, leader, world):
     title, headings = list(workbook.worksheets[0].iter_rows(values_only=True, max_row=2))
     assert page.context["card"].period.label in title[0]
     assert dmy(timezone.localdate()) in title[0]  # the day the figures are as of
-    assert list(headings) == [str(h) for h in scores.HEADINGS.values()]
+    assert list(headings) == [str(heading) for heading, _width in scores.SHEET_COLUMNS.values()]
     rows = sheet_rows(response)
     html_rows = rows_of(page.content.decode())
     order = order_of(page.content.decode())
     assert [row[0] for row in rows] == [html_rows[code]["name"] for code in order]
     for row, code in zip(rows, order, strict=True):
         shown = html_rows[code]
-        assert row[1] == int(shown["activities"])
-        share = None if shown["first_time"] == "—" else int(shown["first_time"][:-1]) / 100
-        assert row[2] == share
-        assert row[3] == int(shown["returned"])
-        assert row[4] == shown["report"]
-        assert (row[5] is None) == (shown["late"] == "—")
-        assert row[6] == int(shown["requests"])
+        sheet = dict(zip(scores.SHEET_COLUMNS, row, strict=True))
+        assert sheet["activities"] == int(shown["activities"])
+        if shown["first_time"] == "—":
+            assert (sheet["first_time"], sheet["accepted"]) == (None, 0)
+        else:  # "50% (1/2)"
+            share, first, accepted = re.fullmatch(
+                r"(\d+)% \((\d+)/(\d+)\)", shown["first_time"]
+            ).groups()
+            assert sheet["first_time"] == int(share) / 100
+            assert (sheet["accepted_first_time"], sheet["accepted"]) == (int(first), int(accepted))
+        assert sheet["returned"] == int(shown["returned"])
+        assert sheet["report"] == shown["report"]
+        if shown["late"] == "—":
+            assert (sheet["late"], sheet["late_reports"]) == (None, None)
+        else:  # "3 (3 reports)"
+            late, reports = re.fullmatch(r"([\d.,]+) \((\d+) \D+\)", shown["late"]).groups()
+            assert sheet["late"] == float(late.replace(",", "."))
+            assert sheet["late_reports"] == int(reports)
+        assert sheet["requests"] == int(shown["requests"])
     assert 'data-testid="scorecard-xlsx"' in page.content.decode()
 
 
@@ -466,14 +480,25 @@ def test_the_sheet_types_its_cells_and_keeps_a_formula_like_name_as_text(client,
     Agency.objects.filter(code="SLDTBXH").update(short_name='=HYPERLINK("http://x.example")')
     response = get(client, leader, XLSX, period="2020-H1", sort="-activities")
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    name, logged, share, returned, report, late, requests = sheet[3]
+    name, logged, accepted, first, share, returned, report, late, late_reports, requests = sheet[3]
     assert (name.value, name.data_type) == ('=HYPERLINK("http://x.example")', "s")
-    assert (logged.value, returned.value, requests.value) == (4, 2, 0)
+    assert (logged.value, accepted.value, first.value) == (4, 2, 1)
+    assert (returned.value, late_reports.value, requests.value) == (2, 1, 0)
     assert (share.value, share.number_format) == (0.5, "0%")
-    assert (late.value, late.data_type) == (2, "n")
+    assert (late.value, late.data_type, late.number_format) == (2, "n", "#,##0")
     assert report.data_type == "s"
     assert sheet.freeze_panes == "B3"  # the headings and the names stay in view
     assert sheet.column_dimensions["A"].width >= 40
+
+
+def test_the_sheet_shows_a_median_between_two_days_with_its_half(client, leader, world):
+    sent("SLDTBXH", "2019", "accepted", local(2019, 12, 24, 8, 0))  # 5 days late, with 2
+    response = get(client, leader, XLSX, period="2020-H1", sort="-activities")
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    columns = list(scores.SHEET_COLUMNS)
+    late = sheet[3][columns.index("late")]
+    assert (late.value, late.number_format) == (3.5, "#,##0.0")  # not rounded to 4
+    assert sheet[3][columns.index("late_reports")].value == 2
 
 
 def test_the_sheet_of_a_chosen_agency_is_named_for_it(client, leader, world):
@@ -482,6 +507,19 @@ def test_the_sheet_of_a_chosen_agency_is_named_for_it(client, leader, world):
     assert [row[0] for row in sheet_rows(response)] == [
         Agency.objects.get(code="VUNGTAU").short_name
     ]
+
+
+def test_the_table_scrolls_sideways_in_a_focusable_region_under_its_caption(client, leader, world):
+    html = get(client, leader, **H1).content.decode()
+    region = re.search(r'<div [^>]*data-testid="scorecard-region"[^>]*>', html)[0]
+    assert 'tabindex="0"' in region and 'role="region"' in region
+    assert 'aria-labelledby="scorecard-caption"' in region
+    # the caption stands above the scrolling box, so that it wraps in the screen's width
+    caption = html.index('id="scorecard-caption"')
+    assert caption < html.index('data-testid="scorecard-region"')
+    assert "19/06/2020" in html[caption : html.index("</p>", caption)]
+    assert 'aria-labelledby="scorecard-caption"' in re.search(r"<table [^>]*>", html)[0]
+    assert html.index('data-testid="scroll-hint"') < html.index('data-testid="scorecard-region"')
 
 
 # ----------------------------------------------------------------------------- queries
