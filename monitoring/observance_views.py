@@ -16,6 +16,8 @@ from django.views.decorators.cache import never_cache
 
 from . import observances
 from .models import CalendarFeed
+from .overview import FIRST_YEAR as OVERVIEW_FIRST_YEAR
+from .overview import year_choices, year_from
 from .scope import get_scope
 
 
@@ -40,20 +42,20 @@ def calendar(request: HttpRequest) -> HttpResponse:
     scope = get_scope(request.user)
     if request.method == "POST":
         return _replace_link(request)
-    year, usable = _year(request)
-    if not usable:
-        messages.warning(request, _("That year cannot be shown; here is this year."))
+    today = timezone.localdate()
+    # the overview's years and its message for a bad one (the .ics keeps its wider range)
+    year, year_error = year_from(request.GET.get("year"), today)
     found = observances.calendar_year(scope, year, user=request.user)
     feed = CalendarFeed.objects.filter(user=request.user).first()
     ics_url = reverse("monitoring:calendar_ics")
     context = {
         "year": year,
+        "year_error": year_error,
+        "years": year_choices(year, today),
         "months": observances.by_month(found),
         "ics_url": f"{ics_url}?year={year}",
-        "previous_year": year - 1 if year > observances.FIRST_YEAR else None,
-        "next_year": year + 1 if year < observances.LAST_YEAR else None,
-        "first_year": observances.FIRST_YEAR,
-        "last_year": observances.LAST_YEAR,
+        "previous_year": year - 1 if year > OVERVIEW_FIRST_YEAR else None,
+        "next_year": year + 1 if year <= today.year else None,
         "feed": feed,
         "feed_url": f"{settings.SITE_URL.rstrip('/')}{ics_url}?token={feed.token}" if feed else "",
         "window_before": observances.WINDOW_BEFORE,

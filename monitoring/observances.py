@@ -7,11 +7,16 @@ An activity counts as planned around an occurrence when
 - it is linked to the observance's country (ActivityCountry); for a day of no country
   (Vietnam's own days, Tết) it is of the kind that marks such a day instead: a New-Year
   visit for a New-Year visit, an event or ceremony for any other;
-- its agency is in the monitoring scope, and the user may read it
-  (`Activity.objects.visible_to`): a member sees their agencies' drafts, submitted, returned
-  and accepted activities (what is planned is usually not accepted yet), a reviewer what is
-  submitted or accepted, a leader what is accepted. Without a user (the overview's panel
-  before it passes one) only accepted activities in scope count.
+- its agency is in the monitoring scope, and it is either accepted (what the overview, the
+  plan and the cell pages count: `Scope.activities()`, the member organisations under the
+  Fatherland Front included) or one the user may read (`Activity.objects.visible_to`): a
+  member also sees their agencies' drafts, submitted and returned activities (what is
+  planned is usually not accepted yet), a reviewer what is submitted. Without a user (the
+  overview's panel before it passes one) only accepted activities in scope count.
+
+Each activity carries `readable`: whether the user may open it (a manager of the Front does
+not read its member organisations' records), so that a page links only those titles, as the
+plan's cell page does.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -144,11 +149,18 @@ def occurrences(year: int) -> list[Occurrence]:
 
 
 def readable_activities(scope: Scope, user: User | None) -> QuerySet[Activity]:
-    """The activities that may be shown beside the dates: those `user` may read within
-    `scope`, or the accepted ones in scope without a user. No query of its own."""
+    """The activities that may be shown beside the dates: the accepted ones in `scope`
+    (Scope.activities) and those `user` may read within it (drafts of their own agencies
+    included), each annotated `readable` (bool: `user` may open it; always False without a
+    user). No query of its own: the read rule is a subquery of the one query."""
     if user is None:
-        return scope.activities()
-    return Activity.objects.visible_to(user).filter(scope.q())
+        return scope.activities().annotate(readable=Value(False))
+    may_read = Exists(Activity.objects.visible_to(user).filter(pk=OuterRef("pk")))
+    return (
+        Activity.objects.filter(scope.q())
+        .annotate(readable=may_read)
+        .filter(Q(readable=True) | Q(status=Activity.Status.ACCEPTED))
+    )
 
 
 def with_planned(found: list[Occurrence], activities: QuerySet[Activity]) -> list[Occurrence]:
@@ -187,8 +199,8 @@ def with_planned(found: list[Occurrence], activities: QuerySet[Activity]) -> lis
 
 
 def calendar_year(scope: Scope, year: int, *, user: User | None = None) -> list[Occurrence]:
-    """The occurrences of `year` with the activities planned around them that `user` may
-    read in `scope` (readable_activities). Two queries: the observances, the activities (the
+    """The occurrences of `year` with the activities planned around them in `scope` that
+    `user` may see (readable_activities). Two queries: the observances, the activities (the
     user's rights, read by visible_to, are cached on the user)."""
     return with_planned(occurrences(year), readable_activities(scope, user))
 

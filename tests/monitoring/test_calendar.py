@@ -19,7 +19,7 @@ from agencies.models import User
 from monitoring import observances
 from monitoring.models import CalendarFeed, Observance
 from monitoring.scope import Scope, monitoring_scope
-from tests.factories import make_activity
+from tests.factories import make_activity, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,13 @@ def more_observances(count: int) -> None:
     )  # fmt: skip
 
 
+def of_lao(found: list[observances.Occurrence]) -> list:
+    """The activities planned around Laos' National Day among `found`."""
+    return [
+        a for o in found if o.observance.title == "Quốc khánh nước CHDCND Lào" for a in o.activities
+    ]
+
+
 def parse(response) -> Calendar:
     return parse_bytes(
         b"".join(response.streaming_content) if response.streaming else response.content
@@ -51,6 +58,12 @@ def parse(response) -> Calendar:
 
 def parse_bytes(body: bytes) -> Calendar:
     return Calendar.from_ical(body)
+
+
+def row_of(body: str, observance: Observance, on: str = "20261202") -> str:
+    """The page's item of `observance` on `on` (YYYYMMDD), up to the next date's."""
+    item = body.split(f'id="occurrence-{observance.pk}-{on}"')[1]
+    return item.split('<li id="occurrence-')[0].split("</section>")[0]
 
 
 # ---------------------------------------------------------------------------- the page
@@ -87,6 +100,38 @@ def test_a_staff_member_sees_their_own_drafts_and_a_manager_not_the_department(
     assert draft.get_absolute_url() not in body and "Kế hoạch đón đoàn Lào" not in body
 
 
+def test_the_fronts_manager_sees_its_member_organisations_accepted_activities_unlinked(
+    client, reviewer
+):
+    """The Fatherland Front's scope holds its member organisations (HLHPN under UBMTTQ): the
+    calendar and the panel count their accepted activities, as the overview and the plan
+    do, naming them without a link (the Front's manager does not read their records); the
+    Front's own draft is linked; the member organisation's draft is not there at all."""
+    front = make_user("mttq", "UBMTTQ", "manager")
+    women = make_user("hlhpn", "HLHPN", "staff")
+    own = lao_activity(front, "Nháp của Mặt trận", agency="UBMTTQ")
+    member = lao_activity(
+        women, "Hội LHPN đón đoàn Lào", agency="HLHPN", status="accepted", reviewer=reviewer
+    )
+    lao_activity(women, "Nháp của Hội LHPN", agency="HLHPN")
+    client.force_login(front)
+    response = client.get(PAGE, {"year": 2026})
+    lao = Observance.objects.get(title="Quốc khánh nước CHDCND Lào")
+    card = row_of(response.content.decode(), lao)
+    assert own.get_absolute_url() in card
+    assert "Hội LHPN đón đoàn Lào" in card and member.get_absolute_url() not in card
+    assert '<span data-testid="not-linked">Hội LHPN đón đoàn Lào</span>' in card
+    assert "Nháp của Hội LHPN" not in card
+    scope = monitoring_scope(front)
+    assert {a.pk for a in of_lao(observances.calendar_year(scope, 2026, user=front))} == {
+        own.pk,
+        member.pk,
+    }
+    soon = observances.upcoming(scope, date(2026, 11, 25), user=front)
+    assert {(a.pk, a.readable) for a in of_lao(soon)} == {(own.pk, True), (member.pk, False)}
+    assert set(of_lao(soon)) == set(scope.activities().filter(pk=member.pk)) | {own}
+
+
 def test_an_outsider_gets_404_and_anonymous_users_the_login_page(client, outsider):
     response = client.get(PAGE)
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
@@ -96,24 +141,79 @@ def test_an_outsider_gets_404_and_anonymous_users_the_login_page(client, outside
     assert not CalendarFeed.objects.exists()
 
 
-@pytest.mark.parametrize("year", ["abc", "0", "99999", "-5", "2026.5", "9" * 5000])
-def test_a_bad_year_shows_this_year_with_a_message(client, leader, year):
+def bad_year_message(value: str) -> str:
+    """The overview's message for a year it does not show, in the page's language."""
+    with translation.override("vi"):
+        return translation.gettext(
+            "“%(value)s” is not a year this page shows: showing %(year)d."
+        ) % {"value": value[:20], "year": date.today().year}
+
+
+@pytest.mark.parametrize(
+    "year", ["abc", "0", "1999", "99999", "-5", "2026.5", "9" * 5000, "next year"]
+)
+def test_a_bad_year_shows_this_year_with_the_overviews_message(client, leader, year):
     client.force_login(leader)
     response = client.get(PAGE, {"year": year})
     assert response.status_code == 200
     assert response.context["year"] == date.today().year
-    # The message in the language the page was shown in (Vietnamese).
-    with translation.override("vi"):
-        expected = translation.gettext("That year cannot be shown; here is this year.")
-    assert [str(m) for m in response.context["messages"]] == [expected]
+    assert response.context["year_error"] == bad_year_message(year)
+    assert 'data-testid="year-error"' in response.content.decode()
 
 
-def test_the_year_links_stop_at_the_years_that_can_be_shown(client, leader):
+def test_a_year_after_next_year_is_refused_on_the_page_but_served_as_a_feed(client, leader):
+    later = str(date.today().year + 2)
     client.force_login(leader)
-    last = client.get(PAGE, {"year": observances.LAST_YEAR}).content.decode()
+    assert client.get(PAGE, {"year": later}).context["year_error"] == bad_year_message(later)
+    response = client.get(ICS, {"year": later})
+    assert f'filename="lich-ngay-le-{later}.ics"' in response["Content-Disposition"]
+
+
+def test_the_year_is_chosen_in_a_list_and_the_links_stop_at_its_ends(client, leader):
+    this = date.today().year
+    client.force_login(leader)
+    response = client.get(PAGE)
+    assert response.context["years"] == list(range(this + 1, this - 10, -1))
+    body = response.content.decode()
+    assert '<select id="calendar-year" name="year"' in body and 'type="number"' not in body
+    assert f'<option value="{this}" selected>' in body
+    last = client.get(PAGE, {"year": this + 1}).content.decode()
     assert 'data-testid="next-year"' not in last and 'data-testid="previous-year"' in last
-    first = client.get(PAGE, {"year": observances.FIRST_YEAR}).content.decode()
-    assert 'data-testid="previous-year"' not in first and 'data-testid="next-year"' in first
+    first = client.get(PAGE, {"year": 2000})
+    assert first.context["years"][-1] == 2000  # an older year asked for is offered too
+    assert 'data-testid="previous-year"' not in first.content.decode()
+    assert 'data-testid="next-year"' in first.content.decode()
+
+
+def test_the_buttons_forms_and_subscription_do_not_print(client, leader):
+    client.force_login(leader)
+    body = client.get(PAGE).content.decode()
+    tools = body.split('<div class="d-flex gap-2 align-items-center flex-wrap d-print-none">')[1]
+    tools = tools.split('<p class="text-muted small">')[0]
+    for part in ('data-testid="previous-year"', "<form", "<select", 'data-testid="calendar-ics"'):
+        assert part in tools
+    assert '<section id="subscription" class="card mt-4 d-print-none"' in body
+
+
+def test_on_a_phone_each_date_is_a_card_with_its_activities_and_source_labelled(
+    client, staff, reviewer, leader
+):
+    """No table wider than the phone: a month is a list whose items stack date and name,
+    then the planned activities and the source, each under a label seen below the md
+    breakpoint (and heard from it, where a header row shows the labels instead)."""
+    lao_activity(staff, "Đón đoàn Lào", status="accepted", reviewer=reviewer)
+    client.force_login(leader)
+    body = client.get(PAGE, {"year": 2026}).content.decode()
+    assert "<table" not in body and "min-width" not in body
+    lao = Observance.objects.get(title="Quốc khánh nước CHDCND Lào")
+    card = row_of(body, lao)
+    with translation.override("vi"):
+        for label in ("Activities planned", "Source"):
+            shown = translation.gettext(label)
+            assert f'text-body-secondary d-md-none">{shown}</div>' in card
+            assert f'<span class="visually-hidden d-none d-md-inline">{shown}: </span>' in card
+    assert '<time datetime="2026-12-02">02/12</time>' in card
+    assert card.index("Đón đoàn Lào") < card.index(lao.source)
 
 
 def test_the_page_reads_a_fixed_number_of_queries(client, staff, reviewer, leader):
@@ -189,6 +289,17 @@ def test_the_feed_escapes_and_folds_a_long_name_with_commas_and_semicolons(clien
     event = next(e for e in parse_bytes(body).walk("VEVENT") if e.decoded("DTSTART").month == 3)
     assert str(event["SUMMARY"]) == title
     assert "Nguồn, thử; nghiệm" in str(event["DESCRIPTION"])
+
+
+@pytest.mark.parametrize("query", [{"year": "2026"}, {}])
+def test_the_feed_asks_for_a_daily_refresh_as_rfc_5545_durations(client, staff, query):
+    """REFRESH-INTERVAL (RFC 7986) and X-PUBLISHED-TTL (Outlook) are DURATION values, "P1D"
+    on the wire (RFC 5545 3.3.6), never Python's "1 day, 0:00:00"."""
+    client.force_login(staff)
+    raw = client.get(ICS, query).content
+    assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:P1D\r\n" in raw
+    assert b"\r\nX-PUBLISHED-TTL:P1D\r\n" in raw
+    assert b"1 day" not in raw and b"0:00:00" not in raw
 
 
 def test_a_subscription_without_a_year_reaches_into_next_year(client, staff):
@@ -347,6 +458,12 @@ def test_the_panel_says_how_many_days_are_left_and_what_is_planned(staff, review
     assert 'data-testid="upcoming-none"' in cuba_line
 
 
+def test_the_panels_link_to_the_whole_calendar_does_not_print(staff):
+    html = render_to_string("monitoring/_upcoming.html", {"upcoming": []})
+    link = html.split('data-testid="whole-calendar"')[0].rsplit("<a", 1)[1]
+    assert 'class="d-print-none"' in link
+
+
 def test_the_panel_reads_a_fixed_number_of_queries(staff, reviewer, leader):
     scope = Scope(None)
 
@@ -384,7 +501,7 @@ def test_a_busy_date_names_ten_activities_and_links_the_others_in_the_list(
     client.force_login(leader)
     body = client.get(PAGE, {"year": 2026}).content.decode()
     lao = Observance.objects.get(title="Quốc khánh nước CHDCND Lào")
-    row = body.split(f'id="occurrence-{lao.pk}-20261202"')[1].split("</tr>")[0]
+    row = row_of(body, lao)
     assert sum(a.get_absolute_url() in row for a in made) == 10
     assert 'data-testid="more-planned"' in row
     listed = client.get(
