@@ -22,7 +22,8 @@ from .scope import get_scope
 
 
 def _year(request: HttpRequest) -> tuple[int, bool]:
-    """The ?year= asked for and whether it was usable (this year when absent or not)."""
+    """The feed's ?year= and whether it was usable (this year when absent or not): any year
+    from observances.FIRST_YEAR to LAST_YEAR, wider than the page's list."""
     this_year = timezone.localdate().year
     raw = request.GET.get("year")
     if raw is None or raw == "":
@@ -39,6 +40,9 @@ def _year(request: HttpRequest) -> tuple[int, bool]:
 @never_cache  # it shows the user's secret subscription link
 @login_required
 def calendar(request: HttpRequest) -> HttpResponse:
+    """A year's dates with the activities planned around them (observances.calendar_year), a
+    list of the overview's years (a bad ?year=: this year and the overview's message), and
+    the user's subscription link; a POST makes a new link. 404 for one who monitors nothing."""
     scope = get_scope(request.user)
     if request.method == "POST":
         return _replace_link(request)

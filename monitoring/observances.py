@@ -54,7 +54,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 _TOKEN_SELECTOR = 12
 # How often a subscribed calendar should read the feed again.
 REFRESH = timedelta(days=1)
-# The years a page or a feed may ask for (a larger year is refused before any query).
+# The years a feed may ask for (a larger year is refused before any query); the page offers
+# the overview's years (monitoring.overview.year_choices).
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 # The kind of activity that marks a day of no country.
