@@ -239,6 +239,31 @@ def test_the_page_reads_a_fixed_number_of_queries(client, staff, reviewer, leade
     assert small == 9, small
 
 
+def test_the_fronts_page_reads_a_fixed_number_of_queries(client, reviewer):
+    front = make_user("mttq", "UBMTTQ", "manager")
+    women = make_user("hlhpn", "HLHPN", "staff")
+    client.force_login(front)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(PAGE, {"year": 2026}).status_code == 200
+        return len(queries)
+
+    # as the leader's page, and the agency tree for the Front's scope (the member
+    # organisations): whether the user may open each activity is a subquery of the one
+    # query of the planned activities, never a query per activity.
+    small = count()
+    for n in range(2):
+        lao_activity(women, f"Hội {n}", agency="HLHPN", status="accepted", reviewer=reviewer)
+        lao_activity(front, f"Mặt trận {n}", agency="UBMTTQ")
+    assert count() == small
+    for n in range(18):
+        lao_activity(women, f"Thêm {n}", agency="HLHPN", status="accepted", reviewer=reviewer)
+        lao_activity(front, f"Nháp {n}", agency="UBMTTQ")
+    assert count() == small
+    assert small == 10, small
+
+
 # ---------------------------------------------------------------------------- the feed
 
 
