@@ -107,6 +107,13 @@ def _scope_sql(scope: Scope, column: str) -> tuple[str, list]:
     return f"{column} = ANY(%s)", [sorted(scope.agency_ids)]
 
 
+def _planned_statuses(scope: Scope) -> list[str]:
+    """The statuses of the activities shown beside the calendar's dates: the accepted ones
+    in scope, and for a member what they read of their own agencies (every status; the
+    benchmark's member has no agency under theirs)."""
+    return [ACCEPTED] if scope.is_province else list(Activity.Status.values)
+
+
 def _half_years(year: int) -> dict[str, tuple[date, date]]:
     """The four half-years of plan implementation by their code ("2025-H1" … "2026-H2"), the
     previous year's first: a year's first half is its stored six-month period, its second
@@ -236,11 +243,11 @@ class Command(BaseCommand):
         the last, per partner country both years, aid of this year by sector and by donor
         (committed VND, and disbursed converted at the committed amount's rate), and the 5
         latest issued consolidated reports, and the dates of the next 30 days with the
-        accepted activities planned around them (the calendar's panel): one statement."""
+        activities planned around them (the calendar's panel): one statement."""
         where, params = _scope_sql(scope, "agency_id")
         first, last = date(self.year - 1, 1, 1), date(self.year, 12, 31)
         upcoming, upcoming_params = self._planned_sql(
-            scope, self.today, self.today + timedelta(days=30), [ACCEPTED]
+            scope, self.today, self.today + timedelta(days=30), _planned_statuses(scope)
         )
         disbursed = """CASE WHEN currency = 'VND' THEN disbursed_amount
             WHEN committed_amount > 0 AND committed_vnd IS NOT NULL
@@ -440,8 +447,9 @@ class Command(BaseCommand):
     def raw_calendar(self, scope: Scope) -> tuple[str, list]:
         """This year's observances with the activities planned around them that the page
         names (see _planned_sql)."""
-        statuses = [ACCEPTED] if scope.is_province else list(Activity.Status.values)
-        return self._planned_sql(scope, date(self.year, 1, 1), date(self.year, 12, 31), statuses)
+        return self._planned_sql(
+            scope, date(self.year, 1, 1), date(self.year, 12, 31), _planned_statuses(scope)
+        )
 
     def _planned_sql(
         self, scope: Scope, first: date, last: date, statuses: list[str]
