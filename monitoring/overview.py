@@ -31,13 +31,16 @@ from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Whe
 from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_countries import countries
 
 from activities.models import Activity
 from agencies import permissions
-from agencies.models import ActivityKind, User
+from agencies.models import ActivityKind, Agency, User
+from agencies.permissions import Action
 from reports.models import ConsolidatedReport
 
+from .plan import years_offered
 from .scope import Scope
 
 # The partners section III of the plan names: always shown, even without an activity.
@@ -45,7 +48,7 @@ TRADITIONAL_PARTNERS = ("CU", "LA", "KH", "TH", "RU", "KR", "JP")
 TOP_COUNTRIES = 10
 TOP_DONORS = 10
 LATEST_REPORTS = 5
-FIRST_YEAR = 2000  # the earliest ?year= the page accepts; later than next year is refused too
+FIRST_YEAR = 2000  # the calendar's earliest ?year= (year_from); later than next year is refused too
 
 DELEGATIONS = (ActivityKind.INBOUND_DELEGATION, ActivityKind.OUTBOUND_DELEGATION)
 
@@ -130,8 +133,91 @@ class Overview:
     reports: list[ConsolidatedReport] | None  # None: the user may not read issued reports
 
 
+def overview_years(today: date) -> list[int]:
+    """The years the overview offers, newest first: the plan page's (monitoring.plan.
+    years_offered: from the first reporting year, settings.REPORT_FIRST_YEAR, to this year)."""
+    return years_offered(today)
+
+
+def overview_year(value: str | None, today: date) -> tuple[int, str]:
+    """The overview's year asked for in `?year=` and the message for a bad one: (year, "")
+    for one of overview_years(today), (this year, message) for anything else (not a number,
+    before the plan, after this year); no value at all is this year without a message.
+    Never raises."""
+    if value is None or value == "":
+        return today.year, ""
+    years = overview_years(today)
+    try:
+        year = int(value.strip())
+    except ValueError:
+        year = None
+    if year in years:
+        return year, ""
+    message = _(
+        "“%(value)s” is not a year this page shows (%(first)s to %(last)s): showing %(year)s."
+    )
+    return today.year, message % {
+        "value": value[:20],
+        "first": min(years),
+        "last": max(years),
+        "year": today.year,
+    }
+
+
+@dataclass(frozen=True)
+class Whose:
+    """Whose figures a scope's overview shows, for its heading and its file's name.
+
+    `agencies` are the user's own agencies in scope as (code, name), by name; `others` how
+    many more agencies the scope holds (those under them and those whose work they took
+    over). The province's scope has neither."""
+
+    agencies: tuple[tuple[str, str], ...] = ()
+    others: int = 0
+
+    @property
+    def is_province(self) -> bool:
+        return not self.agencies
+
+    @property
+    def label(self) -> str:
+        """ "the whole province", or the agencies' names and how many others, e.g. "UBND TP
+        Vũng Tàu and 2 agencies under it or whose work it took over"."""
+        if self.is_province:
+            return _("the whole province")
+        names = ", ".join(name for _code, name in self.agencies)
+        if not self.others:
+            return names
+        return ngettext(
+            "%(names)s and %(count)d agency under them or whose work they took over",
+            "%(names)s and %(count)d agencies under them or whose work they took over",
+            self.others,
+        ) % {"names": names, "count": self.others}
+
+    @property
+    def slug(self) -> str:
+        """The file name's tail: "" for the province, else "-" and the first agency's code
+        in lower case ("-vungtau"); codes are capitals, digits and underscores only."""
+        if self.is_province:
+            return ""
+        return "-" + self.agencies[0][0].lower().replace("_", "-")
+
+
+def whose(scope: Scope, user: User) -> Whose:
+    """Whose figures `scope` (the user's, monitoring.scope.get_scope) covers. No query for
+    the province; one for the names of the user's own agencies otherwise (their ids come
+    from agencies.permissions.agency_ids, read when the scope was)."""
+    if scope.is_province:
+        return Whose()
+    own = set(permissions.agency_ids(user)[Action.VIEW]) & scope.agency_ids
+    rows = Agency.objects.filter(pk__in=own).values_list("code", "short_name", "name")
+    named = sorted(((code, short or name) for code, short, name in rows), key=lambda r: r[::-1])
+    return Whose(tuple(named), len(scope.agency_ids) - len(named))
+
+
 def year_from(value: str | None, today: date | None = None) -> tuple[int, str]:
-    """The year asked for in `?year=` and the message for a bad one: (year, "") when
+    """The calendar's year (monitoring.observance_views; the overview reads overview_year)
+    asked for in `?year=` and the message for a bad one: (year, "") when
     `value` is a year from FIRST_YEAR to next year, (this year, message) otherwise; no
     value at all is this year without a message."""
     this_year = (today or timezone.localdate()).year
@@ -151,7 +237,7 @@ def year_from(value: str | None, today: date | None = None) -> tuple[int, str]:
 
 
 def year_choices(year: int, today: date | None = None) -> list[int]:
-    """The years the page's selector offers: the last ten to next year, newest first,
+    """The years the calendar's selector offers: the last ten to next year, newest first,
     and the chosen one if older."""
     this_year = (today or timezone.localdate()).year
     years = list(range(this_year + 1, this_year - 10, -1))

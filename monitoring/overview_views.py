@@ -11,30 +11,36 @@ from django.utils.translation import gettext as _
 
 from . import observances
 from .charts import paired_bar_chart_svg, responsive_chart
-from .overview import build_overview, year_choices, year_from
+from .overview import build_overview, overview_year, overview_years, whose
 from .scope import Scope, get_scope
 
 
 def overview_context(request: HttpRequest, scope: Scope, *, pdf: bool = False) -> dict:
-    """What the overview's templates read, for the year of `?year=` (a bad one: this year,
-    with `year_error` saying so): `overview` (monitoring.overview.Overview), its three
-    charts `month_chart`, `kind_chart` ("" without any kind), `country_chart` (inline SVG:
-    for the page a wide and a phone layout, monitoring.charts.responsive_chart; for the PDF,
-    `pdf`, the wide one), the years offered, `today`, and for the page the coming partner
-    days (`upcoming`, the calendar's panel)."""
+    """What the overview's templates read, for the year of `?year=` (one of the plan page's
+    years, monitoring.overview.overview_years; a bad one: this year, with `year_error` saying
+    so): `overview` (monitoring.overview.Overview), `whose` (monitoring.overview.Whose: the
+    agencies named in the heading and the PDF's file name), its three charts `month_chart`,
+    `kind_chart`, `country_chart` (inline SVG: for the page a wide and a phone layout,
+    monitoring.charts.responsive_chart; for the PDF, `pdf`, the wide one; "" when every bar
+    would be zero, the template then says there is nothing), the years offered, `today`, and
+    for the page the coming partner days (`upcoming`, the calendar's panel). One query more
+    than build_overview's for a user who does not monitor the province (whose)."""
     today = timezone.localdate()
-    year, year_error = year_from(request.GET.get("year"), today)
+    year, year_error = overview_year(request.GET.get("year"), today)
     overview = build_overview(scope, request.user, year)
     names = {"year": year, "previous": year - 1}
     draw = paired_bar_chart_svg if pdf else responsive_chart
 
-    def chart(rows: list[tuple[str, int, int]], title: str) -> SafeString:
+    def chart(rows: list[tuple[str, int, int]], title: str) -> SafeString | str:
+        if not any(now or before for _label, now, before in rows):
+            return ""
         return draw(rows, title=title % names, legend=(str(year), str(year - 1)))
 
     return {
         "overview": overview,
+        "whose": whose(scope, request.user),
         "year_error": year_error,
-        "years": year_choices(year, today),
+        "years": overview_years(today),
         "month_chart": chart(
             [(m.label, m.now, m.before) for m in overview.months],
             _("Activities per month, %(year)s and %(previous)s"),
@@ -42,9 +48,7 @@ def overview_context(request: HttpRequest, scope: Scope, *, pdf: bool = False) -
         "kind_chart": chart(
             [(k.label, k.now, k.before) for k in overview.kinds],
             _("Activities per kind, %(year)s and %(previous)s"),
-        )
-        if overview.kinds
-        else "",
+        ),
         "country_chart": chart(
             [(c.name, c.now, c.before) for c in overview.countries],
             _("Activities per partner country, %(year)s and %(previous)s"),
@@ -64,7 +68,10 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def overview_pdf(request: HttpRequest) -> HttpResponse:
-    """The overview of `?year=` as a PDF (reports.pdf.render_pdf), tong-quan-<year>.pdf."""
+    """The overview of `?year=` as a PDF (reports.pdf.render_pdf): tong-quan-<year>.pdf for
+    the province, tong-quan-<year>-<first agency's code, lower case>.pdf for a narrower scope
+    (monitoring.overview.Whose.slug), so that two printed or forwarded overviews cannot be
+    taken for one another."""
     # Imported here, not at the top: reports.pdf loads WeasyPrint, which the web process
     # never loads unless it renders a PDF.
     from reports.pdf import render_pdf
@@ -73,6 +80,6 @@ def overview_pdf(request: HttpRequest) -> HttpResponse:
     context = overview_context(request, scope, pdf=True)
     pdf = render_pdf("monitoring/overview_pdf.html", {**context, "user": request.user})
     response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"tong-quan-{context['overview'].year}.pdf"
+    filename = f"tong-quan-{context['overview'].year}{context['whose'].slug}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -298,12 +298,16 @@ def test_a_leader_lands_on_the_overview_with_the_latest_issued_reports(
     assert "sẵn sàng gửi" not in main and 'method="post"' not in main
 
 
-def test_the_leaders_home_takes_the_overviews_year(client, today, leader):
+def test_the_leaders_home_takes_the_overviews_year(client, today, leader, settings):
+    # The plan page's years: from the first reporting year to this year (2020).
+    settings.REPORT_FIRST_YEAR = 2019
     client.force_login(leader)
     response = client.get(reverse("home"), {"year": "2019"})
-    assert response.context["overview"].year == 2019
-    response = client.get(reverse("home"), {"year": "nonsense"})
-    assert response.context["overview"].year == 2020 and response.context["year_error"]
+    assert response.context["overview"].year == 2019 and response.context["years"] == [2020, 2019]
+    assert response.context["whose"].is_province
+    for bad in ("nonsense", "2018", "2021"):
+        response = client.get(reverse("home"), {"year": bad})
+        assert response.context["overview"].year == 2020 and response.context["year_error"]
 
 
 def test_staff_and_reviewers_keep_their_work_with_a_link_to_the_overview(

@@ -13,15 +13,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import override
+from django.utils.translation import gettext, override
 from django_countries import countries
 
 from activities.models import Activity
 from activities.services import get_or_create_partner
-from monitoring import observances
-from monitoring.overview import TRADITIONAL_PARTNERS
+from agencies.models import Agency
+from monitoring import observances, plan
+from monitoring.overview import TRADITIONAL_PARTNERS, Whose
 from monitoring.scope import monitoring_scope
-from tests.factories import make_activity, make_consolidated_report, make_periods
+from tests.factories import make_activity, make_consolidated_report, make_periods, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -112,12 +113,48 @@ def test_an_outsider_gets_404_and_an_anonymous_user_the_login_page(client, outsi
 
 
 @pytest.mark.parametrize(
-    "value", ["abc", "1800", "99999999999999999999", "2020.5", "-1", "  ", "20 20", "1e3"]
+    "value",
+    ["abc", "1800", "99999999999999999999", "2020.5", "-1", "  ", "20 20", "1e3", "2017", "2019"],
 )
 def test_a_bad_year_shows_this_year_and_says_so(client, leader, value):
     overview, html = overview_of(client, leader, year=value)
     assert overview.year == timezone.localdate().year
     assert 'data-testid="year-error"' in html
+
+
+def test_the_years_offered_are_the_plan_pages(client, leader, settings):
+    # From the first reporting year (the plan's first full year) to this year: no year before
+    # the plan (2017), none to come.
+    this_year = timezone.localdate().year
+    response = (client.force_login(leader), client.get(URL))[1]
+    assert response.context["years"] == plan.years_offered(timezone.localdate())
+    assert response.context["years"] == list(range(this_year, settings.REPORT_FIRST_YEAR - 1, -1))
+    overview, html = overview_of(client, leader, year=str(this_year + 1))
+    assert overview.year == this_year and 'data-testid="year-error"' in html
+    assert '<option value="2017"' not in html and f'<option value="{this_year + 1}"' not in html
+    overview, html = overview_of(client, leader, year=str(settings.REPORT_FIRST_YEAR))
+    assert overview.year == settings.REPORT_FIRST_YEAR and 'data-testid="year-error"' not in html
+
+
+def test_a_year_without_activities_says_so_instead_of_charts_of_zeros(
+    client, staff, reviewer, leader
+):
+    accepted(staff, reviewer, date(2020, 3, 2), countries=["JP"])
+    client.force_login(leader)
+    response = client.get(URL, {"year": 2022})  # nothing in 2021 or 2022
+    html = response.content.decode()
+    assert response.context["overview"].total.now == response.context["overview"].total.before == 0
+    assert [response.context[c] for c in ("month_chart", "kind_chart", "country_chart")] == [""] * 3
+    assert 'class="chart-box' not in html
+    for block in ("months", "kinds", "countries"):
+        assert f'data-testid="overview-{block}-empty"' in html
+        assert f'data-testid="overview-{block}"' not in html
+    # 2021 beside 2020: charts, since 2020 had an activity with a partner country.
+    response = client.get(URL, {"year": 2021})
+    html = response.content.decode()
+    assert response.context["month_chart"] and response.context["country_chart"]
+    assert 'data-testid="overview-months-empty"' not in html
+    assert 'data-testid="overview-countries-empty"' not in html
 
 
 def test_a_repeated_year_reads_the_last_one(client, leader):
@@ -287,6 +324,69 @@ def test_the_pdf_holds_the_figures(client, staff, reviewer, leader, tmp_path):
         assert str(countries.name("JP")) in text and str(countries.name("CU")) in text
 
 
+def test_a_narrower_scope_names_its_agencies_in_the_heading_and_the_pdfs_name(
+    client, manager, leader
+):
+    # The Front's manager: the Front named, the five organisations under it counted.
+    front = make_user("mttq", "UBMTTQ", "manager")
+    agency = Agency.objects.get(code="UBMTTQ")
+    client.force_login(front)
+    response = client.get(URL, {"year": 2020})
+    whose = response.context["whose"]
+    assert whose == Whose(((agency.code, str(agency)),), 5) and whose.slug == "-ubmttq"
+    assert whose.label.startswith(f"{agency} ") and "5" in whose.label
+    html = response.content.decode()
+    heading = html.split('data-testid="overview-heading">')[1].split("</h1>")[0]
+    assert "2020" in heading and str(agency) in heading
+    assert whose.label in html.split('data-testid="overview-whose">')[1].split("</span>")[0]
+    pdf = client.get(reverse("monitoring:overview_pdf"), {"year": "2020"})
+    assert pdf["Content-Disposition"] == 'attachment; filename="tong-quan-2020-ubmttq.pdf"'
+    # A manager of an agency with nothing under it: its name alone.
+    client.force_login(manager)
+    vungtau = Agency.objects.get(code="VUNGTAU")
+    whose = client.get(URL, {"year": 2020}).context["whose"]
+    assert whose == Whose(((vungtau.code, str(vungtau)),), 0) and whose.label == str(vungtau)
+    # The province's overview says so, and names no agency.
+    client.force_login(leader)
+    response = client.get(URL, {"year": 2020})
+    assert response.context["whose"] == Whose() and response.context["whose"].slug == ""
+    assert 'data-testid="overview-whose"' not in response.content.decode()
+
+
+def test_whose_label_and_slug():
+    assert Whose().is_province and Whose().slug == ""
+    one = Whose((("UBND_VT", "UBND TP Vũng Tàu"),))
+    assert one.label == "UBND TP Vũng Tàu" and one.slug == "-ubnd-vt"
+    with override("en"):
+        two = Whose((("A", "Alpha"), ("B", "Beta")), 2)
+        assert two.label == "Alpha, Beta and 2 agencies under them or whose work they took over"
+        assert Whose().label == "the whole province"
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils' pdftotext")
+def test_a_managers_pdf_is_named_for_the_agency_and_marks_partners_with_a_legend(
+    client, manager, staff, reviewer, tmp_path
+):
+    accepted(manager, reviewer, date(2020, 3, 2), agency="VUNGTAU", countries=["JP"])
+    client.force_login(manager)
+    response = client.get(reverse("monitoring:overview_pdf"), {"year": "2020"})
+    assert response.status_code == 200
+    disposition = 'attachment; filename="tong-quan-2020-vungtau.pdf"'
+    assert response["Content-Disposition"] == disposition
+    path = tmp_path / "overview.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert str(Agency.objects.get(code="VUNGTAU")) in " ".join(text.split())
+    with override("vi"):
+        partner = gettext("traditional partner")
+    # ★ beside each of the seven partners and its one legend line, the section's introduction
+    # ("the plan's traditional partners (marked ★)"), not a note on each row.
+    assert text.count("★") == len(TRADITIONAL_PARTNERS) + 1
+    assert text.count(partner) == 1 and f"({partner})" not in text
+
+
 # --- a fixed number of queries -----------------------------------------------------------------
 
 
@@ -310,7 +410,8 @@ def rows_for(n: int, *, staff, manager, reviewer) -> None:
 # the countries, aid by sector, aid by donor (5), and for leaders and reviewers the latest
 # issued reports (1). The calendar's upcoming panel costs what observances.upcoming costs
 # (measured below, its own helper's count).
-EXPECTED = {"leader": 5 + 1 + 5 + 1, "reviewer": 5 + 1 + 5 + 1, "staff": 5 + 1 + 1 + 5}
+# A member of an agency also: the names of their own agencies for the heading (1).
+EXPECTED = {"leader": 5 + 1 + 5 + 1, "reviewer": 5 + 1 + 5 + 1, "staff": 5 + 1 + 1 + 5 + 1}
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))
@@ -346,6 +447,20 @@ def test_the_pdf_queries_do_not_grow_with_the_rows(client, cast, django_assert_n
     rows_for(9, **people)
     with django_assert_num_queries(2 + 1 + 6):
         assert client.get(url, {"year": 2020}).status_code == 200
+
+
+def test_a_managers_pdf_costs_one_query_more_for_the_agencies_names(
+    client, cast, django_assert_num_queries
+):
+    people = {name: cast[name] for name in ("staff", "manager", "reviewer")}
+    client.force_login(cast["manager"])
+    url = reverse("monitoring:overview_pdf")
+    # The session and the user (2), the user's agency rights (1), the agency tree (1), the
+    # names of the manager's own agencies (1), the overview's five grouped queries (5).
+    for added in (1, 9):
+        rows_for(added, **people)
+        with django_assert_num_queries(2 + 1 + 1 + 1 + 5):
+            assert client.get(url, {"year": 2020}).status_code == 200
 
 
 def recount(user, year: int) -> dict:
