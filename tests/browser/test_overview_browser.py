@@ -99,3 +99,29 @@ def test_the_overview_reads_on_a_phone_and_on_a_wide_screen(page: Page, log_in):
     with page.expect_download() as download_info:
         page.get_by_test_id("overview-pdf").click()
     download_info.value.save_as(settings.VAR_DIR / "overview-2020.pdf")
+
+
+def test_a_managers_overview_names_the_agency_and_a_year_of_nothing_says_so(page: Page, log_in):
+    """A manager's heading and PDF name their agency (tong-quan-2020-vungtau.pdf); a year
+    with nothing in it or the year before shows sentences, not charts of zeros; a year before
+    the plan shows this year and says so."""
+    manager, reviewer = make_member("manager"), make_member("reviewer")
+    make_activity(
+        manager, status="accepted", reviewer=reviewer, agency="VUNGTAU", countries=["JP"],
+        start_date=date(2020, 3, 2), end_date=date(2020, 3, 2),
+    )  # fmt: skip
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in("manager")
+    base = page.url.split("/", 3)[:3]
+    page.goto("/".join(base) + "/monitoring/?year=2020")
+    expect(page.get_by_test_id("overview-heading")).to_contain_text("UBND TP Vũng Tàu")
+    with page.expect_download() as download_info:
+        page.get_by_test_id("overview-pdf").click()
+    assert download_info.value.suggested_filename == "tong-quan-2020-vungtau.pdf"
+    page.goto("/".join(base) + "/monitoring/?year=2022")
+    for block in ("months", "kinds", "countries"):
+        expect(page.get_by_test_id(f"overview-{block}-empty")).to_be_visible()
+    expect(page.locator(".chart-box")).to_have_count(0)
+    page.goto("/".join(base) + "/monitoring/?year=2017")
+    expect(page.get_by_test_id("year-error")).to_contain_text("2017")
+    expect(page.locator("#overview-year option[value='2017']")).to_have_count(0)
