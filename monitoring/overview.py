@@ -10,7 +10,12 @@ costs the same at a thousand activities and at a hundred thousand:
    the delegations in and out are two of its kinds;
 3. partner countries, both years (joined to ActivityCountry, GROUP BY year, country);
 4. aid by sector and 5. aid by donor, of the chosen year;
-6. the latest issued consolidated reports (only for those who may read them).
+6. the latest issued consolidated reports (only for those who may read them);
+and for a user who does not monitor the province, the names of their own agencies for the
+heading and the PDF's file name (`whose`, one query).
+
+The years offered are the plan page's (`overview_years`): from the first reporting year to
+this year.
 
 Amounts are whole đồng. The VND committed is the activity's `committed_vnd`; the VND
 disbursed is not stored, so it is derived at the rate the committed amount was converted at
@@ -181,8 +186,9 @@ class Whose:
 
     @property
     def label(self) -> str:
-        """ "the whole province", or the agencies' names and how many others, e.g. "UBND TP
-        Vũng Tàu and 2 agencies under it or whose work it took over"."""
+        """The heading's words: "the whole province", or the agencies' names and how many
+        others, e.g. "UBND TP Vũng Tàu and 2 agencies under them or whose work they took
+        over" (translated)."""
         if self.is_province:
             return _("the whole province")
         names = ", ".join(name for _code, name in self.agencies)
