@@ -268,6 +268,15 @@ class Activity(models.Model):
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["-start_date", "-id"]),
             models.Index(fields=["kind", "start_date"]),
+            # The monitoring pages count the accepted activities of a window of start dates
+            # for the whole province: with the columns they group by included, the plan's
+            # cells and the overview's months are read from this index alone (index-only
+            # scans) instead of visiting most of the table's pages.
+            models.Index(
+                fields=["status", "start_date"],
+                include=["id", "kind", "agency", "duty"],
+                name="activity_status_start",
+            ),
         ]
 
     def __str__(self) -> str:
