@@ -18,23 +18,8 @@ from . import observances
 from .models import CalendarFeed
 from .overview import FIRST_YEAR as OVERVIEW_FIRST_YEAR
 from .overview import year_choices, year_from
+from .params import year_in
 from .scope import get_scope
-
-
-def _year(request: HttpRequest) -> tuple[int, bool]:
-    """The feed's ?year= and whether it was usable (this year when absent or not): any year
-    from observances.FIRST_YEAR to LAST_YEAR, wider than the page's list."""
-    this_year = timezone.localdate().year
-    raw = request.GET.get("year")
-    if raw is None or raw == "":
-        return this_year, True
-    try:
-        year = int(raw)
-    except ValueError:
-        return this_year, False
-    if not observances.FIRST_YEAR <= year <= observances.LAST_YEAR:
-        return this_year, False
-    return year, True
 
 
 @never_cache  # it shows the user's secret subscription link
@@ -95,11 +80,14 @@ def calendar_ics(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     else:
         get_scope(request.user)
+    this_year = timezone.localdate().year
     if request.GET.get("year"):
-        first = last = _year(request)[0]
+        # any year from observances.FIRST_YEAR to LAST_YEAR, wider than the page's list;
+        # this year for anything else
+        asked = year_in(request.GET["year"], observances.FIRST_YEAR, observances.LAST_YEAR)
+        first = last = this_year if asked is None else asked
     else:  # a subscription keeps its link: this year and the next
-        first = timezone.localdate().year
-        last = first + 1
+        first, last = this_year, this_year + 1
     found, name = observances.feed_occurrences(first, last)
     response = HttpResponse(
         observances.build_ics(found, name), content_type="text/calendar; charset=utf-8"

@@ -14,8 +14,8 @@ costs the same at a thousand activities and at a hundred thousand:
 and for a user who does not monitor the province, the names of their own agencies for the
 heading and the PDF's file name (`whose`, one query).
 
-The years offered are the plan page's (`overview_years`): from the first reporting year to
-this year.
+The years offered are the plan page's (`monitoring.plan.years_offered`): from the first
+reporting year to this year.
 
 Amounts are whole đồng. The VND committed is the activity's `committed_vnd`; the VND
 disbursed is not stored, so it is derived at the rate the committed amount was converted at
@@ -45,6 +45,7 @@ from agencies.models import ActivityKind, Agency, User
 from agencies.permissions import Action
 from reports.models import ConsolidatedReport
 
+from .params import year_in
 from .plan import years_offered
 from .scope import Scope
 
@@ -138,33 +139,26 @@ class Overview:
     reports: list[ConsolidatedReport] | None  # None: the user may not read issued reports
 
 
-def overview_years(today: date) -> list[int]:
-    """The years the overview offers, newest first: the plan page's (monitoring.plan.
-    years_offered: from the first reporting year, settings.REPORT_FIRST_YEAR, to this year)."""
-    return years_offered(today)
-
-
 def overview_year(value: str | None, today: date) -> tuple[int, str]:
     """The overview's year asked for in `?year=` and the message for a bad one: (year, "")
-    for one of overview_years(today), (this year, message) for anything else (not a number,
-    before the plan, after this year); no value at all is this year without a message.
+    for one of the plan page's years (monitoring.plan.years_offered: from the first reporting
+    year, settings.REPORT_FIRST_YEAR, to this year), (this year, message) for anything else
+    (not a number, before the plan, after this year); no value at all is this year without a
+    message.
     Never raises."""
     if value is None or value == "":
         return today.year, ""
-    years = overview_years(today)
-    try:
-        year = int(value.strip())
-    except ValueError:
-        year = None
-    if year in years:
+    first = min(years_offered(today))
+    year = year_in(value, first, today.year)
+    if year is not None:
         return year, ""
     message = _(
         "“%(value)s” is not a year this page shows (%(first)s to %(last)s): showing %(year)s."
     )
     return today.year, message % {
         "value": value[:20],
-        "first": min(years),
-        "last": max(years),
+        "first": first,
+        "last": today.year,
         "year": today.year,
     }
 
@@ -229,11 +223,8 @@ def year_from(value: str | None, today: date | None = None) -> tuple[int, str]:
     this_year = (today or timezone.localdate()).year
     if value is None or value == "":
         return this_year, ""
-    try:
-        year = int(value)
-    except ValueError:
-        year = None
-    if year is None or not FIRST_YEAR <= year <= this_year + 1:
+    year = year_in(value, FIRST_YEAR, this_year + 1)
+    if year is None:
         message = _("“%(value)s” is not a year this page shows: showing %(year)d.") % {
             "value": value[:20],
             "year": this_year,

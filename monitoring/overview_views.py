@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 
 from . import observances
 from .charts import paired_bar_chart_svg, responsive_chart
-from .overview import build_overview, overview_year, overview_years, whose
+from .overview import build_overview, overview_year, whose
+from .plan import years_offered
 from .scope import Scope, get_scope
 
 
 def overview_context(request: HttpRequest, scope: Scope, *, pdf: bool = False) -> dict:
     """What the overview's templates read, for the year of `?year=` (one of the plan page's
-    years, monitoring.overview.overview_years; a bad one: this year, with `year_error` saying
+    years, monitoring.plan.years_offered; a bad one: this year, with `year_error` saying
     so): `overview` (monitoring.overview.Overview), `whose` (monitoring.overview.Whose: the
     agencies named in the heading and the PDF's file name), its three charts `month_chart`,
     `kind_chart`, `country_chart` (inline SVG: for the page a wide and a phone layout,
@@ -40,7 +41,7 @@ def overview_context(request: HttpRequest, scope: Scope, *, pdf: bool = False) -
         "overview": overview,
         "whose": whose(scope, request.user),
         "year_error": year_error,
-        "years": overview_years(today),
+        "years": years_offered(today),
         "month_chart": chart(
             [(m.label, m.now, m.before) for m in overview.months],
             _("Activities per month, %(year)s and %(previous)s"),

@@ -39,6 +39,7 @@ from agencies.names import Lineage, NameBook
 from reports.models import ReportingPeriod
 from reports.periods import bounds, first_year
 
+from .params import agency_of, year_in
 from .scope import Scope
 
 Kind = ReportingPeriod.Kind
@@ -162,17 +163,15 @@ def parse_year(value: str | None, today: date) -> tuple[int, str]:
     this year). Never raises."""
     if not value:
         return today.year, ""
-    try:
-        year = int(value.strip())
-    except ValueError:
-        year = None
-    if year is None or year not in years_offered(today):
+    first = min(years_offered(today))
+    year = year_in(value, first, today.year)
+    if year is None:
         return today.year, gettext(
             "“%(value)s” is not a year the plan can be followed for (%(first)s to %(last)s): "
             "showing %(year)s."
         ) % {
             "value": value[:20],
-            "first": min(years_offered(today)),
+            "first": first,
             "last": today.year,
             "year": today.year,
         }
@@ -257,23 +256,18 @@ def choose_plan(
 # --------------------------------------------------------------------------- scope by agency
 
 
-def agencies_in(scope: Scope) -> list[Agency]:
-    """The agencies of `scope` in directory order (the filter's choices). One query."""
-    return list(Agency.objects.filter(scope.q("pk")).in_directory_order())
-
-
 def narrow(
     scope: Scope, code: str | None, agencies: list[Agency]
 ) -> tuple[Scope, Agency | None, str]:
     """`scope` limited to the agency of `code` and those under it (?agency=), with that agency
     and "" ; `scope` itself, None and "" when no code is given. `agencies` are
-    agencies_in(scope): no query. A code that is no agency in scope (unknown, or another's:
+    Scope.agencies(): no query. A code that is no agency in scope (unknown, or another's:
     the same words, so nothing leaks) gives `scope` unchanged, None and a message for the
     user: the scope is never widened. Never raises."""
     code = (code or "").strip()
     if not code:
         return scope, None, ""
-    chosen = next((a for a in agencies if a.code.casefold() == code.casefold()), None)
+    chosen = agency_of(code, agencies)
     if chosen is None:
         return (
             scope,
@@ -281,7 +275,7 @@ def narrow(
             gettext("“%(value)s” is not an agency you monitor: showing every agency you monitor.")
             % {"value": code[:30]},
         )
-    return scope.narrowed(Lineage(agencies).with_descendants(chosen.pk)), chosen, ""
+    return scope.narrowed_to(chosen, agencies), chosen, ""
 
 
 # --------------------------------------------------------------------------- the table

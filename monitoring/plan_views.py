@@ -26,7 +26,7 @@ def plan(request: HttpRequest) -> HttpResponse:
     scope = get_scope(request.user)
     today = timezone.localdate()
     year, bad_year = figures.parse_year(request.GET.get("year"), today)
-    agencies = figures.agencies_in(scope)
+    agencies = scope.agencies()
     scope, chosen, bad_agency = figures.narrow(scope, request.GET.get("agency"), agencies)
     table = figures.implementation(scope, year, today, request.GET.get("plan"))
     for problem in (bad_year, bad_agency, table.problem):
@@ -55,9 +55,7 @@ def cell(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     window, year = figures.parse_window(request.GET.get("window"), today)
     duty = figures.get_duty(request.GET.get("duty"))
-    scope, chosen, bad_agency = figures.narrow(
-        scope, request.GET.get("agency"), figures.agencies_in(scope)
-    )
+    scope, chosen, bad_agency = figures.narrow(scope, request.GET.get("agency"), scope.agencies())
     if bad_agency:
         raise Http404  # the page's links never carry one: no message to give
     names = NameBook()

@@ -20,7 +20,7 @@ from django.http import Http404
 
 from activities.models import Activity
 from agencies import permissions
-from agencies.models import User
+from agencies.models import Agency, User
 from agencies.names import Lineage
 from agencies.permissions import Action
 
@@ -51,6 +51,15 @@ class Scope:
         """This scope limited to `agency_ids` (a filter the user chose): never wider."""
         chosen = frozenset(agency_ids)
         return Scope(chosen if self.agency_ids is None else chosen & self.agency_ids)
+
+    def agencies(self) -> list[Agency]:
+        """The agencies in scope in directory order (a page's agency filter). One query."""
+        return list(Agency.objects.filter(self.q("pk")).in_directory_order())
+
+    def narrowed_to(self, agency: Agency, agencies: list[Agency]) -> Scope:
+        """This scope limited to `agency` and the agencies under it, the tree read from
+        `agencies` (this scope's, Scope.agencies): no query."""
+        return self.narrowed(Lineage(agencies).with_descendants(agency.pk))
 
 
 def monitoring_scope(user: User | AnonymousUser) -> Scope | None:

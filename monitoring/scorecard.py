@@ -42,13 +42,13 @@ from openpyxl.utils import get_column_letter
 from activities.exchange.models import MessageRecipient
 from activities.models import Activity
 from agencies.models import Agency
-from agencies.names import Lineage
 from doingoai.text import fold
 from doingoai.xlsx import SheetWriter
 from reports.completeness import STATES, dmy, state_of
 from reports.models import AgencyReport, ReportingPeriod
 from reports.periods import PeriodError, expected_agencies, parse_code
 
+from .params import agency_of
 from .scope import Scope
 
 # The median days late looks back over the reports whose deadline falls in these many years
@@ -265,7 +265,7 @@ def choose(scope: Scope, params: Mapping[str, str], today: date) -> Choice:
     all of them), the order of ?sort= (else by name). A bad period or agency is named in a
     notice, cut to INPUT_MAX characters. Two queries: every period, the agencies in scope."""
     periods = list(ReportingPeriod.objects.order_by("-end_date", "kind"))
-    agencies = list(Agency.objects.filter(scope.q("pk")).in_directory_order())
+    agencies = scope.agencies()
     choice = Choice(scope, periods, None, agencies, None, Sort.parse(params.get("sort")))
     code = (params.get("period") or "").strip()[:INPUT_MAX]
     if code:
@@ -277,14 +277,14 @@ def choose(scope: Scope, params: Mapping[str, str], today: date) -> Choice:
         choice.period = default_period(periods, today)
     wanted = (params.get("agency") or "").strip().upper()[:INPUT_MAX]
     if wanted:
-        choice.agency = next((a for a in agencies if a.code.upper() == wanted), None)
+        choice.agency = agency_of(wanted, agencies)
         if choice.agency is None:
             choice.notices.append(
                 gettext("No agency %(code)s among those you monitor: showing them all.")
                 % {"code": wanted}
             )
         else:
-            choice.scope = scope.narrowed(Lineage(agencies).with_descendants(choice.agency.pk))
+            choice.scope = scope.narrowed_to(choice.agency, agencies)
     return choice
 
 
