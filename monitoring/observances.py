@@ -168,9 +168,11 @@ def readable_activities(scope: Scope, user: User | None) -> QuerySet[Activity]:
 
 def with_planned(found: list[Occurrence], activities: QuerySet[Activity]) -> list[Occurrence]:
     """Fills each occurrence's `activities` with those of `activities` planned around it
-    (module docstring), by start date. One query whatever the rows, none when `found` is
-    empty: the activities of the windows' whole range (an index range on start_date) joined
-    to their links to the dates' countries, a row per activity and linked country."""
+    (module docstring), by start date, each marked `counted` (bool: accepted, so counted by
+    the monitoring pages; a page shows the status of the others). One query whatever the
+    rows, none when `found` is empty: the activities of the windows' whole range (an index
+    range on start_date) joined to their links to the dates' countries, a row per activity
+    and linked country."""
     if not found:
         return found
     codes = sorted({o.observance.country.code for o in found if o.activity_kind is None})
@@ -195,6 +197,7 @@ def with_planned(found: list[Occurrence], activities: QuerySet[Activity]) -> lis
         rows.setdefault(activity.pk, activity)
         countries.setdefault(activity.pk, set()).add(getattr(activity, "linked_country", None))
     for pk, activity in rows.items():
+        activity.counted = activity.status == Activity.Status.ACCEPTED
         for occurrence in found:
             if occurrence.matches(activity, countries[pk]):
                 occurrence.activities.append(activity)

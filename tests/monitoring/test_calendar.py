@@ -100,6 +100,19 @@ def test_a_staff_member_sees_their_own_drafts_and_a_manager_not_the_department(
     assert draft.get_absolute_url() not in body and "Kế hoạch đón đoàn Lào" not in body
 
 
+def test_a_draft_beside_the_dates_shows_its_status_and_an_accepted_activity_none(
+    client, staff, reviewer
+):
+    draft = lao_activity(staff, "Kế hoạch đón đoàn Lào")
+    lao_activity(staff, "Giao lưu hữu nghị với Lào", status="accepted", reviewer=reviewer)
+    client.force_login(staff)
+    body = client.get(PAGE, {"year": 2026}).content.decode()
+    lao = Observance.objects.get(title="Quốc khánh nước CHDCND Lào")
+    row = row_of(body, lao)
+    assert row.count('class="badge') == 1
+    assert f'class="badge text-bg-{draft.status_badge}">{draft.get_status_display()}<' in row
+
+
 def test_the_fronts_manager_sees_its_member_organisations_accepted_activities_unlinked(
     client, reviewer
 ):
