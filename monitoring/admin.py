@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 
 from doingoai.admin import ChangeReasonAdminMixin, HistoryAdmin
+from reports.completeness import dmy
 
 from .models import CalendarFeed, Observance
 
@@ -27,7 +28,7 @@ class ObservanceAdmin(ChangeReasonAdminMixin, HistoryAdmin):
     @admin.display(description=_("date"), ordering="month")
     def when(self, obj: Observance) -> str:
         if obj.on_date is not None:
-            return obj.on_date.strftime("%d/%m/%Y")
+            return dmy(obj.on_date)
         return f"{obj.day:02d}/{obj.month:02d}"
 
 

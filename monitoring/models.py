@@ -123,10 +123,6 @@ class Observance(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_yearly(self) -> bool:
-        return self.month is not None
-
     def clean(self) -> None:
         yearly = self.month is not None or self.day is not None
         if yearly and self.on_date:
