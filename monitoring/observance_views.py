@@ -16,8 +16,6 @@ from django.views.decorators.cache import never_cache
 
 from . import observances
 from .models import CalendarFeed
-from .overview import FIRST_YEAR as OVERVIEW_FIRST_YEAR
-from .overview import year_choices, year_from
 from .params import year_in
 from .scope import get_scope
 
@@ -26,24 +24,24 @@ from .scope import get_scope
 @login_required
 def calendar(request: HttpRequest) -> HttpResponse:
     """A year's dates with the activities planned around them (observances.calendar_year), a
-    list of the overview's years (a bad ?year=: this year and the overview's message), and
-    the user's subscription link; a POST makes a new link. 404 for one who monitors nothing."""
+    list of years (observances.page_years; a bad ?year=: this year and a message), and the
+    user's subscription link; a POST makes a new link. 404 for one who monitors nothing."""
     scope = get_scope(request.user)
     if request.method == "POST":
         return _replace_link(request)
     today = timezone.localdate()
-    # the overview's years and its message for a bad one (the .ics keeps its wider range)
-    year, year_error = year_from(request.GET.get("year"), today)
+    # the .ics keeps its wider range
+    year, year_error = observances.page_year(request.GET.get("year"), today)
     found = observances.calendar_year(scope, year, user=request.user)
     feed = CalendarFeed.objects.filter(user=request.user).first()
     ics_url = reverse("monitoring:calendar_ics")
     context = {
         "year": year,
         "year_error": year_error,
-        "years": year_choices(year, today),
+        "years": observances.page_years(year, today),
         "months": observances.by_month(found),
         "ics_url": f"{ics_url}?year={year}",
-        "previous_year": year - 1 if year > OVERVIEW_FIRST_YEAR else None,
+        "previous_year": year - 1 if year > observances.PAGE_FIRST_YEAR else None,
         "next_year": year + 1 if year <= today.year else None,
         "feed": feed,
         "feed_url": f"{settings.SITE_URL.rstrip('/')}{ics_url}?token={feed.token}" if feed else "",

@@ -41,6 +41,7 @@ from activities.models import Activity
 from agencies.models import ActivityKind, User
 
 from .models import CalendarFeed, Observance
+from .params import year_in
 from .scope import Scope, monitoring_scope
 
 WINDOW_BEFORE = 30
@@ -54,9 +55,11 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 _TOKEN_SELECTOR = 12
 # How often a subscribed calendar should read the feed again.
 REFRESH = timedelta(days=1)
-# The years a feed may ask for (a larger year is refused before any query); the page offers
-# the overview's years (monitoring.overview.year_choices).
+# The years a feed may ask for (a larger year is refused before any query); the page shows
+# fewer (page_year, page_years).
 FIRST_YEAR, LAST_YEAR = 1900, 2999
+# The page's earliest ?year=; later than next year is refused too.
+PAGE_FIRST_YEAR = 2000
 
 # The kind of activity that marks a day of no country.
 _COUNTRYLESS_KIND = {Observance.Kind.NEW_YEAR_VISIT: ActivityKind.NEW_YEAR_VISIT}
@@ -147,6 +150,31 @@ def occurrences_between(start: date, end: date) -> list[Occurrence]:
 def occurrences(year: int) -> list[Occurrence]:
     """The active observances' dates of `year` (see occurrences_between). One query."""
     return occurrences_between(date(year, 1, 1), date(year, 12, 31))
+
+
+def page_year(value: str | None, today: date | None = None) -> tuple[int, str]:
+    """The calendar page's year asked for in `?year=` and the message for a bad one:
+    (year, "") when `value` is a year from PAGE_FIRST_YEAR to next year, (this year,
+    message) otherwise; no value at all is this year without a message. Never raises."""
+    this_year = (today or timezone.localdate()).year
+    if value is None or value == "":
+        return this_year, ""
+    year = year_in(value, PAGE_FIRST_YEAR, this_year + 1)
+    if year is None:
+        message = gettext("“%(value)s” is not a year this page shows: showing %(year)d.") % {
+            "value": value[:20],
+            "year": this_year,
+        }
+        return this_year, message
+    return year, ""
+
+
+def page_years(year: int, today: date | None = None) -> list[int]:
+    """The years the calendar page's selector offers: the last ten to next year, newest
+    first, and the chosen `year` if older."""
+    this_year = (today or timezone.localdate()).year
+    years = list(range(this_year + 1, this_year - 10, -1))
+    return years if year in years else [*years, year]
 
 
 def readable_activities(scope: Scope, user: User | None) -> QuerySet[Activity]:

@@ -34,7 +34,6 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
@@ -54,7 +53,6 @@ TRADITIONAL_PARTNERS = ("CU", "LA", "KH", "TH", "RU", "KR", "JP")
 TOP_COUNTRIES = 10
 TOP_DONORS = 10
 LATEST_REPORTS = 5
-FIRST_YEAR = 2000  # the calendar's earliest ?year= (year_from); later than next year is refused too
 
 DELEGATIONS = (ActivityKind.INBOUND_DELEGATION, ActivityKind.OUTBOUND_DELEGATION)
 
@@ -213,32 +211,6 @@ def whose(scope: Scope, user: User) -> Whose:
     rows = Agency.objects.filter(pk__in=own).values_list("code", "short_name", "name")
     named = sorted(((code, short or name) for code, short, name in rows), key=lambda r: r[::-1])
     return Whose(tuple(named), len(scope.agency_ids) - len(named))
-
-
-def year_from(value: str | None, today: date | None = None) -> tuple[int, str]:
-    """The calendar's year (monitoring.observance_views; the overview reads overview_year)
-    asked for in `?year=` and the message for a bad one: (year, "") when
-    `value` is a year from FIRST_YEAR to next year, (this year, message) otherwise; no
-    value at all is this year without a message."""
-    this_year = (today or timezone.localdate()).year
-    if value is None or value == "":
-        return this_year, ""
-    year = year_in(value, FIRST_YEAR, this_year + 1)
-    if year is None:
-        message = _("“%(value)s” is not a year this page shows: showing %(year)d.") % {
-            "value": value[:20],
-            "year": this_year,
-        }
-        return this_year, message
-    return year, ""
-
-
-def year_choices(year: int, today: date | None = None) -> list[int]:
-    """The years the calendar's selector offers: the last ten to next year, newest first,
-    and the chosen one if older."""
-    this_year = (today or timezone.localdate()).year
-    years = list(range(this_year + 1, this_year - 10, -1))
-    return years if year in years else [*years, year]
 
 
 def build_overview(scope: Scope, user: User, year: int) -> Overview:
