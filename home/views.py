@@ -8,7 +8,6 @@ from django.shortcuts import render
 
 from agencies import permissions
 from monitoring.overview_views import overview_context
-from monitoring.scope import monitoring_scope
 
 from . import work
 
@@ -24,11 +23,10 @@ def home(request: HttpRequest) -> HttpResponse:
     superuser without a membership, the administration's entry points."""
     user = request.user
     nav = permissions.navigation_for(user)
-    if nav.can_oversee and not (nav.can_act or nav.can_review):
-        scope = monitoring_scope(user)
-        if scope is not None:
-            context = overview_context(request, scope) | {"as_home": True, "nav": nav}
-            return render(request, "monitoring/overview.html", context)
+    scope = work.overview_scope(user, nav)
+    if scope is not None:
+        context = overview_context(request, scope) | {"as_home": True, "nav": nav}
+        return render(request, "monitoring/overview.html", context)
     roles = work.roles_for(user, nav)
     context = {"nav": nav, "roles": roles}
     if roles.acting:

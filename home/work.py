@@ -30,6 +30,7 @@ from agencies import permissions
 from agencies.models import Membership, Reorganisation, User
 from agencies.names import Lineage
 from agencies.permissions import READING, ROLE_ACTIONS, Action, Navigation
+from monitoring.scope import Scope, monitoring_scope
 from reports.agency_reports import WORKFLOW as REPORT_WORKFLOW
 from reports.models import AgencyReport, ConsolidatedReport, ReportingPeriod
 from reports.periods import expected_agencies
@@ -71,6 +72,15 @@ class Roles:
     acting: frozenset[int]
     submitting: frozenset[int]
     reviews: bool
+
+
+def overview_scope(user: User, nav: Navigation) -> Scope | None:
+    """The scope whose monitoring overview is `user`'s home page: a leader who only oversees
+    (no agency work, no review) lands on the overview; None for everyone else (they see the
+    home page's blocks). No query beyond monitoring_scope's (the user's rights are cached)."""
+    if nav.can_oversee and not (nav.can_act or nav.can_review):
+        return monitoring_scope(user)
+    return None
 
 
 def roles_for(user: User, nav: Navigation) -> Roles:
