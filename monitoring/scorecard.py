@@ -250,6 +250,11 @@ class Choice:
     sort: Sort
     notices: list[str] = field(default_factory=list)
 
+    def offered(self, today: date) -> list[ReportingPeriod]:
+        """The periods the page's list offers: those begun by `today`, and the one chosen
+        even if ahead, so the list names it. No query."""
+        return [p for p in self.periods if p.start_date <= today or p == self.period]
+
     def query(self, **changes: str) -> str:
         """The query string of this choice with `changes` (e.g. sort="-late")."""
         params = {"period": self.period.code if self.period else "", "sort": self.sort.code}

@@ -59,8 +59,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "choice": choice,
         "card": _card(choice, today),
         "headers": _headers(choice),
-        # the periods begun, and the one asked for even if ahead, so the list names it
-        "started": [p for p in choice.periods if p.start_date <= today or p == choice.period],
+        "started": choice.offered(today),
         "window_years": scores.LATE_WINDOW_YEARS,
     }
     return render(request, "monitoring/agencies.html", context)
