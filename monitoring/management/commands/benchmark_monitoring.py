@@ -41,6 +41,7 @@ from agencies.models import Agency, User
 from agencies.plans import plan_in_force
 from agencies.services import create_account
 from monitoring.observances import SHOWN_PER_DATE
+from monitoring.plan import half_years
 from monitoring.scope import Scope, monitoring_scope
 from reports.models import AgencyReport, ReportingPeriod
 
@@ -116,18 +117,8 @@ def _planned_statuses(scope: Scope) -> list[str]:
 
 def _half_years(year: int) -> dict[str, tuple[date, date]]:
     """The four half-years of plan implementation by their code ("2025-H1" … "2026-H2"), the
-    previous year's first: a year's first half is its stored six-month period, its second
-    half the days after it to the end of its stored year period."""
-    periods = {
-        (p.year, p.kind): p for p in ReportingPeriod.objects.filter(year__in=[year - 1, year])
-    }
-    windows = {}
-    for y in (year - 1, year):
-        half = periods[(y, ReportingPeriod.Kind.HALF_YEAR)]
-        whole = periods[(y, ReportingPeriod.Kind.YEAR)]
-        windows[f"{y}-H1"] = (half.start_date, half.end_date)
-        windows[f"{y}-H2"] = (half.end_date + timedelta(days=1), whole.end_date)
-    return windows
+    previous year's first, as the plan page takes them (monitoring.plan.half_years)."""
+    return {w.code: (w.start, w.end) for w in half_years([year - 1, year])}
 
 
 class Command(BaseCommand):
