@@ -84,3 +84,14 @@ def test_a_member_of_a_successor_monitors_the_agencies_whose_work_it_took_over(s
     assert monitoring_scope(manager) == Scope(ids("VUNGTAU", "BARIA"))
     # …not the other way round, and not for anyone else.
     assert monitoring_scope(staff) == Scope(ids("SLDTBXH"))
+
+
+def test_a_scope_narrowed_to_an_agency_keeps_it_and_those_under_it_never_wider(staff):
+    province = Scope(None)
+    agencies = province.agencies()
+    vungtau = next(a for a in agencies if a.code == "VUNGTAU")
+    narrowed = province.narrowed_to(vungtau, agencies)
+    assert narrowed.covers(vungtau.pk) and not narrowed.covers(next(iter(ids("SLDTBXH"))))
+    own = monitoring_scope(staff)
+    assert [a.code for a in own.agencies()] == ["SLDTBXH"]
+    assert own.narrowed_to(vungtau, agencies).agency_ids == frozenset()
